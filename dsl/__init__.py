@@ -1,0 +1,1 @@
+"""The ADL language: grammar, parser, diagnostics and name resolution."""

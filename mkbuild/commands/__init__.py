@@ -1,0 +1,1 @@
+"""One module per `mkbuild` sub-command; each has `add_parser(subparsers)`."""

@@ -1,0 +1,185 @@
+"""The resolved system: the plain data every stage after the front end reads.
+
+The front end (dsl/) turns source text into a `System`; authority, layout and
+codegen read it and never see the syntax tree. Hierarchical components are
+flattened: an instance `inner` inside an instance `outer` appears here as
+`outer.inner`, and connections through `export`ed interfaces are rewritten to
+name the inner instance's interface directly.
+
+Everything is a frozen-ish dataclass of plain values, so a stage can be tested
+by building a System by hand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    """Where something was written: 1-based line and column."""
+
+    file: str
+    line: int
+    col: int
+    end_line: int = 0
+    end_col: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+NOWHERE = Span("<builtin>", 0, 0)
+
+
+# ---- types: procedures, events, dataports ---------------------------------
+
+@dataclass
+class Param:
+    name: str
+    direction: str  # "in" | "out" | "inout" | "refin"
+    type: str  # C type name as written ("int", "string", "my_struct_t", ...)
+    array: bool = False  # CAmkES `T name[]` / sequence
+    span: Span = NOWHERE
+
+
+@dataclass
+class Method:
+    name: str
+    return_type: str | None  # None for void
+    params: list[Param]
+    span: Span = NOWHERE
+
+
+@dataclass
+class Procedure:
+    name: str
+    methods: list[Method]
+    includes: list[str] = field(default_factory=list)  # C headers named by `include`
+    attributes: list[str] = field(default_factory=list)
+    span: Span = NOWHERE
+
+
+@dataclass
+class DataportType:
+    """`Buf`, `Buf(size)` or a C struct type used as a dataport type."""
+
+    name: str  # "Buf" or the C type name
+    size: int  # bytes, rounded up to whole pages by the layout, not here
+    span: Span = NOWHERE
+
+
+# ---- components -------------------------------------------------------------
+
+INTERFACE_KINDS = ("provides", "uses", "emits", "consumes", "dataport")
+
+
+@dataclass
+class Interface:
+    name: str
+    kind: str  # one of INTERFACE_KINDS
+    type: str  # procedure name, event type name, or dataport type name
+    optional: bool = False  # `maybe`
+    dataport: DataportType | None = None  # set when kind == "dataport"
+    span: Span = NOWHERE
+
+
+@dataclass
+class AttributeDecl:
+    name: str
+    type: str  # "int", "string", "uint64_t", a struct name, ...
+    default: Any = None  # None when no default was given
+    array: bool = False
+    span: Span = NOWHERE
+
+
+@dataclass
+class ComponentType:
+    name: str
+    control: bool = False
+    hardware: bool = False
+    interfaces: dict[str, Interface] = field(default_factory=dict)
+    attributes: dict[str, AttributeDecl] = field(default_factory=dict)
+    mutexes: list[str] = field(default_factory=list)
+    semaphores: list[str] = field(default_factory=list)
+    binary_semaphores: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)  # C files named in the ADL, if any
+    includes: list[str] = field(default_factory=list)  # C include dirs named in the ADL
+    composite: bool = False  # had its own composition (flattened away)
+    span: Span = NOWHERE
+
+
+# ---- connectors ---------------------------------------------------------------
+
+@dataclass
+class ConnectorType:
+    """A connector definition: what ends it joins and how many of each."""
+
+    name: str
+    from_kind: str  # "Procedure" | "Event" | "Dataport" (plural forms accepted on input)
+    to_kind: str
+    from_multiple: bool = False  # several `from` ends allowed
+    to_multiple: bool = False
+    from_hardware: bool = False  # end is a hardware component
+    to_hardware: bool = False
+    attributes: dict[str, Any] = field(default_factory=dict)
+    builtin: bool = False
+    span: Span = NOWHERE
+
+
+# ---- the assembled system ----------------------------------------------------
+
+@dataclass
+class Instance:
+    name: str  # flattened, dotted for nested instances
+    type: str  # ComponentType name
+    attributes: dict[str, Any] = field(default_factory=dict)  # final values, settings included
+    group: str | None = None  # instances in one group share an address space
+    span: Span = NOWHERE
+
+
+@dataclass
+class End:
+    instance: str
+    interface: str
+    span: Span = NOWHERE
+
+
+@dataclass
+class Connection:
+    name: str
+    connector: str
+    from_ends: list[End]
+    to_ends: list[End]
+    attributes: dict[str, Any] = field(default_factory=dict)
+    span: Span = NOWHERE
+
+
+@dataclass
+class Dtb:
+    """A `dtb({...})` configuration value."""
+
+    query: dict[str, Any]
+
+
+@dataclass
+class System:
+    file: str
+    procedures: dict[str, Procedure] = field(default_factory=dict)
+    component_types: dict[str, ComponentType] = field(default_factory=dict)
+    connector_types: dict[str, ConnectorType] = field(default_factory=dict)
+    instances: dict[str, Instance] = field(default_factory=dict)
+    connections: dict[str, Connection] = field(default_factory=dict)
+    # Settings that name neither an instance nor a connection (rare, kept verbatim).
+    settings: dict[str, Any] = field(default_factory=dict)
+    # Policy assertions (the mkbuild extension); items are defined by dsl.
+    policies: list[Any] = field(default_factory=list)
+    # Files read to make this system, for build dependency tracking.
+    sources: list[str] = field(default_factory=list)
+
+    def component_of(self, instance: str) -> ComponentType:
+        return self.component_types[self.instances[instance].type]
+
+    def interface_of(self, end: End) -> Interface:
+        return self.component_of(end.instance).interfaces[end.interface]
