@@ -164,6 +164,21 @@ class Dtb:
 
 
 @dataclass
+class PolicyStatement:
+    """One statement of a `policy { ... }` block (the mkbuild extension), as written.
+
+    The front end only splits the block into `;`-terminated statements of tokens;
+    mkbuild.policy gives them meaning, so the syntax can grow without touching
+    the grammar. Token kinds: "name" (identifiers, dotted names such as
+    `server.d`), "number", "string", "op" (`->`, `<`, `>`, `<=`, `>=`, `==`, `!=`,
+    `,`, `(`, `)`).
+    """
+
+    tokens: list[tuple[str, str, Span]]  # (kind, text, where)
+    span: Span = NOWHERE
+
+
+@dataclass
 class System:
     file: str
     procedures: dict[str, Procedure] = field(default_factory=dict)
@@ -173,8 +188,8 @@ class System:
     connections: dict[str, Connection] = field(default_factory=dict)
     # Settings that name neither an instance nor a connection (rare, kept verbatim).
     settings: dict[str, Any] = field(default_factory=dict)
-    # Policy assertions (the mkbuild extension); items are defined by dsl.
-    policies: list[Any] = field(default_factory=list)
+    # Policy assertions (the mkbuild extension), in source order.
+    policies: list[PolicyStatement] = field(default_factory=list)
     # Files read to make this system, for build dependency tracking.
     sources: list[str] = field(default_factory=list)
 
