@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 apt_packages=(qemu-system-arm ipxe-qemu gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
-              picolibc-aarch64-linux-gnu graphviz device-tree-compiler)
+              picolibc-aarch64-linux-gnu graphviz device-tree-compiler
+              chromium)  # chromium: the browser test of the HTML system view
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
