@@ -1,0 +1,439 @@
+"""The boot spec: every kernel object, capability, mapping, thread and IRQ binding
+of a system, decided at build time and read by the kernel once at boot.
+
+The binary form is documented in docs/bootspec.md and mirrored by the C header
+kernel/include/bootspec.h; tests/mkbuild/test_bootspec.py checks the two agree.
+All integers are little-endian. Records refer to objects by their index in
+`BootSpec.objects`.
+
+Typical use (mkbuild.layout builds one of these from the System):
+
+    spec = BootSpec()
+    ep = spec.add(KObject("rpc.ep", ObjType.ENDPOINT, paddr=0x4100_0000))
+    ...
+    blob = encode(spec)
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from dataclasses import dataclass, field
+from enum import IntEnum, IntFlag
+
+MAGIC = 0x53424B4D  # "MKBS" read as a little-endian u32
+VERSION = 1
+NO_OBJECT = 0xFFFF_FFFF  # an absent object index (e.g. a thread without IPC buffer)
+NAME_LEN = 32  # bytes of a thread name, NUL padded (31 usable)
+IPC_BUFFER_SIZE = 1024  # bytes; the IPC buffer must be aligned to this
+USER_VADDR_LIMIT = 1 << 39  # user virtual addresses are below this (39-bit TTBR0)
+MAX_PRIORITY = 255
+CNODE_SLOT_BITS = 5  # a capability slot is 32 bytes in kernel memory
+MAX_CNODE_BITS = 16
+MAX_IRQ = 1019  # GIC interrupt ids 0..1019
+
+
+class ObjType(IntEnum):
+    TCB = 1
+    ENDPOINT = 2
+    NOTIFICATION = 3
+    CNODE = 4  # size_bits = log2(number of slots)
+    FRAME = 5  # size_bits = 12 (4 KiB) or 21 (2 MiB)
+    VSPACE = 6  # a top-level translation table (4 KiB); the kernel gives it an ASID
+    PAGE_TABLE = 7  # a lower-level table (4 KiB); the kernel takes these from a pool
+    IRQ_HANDLER = 8  # no memory (paddr 0); `irq` says which interrupt
+
+
+# Log2 of the kernel memory each object kind occupies (CNode: plus size_bits).
+OBJECT_SIZE_BITS: dict[ObjType, int] = {
+    ObjType.TCB: 10,
+    ObjType.ENDPOINT: 4,
+    ObjType.NOTIFICATION: 5,
+    ObjType.CNODE: CNODE_SLOT_BITS,
+    ObjType.VSPACE: 12,
+    ObjType.PAGE_TABLE: 12,
+}
+
+
+class Rights(IntFlag):
+    """Capability rights, bit for bit as seL4_CapRights words."""
+
+    NONE = 0
+    WRITE = 1
+    READ = 2
+    GRANT = 4
+    GRANT_REPLY = 8
+    ALL = 15
+
+
+class MapRights(IntFlag):
+    READ = 1
+    WRITE = 2
+    EXECUTE = 4
+
+
+OBJ_FLAG_ZERO = 1  # the kernel zeroes this frame at boot
+TCB_FLAG_SYSTEM_END = 1  # the system ends when every thread so flagged has exited
+TCB_FLAG_START_SUSPENDED = 2  # created, but not started until a TCB_Resume
+MAP_ATTR_DEVICE = 1  # device memory (nGnRE, never cached, never executable)
+
+
+@dataclass
+class KObject:
+    name: str  # for people and the JSON twin only; not encoded
+    type: ObjType
+    paddr: int = 0
+    size_bits: int = 0  # CNode: slot bits; frame: 12 or 21; otherwise ignored
+    zero: bool = True  # frames: zero at boot (False: the image already holds its contents)
+    irq: int = 0  # IRQ_HANDLER only
+
+    def size(self) -> int:
+        """Bytes of physical memory the object covers (0 for IRQ handlers)."""
+        if self.type == ObjType.IRQ_HANDLER:
+            return 0
+        if self.type == ObjType.FRAME:
+            return 1 << self.size_bits
+        if self.type == ObjType.CNODE:
+            return 1 << (self.size_bits + CNODE_SLOT_BITS)
+        return 1 << OBJECT_SIZE_BITS[self.type]
+
+
+@dataclass
+class Cap:
+    cnode: int  # object index of the CNode holding the capability
+    slot: int
+    object: int  # object index the capability names
+    rights: Rights = Rights.ALL
+    badge: int = 0
+
+
+@dataclass
+class Mapping:
+    vspace: int  # object index of a VSPACE
+    vaddr: int
+    frame: int  # object index of a FRAME
+    rights: MapRights = MapRights.READ | MapRights.WRITE
+    device: bool = False
+
+
+@dataclass
+class Tcb:
+    tcb: int  # object index of the TCB
+    name: str  # "instance.thread", used in fault reports
+    cspace: int  # object index of the root CNode
+    vspace: int  # object index of the VSPACE
+    pc: int
+    sp: int
+    args: tuple[int, int, int, int] = (0, 0, 0, 0)  # x0..x3 at start
+    ipc_buffer_vaddr: int = 0
+    ipc_buffer_frame: int = NO_OBJECT  # frame holding the IPC buffer
+    priority: int = 0
+    fault_ep_slot: int = 0  # CSpace slot of the fault endpoint cap; 0 = none
+    system_end: bool = False
+    start_suspended: bool = False
+
+
+@dataclass
+class IrqBinding:
+    irq: int  # GIC interrupt id (SPI n is 32 + n)
+    notification: int  # object index of the notification signalled
+    badge: int = 1  # bits OR-ed into the notification word
+
+
+@dataclass
+class BootSpec:
+    objects: list[KObject] = field(default_factory=list)
+    caps: list[Cap] = field(default_factory=list)
+    mappings: list[Mapping] = field(default_factory=list)
+    tcbs: list[Tcb] = field(default_factory=list)
+    irqs: list[IrqBinding] = field(default_factory=list)
+
+    def add(self, obj: KObject) -> int:
+        """Append an object, return its index."""
+        self.objects.append(obj)
+        return len(self.objects) - 1
+
+
+# ---- the binary layout, shared with the C header --------------------------------
+# Each record is a list of (field name, struct code); the C header declares the
+# same fields in the same order and the test checks sizes and offsets.
+
+HEADER_FIELDS = [
+    ("magic", "I"), ("version", "H"), ("header_size", "H"), ("total_size", "I"),
+    ("n_objects", "I"), ("n_caps", "I"), ("n_mappings", "I"), ("n_tcbs", "I"),
+    ("n_irqs", "I"), ("objects_off", "I"), ("caps_off", "I"), ("mappings_off", "I"),
+    ("tcbs_off", "I"), ("irqs_off", "I"), ("reserved0", "I"), ("reserved1", "Q"),
+]
+OBJECT_FIELDS = [
+    ("paddr", "Q"), ("type", "B"), ("size_bits", "B"), ("flags", "B"), ("pad", "B"),
+    ("irq", "I"),
+]
+CAP_FIELDS = [
+    ("cnode", "I"), ("slot", "I"), ("object", "I"), ("rights", "B"), ("pad0", "B"),
+    ("pad1", "H"), ("badge", "Q"),
+]
+MAPPING_FIELDS = [
+    ("vspace", "I"), ("frame", "I"), ("vaddr", "Q"), ("rights", "B"), ("attr", "B"),
+    ("pad0", "H"), ("pad1", "I"),
+]
+TCB_FIELDS = [
+    ("tcb", "I"), ("cspace", "I"), ("vspace", "I"), ("ipc_buffer_frame", "I"),
+    ("ipc_buffer_vaddr", "Q"), ("pc", "Q"), ("sp", "Q"),
+    ("arg0", "Q"), ("arg1", "Q"), ("arg2", "Q"), ("arg3", "Q"),
+    ("fault_ep_slot", "I"), ("priority", "B"), ("flags", "B"), ("pad", "H"),
+    ("name", f"{NAME_LEN}s"),
+]
+IRQ_FIELDS = [("irq", "I"), ("notification", "I"), ("badge", "Q")]
+
+RECORDS: dict[str, list[tuple[str, str]]] = {
+    "bs_header": HEADER_FIELDS,
+    "bs_object": OBJECT_FIELDS,
+    "bs_cap": CAP_FIELDS,
+    "bs_mapping": MAPPING_FIELDS,
+    "bs_tcb": TCB_FIELDS,
+    "bs_irq": IRQ_FIELDS,
+}
+
+
+def record_struct(name: str) -> struct.Struct:
+    return struct.Struct("<" + "".join(code for _, code in RECORDS[name]))
+
+
+def field_offsets(name: str) -> dict[str, int]:
+    """Byte offset of each field of a record (no implicit padding: '<' packing)."""
+    offsets: dict[str, int] = {}
+    pos = 0
+    for fname, code in RECORDS[name]:
+        offsets[fname] = pos
+        pos += struct.calcsize("<" + code)
+    return offsets
+
+
+_HEADER = record_struct("bs_header")
+_OBJECT = record_struct("bs_object")
+_CAP = record_struct("bs_cap")
+_MAPPING = record_struct("bs_mapping")
+_TCB = record_struct("bs_tcb")
+_IRQ = record_struct("bs_irq")
+
+
+def _name_bytes(name: str) -> bytes:
+    raw = name.encode("utf-8")[: NAME_LEN - 1]
+    return raw + b"\0" * (NAME_LEN - len(raw))
+
+
+def encode(spec: BootSpec) -> bytes:
+    """The binary boot spec. Deterministic: equal specs give equal bytes.
+
+    Only the record structure is checked here (so that every field fits its
+    width); the meaning (overlaps, bounds, types) is checked by `check` and again
+    by the kernel at boot.
+    """
+    parts: list[bytes] = []
+    offset = _HEADER.size
+
+    def table(records: list[bytes]) -> int:
+        nonlocal offset
+        start = offset
+        parts.extend(records)
+        offset += sum(len(r) for r in records)
+        return start
+
+    objects_off = table([
+        _OBJECT.pack(o.paddr, int(o.type), o.size_bits, OBJ_FLAG_ZERO if o.zero else 0, 0, o.irq)
+        for o in spec.objects
+    ])
+    caps_off = table([
+        _CAP.pack(c.cnode, c.slot, c.object, int(c.rights), 0, 0, c.badge) for c in spec.caps
+    ])
+    mappings_off = table([
+        _MAPPING.pack(m.vspace, m.frame, m.vaddr, int(m.rights),
+                      MAP_ATTR_DEVICE if m.device else 0, 0, 0)
+        for m in spec.mappings
+    ])
+    tcbs_off = table([
+        _TCB.pack(t.tcb, t.cspace, t.vspace, t.ipc_buffer_frame, t.ipc_buffer_vaddr, t.pc, t.sp,
+                  *t.args, t.fault_ep_slot, t.priority,
+                  (TCB_FLAG_SYSTEM_END if t.system_end else 0)
+                  | (TCB_FLAG_START_SUSPENDED if t.start_suspended else 0),
+                  0, _name_bytes(t.name))
+        for t in spec.tcbs
+    ])
+    irqs_off = table([_IRQ.pack(i.irq, i.notification, i.badge) for i in spec.irqs])
+    header = _HEADER.pack(
+        MAGIC, VERSION, _HEADER.size, offset,
+        len(spec.objects), len(spec.caps), len(spec.mappings), len(spec.tcbs), len(spec.irqs),
+        objects_off, caps_off, mappings_off, tcbs_off, irqs_off, 0, 0,
+    )
+    return header + b"".join(parts)
+
+
+def decode(blob: bytes) -> BootSpec:
+    """Inverse of `encode` (object names come back as "obj<N>"). Raises ValueError."""
+    if len(blob) < _HEADER.size:
+        raise ValueError("boot spec shorter than its header")
+    h = dict(zip([f for f, _ in HEADER_FIELDS], _HEADER.unpack_from(blob), strict=True))
+    if h["magic"] != MAGIC or h["version"] != VERSION:
+        raise ValueError("not a version 1 boot spec")
+
+    def rows(st: struct.Struct, off: int, n: int) -> list[tuple]:
+        if off + st.size * n > len(blob):
+            raise ValueError("boot spec table runs past its end")
+        return [st.unpack_from(blob, off + i * st.size) for i in range(n)]
+
+    spec = BootSpec()
+    for i, (paddr, typ, bits, flags, _, irq) in enumerate(
+            rows(_OBJECT, h["objects_off"], h["n_objects"])):
+        spec.objects.append(KObject(f"obj{i}", ObjType(typ), paddr, bits,
+                                    bool(flags & OBJ_FLAG_ZERO), irq))
+    for cnode, slot, obj, rights, _, _, badge in rows(_CAP, h["caps_off"], h["n_caps"]):
+        spec.caps.append(Cap(cnode, slot, obj, Rights(rights), badge))
+    for vs, frame, vaddr, rights, attr, _, _ in rows(_MAPPING, h["mappings_off"],
+                                                       h["n_mappings"]):
+        spec.mappings.append(Mapping(vs, vaddr, frame, MapRights(rights),
+                                     bool(attr & MAP_ATTR_DEVICE)))
+    for r in rows(_TCB, h["tcbs_off"], h["n_tcbs"]):
+        (tcb, cs, vs, ipcf, ipcv, pc, sp, a0, a1, a2, a3, fslot, prio, flags, _, name) = r
+        spec.tcbs.append(Tcb(tcb, name.rstrip(b"\0").decode("utf-8", "replace"), cs, vs, pc,
+                             sp, (a0, a1, a2, a3), ipcv, ipcf, prio, fslot,
+                             bool(flags & TCB_FLAG_SYSTEM_END),
+                             bool(flags & TCB_FLAG_START_SUSPENDED)))
+    for irq, ntfn, badge in rows(_IRQ, h["irqs_off"], h["n_irqs"]):
+        spec.irqs.append(IrqBinding(irq, ntfn, badge))
+    return spec
+
+
+def to_json(spec: BootSpec) -> str:
+    """The JSON twin: the same content with object names, for people and tests."""
+    names = [o.name for o in spec.objects]
+
+    def ref(i: int) -> str | None:
+        return names[i] if 0 <= i < len(names) else None
+
+    doc = {
+        "version": VERSION,
+        "objects": [
+            {"index": i, "name": o.name, "type": o.type.name.lower(), "paddr": hex(o.paddr),
+             "size": o.size(), **({"size_bits": o.size_bits} if o.type in
+                                  (ObjType.CNODE, ObjType.FRAME) else {}),
+             **({"zero": o.zero} if o.type == ObjType.FRAME else {}),
+             **({"irq": o.irq} if o.type == ObjType.IRQ_HANDLER else {})}
+            for i, o in enumerate(spec.objects)
+        ],
+        "caps": [
+            {"cnode": ref(c.cnode), "slot": c.slot, "object": ref(c.object),
+             "rights": _rights_text(c.rights), "badge": c.badge}
+            for c in spec.caps
+        ],
+        "mappings": [
+            {"vspace": ref(m.vspace), "vaddr": hex(m.vaddr), "frame": ref(m.frame),
+             "rights": "".join(ch for ch, bit in (("R", MapRights.READ), ("W", MapRights.WRITE),
+                                                  ("X", MapRights.EXECUTE)) if m.rights & bit),
+             "device": m.device}
+            for m in spec.mappings
+        ],
+        "tcbs": [
+            {"tcb": ref(t.tcb), "name": t.name, "cspace": ref(t.cspace), "vspace": ref(t.vspace),
+             "pc": hex(t.pc), "sp": hex(t.sp), "args": [hex(a) for a in t.args],
+             "ipc_buffer_vaddr": hex(t.ipc_buffer_vaddr), "ipc_buffer_frame":
+             ref(t.ipc_buffer_frame), "priority": t.priority, "fault_ep_slot": t.fault_ep_slot,
+             "system_end": t.system_end, "start_suspended": t.start_suspended}
+            for t in spec.tcbs
+        ],
+        "irqs": [{"irq": i.irq, "notification": ref(i.notification), "badge": i.badge}
+                 for i in spec.irqs],
+    }
+    return json.dumps(doc, indent=2) + "\n"
+
+
+def _rights_text(r: Rights) -> str:
+    return "".join(ch for ch, bit in (("R", Rights.READ), ("W", Rights.WRITE),
+                                      ("G", Rights.GRANT), ("P", Rights.GRANT_REPLY)) if r & bit)
+
+
+def page_tables_needed(spec: BootSpec) -> int:
+    """How many PAGE_TABLE objects the kernel needs to build every VSpace.
+
+    A VSpace root covers 512 GiB in 1 GiB entries; each 1 GiB region with a mapping
+    needs one level-2 table, and each 2 MiB region with a 4 KiB frame in it needs one
+    level-3 table. Layout adds this many PAGE_TABLE objects (any order, any VSpace).
+    """
+    l2: set[tuple[int, int]] = set()
+    l3: set[tuple[int, int]] = set()
+    for m in spec.mappings:
+        l2.add((m.vspace, m.vaddr >> 30))
+        if spec.objects[m.frame].size_bits == 12:
+            l3.add((m.vspace, m.vaddr >> 21))
+    return len(l2) + len(l3)
+
+
+def check(spec: BootSpec, ram: list[tuple[int, int]] = (),
+          reserved: list[tuple[int, int]] = ()) -> list[str]:
+    """Problems the kernel would refuse at boot, as messages (empty: fine).
+
+    `ram` and `reserved` are (base, size) ranges; objects must lie in RAM and
+    outside reserved ranges (kernel image, boot spec) when those are given.
+    """
+    problems: list[str] = []
+    objs = spec.objects
+
+    def is_type(i: int, *types: ObjType) -> bool:
+        return 0 <= i < len(objs) and objs[i].type in types
+
+    spans: list[tuple[int, int, str]] = []
+    for o in objs:
+        size = o.size()
+        if o.type == ObjType.FRAME and o.size_bits not in (12, 21):
+            problems.append(f"{o.name}: frame size bits must be 12 or 21")
+            continue
+        if o.type == ObjType.CNODE and not 1 <= o.size_bits <= MAX_CNODE_BITS:
+            problems.append(f"{o.name}: CNode size bits must be 1..{MAX_CNODE_BITS}")
+            continue
+        if o.type == ObjType.IRQ_HANDLER:
+            if not 0 <= o.irq <= MAX_IRQ:
+                problems.append(f"{o.name}: irq {o.irq} out of range")
+            continue
+        if o.paddr % size:
+            problems.append(f"{o.name}: paddr {o.paddr:#x} not aligned to its size {size:#x}")
+        if ram and not any(b <= o.paddr and o.paddr + size <= b + s for b, s in ram):
+            problems.append(f"{o.name}: {o.paddr:#x}+{size:#x} is outside RAM")
+        for b, s in reserved:
+            if o.paddr < b + s and b < o.paddr + size:
+                problems.append(f"{o.name}: {o.paddr:#x} overlaps reserved memory at {b:#x}")
+        spans.append((o.paddr, o.paddr + size, o.name))
+    spans.sort()
+    for (_a0, a1, an), (b0, _, bn) in zip(spans, spans[1:], strict=False):
+        if b0 < a1:
+            problems.append(f"{an} and {bn} overlap at {b0:#x}")
+    for c in spec.caps:
+        if not is_type(c.cnode, ObjType.CNODE):
+            problems.append(f"cap in object {c.cnode}: not a CNode")
+        elif not 0 < c.slot < (1 << objs[c.cnode].size_bits):
+            problems.append(f"cap slot {c.slot} outside {objs[c.cnode].name} (slot 0 is null)")
+        if not 0 <= c.object < len(objs):
+            problems.append(f"cap names object {c.object}, which does not exist")
+    for m in spec.mappings:
+        if not is_type(m.vspace, ObjType.VSPACE) or not is_type(m.frame, ObjType.FRAME):
+            problems.append(f"mapping at {m.vaddr:#x}: vspace/frame indices of wrong type")
+            continue
+        fsize = objs[m.frame].size()
+        if m.vaddr % fsize or m.vaddr + fsize > USER_VADDR_LIMIT:
+            problems.append(f"mapping of {objs[m.frame].name} at {m.vaddr:#x}: misaligned or "
+                            f"above the user address limit")
+    for t in spec.tcbs:
+        if not is_type(t.tcb, ObjType.TCB) or not is_type(t.cspace, ObjType.CNODE) \
+                or not is_type(t.vspace, ObjType.VSPACE):
+            problems.append(f"thread {t.name}: tcb/cspace/vspace indices of wrong type")
+        if not 0 <= t.priority <= MAX_PRIORITY:
+            problems.append(f"thread {t.name}: priority {t.priority} not in 0..255")
+        if t.ipc_buffer_frame != NO_OBJECT:
+            if not is_type(t.ipc_buffer_frame, ObjType.FRAME):
+                problems.append(f"thread {t.name}: IPC buffer frame is not a frame")
+            elif t.ipc_buffer_vaddr % IPC_BUFFER_SIZE:
+                problems.append(f"thread {t.name}: IPC buffer not {IPC_BUFFER_SIZE}-aligned")
+    for i in spec.irqs:
+        if not is_type(i.notification, ObjType.NOTIFICATION) or not 0 <= i.irq <= MAX_IRQ:
+            problems.append(f"irq {i.irq}: bad interrupt number or not bound to a notification")
+    if sum(o.type == ObjType.PAGE_TABLE for o in objs) < page_tables_needed(spec):
+        problems.append(f"needs {page_tables_needed(spec)} page tables, spec has fewer")
+    return problems

@@ -1,0 +1,156 @@
+"""Board descriptions: platforms/<name>.toml loaded into a `Platform`.
+
+Layout reads RAM, reserved ranges and devices; the kernel build reads the console,
+interrupt controller and timer (as -D flags); mkbuild.qemu reads the QEMU line.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mkbuild.diagnostics import Diagnostic, error
+from mkbuild.model import Span
+
+PLATFORMS_DIR = Path(__file__).resolve().parent.parent / "platforms"
+CONSOLE_KINDS = ("pl011", "cadence")
+
+
+@dataclass(frozen=True)
+class Device:
+    name: str
+    base: int
+    size: int
+    irqs: tuple[int, ...] = ()  # GIC interrupt ids (SPI n is 32 + n)
+    compatible: str = ""
+
+
+@dataclass(frozen=True)
+class Platform:
+    name: str
+    arch: str
+    cpu: str
+    description: str
+    ram: tuple[tuple[int, int], ...]  # (base, size)
+    reserved: tuple[tuple[int, int], ...]  # (base, size): firmware, device tree
+    kernel_load_address: int
+    kernel_region_size: int  # kernel image, its static data and the boot spec
+    console_kind: str  # "pl011" | "cadence"
+    console_base: int
+    console_irq: int
+    gic_distributor: int
+    gic_cpu_interface: int
+    timer_irq: int
+    devices: tuple[Device, ...] = ()
+    image_formats: tuple[str, ...] = ("elf",)
+    booted_in_tests: bool = True
+    qemu_binary: str | None = None
+    qemu_args: tuple[str, ...] = ()  # "{image}" stands for the image path
+    qemu_env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def kernel_region(self) -> tuple[int, int]:
+        return (self.kernel_load_address, self.kernel_region_size)
+
+    def free_ram(self) -> list[tuple[int, int]]:
+        """RAM minus reserved ranges and the kernel region: where layout may put objects."""
+        holes = sorted([*self.reserved, self.kernel_region])
+        free: list[tuple[int, int]] = []
+        for base, size in self.ram:
+            start, end = base, base + size
+            for hb, hs in holes:
+                if hb + hs <= start or hb >= end:
+                    continue
+                if hb > start:
+                    free.append((start, hb - start))
+                start = max(start, hb + hs)
+            if start < end:
+                free.append((start, end - start))
+        return free
+
+    def device(self, name: str) -> Device | None:
+        return next((d for d in self.devices if d.name == name), None)
+
+    def qemu_command(self, image: Path | str) -> list[str]:
+        if self.qemu_binary is None:
+            raise ValueError(f"platform {self.name} has no QEMU machine")
+        return [self.qemu_binary, *(a.replace("{image}", str(image)) for a in self.qemu_args)]
+
+    def kernel_defines(self) -> list[str]:
+        """-D flags the kernel is compiled with for this board."""
+        (ram_base, ram_size) = self.ram[0]
+        return [
+            f"-DPLAT_NAME=\"{self.name}\"",
+            f"-DPLAT_CONSOLE_{self.console_kind.upper()}=1",
+            f"-DPLAT_CONSOLE_BASE={self.console_base:#x}",
+            f"-DPLAT_GICD_BASE={self.gic_distributor:#x}",
+            f"-DPLAT_GICC_BASE={self.gic_cpu_interface:#x}",
+            f"-DPLAT_TIMER_IRQ={self.timer_irq}",
+            f"-DPLAT_RAM_BASE={ram_base:#x}",
+            f"-DPLAT_RAM_SIZE={ram_size:#x}",
+            f"-DPLAT_KERNEL_LOAD={self.kernel_load_address:#x}",
+            f"-DPLAT_KERNEL_REGION_SIZE={self.kernel_region_size:#x}",
+        ]
+
+
+def available() -> list[str]:
+    return sorted(p.stem for p in PLATFORMS_DIR.glob("*.toml"))
+
+
+def load(name_or_path: str | Path) -> tuple[Platform | None, list[Diagnostic]]:
+    """Load a board by name (platforms/<name>.toml) or by path."""
+    path = Path(name_or_path)
+    if not path.suffix:
+        path = PLATFORMS_DIR / f"{name_or_path}.toml"
+    if not path.exists():
+        from mkbuild.diagnostics import did_you_mean
+        return None, [error(f"unknown platform `{name_or_path}`",
+                            hint=did_you_mean(str(name_or_path), available())
+                            or f"available: {', '.join(available())}")]
+    where = Span(str(path), 1, 1)
+    try:
+        doc = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as e:
+        return None, [error(f"malformed platform file: {e}", where)]
+    try:
+        return _from_toml(doc), []
+    except (KeyError, TypeError, ValueError) as e:
+        return None, [error(f"platform file misses or mistypes a field: {e}", where)]
+
+
+def _pairs(rows: list) -> tuple[tuple[int, int], ...]:
+    return tuple((int(b), int(s)) for b, s in rows)
+
+
+def _from_toml(doc: dict) -> Platform:
+    console = doc["console"]
+    if console["kind"] not in CONSOLE_KINDS:
+        raise ValueError(f"console kind {console['kind']!r} is not one of {CONSOLE_KINDS}")
+    qemu = doc.get("qemu", {})
+    return Platform(
+        name=str(doc["name"]),
+        arch=str(doc["arch"]),
+        cpu=str(doc["cpu"]),
+        description=str(doc.get("description", "")),
+        ram=_pairs(doc["ram"]),
+        reserved=_pairs(doc.get("reserved", [])),
+        kernel_load_address=int(doc["kernel"]["load_address"]),
+        kernel_region_size=int(doc["kernel"]["region_size"]),
+        console_kind=str(console["kind"]),
+        console_base=int(console["base"]),
+        console_irq=int(console["irq"]),
+        gic_distributor=int(doc["gic"]["distributor"]),
+        gic_cpu_interface=int(doc["gic"]["cpu_interface"]),
+        timer_irq=int(doc["timer"]["irq"]),
+        devices=tuple(
+            Device(str(d["name"]), int(d["base"]), int(d["size"]),
+                   tuple(int(i) for i in d.get("irqs", [])), str(d.get("compatible", "")))
+            for d in doc.get("devices", [])
+        ),
+        image_formats=tuple(doc.get("image_formats", ["elf"])),
+        booted_in_tests=bool(doc.get("booted_in_tests", True)),
+        qemu_binary=qemu.get("binary"),
+        qemu_args=tuple(str(a) for a in qemu.get("args", [])),
+        qemu_env={str(k): str(v) for k, v in qemu.get("env", {}).items()},
+    )

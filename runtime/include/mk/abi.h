@@ -1,0 +1,78 @@
+/* The mk kernel's system-call ABI (AArch64). Shared by the kernel and user runtime.
+ *
+ * A system call is `svc #0` with the call number in x7.
+ *   in:  x0 = capability pointer (slot in the caller's root CNode), x1 = message info,
+ *        x2..x5 = message registers 0..3 (the rest are in the IPC buffer's msg[]).
+ *   out: x0 = badge of the sender (receive calls), x1 = message info,
+ *        x2..x5 = message registers 0..3, x6 = status of the call itself (MK_ERR_*).
+ * Every other register is preserved. The IPC buffer address of the running thread is
+ * readable at EL0 from TPIDRRO_EL0. */
+#ifndef MK_ABI_H
+#define MK_ABI_H
+
+#define MK_SYS_CALL 1
+#define MK_SYS_REPLY_RECV 2
+#define MK_SYS_SEND 3
+#define MK_SYS_NBSEND 4
+#define MK_SYS_RECV 5
+#define MK_SYS_NBRECV 6
+#define MK_SYS_REPLY 7
+#define MK_SYS_YIELD 8
+#define MK_SYS_DEBUG_PUTCHAR 9
+#define MK_SYS_THREAD_EXIT 10
+#define MK_SYS_COUNT 11
+
+/* Error codes: the numbers of seL4's seL4_Error. */
+#define MK_ERR_NONE 0
+#define MK_ERR_INVALID_ARGUMENT 1
+#define MK_ERR_INVALID_CAPABILITY 2
+#define MK_ERR_ILLEGAL_OPERATION 3
+#define MK_ERR_RANGE 4
+#define MK_ERR_ALIGNMENT 5
+#define MK_ERR_FAILED_LOOKUP 6
+#define MK_ERR_TRUNCATED_MESSAGE 7
+#define MK_ERR_DELETE_FIRST 8
+#define MK_ERR_REVOKE_FIRST 9
+#define MK_ERR_NOT_ENOUGH_MEMORY 10
+
+/* Message info word: label (52 bits) | caps unwrapped (3) | extra caps (2) | length (7). */
+#define MK_MSG_LENGTH_BITS 7
+#define MK_MSG_EXTRA_CAPS_SHIFT 7
+#define MK_MSG_EXTRA_CAPS_BITS 2
+#define MK_MSG_UNWRAPPED_SHIFT 9
+#define MK_MSG_UNWRAPPED_BITS 3
+#define MK_MSG_LABEL_SHIFT 12
+#define MK_MSG_MAX_LENGTH 120
+#define MK_MSG_REGS 4 /* message registers passed in x2..x5 */
+
+/* IPC buffer layout (words): the fields of seL4_IPCBuffer, 1024 bytes in all. */
+#define MK_IPCBUF_TAG 0
+#define MK_IPCBUF_MSG 1
+#define MK_IPCBUF_USER_DATA 121
+#define MK_IPCBUF_CAPS 122
+#define MK_IPCBUF_RECEIVE_CNODE 125
+#define MK_IPCBUF_RECEIVE_INDEX 126
+#define MK_IPCBUF_RECEIVE_DEPTH 127
+#define MK_IPCBUF_WORDS 128
+
+/* Invocation labels (the label of a Call on a non-endpoint capability). */
+#define MK_INV_TCB_SUSPEND 1
+#define MK_INV_TCB_RESUME 2
+#define MK_INV_TCB_SET_PRIORITY 3
+#define MK_INV_CNODE_COPY 10
+#define MK_INV_CNODE_MINT 11
+#define MK_INV_CNODE_MOVE 12
+#define MK_INV_CNODE_DELETE 13
+#define MK_INV_IRQ_ACK 20
+
+/* Fault messages delivered to a fault endpoint: label = MK_FAULT_*,
+ * MR0 = pc, MR1 = fault address, MR2 = ESR (syndrome), MR3 = thread index in the spec,
+ * MR4.. = the thread's name, NUL padded, 8 characters per word (32 bytes). */
+#define MK_FAULT_DATA_ABORT 1
+#define MK_FAULT_INSTRUCTION_ABORT 2
+#define MK_FAULT_UNDEFINED_INSTRUCTION 3
+#define MK_FAULT_MISALIGNED 4
+#define MK_FAULT_OTHER 5
+#define MK_FAULT_MSG_LENGTH 8
+
+#endif
