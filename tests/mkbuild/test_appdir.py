@@ -1,0 +1,202 @@
+"""Reading CAmkES app directories (and mkbuild's ADL layout) into an App."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mkbuild.appdir import load_app, match_in_order
+
+APPS = Path(__file__).resolve().parents[1] / "fixtures" / "apps"
+
+
+def where(diags) -> list[tuple[str, str, str, int]]:
+    return [(d.severity, d.message, Path(d.span.file).name if d.span else "", d.span.line if d.span else 0)
+            for d in diags]
+
+
+def test_sources_at_the_app_root():
+    app, diags = load_app(APPS / "rootsrc")
+    assert diags == []
+    assert app.layout == "cmake"
+    assert app.root == APPS / "rootsrc" / "rootsrc.camkes"
+    assert {n: c.sources for n, c in app.components.items()} == {
+        "Client": [APPS / "rootsrc" / "client.c"],
+        "Server": [APPS / "rootsrc" / "server.c"],
+    }
+    assert app.components["Server"].c_flags == ["-DSERVER_BIAS=0"]
+    assert app.options == {"CAmkESAllowForwardReferences": "ON"}
+    assert app.option("CAmkESAllowForwardReferences") and not app.option("CAmkESCPP")
+    # bracket argument, several wait_for lines, glob characters kept for the matcher
+    assert app.expectations == ["client: 2 + ? = 5", r"client: done \[ok\]"]
+    assert match_in_order(app.expectations, "client: 2 + 3 = 5\nclient: done [ok]\n") is None
+    assert match_in_order(app.expectations, "client: 2 + 3 = 5\nclient: done o\n") is not None
+
+
+def test_src_and_include_dirs_with_cpp_for_the_adl():
+    app, diags = load_app(APPS / "srcinclude")
+    assert diags == []
+    d = APPS / "srcinclude"
+    assert app.components["Producer"].sources == [d / "src" / "producer.c"]
+    assert app.components["Producer"].include_dirs == [d / "include"]
+    assert app.cpp_includes == [d / "include"]
+    assert app.cpp_flags == ["-DPRODUCER_PRIORITY=200", "-DVERBOSE"]
+    assert app.cpp_defines == {"PRODUCER_PRIORITY": "200", "VERBOSE": "1"}
+    assert app.option("CAmkESCPP")
+    assert app.expectations == ['consumer: got "hello"']
+
+
+def test_component_folders_header_only_libs_and_import_paths():
+    app, diags = load_app(APPS / "subdirs")
+    assert diags == []
+    d = APPS / "subdirs"
+    client, printer = app.components["Client"], app.components["Printer"]
+    # SOURCES relative to the CMakeLists.txt that declared them
+    assert client.sources == [d / "components" / "Client" / "src" / "client.c"]
+    assert printer.sources == [d / "components" / "Printer" / "src" / "printer.c"]
+    # LIBS naming an INTERFACE library bring its include directories
+    assert client.libs == ["PrintTypes"]
+    assert client.include_dirs == [d / "interfaces" / "include"]
+    assert printer.include_dirs == [d / "interfaces" / "include"]
+    # a second DeclareCAmkESComponent adds to the first; the if-block chose its branch
+    assert client.c_flags == ["-DSUBDIRS_DEFAULT"]
+    assert app.import_paths == [d / "interfaces"]
+    assert app.expectations == ["printer: ?1? first", r"printer: \[2\] second*"]
+    assert match_in_order(app.expectations, "printer: [1] first\nprinter: [2] second line\n") is None
+
+
+def test_adl_layout_directory_and_file():
+    d = APPS / "adlnative"
+    for path in (d, d / "system.adl"):
+        app, diags = load_app(path)
+        assert diags == []
+        assert app.layout == "adl"
+        assert app.root == d / "system.adl"
+        hello = app.components["Hello"]
+        assert hello.sources == [
+            d / "components" / "Hello" / "src" / "extra.c",
+            d / "components" / "Hello" / "src" / "hello.c",
+        ]
+        assert hello.include_dirs == [d / "components" / "Hello" / "include"]
+        assert app.components["Counter"].include_dirs == []
+        assert app.expectations == []
+
+
+def test_a_camkes_file_in_a_cmake_app_is_read_by_conventions():
+    app, diags = load_app(APPS / "rootsrc" / "rootsrc.camkes")
+    assert diags == []
+    assert app.layout == "adl" and app.components == {}
+
+
+def write(tmp_path: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        p = tmp_path / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text)
+    return tmp_path
+
+
+def test_missing_rootserver(tmp_path):
+    write(tmp_path, {"CMakeLists.txt": "DeclareCAmkESComponent(A)\n"})
+    app, diags = load_app(tmp_path)
+    assert app is None
+    assert where(diags) == [
+        (
+            "error",
+            "no DeclareCAmkESRootserver(...) in CMakeLists.txt: which ADL file is the system?",
+            "CMakeLists.txt",
+            1,
+        )
+    ]
+
+
+def test_missing_files_and_unknown_libs_are_reported_at_their_line(tmp_path):
+    write(
+        tmp_path,
+        {
+            "CMakeLists.txt": (
+                "project(x C)\n"
+                "DeclareCAmkESComponent(A SOURCES a.c INCLUDES inc LIBS sel4utils)\n"
+                "includeGlobalComponents()\n"
+                "DeclareCAmkESRootserver(x.camkes)\n"
+                "DeclareCAmkESComponent(B stray SOURCES b.c)\n"
+                "unknown_thing()\n"
+            ),
+            "b.c": "",
+        },
+    )
+    app, diags = load_app(tmp_path)
+    assert app is not None
+    assert where(diags) == [
+        ("error", f"source file `{tmp_path / 'a.c'}` of component `A` not found", "CMakeLists.txt", 2),
+        ("warning", f"include directory `{tmp_path / 'inc'}` of component `A` not found",
+         "CMakeLists.txt", 2),
+        ("warning", "includeGlobalComponents(): no global-components checkout given; "
+         "its interfaces and components are not on the import path", "CMakeLists.txt", 3),
+        ("warning", "DeclareCAmkESComponent(B): arguments before any keyword ignored: stray",
+         "CMakeLists.txt", 5),
+        ("warning", "unknown CMake command `unknown_thing` ignored", "CMakeLists.txt", 6),
+        ("error", f"root ADL file `{tmp_path / 'x.camkes'}` not found", "CMakeLists.txt", 4),
+        ("warning", "library `sel4utils` of component `A` is not a header-only library "
+         "declared by this app; ignored", "CMakeLists.txt", 2),
+    ]
+    assert app.global_components
+
+
+def test_global_components_checkout_adds_import_paths(tmp_path):
+    gc = tmp_path / "gc"
+    app_dir = write(
+        tmp_path / "app",
+        {"CMakeLists.txt": "includeGlobalComponents()\nDeclareCAmkESRootserver(a.camkes)\n",
+         "a.camkes": ""},
+    )
+    app, diags = load_app(app_dir, global_components=gc)
+    assert diags == []
+    assert app.import_paths == [gc / "interfaces", gc / "components"]
+
+
+def test_simulate_test_commands_other_than_wait_for_are_warned(tmp_path):
+    write(
+        tmp_path,
+        {
+            "CMakeLists.txt": (
+                "DeclareCAmkESRootserver(a.camkes)\n"
+                'add_simulate_test([=[\n  wait_for "one"\n  send "x\\r"\n  wait_for {two}\n]=])\n'
+            ),
+            "a.camkes": "",
+        },
+    )
+    app, diags = load_app(tmp_path)
+    assert app.expectations == ["one", "two"]
+    assert where(diags) == [
+        ("warning", "add_simulate_test: command `send` is not supported (only `wait_for`); ignored",
+         "CMakeLists.txt", 2)
+    ]
+
+
+def test_adl_layout_errors(tmp_path):
+    app, diags = load_app(tmp_path)
+    assert app is None
+    assert [d.message for d in diags] == [
+        f"`{tmp_path}` has neither CMakeLists.txt nor an ADL file (system.adl, *.adl, *.camkes)"
+    ]
+    write(tmp_path, {"a.camkes": "", "b.adl": ""})
+    app, diags = load_app(tmp_path)
+    assert app is None
+    assert [d.message for d in diags] == [
+        f"`{tmp_path}` has several ADL files (a.camkes, b.adl) and no system.adl: "
+        "which one is the system?"
+    ]
+    write(tmp_path, {"system.adl": ""})
+    app, diags = load_app(tmp_path)
+    assert diags == [] and app.root == tmp_path / "system.adl"
+
+
+@pytest.mark.parametrize("name", ["nothing-here", "notes.txt"])
+def test_bad_paths(tmp_path, name):
+    (tmp_path / "notes.txt").write_text("hi")
+    app, diags = load_app(tmp_path / name)
+    assert app is None
+    assert [d.severity for d in diags] == ["error"]
+    assert str(tmp_path / name) in diags[0].message
