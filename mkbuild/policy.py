@@ -1,0 +1,249 @@
+"""Policy assertions: the `policy { ... }` extension, given meaning.
+
+The front end hands over each statement as a token list (`model.PolicyStatement`);
+`parse` matches it against the forms below and resolves its names, `evaluate`
+proves or refutes each assertion on the authority graph. A refuted assertion is
+an error whose notes are the shortest counterexample, hop by hop, each hop at the
+connection it goes through. The syntax is documented in docs/policy.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from mkbuild import authority as A
+from mkbuild.diagnostics import Diagnostic, did_you_mean, error
+from mkbuild.model import NOWHERE, Span, System
+
+# Placeholders in a form: an instance, a hardware instance, a dataport
+# (`instance.interface`), an instance or thread (`instance` / `instance.interface`),
+# a comparison operator, one or more instances separated by commas.
+INST, HW, REGION, PRIO, OP, INSTS = "<instance>", "<device>", "<dataport>", "<who>", "<op>", \
+    "<instances>"
+
+FORMS: list[tuple[str, list[str]]] = [
+    ("no-flow", ["no", "flow", "from", INST, "to", INST]),
+    ("cannot-send", [INST, "cannot", "send", "to", INST]),
+    ("cannot-read", [INST, "cannot", "read", REGION]),
+    ("cannot-write", [INST, "cannot", "write", REGION]),
+    ("readonly", ["readonly", REGION, "for", INST]),
+    ("holds-nothing", [INST, "holds", "nothing", "of", INST]),
+    ("device-only-via", ["device", HW, "only", "via", INSTS]),
+    ("priority", ["priority", PRIO, OP, PRIO]),
+    ("allow-shared-device", ["allow", "shared", "device", HW]),
+]
+OPS = {">": int.__gt__, ">=": int.__ge__, "<": int.__lt__, "<=": int.__le__, "==": int.__eq__,
+       "!=": int.__ne__}
+
+
+def form_text(form: list[str]) -> str:
+    return " ".join(form).replace(" ,", ",") + ";"
+
+
+@dataclass
+class Statement:
+    kind: str
+    args: list[str]
+    text: str  # the statement as written, normalised ("no flow from a to b")
+    span: Span = NOWHERE
+    arg_spans: list[Span] = field(default_factory=list)
+
+
+@dataclass
+class Verdict:
+    statement: Statement
+    holds: bool
+    path: list[A.Hop] = field(default_factory=list)  # counterexample when refuted
+    detail: str = ""
+
+
+def _match(form: list[str], tokens: list[tuple[str, str, Span]]):
+    """(args, arg spans) if the tokens have this form, else None."""
+    args: list[str] = []
+    spans: list[Span] = []
+    i = 0
+    for k, part in enumerate(form):
+        if part == INSTS:
+            if k != len(form) - 1:
+                return None
+            names = tokens[i:]
+            if not names or len(names) % 2 == 0:
+                return None
+            for j, (kind, text, span) in enumerate(names):
+                if j % 2 == 0:
+                    if kind != "name":
+                        return None
+                    args.append(text)
+                    spans.append(span)
+                elif text != ",":
+                    return None
+            return args, spans
+        if i >= len(tokens):
+            return None
+        kind, text, span = tokens[i]
+        if part == OP:
+            if kind != "op" or text not in OPS:
+                return None
+            args.append(text)
+            spans.append(span)
+        elif part.startswith("<"):
+            if kind != "name":
+                return None
+            args.append(text)
+            spans.append(span)
+        elif kind != "name" or text != part:
+            return None
+        i += 1
+    return (args, spans) if i == len(tokens) else None
+
+
+def parse(system: System) -> tuple[list[Statement], list[Diagnostic]]:
+    """Match every policy statement to a form and check the names it uses."""
+    statements: list[Statement] = []
+    diags: list[Diagnostic] = []
+    for ps in system.policies:
+        tokens = ps.tokens
+        text = " ".join(t for _, t, _ in tokens).replace(" ,", ",")
+        for kind, form in FORMS:
+            m = _match(form, tokens)
+            if m is not None:
+                st = Statement(kind, m[0], text, ps.span, m[1])
+                problems = _check_names(system, form, st)
+                diags += problems
+                if not problems:
+                    statements.append(st)
+                break
+        else:
+            diags.append(_unknown(ps.span, tokens, text))
+    return statements, diags
+
+
+def _unknown(span: Span, tokens, text: str) -> Diagnostic:
+    words = [t for k, t, _ in tokens if k == "name"]
+    # Suggest the form sharing the most keywords with what was written.
+    best = max(FORMS, key=lambda f: sum(w in f[1] for w in words) if words else 0)
+    score = sum(w in best[1] for w in words)
+    hint = f"did you mean `{form_text(best[1])}`?" if score else None
+    d = error(f"unknown policy statement `{text};`", span, hint=hint)
+    d.notes.append((None, "policy statements: " + "  ".join(form_text(f) for _, f in FORMS)))
+    return d
+
+
+def _check_names(system: System, form: list[str], st: Statement) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    placeholders = [p for p in form if p.startswith("<") and p != OP]
+    if placeholders and placeholders[-1] == INSTS:
+        placeholders = placeholders[:-1] + [INST] * (len(st.args) - len(placeholders) + 1)
+    values = [(a, s) for a, s in zip(st.args, st.arg_spans, strict=True) if a not in OPS]
+    software = [n for n in system.instances if not A.is_hardware(system, n)]
+    hardware = [n for n in system.instances if A.is_hardware(system, n)]
+    for (name, span), place in zip(values, placeholders, strict=True):
+        if place == INST:
+            if name not in system.instances:
+                out.append(error(f"unknown instance `{name}` in policy", span,
+                                 did_you_mean(name, system.instances)))
+        elif place == HW:
+            if name not in hardware:
+                what = "is not a hardware instance" if name in system.instances else \
+                    "is not an instance"
+                out.append(error(f"`{name}` {what} in policy", span,
+                                 did_you_mean(name, hardware)))
+        elif place in (REGION, PRIO):
+            inst, _, iface = name.rpartition(".")
+            if place == PRIO and name in system.instances:
+                continue
+            if inst not in system.instances:
+                pool = software if place == PRIO else _dataports(system)
+                out.append(error(f"unknown {'instance' if place == PRIO else 'dataport'} "
+                                 f"`{name}` in policy", span, did_you_mean(name, pool)))
+                continue
+            ifaces = system.component_of(inst).interfaces
+            ok = iface in ifaces and (ifaces[iface].kind == "dataport" if place == REGION
+                                      else ifaces[iface].kind in ("provides", "consumes"))
+            if not ok:
+                pool = [f"{inst}.{i.name}" for i in ifaces.values() if
+                        (i.kind == "dataport") == (place == REGION)]
+                what = "dataport" if place == REGION else "thread (provided or consumed interface)"
+                out.append(error(f"`{name}` is not a {what} of `{inst}`", span,
+                                 did_you_mean(name, pool)))
+    return out
+
+
+def _dataports(system: System) -> list[str]:
+    return [f"{n}.{i.name}" for n, inst in system.instances.items()
+            if inst.type in system.component_types
+            for i in system.component_types[inst.type].interfaces.values()
+            if i.kind == "dataport"]
+
+
+# ---- evaluation -----------------------------------------------------------------------
+
+def _priority_of(auth: A.Authority, who: str) -> int:
+    system = auth.system
+    if who in system.instances:
+        return A.instance_priority(system, who)
+    inst, _, iface = who.rpartition(".")
+    return A.thread_priority(system.instances[inst], iface)
+
+
+def decide(auth: A.Authority, st: Statement) -> Verdict:
+    """Prove or refute one statement. A refutation carries the shortest witness."""
+    a = st.args
+    if st.kind == "no-flow":
+        path = A.flow_path(auth, a[0], a[1])
+        return Verdict(st, path is None, path or [])
+    if st.kind == "cannot-send":
+        path = A.can_send(auth, a[0], a[1])
+        return Verdict(st, path is None, path or [])
+    if st.kind in ("cannot-read", "cannot-write"):
+        rel = A.can_read if st.kind == "cannot-read" else A.can_write
+        path = rel(auth, a[0], a[1])
+        return Verdict(st, path is None, path or [])
+    if st.kind == "readonly":
+        path = A.can_write(auth, a[1], a[0])
+        return Verdict(st, path is None, path or [])
+    if st.kind == "holds-nothing":
+        path = A.holds_any_of(auth, a[0], a[1])
+        return Verdict(st, path is None, path or [])
+    if st.kind == "device-only-via":
+        allowed = set(a[1:])
+        for inst, held in sorted(A.device_holders(auth, a[0]).items()):
+            if inst not in allowed:
+                obj = auth.plan.objects[held.object]
+                use = A.Hop(inst, a[0], f"holds `{held.object}` of device `{a[0]}`",
+                            obj.connection, auth.connection_span(obj.connection))
+                return Verdict(st, False, list(held.chain) + [use])
+        return Verdict(st, True)
+    if st.kind == "priority":
+        left, right = _priority_of(auth, a[0]), _priority_of(auth, a[2])
+        ok = OPS[a[1]](left, right)
+        return Verdict(st, ok, [], f"`{a[0]}` has priority {left}, `{a[2]}` has {right}")
+    return Verdict(st, True)  # allow-shared-device: a permission, always holds
+
+
+def verdicts(auth: A.Authority, statements: list[Statement]) -> list[Verdict]:
+    return [decide(auth, st) for st in statements]
+
+
+def evaluate(auth: A.Authority, statements: list[Statement]) -> list[Diagnostic]:
+    out = []
+    for v in verdicts(auth, statements):
+        if v.holds:
+            continue
+        st = v.statement
+        if v.path:
+            steps = len(v.path)
+            detail = f"counterexample in {steps} step{'s' if steps != 1 else ''}"
+        else:
+            detail = v.detail
+        d = error(f"policy `{st.text}` does not hold: {detail}", st.span)
+        for hop in v.path:
+            d.notes.append((hop.span if hop.span != NOWHERE else None, hop.render()))
+        out.append(d)
+    return out
+
+
+def check(system: System, auth: A.Authority | None = None) -> list[Diagnostic]:
+    """Parse and evaluate the system's policy statements."""
+    statements, diags = parse(system)
+    return diags + evaluate(auth or A.build(system), statements)

@@ -1,0 +1,265 @@
+"""The authority graph, its relations and its checks, on hand-built systems."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from mkbuild import authority as A
+from mkbuild.diagnostics import ERROR, WARNING
+
+
+def load_support():
+    path = Path(__file__).with_name("test_authority_support.py")
+    spec = importlib.util.spec_from_file_location("authority_support", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+S = load_support()
+
+
+def caps(auth, holder):
+    return {(c.object, A.rights_text(c.rights), c.badge) for c in auth.plan.caps
+            if c.holder == holder}
+
+
+# ---- the connector table applied -------------------------------------------------
+
+def test_rpc_gives_clients_badged_call_caps_and_server_receive_cap():
+    b = S.Builder()
+    b.component("C", control=True, uses={"a": "P"}).component("Srv", provides={"a": "P"})
+    b.instance("c1", "C").instance("c2", "C").instance("s", "Srv")
+    b.connect("rpc", "seL4RPCCall", ["c1.a", "c2.a"], "s.a")
+    auth = A.build(b.system)
+    assert auth.plan.objects["rpc.ep"].kind == A.ENDPOINT
+    assert caps(auth, "c1") == {("rpc.ep", "WP", 1)}
+    assert caps(auth, "c2") == {("rpc.ep", "WP", 2)}
+    assert caps(auth, "s") == {("rpc.ep", "R", 0)}
+
+
+def test_notification_emitters_get_distinct_badge_bits():
+    b = S.Builder()
+    b.component("E", control=True, emits={"e": "Ev"}).component("W", consumes={"e": "Ev"})
+    b.instance("e1", "E").instance("e2", "E").instance("w", "W")
+    b.connect("ev", "seL4Notification", ["e1.e", "e2.e"], "w.e")
+    auth = A.build(b.system)
+    assert caps(auth, "e1") == {("ev.ntfn", "W", 1)}
+    assert caps(auth, "e2") == {("ev.ntfn", "W", 2)}
+    assert caps(auth, "w") == {("ev.ntfn", "R", 0)}
+
+
+def test_shared_data_access_attribute_narrows_rights_and_size_comes_from_dataport():
+    auth = A.build(S.gateway().system)
+    assert caps(auth, "crypto") >= {("c_pkt.buf", "R", 0)}
+    assert ("c_pkt.buf", "RW", 0) in caps(auth, "net")
+    assert auth.plan.objects["c_pkt.buf"].size == 4096
+
+
+def test_hardware_objects_carry_address_and_irq_and_the_device_holds_nothing():
+    auth = A.build(S.gateway().system)
+    mmio = auth.plan.objects["c_regs.mmio"]
+    assert (mmio.kind, mmio.paddr, mmio.size, mmio.device) == (
+        A.DEVICE_FRAMES, 0x9000000, 0x1000, "uart.regs")
+    assert auth.plan.objects["c_irq.irq"].irq == 33
+    assert auth.plan.objects["c_irq.ntfn"].bound_irq == "c_irq.irq"
+    assert caps(auth, "uart") == set()
+    assert "device:uart" in auth.graph and "instance:uart" not in auth.graph
+
+
+def test_rpc_dataport_makes_one_buffer_per_client():
+    b = S.Builder()
+    b.component("C", control=True, uses={"a": "P"}).component("Srv", provides={"a": "P"})
+    b.instance("c1", "C").instance("c2", "C").instance("s", "Srv")
+    b.connect("r", "seL4RPCDataport", ["c1.a", "c2.a"], "s.a")
+    auth = A.build(b.system)
+    assert caps(auth, "c1") == {("r.ep", "WP", 1), ("r.buf0", "RW", 0)}
+    assert caps(auth, "s") == {("r.ep", "R", 0), ("r.buf0", "RW", 0), ("r.buf1", "RW", 0)}
+
+
+def test_threads_control_and_one_per_provided_or_consumed_interface():
+    s = S.gateway().system
+    s.instances["crypto"].attributes.update(priority=100, crypt_priority=120)
+    names = {(t.id, t.priority) for t in A.threads_of(s, "crypto")}
+    assert names == {("crypto.crypt", 120), ("crypto.ready", 100)}
+    assert [t.id for t in A.threads_of(s, "net")] == ["net.control", "net.rx"]
+    assert A.threads_of(s, "uart") == []
+
+
+# ---- relations -------------------------------------------------------------------
+
+def test_can_send_is_directional():
+    auth = A.build(S.gateway().system)
+    hops = A.can_send(auth, "keystore", "crypto")
+    assert [h.render() for h in hops] == [
+        "keystore -> crypto: sends on notification `c_ready.ntfn` (connection `c_ready`)"]
+    assert A.can_send(auth, "crypto", "keystore") is not None  # RPC call
+    assert A.can_send(auth, "keystore", "net") is None
+    assert A.can_send(auth, "crypto", "net") is None  # replies are not sends
+
+
+def test_can_read_and_can_write_dataports():
+    auth = A.build(S.gateway().system)
+    assert A.can_read(auth, "crypto", "crypto.pkt") is not None
+    assert A.can_write(auth, "crypto", "crypto.pkt") is None
+    assert A.can_write(auth, "net", "crypto.pkt")[0].span.line > 0
+    assert A.can_read(auth, "keystore", "net.pkt") is None
+
+
+def test_flow_follows_notifications_one_way_and_rpc_both_ways():
+    b = S.Builder()
+    b.component("E", control=True, emits={"e": "Ev"}).component("W", consumes={"e": "Ev"})
+    b.instance("a", "E").instance("b", "W")
+    b.connect("ev", "seL4Notification", "a.e", "b.e")
+    auth = A.build(b.system)
+    assert [h.render() for h in A.flow_path(auth, "a", "b")] == [
+        "a -> b: signals notification `ev.ntfn` (connection `ev`)"]
+    assert A.flow_path(auth, "b", "a") is None
+    auth = A.build(S.gateway().system)
+    back = A.flow_path(auth, "keystore", "net")
+    assert [h.render() for h in back] == [
+        "keystore -> crypto: replies to `crypto` over endpoint `c_keys.ep` (connection `c_keys`)",
+        "crypto -> net: replies to `net` over endpoint `c_crypt.ep` (connection `c_crypt`)",
+    ]
+
+
+def test_flow_through_device_and_group():
+    auth = A.build(S.gateway().system)
+    assert [h.dst for h in A.flow_path(auth, "uart", "keystore")] == [
+        "net", "crypto", "keystore"]
+    b = S.Builder()
+    b.component("X", control=True)
+    b.instance("a", "X", group="g").instance("b", "X", group="g").instance("c", "X")
+    auth = A.build(b.system)
+    assert A.flow_path(auth, "a", "b")[0].text == "shares the address space of group `g`"
+    assert A.flow_path(auth, "a", "c") is None
+
+
+def granting_system():
+    """a calls b with grant; b also holds a notification to c: b's caps can reach a
+    in the reply, a's caps can reach b in the call."""
+    b = S.Builder()
+    b.component("A", control=True, uses={"x": "P"}, dataport={"secret": 4096})
+    b.component("B", provides={"x": "P"}, emits={"e": "Ev"})
+    b.component("C", consumes={"e": "Ev"}, dataport={"secret": 4096})
+    b.component("D", control=True, dataport={"secret": 4096})
+    b.instance("a", "A").instance("b", "B").instance("c", "C").instance("d", "D")
+    b.connect("call", "seL4RPCCall", "a.x", "b.x", grant=True)
+    b.connect("ev", "seL4Notification", "b.e", "c.e")
+    b.connect("mem", "seL4SharedData", "a.secret", "d.secret")
+    return b
+
+
+def test_take_grant_closure_moves_capabilities_both_ways_over_granting_rpc():
+    auth = A.build(granting_system().system)
+    held = auth.holdings["b"]["mem.buf"]
+    assert held.cap is None and A.rights_text(held.rights) == "RW"
+    assert [h.render() for h in held.chain] == [
+        "a -> b: passes capabilities over endpoint `call.ep` (connection `call`)"]
+    back = auth.holdings["a"]["ev.ntfn"]
+    assert [h.render() for h in back.chain] == [
+        "b -> a: replies with capabilities over endpoint `call.ep` (connection `call`)"]
+    assert "mem.buf" not in auth.holdings["c"]  # notifications carry no capabilities
+    # and the acquired capability opens a flow: b can now write what d reads
+    assert A.flow_path(auth, "b", "d")[0].text.endswith("(capability obtained through grant)")
+
+
+def test_no_grant_no_transfer():
+    b = granting_system()
+    b.system.connections["call"].attributes.clear()
+    auth = A.build(b.system)
+    assert A.acquired(auth) == []
+    assert "mem.buf" not in auth.holdings["b"]
+
+
+def test_holds_any_of():
+    auth = A.build(S.gateway().system)
+    assert A.holds_any_of(auth, "net", "keystore") is None
+    assert A.holds_any_of(auth, "net", "crypto")[-1].text == "holds `c_crypt.ep` (WP)"
+
+
+# ---- checks -------------------------------------------------------------------------
+
+def test_deadlock_cycle_is_reported_with_every_hop():
+    b = S.Builder()
+    b.component("P", provides={"s": "I"}, uses={"c": "I"})
+    b.instance("x", "P").instance("y", "P")
+    b.connect("xy", "seL4RPCCall", "x.c", "y.s")
+    b.connect("yx", "seL4RPCCall", "y.c", "x.s")
+    diags = A.checks(b.system)
+    assert [(d.severity, d.message) for d in diags] == [(
+        WARNING, "possible deadlock: cycle of synchronous calls between single-threaded "
+                 "interfaces x.s -> y.s -> x.s")]
+    assert [m for _, m in diags[0].notes] == [
+        "`x.s` may call `y.s` through `x.c` (connection `xy`)",
+        "`y.s` may call `x.s` through `y.c` (connection `yx`)",
+    ]
+    assert diags[0].span == b.system.connections["xy"].span
+
+
+def test_no_deadlock_when_an_interface_has_several_threads_or_the_chain_is_open():
+    b = S.Builder()
+    b.component("P", provides={"s": "I"}, uses={"c": "I"})
+    b.instance("x", "P", s_threads=2).instance("y", "P")
+    b.connect("xy", "seL4RPCCall", "x.c", "y.s")
+    b.connect("yx", "seL4RPCCall", "y.c", "x.s")
+    assert A.checks(b.system) == []
+    assert A.checks(S.gateway().system) == []
+
+
+def test_server_below_client_priority_warns():
+    s = S.gateway().system
+    s.instances["net"].attributes["priority"] = 200
+    s.instances["crypto"].attributes["crypt_priority"] = 100
+    diags = A.checks(s)
+    assert [(d.severity, d.message, d.hint) for d in diags] == [(
+        WARNING, "server `crypto.crypt` runs at priority 100, below its client `net` at "
+                 "priority 200 (connection `c_crypt`)",
+        "set `crypto.crypt_priority` to at least 200")]
+
+
+def test_two_writers_without_notification_warn_and_with_one_do_not():
+    s = S.gateway().system
+    del s.connections["c_pkt"].attributes["to_access"]
+    diags = A.checks(s)
+    assert [d.message for d in diags] == [
+        "dataport `c_pkt.buf` is written by 2 instances (`crypto`, `net`) with no "
+        "notification protocol between them"]
+    b = S.Builder()
+    b.component("W", control=True, dataport={"d": 4096}, emits={"done": "Ev"})
+    b.component("R", dataport={"d": 4096}, consumes={"done": "Ev"})
+    b.instance("w", "W").instance("r", "R")
+    b.connect("mem", "seL4SharedData", "w.d", "r.d")
+    b.connect("sig", "seL4Notification", "w.done", "r.done")
+    assert A.checks(b.system) == []
+
+
+def test_device_reachable_by_two_instances_is_an_error_unless_allowed():
+    b = S.gateway()
+    b.component("Spy", control=True, dataport={"regs": 4096})
+    b.instance("spy", "Spy")
+    b.connect("c_spy", "seL4HardwareMMIO", "spy.regs", "uart.regs")
+    diags = A.checks(b.system)
+    assert [(d.severity, d.message) for d in diags] == [
+        (ERROR, "device `uart` is reachable by 2 instances: `net`, `spy`")]
+    assert [m for _, m in diags[0].notes] == ["`net` holds `c_regs.mmio`",
+                                              "`spy` holds `c_spy.mmio`"]
+    assert A.checks(b.system, allowed_devices={"uart"}) == []
+    b.policy("allow shared device uart")
+    assert A.analyse(b.system) == []
+
+
+def test_grant_leak_warns_with_the_chain():
+    diags = A.checks(granting_system().system)
+    # b's acquired write access to mem.buf also makes it a third writer:
+    assert diags[0].message.startswith("dataport `mem.buf` is written by 3 instances")
+    diags = [d for d in diags if "grant" in d.message]
+    assert [(d.severity, d.message) for d in diags] == [
+        (WARNING, "`a` can obtain a capability to `ev.ntfn` (W) it was never given, "
+                  "through grant rights"),
+        (WARNING, "`b` can obtain a capability to `mem.buf` (RW) it was never given, "
+                  "through grant rights"),
+    ]
+    assert [m for _, m in diags[1].notes] == [
+        "a -> b: passes capabilities over endpoint `call.ep` (connection `call`)"]
