@@ -1,0 +1,224 @@
+"""Run the seL4/camkes `apps/` conformance suite through mkbuild; write docs/conformance.md.
+
+    .venv/bin/python bench/conformance.py CAMKES_CHECKOUT --platform qemu-arm-virt \
+        [--global-components GC_CHECKOUT] [--out docs/conformance.md] [--apps a,b,...]
+
+Every app goes through the stages mkbuild has, stopping at the first failure:
+  1. app   - mkbuild.appdir.load_app reads its CMakeLists.txt
+  2. check - dsl.load_system parses and resolves its ADL (import paths, cpp includes and
+             defines from the App)
+  3. test  - `mkbuild test APP --platform P` boots it and matches its expectations
+A stage that mkbuild does not have yet is reported as not run, and the page says
+which stages ran ("check only" until `mkbuild test` can boot).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from mkbuild.appdir import load_app  # noqa: E402
+from mkbuild.diagnostics import Diagnostic, has_errors  # noqa: E402
+
+# The apps of seL4/camkes `apps/` that form the conformance suite (simulation tests).
+SUITE = (
+    "RPCOverMultiSharedData adder attributes binary-semaphore cms-donate cs-donate "
+    "cs-nodonate dataport dma-example domains event event-driven exchangestring filter "
+    "global-imports global_async hierarchical-attributes hierarchical-components lockserver "
+    "mcs-donate mcs-nodonate multiassembly multiclient multiplier mutex periodic reversestring "
+    "rotate simple simplesingleaddressspace socket structs swapcounter testbufvariant "
+    "testcamkes438 testcontrolname testdataportbifurcate testdataportmux testdataportmuxflat "
+    "testdataportptrwrap testdataportrpc testfaulthandlers testgrouping testgroupingcontrol "
+    "testnto1overload testrefin testreplycapprotection testsel4notification "
+    "testsingleaddressspaceheap teststringarrays testsyscalls testunderscorename"
+).split()
+
+STAGES = ("app", "check", "test")
+
+
+@dataclass
+class Result:
+    app: str
+    platform: str
+    passed: bool
+    stage: str  # last stage run ("app" | "check" | "test")
+    reason: str  # one line; empty when passed
+    seconds: float
+
+
+def _first_error(diags: list[Diagnostic], base: Path) -> str:
+    for d in diags:
+        if d.severity == "error":
+            where = ""
+            if d.span:
+                try:
+                    file = str(Path(d.span.file).resolve().relative_to(base.resolve()))
+                except ValueError:
+                    file = Path(d.span.file).name
+                where = f"{file}:{d.span.line}:{d.span.col}: "
+            return (where + d.message).replace("\n", " ").replace("|", "\\|")
+    return ""
+
+
+def _short(text: str, limit: int = 160) -> str:
+    text = " ".join(text.split()).replace("|", "\\|")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def run_app(
+    app_dir: Path,
+    platform: str,
+    global_components: Path | None,
+    load_system,
+    can_boot: bool,
+    timeout: float,
+) -> Result:
+    start = time.monotonic()
+    name = app_dir.name
+
+    def result(passed: bool, stage: str, reason: str) -> Result:
+        return Result(name, platform, passed, stage, reason, time.monotonic() - start)
+
+    app, diags = load_app(app_dir, global_components=global_components)
+    if app is None or has_errors(diags):
+        return result(False, "app", _first_error(diags, app_dir))
+    if load_system is None:
+        return result(True, "app", "")
+    include_dirs = tuple(str(p) for p in app.import_paths + app.cpp_includes)
+    try:
+        system, diags = load_system(str(app.root), include_dirs=include_dirs,
+                                    defines=dict(app.cpp_defines))
+    except Exception as e:  # a traceback is a front-end bug worth recording, not a crash here
+        return result(False, "check", _short(f"front end raised {type(e).__name__}: {e}"))
+    if system is None or has_errors(diags):
+        return result(False, "check", _first_error(diags, app_dir) or "no system and no error")
+    if not can_boot:
+        return result(True, "check", "")
+    cmd = [sys.executable, "-m", "mkbuild.cli", "test", str(app_dir), "--platform", platform,
+           "--timeout", str(timeout)]
+    if global_components:
+        cmd += ["--global-components", str(global_components)]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout + 120,
+                              cwd=REPO)
+    except subprocess.TimeoutExpired:
+        return result(False, "test", f"mkbuild test did not finish in {timeout + 120:.0f} s")
+    if proc.returncode == 0:
+        return result(True, "test", "")
+    lines = [ln for ln in (proc.stdout + proc.stderr).splitlines() if ln.strip()]
+    fail = next((ln for ln in lines if "FAIL" in ln or "error" in ln), lines[0] if lines else "")
+    return result(False, "test", _short(fail))
+
+
+def render(results: list[Result], command: str, stages_run: list[str], platforms: list[str]) -> str:
+    label = "boot tests" if "test" in stages_run else "check only (mkbuild test cannot boot yet)"
+    out = [
+        "# Conformance: seL4/camkes apps through mkbuild",
+        "",
+        f"Mode: **{label}**. Stages run: {', '.join(stages_run)}. "
+        "Generated by `bench/conformance.py`; do not edit by hand.",
+        "",
+        "Stages: `app` = CMakeLists.txt read by `mkbuild.appdir`; `check` = ADL parsed and "
+        "resolved by the front end (`dsl.load_system`); `test` = booted with `mkbuild test` "
+        "and every `add_simulate_test` pattern seen in order.",
+        "",
+        "Command:",
+        "",
+        "```",
+        command,
+        "```",
+        "",
+        f"Date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}",
+        "",
+        "## Totals",
+        "",
+        "| board | passed | failed | total |",
+        "|---|---|---|---|",
+    ]
+    for plat in platforms:
+        rs = [r for r in results if r.platform == plat]
+        ok = sum(r.passed for r in rs)
+        out.append(f"| {plat} | {ok} | {len(rs) - ok} | {len(rs)} |")
+    failed_at: dict[str, int] = {}
+    for r in results:
+        if not r.passed:
+            failed_at[r.stage] = failed_at.get(r.stage, 0) + 1
+    if failed_at:
+        out += ["", "Failures by stage: " + ", ".join(f"{s}: {n}" for s, n in failed_at.items())]
+    out += ["", "## Per app", "", "| app | board | result | stage | reason |", "|---|---|---|---|---|"]
+    for r in sorted(results, key=lambda r: (r.app.lower(), r.platform)):
+        out.append(
+            f"| {r.app} | {r.platform} | {'pass' if r.passed else 'FAIL'} | {r.stage} | "
+            f"{r.reason} |"
+        )
+    out.append("")
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("camkes", type=Path, help="seL4/camkes checkout (its apps/ directory is read)")
+    ap.add_argument("--platform", action="append", help="board (repeatable; default qemu-arm-virt)")
+    ap.add_argument("--global-components", type=Path, help="seL4/global-components checkout")
+    ap.add_argument("--out", type=Path, default=REPO / "docs" / "conformance.md")
+    ap.add_argument("--apps", help="comma-separated subset of the suite")
+    ap.add_argument("--timeout", type=float, default=60.0, help="per boot, seconds")
+    ap.add_argument("--check-only", action="store_true", help="do not boot even if possible")
+    args = ap.parse_args(argv)
+
+    apps_dir = args.camkes / "apps"
+    if not apps_dir.is_dir():
+        print(f"conformance: `{apps_dir}` is not a directory (give a camkes checkout)",
+              file=sys.stderr)
+        return 2
+    names = args.apps.split(",") if args.apps else list(SUITE)
+    platforms = args.platform or ["qemu-arm-virt"]
+
+    try:
+        load_system = getattr(importlib.import_module("dsl"), "load_system", None)
+    except ImportError:
+        load_system = None
+    try:
+        pipeline = importlib.import_module("mkbuild.pipeline")
+        can_boot = hasattr(pipeline, "boot_app") and not args.check_only
+    except ImportError:
+        can_boot = False
+    stages_run = ["app"] + (["check"] if load_system else []) + (["test"] if can_boot else [])
+
+    results: list[Result] = []
+    for plat in platforms:
+        for name in names:
+            r = run_app(apps_dir / name, plat, args.global_components, load_system, can_boot,
+                        args.timeout)
+            results.append(r)
+            print(f"{name:32} {plat:14} {'pass' if r.passed else 'FAIL':4} {r.stage:5} {r.reason}",
+                  flush=True)
+
+    shown = ["bench/conformance.py", str(args.camkes)]
+    for plat in platforms:
+        shown += ["--platform", plat]
+    if args.global_components:
+        shown += ["--global-components", str(args.global_components)]
+    if args.apps:
+        shown += ["--apps", args.apps]
+    text = render(results, " ".join(shown), stages_run, platforms)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = args.out.with_suffix(args.out.suffix + ".tmp")
+    tmp.write_text(text)
+    tmp.replace(args.out)  # atomic: a reader never sees half a page
+    ok = sum(r.passed for r in results)
+    print(f"{ok}/{len(results)} passed ({', '.join(stages_run)}); wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
