@@ -370,15 +370,26 @@ class _Reader:
                 )
             )
         comp = self.components.setdefault(name, ComponentBuild(name, span=cmd.span))
+        spans = _value_spans(cmd, ctx)
         # Repeated declarations of one type add to it, as CAmkES's target properties do.
-        for src in self._paths(kw.get("SOURCES", []), ctx):
+        for value in kw.get("SOURCES", []):
+            src = _absolute(value, ctx.source_dir)
             if not src.is_file():
-                diags.append(error(f"source file `{src}` of component `{name}` not found", cmd.span))
+                diags.append(
+                    error(
+                        f"source file `{src}` of component `{name}` not found",
+                        spans.get(value, cmd.span),
+                    )
+                )
             comp.sources.append(src)
-        for inc in self._paths(kw.get("INCLUDES", []), ctx):
+        for value in kw.get("INCLUDES", []):
+            inc = _absolute(value, ctx.source_dir)
             if not inc.is_dir():
                 diags.append(
-                    warning(f"include directory `{inc}` of component `{name}` not found", cmd.span)
+                    warning(
+                        f"include directory `{inc}` of component `{name}` not found",
+                        spans.get(value, cmd.span),
+                    )
                 )
             comp.include_dirs.append(inc)
         comp.c_flags += kw.get("C_FLAGS", [])
@@ -508,6 +519,14 @@ class _Reader:
     ) -> list[Diagnostic]:
         self.compile_options += values
         return []
+
+
+def _value_spans(cmd: cmake.Command, ctx: cmake.Context) -> dict[str, Span]:
+    """Where each argument value of a command was written (first occurrence)."""
+    spans: dict[str, Span] = {}
+    for value, span in cmake.evaluate_args_with_spans(cmd.args, ctx.variables):
+        spans.setdefault(value, span)
+    return spans
 
 
 def _absolute(value: str, base: Path) -> Path:

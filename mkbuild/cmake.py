@@ -199,13 +199,20 @@ def _arguments(cur: _Cursor, open_span: Span) -> list[Argument]:
             cur.advance()
             depth += 1
         elif ch == '"':
-            args.append(_quoted(cur))
+            args.append(_ended(_quoted(cur), cur))
         elif ch == "[" and _BRACKET_OPEN.match(cur.text, cur.pos):
             span = cur.span()
             content = _skip_bracket(cur, "bracket argument")
-            args.append(Argument(content or "", "bracket", span))
+            args.append(_ended(Argument(content or "", "bracket", span), cur))
         else:
-            args.append(_unquoted(cur))
+            args.append(_ended(_unquoted(cur), cur))
+
+
+def _ended(arg: Argument, cur: _Cursor) -> Argument:
+    """Record where the argument ends, so a caret can underline all of it."""
+    s = arg.span
+    arg.span = Span(s.file, s.line, s.col, cur.line, cur.col)
+    return arg
 
 
 def parse(text: str, file: str) -> tuple[list[Command], list[Diagnostic]]:
@@ -296,14 +303,21 @@ def _split_list(text: str) -> list[str]:
 
 def evaluate_args(args: Iterable[Argument], variables: dict[str, str]) -> list[str]:
     """Argument values as CMake passes them to a command."""
-    values: list[str] = []
+    return [value for value, _ in evaluate_args_with_spans(args, variables)]
+
+
+def evaluate_args_with_spans(
+    args: Iterable[Argument], variables: dict[str, str]
+) -> list[tuple[str, Span]]:
+    """Argument values, each with where its argument was written (for diagnostics)."""
+    values: list[tuple[str, Span]] = []
     for arg in args:
         if arg.kind == "bracket":
-            values.append(arg.text)
+            values.append((arg.text, arg.span))
         elif arg.kind == "quoted":
-            values.append(_unescape(expand(arg.text, variables)).replace("\\;", ";"))
+            values.append((_unescape(expand(arg.text, variables)).replace("\\;", ";"), arg.span))
         else:
-            values.extend(_split_list(_unescape(expand(arg.text, variables))))
+            values.extend((v, arg.span) for v in _split_list(_unescape(expand(arg.text, variables))))
     return values
 
 

@@ -142,6 +142,8 @@ def test_missing_files_and_unknown_libs_are_reported_at_their_line(tmp_path):
          "declared by this app; ignored", "CMakeLists.txt", 2),
     ]
     assert app.global_components
+    # file problems point at the argument itself
+    assert [(d.span.col, d.span.end_col) for d in diags[:2]] == [(34, 37), (47, 50)]
 
 
 def test_global_components_checkout_adds_import_paths(tmp_path):

@@ -62,5 +62,9 @@ def test_cmake_errors_stop_before_booting(tmp_path):
     (tmp_path / "CMakeLists.txt").write_text("DeclareCAmkESComponent(A SOURCES gone.c)\n")
     r = mkbuild(str(tmp_path))
     assert r.returncode == 1
-    assert f"CMakeLists.txt:1:1: error: source file `{tmp_path / 'gone.c'}` of component `A` not found" in r.stderr
+    assert (
+        f"CMakeLists.txt:1:34: error: source file `{tmp_path / 'gone.c'}` of component `A` not found\n"
+        "    1 | DeclareCAmkESComponent(A SOURCES gone.c)\n"
+        "      |                                  ^~~~~~\n"
+    ) in r.stderr
     assert "no DeclareCAmkESRootserver" in r.stderr
