@@ -555,11 +555,17 @@ def _flow_graph(auth: Authority) -> nx.DiGraph:
         flow.add_node(name)
 
     def hop(src: str, dst: str, text: str, conn: str | None, chain: tuple[Hop, ...] = ()):
-        if src == dst or flow.has_edge(src, dst):
+        # Every way from src to dst is kept ("hops", for pictures); the first is the
+        # witness ("hop") shortest paths report.
+        if src == dst:
             return
         if chain:
             text += " (capability obtained through grant)"
-        flow.add_edge(src, dst, hop=Hop(src, dst, text, conn, auth.connection_span(conn)))
+        h = Hop(src, dst, text, conn, auth.connection_span(conn))
+        if flow.has_edge(src, dst):
+            flow.edges[src, dst]["hops"].append(h)
+        else:
+            flow.add_edge(src, dst, hop=h, hops=[h])
 
     by_object: dict[str, list[tuple[str, Held]]] = {}
     for inst in sorted(auth.holdings):
@@ -605,9 +611,13 @@ def _flow_graph(auth: Authority) -> nx.DiGraph:
     for g, members in groups.items():
         for a in members:
             for b in members:
-                if a != b and not flow.has_edge(a, b):
-                    flow.add_edge(a, b, hop=Hop(a, b, f"shares the address space of group `{g}`",
-                                                None, system.instances[a].span))
+                if a != b:
+                    h = Hop(a, b, f"shares the address space of group `{g}`", None,
+                            system.instances[a].span)
+                    if flow.has_edge(a, b):
+                        flow.edges[a, b]["hops"].append(h)
+                    else:
+                        flow.add_edge(a, b, hop=h, hops=[h])
     return flow
 
 

@@ -1,0 +1,96 @@
+"""`mkbuild graph SYSTEM -o out.svg|.png|.dot|.html`: draw the system.
+
+    --authority       the capability view (objects, rights, badges) instead of the structure
+    --flow FROM TO    paint every information path from FROM to TO
+    --platform NAME   with the HTML view: show each capability's CSpace slot from the layout
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from mkbuild import authority
+from mkbuild.diagnostics import has_errors, render_all, to_json
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser("graph", help="draw the system (svg, png, dot or html)")
+    p.add_argument("system", help="system.adl or .camkes file")
+    p.add_argument("-o", "--output", required=True,
+                   help="output file; its extension picks the format (.svg .png .dot .html)")
+    p.add_argument("--authority", action="store_true", help="draw the capability view")
+    p.add_argument("--flow", nargs=2, metavar=("FROM", "TO"),
+                   help="highlight every information path from FROM to TO")
+    p.add_argument("--platform", help="add CSpace slots from the layout for this platform")
+    p.add_argument("-I", dest="include_dirs", action="append", default=[],
+                   help="import search directory")
+    p.add_argument("--json", action="store_true", help="diagnostics as JSON")
+    p.set_defaults(func=run)
+
+
+def load(args):
+    """The resolved System, or None after printing why not. Warnings are printed too."""
+    try:
+        from dsl import load_system
+    except ImportError:
+        print("mkbuild: error: the front end (dsl.load_system) is not available",
+              file=sys.stderr)
+        return None, []
+    system, diags = load_system(args.system, include_dirs=tuple(args.include_dirs))
+    if diags:
+        print(to_json(diags) if args.json else render_all(diags), file=sys.stderr)
+    if system is None or has_errors(diags):
+        return None, diags
+    return system, diags
+
+
+def _slots(system, platform_name: str) -> tuple[dict | None, list]:
+    """(instance, object) -> slot from the layout's first step, when it runs."""
+    from mkbuild import layout, platform
+
+    plat, diags = platform.load(platform_name)
+    if plat is None:
+        return None, diags
+    lp, more = layout.plan(system, plat)
+    if lp is None:
+        return None, diags + more
+    return {(n, c.object): c.slot for n, i in lp.instances.items() for c in i.caps}, diags + more
+
+
+def run(args) -> int:
+    from mkbuild.render import FORMATS, picture, write_atomically
+
+    out = Path(args.output)
+    fmt = out.suffix.lstrip(".").lower()
+    if fmt not in FORMATS:
+        print(f"mkbuild graph: error: cannot tell the format of `{out}`: use one of "
+              + ", ".join(f".{f}" for f in FORMATS), file=sys.stderr)
+        return 2
+    system, _ = load(args)
+    if system is None:
+        return 1
+    auth = authority.build(system)
+    if args.flow:
+        unknown = [n for n in args.flow if n not in system.instances]
+        if unknown:
+            from mkbuild.diagnostics import did_you_mean
+            hint = did_you_mean(unknown[0], system.instances)
+            print(f"mkbuild graph: error: unknown instance `{unknown[0]}`"
+                  + (f" ({hint})" if hint else ""), file=sys.stderr)
+            return 2
+    slots = None
+    if args.platform:
+        slots, diags = _slots(system, args.platform)
+        if slots is None:
+            print(render_all(diags), file=sys.stderr)
+            return 1
+    try:
+        data = picture(auth, fmt, capability_view=args.authority,
+                       flow=tuple(args.flow) if args.flow else None, slots=slots)
+    except Exception as exc:  # graphviz missing or failing: say so, no traceback
+        print(f"mkbuild graph: error: drawing failed: {exc}", file=sys.stderr)
+        return 1
+    write_atomically(out, data)
+    print(f"wrote {out}")
+    return 0

@@ -1,0 +1,37 @@
+"""`mkbuild query SYSTEM "QUESTION"`: answer an authority question (see mkbuild.query)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from mkbuild import authority, query
+from mkbuild.commands.graph import load
+from mkbuild.diagnostics import render_all, to_json
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser(
+        "query", help="answer an authority question: yes/no and the shortest path",
+        description="Questions: " + "; ".join(
+            f"{q} A {'X.d' if 'dataport' in args else 'B'}" for q, args in
+            query.QUESTIONS.items()),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("system", help="system.adl or .camkes file")
+    p.add_argument("question", help='e.g. "flow net keystore"')
+    p.add_argument("-I", dest="include_dirs", action="append", default=[],
+                   help="import search directory")
+    p.add_argument("--json", action="store_true", help="diagnostics as JSON")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    system, diags = load(args)
+    if system is None:
+        return 1
+    answer, problems = query.ask(authority.build(system), args.question)
+    if problems:
+        print(to_json(problems) if args.json else render_all(problems), file=sys.stderr)
+        return 2
+    print("\n".join(answer.lines()))
+    return 0

@@ -1,0 +1,39 @@
+"""Pictures of a system: DOT, SVG, PNG (graphviz `dot`) and a self-contained HTML view."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from mkbuild import authority as A
+from mkbuild.render import dot, html
+
+FORMATS = ("dot", "svg", "png", "html")
+
+
+def picture(auth: A.Authority, fmt: str, *, capability_view: bool = False,
+            flow: tuple[str, str] | None = None,
+            slots: dict[tuple[str, str], int] | None = None) -> bytes:
+    """The picture's bytes. Raises graphviz.ExecutableNotFound when `dot` is missing."""
+    h = dot.highlights(auth, flow)
+    g = dot.capabilities(auth, h) if capability_view else dot.structure(auth, h)
+    if fmt == "dot":
+        return g.source.encode()
+    if fmt in ("svg", "png"):
+        return g.pipe(format=fmt)
+    if fmt == "html":
+        return html.page(auth, g.pipe(format="svg").decode(), h, slots).encode()
+    raise ValueError(f"unknown picture format {fmt!r}")
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,159 @@
+"""Pictures: DOT/SVG/PNG/HTML of the structure and capability views, highlights,
+and the HTML view's script run in headless Chromium (skipped without it)."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from mkbuild import authority as A
+from mkbuild.render import dot, picture, write_atomically
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def load_support():
+    path = Path(__file__).with_name("test_authority_support.py")
+    spec = importlib.util.spec_from_file_location("authority_support", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+S = load_support()
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz `dot` not installed")
+
+
+def svg_elements(data: bytes) -> dict[str, ET.Element]:
+    root = ET.fromstring(data)  # raises if the SVG is not well-formed XML
+    assert root.tag == f"{SVG}svg"
+    return {g.get("id"): g for g in root.iter(f"{SVG}g") if g.get("id")}
+
+
+def texts(el: ET.Element) -> list[str]:
+    return [t.text for t in el.iter(f"{SVG}text")]
+
+
+def stroke(el: ET.Element) -> str:
+    return next(p.get("stroke") for p in el.iter() if p.tag in (f"{SVG}path", f"{SVG}polygon"))
+
+
+@needs_dot
+def test_structure_svg_has_instances_devices_irqs_and_labelled_connections():
+    auth = A.build(S.gateway().system)
+    ids = svg_elements(picture(auth, "svg"))
+    for node in ("instance:net", "instance:crypto", "instance:keystore", "device:uart",
+                 "object:c_irq.irq"):
+        assert node in ids
+    assert texts(ids["instance:net"]) == ["net", ": Net"]
+    assert texts(ids["device:uart"]) == ["uart", ": Uart", "(hardware)"]
+    assert texts(ids["object:c_irq.irq"]) == ["IRQ 33"]
+    assert texts(ids["edge:c_crypt:0"]) == ["c_crypt", "crypt → crypt", "[seL4RPCCall]"]
+    assert stroke(ids["edge:c_crypt:0"]) == dot.CONNECTOR_COLOURS["seL4RPCCall"]
+    assert stroke(ids["edge:c_ready:0"]) == dot.CONNECTOR_COLOURS["seL4Notification"]
+
+
+@needs_dot
+def test_hierarchy_becomes_clusters_and_groups_are_shaded():
+    b = S.Builder()
+    b.component("X", control=True)
+    b.instance("outer.a", "X", group="g1").instance("outer.inner.b", "X").instance("c", "X")
+    ids = svg_elements(picture(A.build(b.system), "svg"))
+    assert {"cluster:outer", "cluster:outer.inner"} <= set(ids)
+    a_fill = next(p.get("fill") for p in ids["instance:outer.a"].iter(f"{SVG}path"))
+    c_fill = next(p.get("fill") for p in ids["instance:c"].iter(f"{SVG}path"))
+    assert (a_fill, c_fill) == (dot.GROUP_FILLS[0], "white")
+    assert texts(ids["cluster:outer.inner"]) == ["outer.inner"]
+
+
+@needs_dot
+def test_refuted_policy_paints_its_path_red_and_flow_paints_orange():
+    b = S.gateway()
+    b.policy("no flow from net to keystore")
+    auth = A.build(b.system)
+    ids = svg_elements(picture(auth, "svg", flow=("keystore", "net")))
+    assert stroke(ids["edge:c_crypt:0"]) == dot.RED
+    assert stroke(ids["edge:c_keys:0"]) == dot.RED
+    assert stroke(ids["edge:c_ready:0"]) == dot.FLOW  # keystore signals crypto
+    assert stroke(ids["edge:c_log:0"]) != dot.FLOW  # log leads nowhere back to net
+    caption = ET.fromstring(picture(auth, "svg"))
+    assert "✗ policy `no flow from net to keystore` does not hold" in [
+        t.text for t in caption.iter(f"{SVG}text")]
+
+
+@needs_dot
+def test_capability_view_shows_objects_rights_badges_and_grant_leaks():
+    auth = A.build(S.gateway().system)
+    ids = svg_elements(picture(auth, "svg", capability_view=True))
+    assert texts(ids["object:c_crypt.ep"]) == ["c_crypt.ep", "endpoint"]
+    assert texts(ids["object:c_regs.mmio"]) == [
+        "c_regs.mmio", "device-frames", "0x1000 bytes @ 0x9000000"]
+    assert texts(ids["cap:0:net:c_crypt.ep"]) == ["WP badge 1"]
+    assert texts(ids["cap:1:crypto:c_crypt.ep"]) == ["R"]
+    assert "thread:net.control" in ids
+    b = S.Builder()
+    b.component("A", control=True, uses={"x": "P"}, dataport={"d": 4096})
+    b.component("B", provides={"x": "P"}).component("D", control=True, dataport={"d": 4096})
+    b.instance("a", "A").instance("b", "B").instance("d", "D")
+    b.connect("call", "seL4RPCCall", "a.x", "b.x", grant=True)
+    b.connect("mem", "seL4SharedData", "a.d", "d.d")
+    ids = svg_elements(picture(A.build(b.system), "svg", capability_view=True))
+    assert texts(ids["grant:b:mem.buf"]) == ["RW (via grant)"]
+
+
+def test_dot_source_without_graphviz_binary():
+    source = picture(A.build(S.gateway().system), "dot").decode()
+    assert source.startswith("digraph system {")
+    assert '"instance/net" -> "instance/crypto"' in source
+
+
+@needs_dot
+def test_png_is_a_png():
+    assert picture(A.build(S.gateway().system), "png")[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@needs_dot
+def test_html_is_self_contained_with_inline_svg_script_and_capabilities():
+    page = picture(A.build(S.gateway().system), "html", slots={("net", "c_crypt.ep"): 3})
+    text = page.decode()
+    assert text.startswith("<!DOCTYPE html>")
+    assert "<svg" in text and "<script>" in text
+    for external in ("src=", "href=\"http", "<link"):
+        assert external not in text
+    assert '"object": "c_crypt.ep"' in text and '"slot": 3' in text
+
+
+def test_write_atomically_replaces_whole_file(tmp_path):
+    out = tmp_path / "sub" / "x.svg"
+    write_atomically(out, b"one")
+    write_atomically(out, b"two")
+    assert out.read_bytes() == b"two"
+    assert [p.name for p in out.parent.iterdir()] == ["x.svg"]
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@needs_dot
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed: HTML view not run in a "
+                                             "browser")
+def test_html_view_in_headless_chromium_selects_an_instance_and_lists_its_caps(tmp_path):
+    page = tmp_path / "system.html"
+    page.write_bytes(picture(A.build(S.gateway().system), "html",
+                             slots={("net", "c_crypt.ep"): 3}))
+    result = subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom",
+         f"{page.as_uri()}#select=net"],
+        capture_output=True, text=True, timeout=120)
+    dom = result.stdout
+    assert 'data-ready="yes"' in dom, result.stderr[-2000:]
+    assert 'data-selected="net"' in dom
+    panel = dom[dom.index('<div id="panel">'):]
+    assert "<h2>net</h2>" in panel
+    assert "<td>3</td><td>c_crypt.ep</td><td>endpoint</td><td>WP</td><td>1</td>" in panel
+    assert "<td>c_regs.mmio</td><td>device-frames</td><td>RW</td>" in panel
