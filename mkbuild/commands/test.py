@@ -29,14 +29,16 @@ class Verdict:
     missing: str | None  # first pattern not seen
     tail: list[str]  # last lines of the console
     note: str = ""  # why the console ended (timeout, exit status), if known
+    panic: str | None = None  # the kernel's panic line, if it panicked
 
 
-def judge(patterns: list[str], console: str, note: str = "") -> Verdict:
-    """Match the patterns in order over a whole console transcript."""
+def judge(patterns: list[str], console: str, note: str = "", panic: str | None = None) -> Verdict:
+    """Match the patterns in order over a whole console transcript; a panic always fails."""
     matcher = ExpectationMatcher(patterns)
     matcher.feed(console)
     return Verdict(
-        passed=matcher.done,
+        passed=matcher.done and panic is None,
+        panic=panic,
         total=len(patterns),
         matched=matcher.matched,
         missing=matcher.first_unmatched,
@@ -49,10 +51,16 @@ def describe(verdict: Verdict, app: str, platform: str) -> str:
     """What the user reads at the end of `mkbuild test`."""
     if verdict.passed:
         return f"mkbuild test: PASS {app} on {platform}: all {verdict.total} expected outputs seen"
-    lines = [
-        f"mkbuild test: FAIL {app} on {platform}: expected output not seen: "
-        f"`{verdict.missing}` (pattern {verdict.matched + 1} of {verdict.total})"
-    ]
+    if verdict.missing is None:
+        lines = [
+            f"mkbuild test: FAIL {app} on {platform}: all {verdict.total} expected outputs seen, "
+            f"but the kernel panicked: {verdict.panic}"
+        ]
+    else:
+        lines = [
+            f"mkbuild test: FAIL {app} on {platform}: expected output not seen: "
+            f"`{verdict.missing}` (pattern {verdict.matched + 1} of {verdict.total})"
+        ]
     if verdict.note:
         lines.append(f"mkbuild test: {verdict.note}")
     lines.append(f"--- last {len(verdict.tail)} lines of the console ---")
@@ -113,7 +121,8 @@ def _boot_and_judge(boot, app: App, patterns: list[str], args: argparse.Namespac
     if has_errors(diags):
         return 1
     console = getattr(result, "console", matcher.buffer)
-    verdict = judge(patterns, console, note=getattr(result, "note", ""))
+    panic = getattr(getattr(result, "run", None), "panic", None)
+    verdict = judge(patterns, console, note=getattr(result, "note", ""), panic=panic)
     print(describe(verdict, str(args.app), args.platform))
     return 0 if verdict.passed else 1
 

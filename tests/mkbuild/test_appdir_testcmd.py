@@ -34,6 +34,15 @@ def test_fail_verdict_names_first_missing_pattern_and_shows_the_tail():
     assert lines[-1] == "---"
 
 
+def test_a_kernel_panic_fails_even_after_all_patterns():
+    v = judge(["hello"], "hello\nKERNEL PANIC: oops\n", panic="KERNEL PANIC: oops")
+    assert not v.passed
+    assert describe(v, "app", "qemu-arm-virt").splitlines()[0] == (
+        "mkbuild test: FAIL app on qemu-arm-virt: all 1 expected outputs seen, "
+        "but the kernel panicked: KERNEL PANIC: oops"
+    )
+
+
 def test_out_of_order_output_fails():
     v = judge(["b", "a"], "a\nb\n")
     assert not v.passed and v.missing == "a"
