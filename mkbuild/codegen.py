@@ -1,0 +1,254 @@
+"""C glue code per component instance: the CAmkES C API over the kernel's calls.
+
+`generate(system, plan, instance)` -> {file name: text}: `camkes_component.h`
+(what <camkes.h> declares for this instance), `glue.c` (one section per connector
+end, rendered from templates/<end kind>.c.j2) and `component.ld` (the link script
+placing the program at the address the layout chose). Pure: same input, same text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from mkbuild.layout import InstancePlan, LayoutPlan
+from mkbuild.model import ComponentType, Interface, Method, System
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+# C types a value of which fits one message word and prints as a number.
+INTEGER_TYPES = {
+    "int", "unsigned", "unsigned int", "signed", "long", "unsigned long", "long long",
+    "unsigned long long", "short", "unsigned short", "char", "unsigned char", "signed char",
+    "int8_t", "int16_t", "int32_t", "int64_t", "uint8_t", "uint16_t", "uint32_t", "uint64_t",
+    "size_t", "ssize_t", "uintptr_t", "intptr_t", "off_t", "seL4_Word", "seL4_CPtr", "bool",
+    "_Bool", "integer", "float", "double",
+}
+# CAmkES IDL spellings that are not C.
+IDL_TYPES = {"integer": "int", "boolean": "bool", "character": "char", "real": "double",
+             "uint": "unsigned int"}
+
+
+def c_type(idl: str) -> str:
+    return IDL_TYPES.get(idl, idl)
+
+
+@dataclass
+class CParam:
+    """One IDL parameter and how the stubs pass and marshal it."""
+
+    name: str
+    direction: str  # in | out | inout | refin
+    type: str  # C element type
+    string: bool
+    array: bool
+
+    @property
+    def decl(self) -> str:
+        """The parameter(s) in the C prototype, as CAmkES spells them."""
+        n, t = self.name, self.type
+        if self.string:
+            return f"const char *{n}" if self.direction == "in" else f"char **{n}"
+        if self.array:
+            if self.direction == "in":
+                return f"size_t {n}_sz, const {t} *{n}"
+            return f"size_t *{n}_sz, {t} **{n}"
+        if self.direction == "in":
+            return f"{t} {n}"
+        if self.direction == "refin":
+            return f"const {t} *{n}"
+        return f"{t} *{n}"
+
+    @property
+    def sends(self) -> bool:
+        return self.direction in ("in", "inout", "refin")
+
+    @property
+    def returns(self) -> bool:
+        return self.direction in ("out", "inout")
+
+
+@dataclass
+class CMethod:
+    name: str
+    index: int  # the message label
+    ret: str | None  # C return type, None for void
+    ret_string: bool
+    params: list[CParam]
+
+    @property
+    def decl_params(self) -> str:
+        return ", ".join(p.decl for p in self.params) or "void"
+
+
+def c_method(m: Method, index: int) -> CMethod:
+    params = [CParam(p.name, p.direction, c_type(p.type), p.type == "string", p.array)
+              for p in m.params]
+    ret = c_type(m.return_type) if m.return_type and m.return_type != "void" else None
+    ret_string = m.return_type == "string"
+    if ret_string:
+        ret = "char *"
+    return CMethod(m.name, index, ret, ret_string, params)
+
+
+def c_literal(value: Any, type_: str) -> str:
+    """A C initialiser for an attribute value."""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        if type_ == "string" or type_ == "char *":
+            return c_string(value)
+        return value if value else "0"
+    if isinstance(value, list | tuple):
+        return "{" + ", ".join(c_literal(v, type_) for v in value) + "}"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f".{k} = {c_literal(v, 'string' if isinstance(v, str) else '')}"
+                               for k, v in value.items()) + "}"
+    return "0"
+
+
+def c_string(text: str) -> str:
+    out = []
+    for ch in text:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("\\n")
+        elif 32 <= ord(ch) < 127:
+            out.append(ch)
+        else:
+            out.extend(f"\\{b:03o}" for b in ch.encode())
+    return '"' + "".join(out) + '"'
+
+
+def _env() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+                             trim_blocks=True, lstrip_blocks=True)
+    env.filters["c_string"] = c_string
+    env.filters["hex"] = lambda n: f"{n:#x}"
+    return env
+
+
+@dataclass
+class EndGlue:
+    """One connected interface of the instance and the template that renders it."""
+
+    template: str
+    interface: Interface
+    context: dict[str, Any]
+
+
+def _connector_of(system: System, instance: str, iface: str) -> tuple[str, str] | None:
+    """(connector name, "from"|"to") of the connection an interface takes part in."""
+    for conn in system.connections.values():
+        for side, ends in (("from", conn.from_ends), ("to", conn.to_ends)):
+            if any(e.instance == instance and e.interface == iface for e in ends):
+                return conn.connector, side
+    return None
+
+
+def _ends(system: System, inst: InstancePlan, ctype: ComponentType) -> list[EndGlue]:
+    ends: list[EndGlue] = []
+    for iface in ctype.interfaces.values():
+        conn = _connector_of(system, inst.name, iface.name)
+        ctx: dict[str, Any] = {"iface": iface.name}
+        if iface.kind in ("uses", "provides"):
+            proc = system.procedures.get(iface.type)
+            ctx["methods"] = [c_method(m, i) for i, m in enumerate(proc.methods)] if proc else []
+            ctx["slot"] = inst.slot(iface.name, "ep")
+            ctx["connected"] = conn is not None and ctx["slot"] != 0
+            if iface.kind == "provides":
+                ctx["thread"] = _thread_index(inst, iface.name)
+            ends.append(EndGlue("rpc_" + iface.kind + ".c.j2", iface, ctx))
+        elif iface.kind == "emits":
+            ctx["slot"] = inst.slot(iface.name, "ntfn")
+            ends.append(EndGlue("event_emits.c.j2", iface, ctx))
+        elif iface.kind == "consumes":
+            ctx["slot"] = inst.slot(iface.name, "ntfn")
+            ctx["pending"] = inst.slot(iface.name, "pending")
+            ctx["irq"] = inst.slot(iface.name, "irq")
+            ctx["thread"] = _thread_index(inst, iface.name)
+            ends.append(EndGlue("event_consumes.c.j2", iface, ctx))
+        elif iface.kind == "dataport":
+            region = inst.region(iface.name)
+            dp = iface.dataport
+            ctx["ctype"] = "void" if dp is None or dp.name == "Buf" else dp.name
+            ctx["region"] = region
+            ends.append(EndGlue("dataport.c.j2", iface, ctx))
+    return ends
+
+
+def _thread_index(inst: InstancePlan, iface: str) -> int | None:
+    return next((t.index for t in inst.threads if t.interface == iface), None)
+
+
+@dataclass
+class AttributeGlue:
+    name: str
+    decl: str  # "const int x" / "const char *x" / "const int x[]"
+    value: str
+
+
+def _attributes(system: System, name: str, ctype: ComponentType) -> list[AttributeGlue]:
+    values = system.instances[name].attributes
+    out = []
+    for attr in ctype.attributes.values():
+        value = values.get(attr.name, attr.default)
+        t = c_type(attr.type)
+        if t == "string":
+            decl = f"const char *const {attr.name}" if not attr.array else \
+                f"const char *const {attr.name}[]"
+            literal = c_literal(value if value is not None else "", "string")
+        else:
+            decl = f"const {t} {attr.name}" + ("[]" if attr.array else "")
+            literal = c_literal(value if value is not None else 0, t)
+            if value is None and (attr.array or t not in INTEGER_TYPES):
+                literal = "{0}"
+        out.append(AttributeGlue(attr.name, decl, literal))
+    return out
+
+
+def generate(system: System, plan: LayoutPlan, instance: str) -> dict[str, str]:
+    """The glue files of one instance (see module doc)."""
+    inst = plan.instances[instance]
+    ctype = system.component_of(instance)
+    env = _env()
+    ends = _ends(system, inst, ctype)
+    procedures = sorted({i.type for i in ctype.interfaces.values()
+                         if i.kind in ("uses", "provides")})
+    headers = sorted({h for p in procedures if p in system.procedures
+                      for h in system.procedures[p].includes})
+    locks = ([(m, "mutex", 1, 1) for m in ctype.mutexes]
+             + [(s, "semaphore", _int_attr(system, instance, f"{s}_value", 0), 0)
+                for s in ctype.semaphores]
+             + [(b, "binary_semaphore", _int_attr(system, instance, f"{b}_value", 0), 1)
+                for b in ctype.binary_semaphores])
+    common = {
+        "instance": instance, "component": ctype, "plan": inst, "ends": ends,
+        "headers": headers, "attributes": _attributes(system, instance, ctype),
+        "locks": [{"name": n, "kind": k, "initial": v, "limit": lim,
+                   "slot": inst.slot(n, "lock")} for n, k, v, lim in locks],
+        "init_slot": inst.slot(None, "init"),
+    }
+    sections = [env.get_template(e.template).render(**common, **e.context, interface=e.interface)
+                for e in ends]
+    return {
+        "camkes_component.h": env.get_template("component.h.j2").render(**common),
+        "glue.c": env.get_template("instance.c.j2").render(**common, sections=sections),
+        "component.ld": env.get_template("component.ld.j2").render(**common),
+    }
+
+
+def _int_attr(system: System, instance: str, key: str, default: int) -> int:
+    value = system.instances[instance].attributes.get(key, default)
+    try:
+        return int(value, 0) if isinstance(value, str) else int(value)
+    except (TypeError, ValueError):
+        return default
+

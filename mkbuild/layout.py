@@ -1,0 +1,447 @@
+"""Capability layout: a resolved System on a Platform -> every kernel object, slot,
+mapping and thread, fixed at build time.
+
+Two steps, because the size of each component's program is known only once it is
+linked, while the glue code (compiled into that program) needs its slot numbers:
+
+1. `plan(system, platform)` -> `LayoutPlan`: per instance its CSpace slots, the
+   virtual addresses of its stacks, IPC buffers, dataports and device registers,
+   its threads and their priorities. This is the "slot map" codegen reads. The
+   capabilities follow `mkbuild.authority.plan` (the connector table), so the
+   translation validation compares like with like.
+2. `boot_spec(plan, platform, programs)` -> `BootSpec` + the preloaded frame
+   contents: physical addresses for every object, the frames holding each
+   program's segments, page tables.
+
+Both are pure functions; problems come back as Diagnostics.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from mkbuild import authority
+from mkbuild import bootspec as bs
+from mkbuild.diagnostics import Diagnostic, error
+from mkbuild.image import Blob, UserSegment
+from mkbuild.model import System
+from mkbuild.platform import Platform
+
+PAGE = 4096
+# Every instance's virtual address space (separate per instance, so they coincide).
+PROGRAM_BASE = 0x0040_0000  # code, data, bss, heap (linked here)
+STACK_REGION = 0x1000_0000  # per thread: a guard page, then the stack
+IPC_REGION = 0x2000_0000  # per thread: one page holding its IPC buffer
+SHARED_REGION = 0x3000_0000  # dataports and device registers, a guard page apart
+DEFAULT_STACK_SIZE = 16 * 1024
+DEFAULT_HEAP_SIZE = 256 * 1024
+MIN_CNODE_BITS = 6
+
+# kinds of `LayoutObject`
+ENDPOINT, NOTIFICATION = authority.ENDPOINT, authority.NOTIFICATION
+FRAMES, DEVICE_FRAMES, IRQ = authority.FRAMES, authority.DEVICE_FRAMES, authority.IRQ
+
+
+@dataclass
+class LayoutObject:
+    """A kernel object named by a connection or private to one instance."""
+
+    name: str
+    kind: str  # endpoint | notification | frames | device-frames | irq
+    size: int = 0  # bytes, for frames
+    paddr: int | None = None  # device frames
+    irq: int | None = None
+    bound_irq: str | None = None  # notification receiving this IRQ object's interrupts
+
+
+@dataclass
+class SlotCap:
+    slot: int
+    object: str
+    rights: str  # "RWGP" letters, as the JSON twin writes them
+    badge: int = 0
+    interface: str | None = None
+    role: str = ""  # connector role ("ep", "ntfn", "buf", "mmio", "irq") or private use
+
+
+@dataclass
+class ThreadPlan:
+    name: str  # "control" or the interface the thread serves
+    interface: str | None
+    index: int  # x0 at start: index into the glue's thread table
+    priority: int
+    stack_base: int  # lowest stack address (the guard page is just below)
+    stack_size: int
+    ipc_buffer: int
+    system_end: bool  # a control thread: the system ends when all such have returned
+
+    @property
+    def stack_top(self) -> int:
+        return self.stack_base + self.stack_size
+
+
+@dataclass
+class RegionPlan:
+    """Shared memory or device registers mapped into an instance."""
+
+    interface: str
+    object: str
+    vaddr: int
+    size: int
+    writable: bool
+    device: bool
+    id: int  # system-wide dataport id (dataport_ptr_t)
+
+
+@dataclass
+class InstancePlan:
+    name: str
+    component: str
+    caps: list[SlotCap] = field(default_factory=list)
+    threads: list[ThreadPlan] = field(default_factory=list)
+    regions: list[RegionPlan] = field(default_factory=list)
+    heap_size: int = DEFAULT_HEAP_SIZE
+    cnode_bits: int = MIN_CNODE_BITS
+    program_base: int = PROGRAM_BASE
+
+    def slot(self, interface: str | None, role: str) -> int:
+        """The slot of a capability (0, the null slot, when there is none)."""
+        for c in self.caps:
+            if c.interface == interface and c.role == role:
+                return c.slot
+        return 0
+
+    def region(self, interface: str) -> RegionPlan | None:
+        return next((r for r in self.regions if r.interface == interface), None)
+
+
+@dataclass
+class LayoutPlan:
+    platform: str
+    instances: dict[str, InstancePlan] = field(default_factory=dict)
+    objects: dict[str, LayoutObject] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        """The slot map for people and tests (the boot spec has its own JSON twin)."""
+        return json.dumps({"platform": self.platform,
+                           "instances": {n: asdict(i) for n, i in self.instances.items()},
+                           "objects": {n: asdict(o) for n, o in self.objects.items()}},
+                          indent=2) + "\n"
+
+    @staticmethod
+    def from_json(doc: dict) -> LayoutPlan:
+        """Inverse of `to_json` (for the image step, which runs in its own process)."""
+        plan = LayoutPlan(doc["platform"])
+        for name, o in doc["objects"].items():
+            plan.objects[name] = LayoutObject(**o)
+        for name, i in doc["instances"].items():
+            plan.instances[name] = InstancePlan(
+                **{**i, "caps": [SlotCap(**c) for c in i["caps"]],
+                   "threads": [ThreadPlan(**t) for t in i["threads"]],
+                   "regions": [RegionPlan(**r) for r in i["regions"]]})
+        return plan
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        try:
+            return int(value, 0)
+        except ValueError:
+            return None
+    return None
+
+
+def _round_up(n: int, to: int) -> int:
+    return (n + to - 1) // to * to
+
+
+def _rights(rights: frozenset[str]) -> str:
+    return authority.rights_text(rights).replace("-", "")
+
+
+# Private objects: per-instance synchronisation the glue needs beyond the connections.
+def _private(plan: LayoutPlan, inst: InstancePlan, purpose: str, kind: str,
+             interface: str | None) -> None:
+    name = f"{inst.name}._{purpose}"
+    plan.objects[name] = LayoutObject(name, kind)
+    inst.caps.append(SlotCap(len(inst.caps) + 1, name, "RW", 0, interface, purpose))
+
+
+def plan(system: System, platform: Platform) -> tuple[LayoutPlan | None, list[Diagnostic]]:
+    """Slots, threads and virtual addresses of every instance (see module doc)."""
+    diags: list[Diagnostic] = []
+    auth_plan = authority.plan(system)
+    result = LayoutPlan(platform.name)
+    for o in auth_plan.objects.values():
+        result.objects[o.name] = LayoutObject(o.name, o.kind, o.size, o.paddr, o.irq,
+                                              o.bound_irq)
+    diags += _check_devices(system, platform, result)
+    dataport_ids = {name: i for i, name in enumerate(
+        sorted(n for n, o in result.objects.items() if o.kind in (FRAMES, DEVICE_FRAMES)))}
+
+    for name, instance in system.instances.items():
+        if authority.is_hardware(system, name):
+            continue
+        ctype = system.component_of(name)
+        inst = InstancePlan(name, ctype.name)
+        attrs = instance.attributes
+        inst.heap_size = _round_up(max(_int(attrs.get("heap_size")) or DEFAULT_HEAP_SIZE, 0),
+                                   PAGE)
+        # Connection capabilities, in the connector table's order.
+        shared_vaddr = SHARED_REGION
+        for cap in auth_plan.caps:
+            if cap.holder != name:
+                continue
+            obj = result.objects[cap.object]
+            role = cap.object.rsplit(".", 1)[1].rstrip("0123456789")
+            if obj.kind in (FRAMES, DEVICE_FRAMES):
+                size = _round_up(max(obj.size, PAGE), PAGE)
+                inst.regions.append(RegionPlan(cap.interface, obj.name, shared_vaddr, size,
+                                               authority.WRITE in cap.rights,
+                                               obj.kind == DEVICE_FRAMES,
+                                               dataport_ids[obj.name]))
+                shared_vaddr += size + PAGE
+                continue
+            inst.caps.append(SlotCap(len(inst.caps) + 1, obj.name, _rights(cap.rights),
+                                     cap.badge, cap.interface, role))
+        # Private synchronisation objects.
+        threads = authority.threads_of(system, name)
+        if not threads or not ctype.control:
+            # Without a control thread the first interface thread runs the init
+            # hooks; a component with no thread at all still gets one for them.
+            if not threads:
+                threads = [authority.Thread(name, "control", None,
+                                            authority.thread_priority(instance, None))]
+        if len(threads) > 1:
+            _private(result, inst, "init", NOTIFICATION, None)
+        for iface in ctype.interfaces.values():
+            if iface.kind == "consumes":
+                _private(result, inst, "pending", ENDPOINT, iface.name)
+        for lock in [*ctype.mutexes, *ctype.semaphores, *ctype.binary_semaphores]:
+            _private(result, inst, "lock", ENDPOINT, lock)
+        # Threads: stacks with a guard page below each, one IPC buffer page each.
+        stack_vaddr = STACK_REGION
+        for index, t in enumerate(threads):
+            key = f"{t.interface}_stack_size" if t.interface else "_stack_size"
+            size = _int(attrs.get(key)) or _int(attrs.get("stack_size")) or DEFAULT_STACK_SIZE
+            size = _round_up(max(size, PAGE), PAGE)
+            stack_vaddr += PAGE  # guard
+            inst.threads.append(ThreadPlan(
+                t.name, t.interface, index, t.priority, stack_vaddr, size,
+                IPC_REGION + index * PAGE, t.name == "control" and ctype.control))
+            stack_vaddr += size
+        slots_needed = len(inst.caps) + 1
+        bits = _int(attrs.get("cnode_size_bits")) or MIN_CNODE_BITS
+        while (1 << bits) < slots_needed:
+            bits += 1
+        if bits > bs.MAX_CNODE_BITS:
+            diags.append(error(f"instance `{name}` needs {slots_needed} capability slots, "
+                               f"more than a CNode holds", instance.span))
+        inst.cnode_bits = bits
+        for t in inst.threads:
+            if not 0 <= t.priority <= bs.MAX_PRIORITY:
+                diags.append(error(f"priority {t.priority} of `{name}.{t.name}` is not in "
+                                   f"0..{bs.MAX_PRIORITY}", instance.span))
+        result.instances[name] = inst
+    return result, diags
+
+
+def _check_devices(system: System, platform: Platform,
+                   plan: LayoutPlan) -> list[Diagnostic]:
+    """Device registers must be a device of the platform, and claimed only once."""
+    diags: list[Diagnostic] = []
+    claims: list[tuple[int, int, str]] = []
+    for obj in plan.objects.values():
+        conn = system.connections.get(obj.name.rsplit(".", 1)[0])
+        span = conn.span if conn else None
+        if obj.kind == DEVICE_FRAMES:
+            if obj.paddr is None:
+                diags.append(error(f"device registers of connection `{obj.name}` have no "
+                                   f"address: set `<hardware>.<interface>_paddr`", span))
+                continue
+            size = _round_up(max(obj.size, PAGE), PAGE)
+            if obj.paddr % PAGE:
+                diags.append(error(f"device address {obj.paddr:#x} is not page aligned", span))
+            inside = [d for d in platform.devices
+                      if d.base <= obj.paddr and obj.paddr + size <= d.base + d.size]
+            if not inside:
+                names = ", ".join(f"{d.name} at {d.base:#x}" for d in platform.devices)
+                diags.append(error(f"platform `{platform.name}` has no device at "
+                                   f"{obj.paddr:#x}..{obj.paddr + size:#x}", span,
+                                   hint=f"its devices: {names}" if names else None))
+            for base, end, other in claims:
+                if obj.paddr < end and base < obj.paddr + size:
+                    diags.append(error(f"device registers {obj.paddr:#x} of `{obj.name}` "
+                                       f"overlap those of `{other}`", span))
+            claims.append((obj.paddr, obj.paddr + size, obj.name))
+        elif obj.kind == IRQ:
+            if obj.irq is None:
+                diags.append(error(f"interrupt of connection `{obj.name}` has no number: set "
+                                   f"`<hardware>.<interface>_irq_number`", span))
+            elif not 0 <= obj.irq <= bs.MAX_IRQ:
+                diags.append(error(f"interrupt {obj.irq} is out of range", span))
+    return diags
+
+
+# ---- step 2: physical memory and the boot spec ---------------------------------------
+
+@dataclass
+class Program:
+    """A linked component program: entry point and loadable segments."""
+
+    entry: int
+    segments: list[UserSegment]
+
+
+class _Allocator:
+    """Bump allocation over the platform's free RAM, each object aligned to its size."""
+
+    def __init__(self, free: list[tuple[int, int]]):
+        self.ranges = [[b, b + s] for b, s in free]
+        self.i = 0
+
+    def take(self, size: int) -> int | None:
+        while self.i < len(self.ranges):
+            start, end = self.ranges[self.i]
+            at = _round_up(start, size)
+            if at + size <= end:
+                self.ranges[self.i][0] = at + size
+                return at
+            self.i += 1
+        return None
+
+
+def boot_spec(plan: LayoutPlan, platform: Platform, programs: dict[str, Program]
+              ) -> tuple[bs.BootSpec | None, list[Blob], list[Diagnostic]]:
+    """The boot spec and the contents of preloaded frames (see module doc)."""
+    free = sum(s for _, s in platform.free_ram())
+    program_bytes = sum(_round_up(seg.vaddr % PAGE + seg.memsz, PAGE)
+                        for p in programs.values() for seg in p.segments)
+    if program_bytes > free:  # before making one object per page of it
+        return None, [], [_ram_error(platform, program_bytes, free)]
+    spec = bs.BootSpec()
+    preloaded: list[tuple[int, bytes]] = []  # (frame object index, contents)
+    index: dict[str, int] = {}
+
+    def add(name: str, typ: bs.ObjType, size_bits: int = 0, zero: bool = True,
+            irq: int = 0, paddr: int = 0) -> int:
+        i = spec.add(bs.KObject(name, typ, paddr, size_bits, zero, irq))
+        index[name] = i
+        return i
+
+    # Connection and private objects; multi-page regions become "<name>/<page>".
+    region_frames: dict[str, list[int]] = {}
+    for obj in plan.objects.values():
+        if obj.kind == ENDPOINT:
+            add(obj.name, bs.ObjType.ENDPOINT)
+        elif obj.kind == NOTIFICATION:
+            add(obj.name, bs.ObjType.NOTIFICATION)
+        elif obj.kind == IRQ:
+            add(obj.name, bs.ObjType.IRQ_HANDLER, irq=obj.irq or 0)
+        elif obj.kind in (FRAMES, DEVICE_FRAMES):
+            pages = _round_up(max(obj.size, PAGE), PAGE) // PAGE
+            frames = []
+            for p in range(pages):
+                paddr = (obj.paddr or 0) + p * PAGE if obj.kind == DEVICE_FRAMES else 0
+                # Device registers are never zeroed by the kernel.
+                frames.append(add(f"{obj.name}/{p}", bs.ObjType.FRAME, 12,
+                                  zero=obj.kind == FRAMES, paddr=paddr))
+            region_frames[obj.name] = frames
+    for obj in plan.objects.values():
+        if obj.kind == NOTIFICATION and obj.bound_irq and obj.bound_irq in plan.objects:
+            irq = plan.objects[obj.bound_irq].irq or 0
+            spec.irqs.append(bs.IrqBinding(irq, index[obj.name], 1))
+
+    for name, inst in plan.instances.items():
+        prog = programs[name]
+        vspace = add(f"{name}.vspace", bs.ObjType.VSPACE)
+        cnode = add(f"{name}.cnode", bs.ObjType.CNODE, inst.cnode_bits)
+        for c in inst.caps:
+            spec.caps.append(bs.Cap(cnode, c.slot, index[c.object], _spec_rights(c.rights),
+                                    c.badge))
+        rw = bs.MapRights.READ | bs.MapRights.WRITE
+        # Program segments: pages with file bytes are preloaded, the rest zeroed.
+        pages: dict[int, tuple[bytearray, bs.MapRights, bool]] = {}
+        for seg in prog.segments:
+            rights = bs.MapRights(0)
+            if seg.readable:
+                rights |= bs.MapRights.READ
+            if seg.writable:
+                rights |= bs.MapRights.WRITE
+            if seg.executable:
+                rights |= bs.MapRights.EXECUTE
+            first = seg.vaddr // PAGE * PAGE
+            for va in range(first, _round_up(seg.vaddr + seg.memsz, PAGE), PAGE):
+                buf, r, loaded = pages.get(va, (bytearray(PAGE), bs.MapRights(0), False))
+                lo, hi = max(va, seg.vaddr), min(va + PAGE, seg.vaddr + len(seg.data))
+                if lo < hi:
+                    buf[lo - va:hi - va] = seg.data[lo - seg.vaddr:hi - seg.vaddr]
+                    loaded = True
+                pages[va] = (buf, r | rights, loaded)
+        for va in sorted(pages):
+            buf, rights, loaded = pages[va]
+            frame = add(f"{name}.prog/{va:#x}", bs.ObjType.FRAME, 12, zero=not loaded)
+            spec.mappings.append(bs.Mapping(vspace, va, frame, rights))
+            if loaded:
+                preloaded.append((frame, bytes(buf)))
+        # Heap: the program's .heap section is part of its segments (zeroed pages).
+        for t in inst.threads:
+            ipc = add(f"{name}.{t.name}.ipc", bs.ObjType.FRAME, 12)
+            spec.mappings.append(bs.Mapping(vspace, t.ipc_buffer, ipc, rw))
+            for va in range(t.stack_base, t.stack_top, PAGE):
+                f = add(f"{name}.{t.name}.stack/{(va - t.stack_base) // PAGE}",
+                        bs.ObjType.FRAME, 12)
+                spec.mappings.append(bs.Mapping(vspace, va, f, rw))
+            tcb = add(f"{name}.{t.name}.tcb", bs.ObjType.TCB)
+            spec.tcbs.append(bs.Tcb(tcb, f"{name}.{t.name}", cnode, vspace, prog.entry,
+                                    t.stack_top, (t.index, 0, 0, 0), t.ipc_buffer, ipc,
+                                    t.priority, 0, t.system_end, False))
+        for r in inst.regions:
+            rights = bs.MapRights.READ | (bs.MapRights.WRITE if r.writable else 0)
+            for p, frame in enumerate(region_frames[r.object]):
+                spec.mappings.append(bs.Mapping(vspace, r.vaddr + p * PAGE, frame, rights,
+                                                r.device))
+    for n in range(bs.page_tables_needed(spec)):
+        add(f"pt/{n}", bs.ObjType.PAGE_TABLE)
+
+    # Physical addresses: largest alignment first packs well and stays deterministic.
+    alloc = _Allocator(platform.free_ram())
+    order = sorted((i for i, o in enumerate(spec.objects)
+                    if o.type != bs.ObjType.IRQ_HANDLER and not (
+                        o.type == bs.ObjType.FRAME and o.paddr)),
+                   key=lambda i: (-spec.objects[i].size(), i))
+    needed = sum(spec.objects[i].size() for i in order)
+    for i in order:
+        at = alloc.take(spec.objects[i].size())
+        if at is None:
+            return None, [], [_ram_error(platform, needed, free)]
+        spec.objects[i].paddr = at
+    blobs = [Blob(spec.objects[frame].paddr, data) for frame, data in preloaded]
+    # Device frames lie outside RAM on purpose; every other problem is our bug.
+    devices = {o.name for o in spec.objects if o.type == bs.ObjType.FRAME and not o.zero
+               and o.name.split("/", 1)[0] in plan.objects
+               and plan.objects[o.name.split("/", 1)[0]].kind == DEVICE_FRAMES}
+    problems = bs.check(spec, list(platform.ram), [*platform.reserved, platform.kernel_region])
+    diags = [error(f"internal layout error: {p}") for p in problems
+             if not ("outside RAM" in p and p.split(":", 1)[0] in devices)]
+    return spec, blobs, diags
+
+
+def _ram_error(platform: Platform, needed: int, free: int) -> Diagnostic:
+    return error(f"the system does not fit the RAM of `{platform.name}`: its programs and "
+                 f"kernel objects need {needed:#x} bytes, {free:#x} are free")
+
+
+def _spec_rights(letters: str) -> bs.Rights:
+    r = bs.Rights.NONE
+    for ch, bit in (("R", bs.Rights.READ), ("W", bs.Rights.WRITE), ("G", bs.Rights.GRANT),
+                    ("P", bs.Rights.GRANT_REPLY)):
+        if ch in letters:
+            r |= bit
+    return r

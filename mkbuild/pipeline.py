@@ -1,0 +1,186 @@
+"""The whole chain: load -> checks -> layout -> codegen -> build -> image [-> boot].
+
+`compile(path, platform)` for a file, `compile_system(system, ...)` for a System
+already in hand (tests build those by hand), `boot(...)` to run the image, and
+`boot_app(app, ...)` for `mkbuild test` (CAmkES app directories).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mkbuild import build, layout, qemu
+from mkbuild import platform as platforms
+from mkbuild.diagnostics import Diagnostic, error, has_errors
+from mkbuild.model import System
+
+
+@dataclass
+class CompileResult:
+    image: Path | None
+    build_dir: Path | None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    plan: layout.LayoutPlan | None = None
+    no_op: bool = False  # ninja had nothing to do
+    seconds: float = 0.0
+    log: str = ""  # ninja's output
+
+    @property
+    def ok(self) -> bool:
+        return self.image is not None and not has_errors(self.diagnostics)
+
+
+def system_name(path: Path) -> str:
+    """images/hello/system.adl -> "hello"; apps/foo.camkes -> "foo"."""
+    return path.parent.name if path.stem in ("system", "main") else path.stem
+
+
+def default_build_dir(path: Path, platform: str, build_root: Path | None = None) -> Path:
+    return (build_root or Path("build")) / system_name(path) / platform
+
+
+def load(path: Path, include_dirs: tuple = (), defines: dict | None = None
+         ) -> tuple[System | None, list[Diagnostic]]:
+    try:
+        import dsl
+        loader = dsl.load_system
+    except (ImportError, AttributeError):
+        return None, [error("the front end (dsl.load_system) is not available in this build")]
+    return loader(str(path), include_dirs=tuple(str(i) for i in include_dirs),
+                  defines=dict(defines or {}))
+
+
+def check(system: System) -> list[Diagnostic]:
+    """The authority checks and policy assertions (mkbuild.authority)."""
+    from mkbuild import authority
+    return authority.analyse(system)
+
+
+def compile(path: Path | str, platform: str, build_root: Path | None = None,
+            build_dir: Path | None = None, include_dirs: tuple = (),
+            defines: dict | None = None,
+            sources: dict[str, build.ComponentSources] | None = None) -> CompileResult:
+    path = Path(path)
+    start = time.monotonic()
+    system, diags = load(path, include_dirs, defines)
+    if system is None or has_errors(diags):
+        return CompileResult(None, None, diags, seconds=time.monotonic() - start)
+    out = build_dir or default_build_dir(path, platform, build_root)
+    result = compile_system(system, platform, out, path.parent, sources)
+    result.diagnostics = diags + result.diagnostics
+    result.seconds = time.monotonic() - start
+    return result
+
+
+def compile_system(system: System, platform: str, out_dir: Path, app_dir: Path,
+                   sources: dict[str, build.ComponentSources] | None = None) -> CompileResult:
+    start = time.monotonic()
+    diags = check(system)
+    board, pdiags = platforms.load(platform)
+    diags += pdiags
+    if board is None or has_errors(diags):
+        return CompileResult(None, None, diags, seconds=time.monotonic() - start)
+    missing = _missing_tools(board)
+    if missing:
+        return CompileResult(None, None, diags + [error(
+            f"cannot build for `{platform}`: missing {', '.join(missing)}")])
+    plan, ldiags = layout.plan(system, board)
+    diags += ldiags
+    if plan is None or has_errors(diags):
+        return CompileResult(None, None, diags, seconds=time.monotonic() - start)
+    for name in plan.instances:
+        ctype = system.component_of(name)
+        srcs = (sources or {}).get(ctype.name) or build.component_sources(system, ctype.name,
+                                                                          app_dir)
+        gone = [s for s in srcs.sources if not s.exists()]
+        if gone:
+            diags.append(error(f"source file `{gone[0]}` of component `{ctype.name}` does not "
+                               f"exist", ctype.span))
+        elif not srcs.sources and ctype.control:
+            diags.append(error(f"component `{ctype.name}` has a control thread but no C "
+                               f"sources (looked in {app_dir / 'components' / ctype.name})",
+                               ctype.span))
+    if has_errors(diags):
+        return CompileResult(None, None, diags, plan, seconds=time.monotonic() - start)
+    build.write_build(system, plan, board, out_dir, app_dir, sources)
+    ninja = build.run_ninja(out_dir)
+    if not ninja.ok:
+        diags.append(error(f"the build failed; the previous image (if any) is unchanged:\n"
+                           f"{_tail(ninja.output)}"))
+        return CompileResult(None, out_dir, diags, plan, seconds=time.monotonic() - start,
+                             log=ninja.output)
+    diags += _validate(system, out_dir)
+    image = out_dir / build.IMAGE_NAME
+    return CompileResult(None if has_errors(diags) else image, out_dir, diags, plan,
+                         ninja.no_op, time.monotonic() - start, ninja.output)
+
+
+def _validate(system: System, out_dir: Path) -> list[Diagnostic]:
+    """Translation validation (mkbuild.validate), when that module is present."""
+    try:
+        from mkbuild import validate
+    except ImportError:
+        return []
+    fn = getattr(validate, "validate_build", None)
+    return list(fn(system, out_dir)) if fn else []
+
+
+def _missing_tools(board: platforms.Platform) -> list[str]:
+    from mkbuild import toolchain
+    try:
+        return toolchain.for_arch(board.arch).missing()
+    except ValueError as e:
+        return [str(e)]
+
+
+def _tail(text: str, lines: int = 30) -> str:
+    return "\n".join(text.rstrip().splitlines()[-lines:])
+
+
+@dataclass
+class BootResult:
+    compiled: CompileResult
+    run: qemu.RunResult | None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def console(self) -> str:
+        return self.run.console if self.run else ""
+
+    @property
+    def note(self) -> str:
+        return self.run.message if self.run else ""
+
+
+def boot(compiled: CompileResult, platform: str, timeout: float = 30.0,
+         expect: str | None = None, fail_on_fault: bool = False,
+         on_output: Callable[[str], bool | None] | None = None,
+         extra_args: list[str] = ()) -> BootResult:
+    if not compiled.ok:
+        return BootResult(compiled, None, compiled.diagnostics)
+    board, diags = platforms.load(platform)
+    if board is None:
+        return BootResult(compiled, None, diags)
+    if board.qemu_binary is None:
+        return BootResult(compiled, None, [error(
+            f"platform `{platform}` has no QEMU machine: image built, not booted here")])
+    pattern = re.compile(expect) if expect else None
+    result = qemu.run(board, compiled.image, timeout, pattern, fail_on_fault, on_output,
+                      list(extra_args))
+    return BootResult(compiled, result, compiled.diagnostics)
+
+
+def boot_app(app, platform: str = "qemu-arm-virt", build_dir: Path | None = None,
+             timeout: float = 60.0, on_output: Callable[[str], bool | None] | None = None
+             ) -> BootResult:
+    """Build and boot a CAmkES app directory (mkbuild.appdir.App) for `mkbuild test`."""
+    sources = {name: build.ComponentSources(list(c.sources), list(c.include_dirs))
+               for name, c in app.components.items()}
+    compiled = compile(app.root, platform, build_dir=build_dir,
+                       include_dirs=tuple(app.cpp_includes) + tuple(app.import_paths),
+                       defines=app.cpp_defines, sources=sources)
+    return boot(compiled, platform, timeout, on_output=on_output)

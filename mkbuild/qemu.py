@@ -1,0 +1,125 @@
+"""Boot an image in the platform's QEMU machine and watch its console.
+
+QEMU's serial console goes to a file (never a pipe that could be closed early and
+hang QEMU); the file is read as it grows and to its end after QEMU exits. The
+kernel ends the system with a semihosting exit (status 0 when every control
+thread has returned, 1 after a kernel panic), so QEMU's exit status is the
+system's. The result says how the run ended, in the terms a user cares about.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mkbuild.platform import Platform
+
+PANIC = re.compile(r"KERNEL PANIC[^\n]*")
+# A component fault the kernel reports on its console (thread name, kind, pc...).
+FAULT = re.compile(r"^[^\n]*\bfault\b[^\n]*", re.MULTILINE | re.IGNORECASE)
+POLL_SECONDS = 0.02
+
+
+@dataclass
+class RunResult:
+    status: str  # "exited" | "expected" | "panic" | "fault" | "timeout" | "error"
+    exit_code: int | None  # QEMU's exit status (None when we stopped it)
+    console: str
+    message: str = ""  # one line for the user
+    panic: str | None = None
+    faults: list[str] = field(default_factory=list)
+    elapsed: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("exited", "expected") and not self.panic
+
+
+def run(platform: Platform, image: Path, timeout: float = 30.0,
+        expect: re.Pattern[str] | None = None, fail_on_fault: bool = False,
+        on_output: Callable[[str], bool | None] | None = None,
+        extra_args: list[str] = (), console_file: Path | None = None) -> RunResult:
+    """Boot `image`; stop at exit, panic, `expect` seen, a fault (if asked) or timeout.
+
+    `on_output` gets each new piece of console text; returning True stops QEMU.
+    """
+    cmd = platform.qemu_command(image) + list(extra_args)
+    env = {**os.environ, **platform.qemu_env}
+    own_file = console_file is None
+    if own_file:
+        fd, name = tempfile.mkstemp(prefix="mkbuild-console-", suffix=".txt")
+        os.close(fd)
+        console_file = Path(name)
+    start = time.monotonic()
+    try:
+        with open(console_file, "wb") as out:
+            try:
+                proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out,
+                                        stderr=subprocess.STDOUT, env=env)
+            except OSError as e:
+                return RunResult("error", None, "", f"cannot start QEMU: {e}")
+        text = ""
+        stop: str | None = None
+        with open(console_file, "rb") as reader:
+            while True:
+                exited = proc.poll() is not None
+                chunk = reader.read().decode("utf-8", "replace")
+                if chunk:
+                    text += chunk
+                    if on_output and on_output(chunk):
+                        stop = stop or "expected"
+                    if PANIC.search(text):
+                        stop = stop or "panic"
+                    elif expect and expect.search(text):
+                        stop = stop or "expected"
+                    elif fail_on_fault and FAULT.search(text):
+                        stop = stop or "fault"
+                if exited:
+                    break
+                if stop:
+                    break
+                if time.monotonic() - start > timeout:
+                    stop = "timeout"
+                    break
+                time.sleep(POLL_SECONDS)
+            if proc.poll() is None:
+                proc.kill()
+            code = proc.wait()
+            text += reader.read().decode("utf-8", "replace")
+        elapsed = time.monotonic() - start
+    finally:
+        if own_file:
+            console_file.unlink(missing_ok=True)
+    return _verdict(text, code if stop is None else None, stop, timeout, elapsed, expect)
+
+
+def _verdict(text: str, code: int | None, stop: str | None, timeout: float,
+             elapsed: float, expect: re.Pattern[str] | None) -> RunResult:
+    panic = PANIC.search(text)
+    faults = FAULT.findall(text)
+    panic_line = panic.group(0) if panic else None
+    if panic_line:
+        return RunResult("panic", code, text, f"kernel panic: {panic_line}", panic_line,
+                         faults, elapsed)
+    if stop == "fault":
+        return RunResult("fault", None, text, f"component fault: {faults[0].strip()}", None,
+                         faults, elapsed)
+    if stop == "expected":
+        return RunResult("expected", None, text, "expected output seen", None, faults, elapsed)
+    if stop == "timeout":
+        return RunResult("timeout", None, text, f"timed out after {timeout:g} s", None, faults,
+                         elapsed)
+    if code == 0:
+        if expect is not None:
+            return RunResult("error", 0, text, f"system ended without printing "
+                             f"/{expect.pattern}/", None, faults, elapsed)
+        return RunResult("exited", 0, text, "every control thread returned", None, faults,
+                         elapsed)
+    return RunResult("error", code, text, f"QEMU exited with status {code}", None, faults,
+                     elapsed)

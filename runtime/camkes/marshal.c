@@ -1,0 +1,103 @@
+/* Marshalling of RPC parameters into message registers: every item starts on a
+ * word boundary; strings and arrays carry their length first. */
+#include <camkes/runtime.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define WORD sizeof(seL4_Word)
+
+static size_t words_for(size_t bytes) { return (bytes + WORD - 1) / WORD; }
+
+void camkes_msg_put(camkes_msg_t *m, const void *data, size_t bytes)
+{
+    size_t n = words_for(bytes);
+    if (m->error || n > seL4_MsgMaxLength - m->pos) {
+        m->error = 1;
+        return;
+    }
+    if (n) {
+        m->words[m->pos + n - 1] = 0; /* deterministic padding bytes */
+        memcpy(&m->words[m->pos], data, bytes);
+    }
+    m->pos += n;
+}
+
+void camkes_msg_put_array(camkes_msg_t *m, const void *data, size_t count, size_t elem)
+{
+    seL4_Word c = count;
+    camkes_msg_put(m, &c, sizeof c);
+    if (count && elem > (seL4_MsgMaxLength * WORD) / count) {
+        m->error = 1;
+        return;
+    }
+    camkes_msg_put(m, data, count * elem);
+}
+
+void camkes_msg_put_string(camkes_msg_t *m, const char *s)
+{
+    camkes_msg_put_array(m, s, s ? strlen(s) + 1 : 0, 1);
+}
+
+seL4_Word camkes_msg_send(camkes_msg_t *m)
+{
+    for (size_t i = 0; i < m->pos; i++)
+        seL4_SetMR((int)i, m->words[i]);
+    return m->pos;
+}
+
+void camkes_msg_receive(camkes_msg_t *m, seL4_Word length)
+{
+    if (length > seL4_MsgMaxLength)
+        length = seL4_MsgMaxLength;
+    for (size_t i = 0; i < length; i++)
+        m->words[i] = seL4_GetMR((int)i);
+    m->pos = 0;
+    m->length = length;
+    m->error = 0;
+}
+
+void camkes_msg_get(camkes_msg_t *m, void *data, size_t bytes)
+{
+    size_t n = words_for(bytes);
+    if (m->error || n > m->length - m->pos) {
+        m->error = 1;
+        memset(data, 0, bytes);
+        return;
+    }
+    memcpy(data, &m->words[m->pos], bytes);
+    m->pos += n;
+}
+
+void *camkes_msg_get_array(camkes_msg_t *m, size_t *count, size_t elem)
+{
+    seL4_Word c = 0;
+    camkes_msg_get(m, &c, sizeof c);
+    *count = 0;
+    if (m->error || (c && elem > ((m->length - m->pos) * WORD) / c)) {
+        m->error = 1;
+        return NULL;
+    }
+    size_t bytes = (size_t)c * elem;
+    void *data = malloc(bytes ? bytes : 1);
+    if (!data) {
+        m->error = 1;
+        return NULL;
+    }
+    camkes_msg_get(m, data, bytes);
+    *count = c;
+    return data;
+}
+
+char *camkes_msg_get_string(camkes_msg_t *m)
+{
+    size_t n = 0;
+    char *s = camkes_msg_get_array(m, &n, 1);
+    if (!s)
+        return NULL;
+    if (n == 0 || s[n - 1] != '\0') { /* not NUL-terminated: refuse it */
+        free(s);
+        m->error = 1;
+        return NULL;
+    }
+    return s;
+}

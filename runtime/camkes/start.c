@@ -1,0 +1,48 @@
+/* Thread start and instance initialisation, in the order CAmkES defines:
+ * pre_init, interface init hooks, post_init; then the interface threads start
+ * serving and the control thread calls run(). */
+#include <camkes/runtime.h>
+#include <stdio.h>
+
+__attribute__((weak)) void pre_init(void) {}
+__attribute__((weak)) void post_init(void) {}
+
+void camkes_puts(const char *s)
+{
+    while (*s) seL4_DebugPutChar(*s++);
+}
+
+void camkes_halt(void)
+{
+    mk_thread_exit();
+}
+
+/* A notification holds one pending signal, not a count: so thread 0 wakes one
+ * waiting thread, and each woken thread wakes the next. */
+static void release_next(seL4_Word index)
+{
+    if (camkes_init_notification && index + 1 < camkes_thread_count)
+        seL4_Signal(camkes_init_notification);
+}
+
+__attribute__((noreturn)) void camkes_thread_main(seL4_Word index);
+
+void camkes_thread_main(seL4_Word index)
+{
+    if (index >= camkes_thread_count) {
+        camkes_puts("camkes: thread started with a bad index\n");
+        mk_thread_exit();
+    }
+    if (index == 0) {
+        pre_init();
+        camkes_glue_init();
+        post_init();
+        fflush(stdout);
+    } else {
+        seL4_Wait(camkes_init_notification, NULL);
+    }
+    release_next(index);
+    (void)camkes_threads[index].entry();
+    fflush(stdout);
+    mk_thread_exit();
+}

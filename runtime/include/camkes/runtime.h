@@ -1,0 +1,80 @@
+/* Internal interface between the generated glue and runtime/camkes (not for users). */
+#ifndef CAMKES_RUNTIME_H
+#define CAMKES_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sel4/sel4.h>
+#include <camkes/sync.h>
+
+/* ---- threads ---------------------------------------------------------------- */
+
+/* Every thread of an instance starts at _camkes_start (start.S) with x0 = its index
+ * in camkes_threads. Thread 0 (the control thread, or the first interface thread of a
+ * component without one) runs the init hooks, then releases the others; then every
+ * thread runs its entry (control: `run()`; interfaces: their serving loops). */
+typedef struct {
+    const char *name;
+    int (*entry)(void);
+} camkes_thread_desc_t;
+
+extern const camkes_thread_desc_t camkes_threads[];
+extern const unsigned int camkes_thread_count;
+/* Notification the other threads wait on until init is done (0: single thread). */
+extern const seL4_CPtr camkes_init_notification;
+/* Instance-level init written by the glue (interface init hooks). */
+void camkes_glue_init(void);
+
+/* ---- marshalling -------------------------------------------------------------- */
+
+/* A message under construction or being read: whole words in a local buffer that is
+ * copied to/from the message registers (the first four travel in CPU registers, the
+ * rest in the IPC buffer). Items are word aligned. */
+typedef struct {
+    seL4_Word words[seL4_MsgMaxLength];
+    size_t pos;    /* next word */
+    size_t length; /* words available (reading) */
+    int error;     /* set once anything overflowed or ran short */
+} camkes_msg_t;
+
+static inline void camkes_msg_init(camkes_msg_t *m) { m->pos = 0; m->length = 0; m->error = 0; }
+void camkes_msg_put(camkes_msg_t *m, const void *data, size_t bytes);
+void camkes_msg_put_string(camkes_msg_t *m, const char *s);
+void camkes_msg_put_array(camkes_msg_t *m, const void *data, size_t count, size_t elem);
+/* Copy the words into the message registers; returns the length for MessageInfo. */
+seL4_Word camkes_msg_send(camkes_msg_t *m);
+/* Load `length` words from the message registers. */
+void camkes_msg_receive(camkes_msg_t *m, seL4_Word length);
+void camkes_msg_get(camkes_msg_t *m, void *data, size_t bytes);
+/* Strings and arrays are returned malloc'ed (NULL and m->error set on failure). */
+char *camkes_msg_get_string(camkes_msg_t *m);
+void *camkes_msg_get_array(camkes_msg_t *m, size_t *count, size_t elem);
+
+/* ---- events --------------------------------------------------------------------- */
+
+/* The receiving end of an event: a thread waits on the kernel notification and either
+ * runs the registered callback or wakes c_wait()ers through a semaphore. */
+typedef struct {
+    seL4_CPtr notification;   /* signalled by emitters (or an interrupt) */
+    camkes_sem_t pending;     /* events not yet taken by c_wait/c_poll (at most one) */
+    void (*callback)(void *); /* one-shot, as in CAmkES: re-register after it runs */
+    void *callback_arg;
+} camkes_event_t;
+
+int camkes_event_thread(camkes_event_t *e);
+void camkes_event_wait(camkes_event_t *e);
+int camkes_event_poll(camkes_event_t *e);
+int camkes_event_reg_callback(camkes_event_t *e, void (*cb)(void *), void *arg);
+
+/* ---- what the glue and the user define (declared in <camkes.h> for users) ---- */
+
+const char *get_instance_name(void);
+void pre_init(void);
+void post_init(void);
+
+/* ---- diagnostics ------------------------------------------------------------------ */
+
+void camkes_puts(const char *s);
+__attribute__((noreturn)) void camkes_halt(void);
+
+#endif
