@@ -1,1 +1,71 @@
-"""The ADL language: grammar, parser, diagnostics and name resolution."""
+"""The ADL language: grammar, parser, diagnostics and name resolution.
+
+`load_system` is the front end's single entry point: source file in, resolved
+`mkbuild.model.System` and diagnostics out.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from mkbuild.diagnostics import Diagnostic, error, has_errors
+from mkbuild.model import PolicyStatement, Span, System
+
+from .assemble import assemble
+from .configure import configure
+from .connections import check_wiring
+from .declarations import collect
+from .loader import load_files, search_path
+
+__all__ = ["load_system", "search_path"]
+
+
+def load_system(path: str | os.PathLike[str], include_dirs: tuple[str, ...] | list[str] = (),
+                defines: Mapping[str, str | None] | None = None,
+                ) -> tuple[System | None, list[Diagnostic]]:
+    """Parse, resolve and check the system described by `path`.
+
+    Returns the System (None only when errors made resolution impossible: the
+    file is unreadable or has no assembly) and every diagnostic, errors and
+    warnings, in the order they were found. Never raises on bad input.
+    """
+    path = os.fspath(path)
+    try:
+        return _load(path, [os.fspath(d) for d in include_dirs], dict(defines or {}))
+    except RecursionError:
+        return None, [error("input nested too deeply to process", Span(path, 1, 1))]
+    except Exception as exc:  # a bug in mkbuild: report it rather than a traceback
+        return None, [error(f"internal error in the front end: {exc!r}", Span(path, 1, 1),
+                            "please report this with the input that caused it")]
+
+
+def _load(path: str, include_dirs: list[str],
+          defines: dict[str, str | None]) -> tuple[System | None, list[Diagnostic]]:
+    loaded, diags = load_files(path, include_dirs, defines)  # type: ignore[arg-type]
+    if loaded.root is None:
+        return None, diags
+    decls, more = collect(loaded)
+    diags += more
+    if not decls.assemblies:
+        if "assembly" not in decls.broken:  # a broken assembly was reported already
+            diags.append(error(f"no `assembly` in `{os.path.basename(path)}`; a system needs one",
+                               Span(path, 1, 1),
+                               "add `assembly { composition { component T name; } }`"))
+        return None, diags
+    system = System(file=path, procedures=decls.procedures, component_types=decls.components,
+                    connector_types=decls.connectors, sources=list(loaded.sources))
+    asm, _scope = assemble(decls, system, diags)
+    system.instances = asm.instances
+    system.connections = asm.connections
+    if not system.instances and not has_errors(diags):
+        diags.append(error("the assembly has no component instances",
+                           decls.assemblies[0].span if decls.assemblies[0].span.line
+                           else Span(path, 1, 1)))
+    configure(system, asm, decls.structs, diags)
+    diags += check_wiring(system, asm.exports)
+    policies = decls.policies + [p for a in decls.assemblies for p in a.policies]
+    for policy in sorted(policies, key=lambda p: p.span):
+        for tokens, span in zip(policy.statements, policy.spans, strict=True):
+            system.policies.append(PolicyStatement(tokens, span))
+    return system, diags

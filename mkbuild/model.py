@@ -107,6 +107,10 @@ class ComponentType:
     sources: list[str] = field(default_factory=list)  # C files named in the ADL, if any
     includes: list[str] = field(default_factory=list)  # C include dirs named in the ADL
     composite: bool = False  # had its own composition (flattened away)
+    # Interfaces a composite component re-exports from an inner instance:
+    # outer interface name -> "inner_instance.interface" (relative to the instance).
+    # Connections were already rewritten to the inner end; no glue for these.
+    exports: dict[str, str] = field(default_factory=dict)
     span: Span = NOWHERE
 
 

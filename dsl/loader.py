@@ -1,0 +1,103 @@
+"""Loading a system: the root file and everything it imports, each parsed once.
+
+`import <x>` searches the include path (the `-I` dirs, the system file's
+directory and its `components/`, `interfaces/`, `include/` folders, then the
+built-in library); `import "x"` looks next to the importing file first.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mkbuild.diagnostics import Diagnostic, error
+from mkbuild.model import Span
+
+from . import syntax as S
+from .parser import parse_text
+from .preprocess import preprocess
+from .source import read_source
+
+STDLIB_DIR = str(Path(__file__).parent / "stdlib")
+MAX_IMPORT_DEPTH = 100
+
+
+@dataclass
+class LoadedFiles:
+    root: S.ParsedFile | None
+    files: list[S.ParsedFile] = field(default_factory=list)  # imported files first
+    sources: list[str] = field(default_factory=list)  # every file read
+
+    def is_builtin(self, path: str) -> bool:
+        return os.path.dirname(os.path.abspath(path)) == STDLIB_DIR
+
+
+def search_path(root: str, include_dirs: tuple[str, ...] | list[str]) -> list[str]:
+    base = os.path.dirname(root) or "."
+    dirs = list(include_dirs) + [base] + [os.path.join(base, sub)
+                                          for sub in ("components", "interfaces", "include")]
+    return dirs + [STDLIB_DIR]
+
+
+class _Loader:
+    def __init__(self, include_dirs: list[str], defines: dict[str, str]):
+        self.include_dirs = include_dirs
+        self.defines = defines
+        self.result = LoadedFiles(None)
+        self.diagnostics: list[Diagnostic] = []
+        self.done: set[str] = set()
+        self.stack: list[str] = []  # files being loaded, for cycle detection
+
+    def load(self, path: str, span: Span | None) -> S.ParsedFile | None:
+        key = os.path.realpath(path)
+        if key in self.stack:
+            chain = self.stack[self.stack.index(key):] + [key]
+            self.diagnostics.append(error(
+                "import cycle: " + " -> ".join(os.path.basename(p) for p in chain), span,
+                "remove one of these imports"))
+            return None
+        if key in self.done:
+            return None
+        if len(self.stack) >= MAX_IMPORT_DEPTH:
+            self.diagnostics.append(error("imports nested too deeply", span))
+            return None
+        self.done.add(key)
+        text, problem = read_source(path, span)
+        if problem:
+            self.diagnostics.append(problem)
+            return None
+        assert text is not None
+        pre, diags = preprocess(path, text, self.include_dirs, self.defines, read_source)
+        self.diagnostics.extend(diags)
+        self.result.sources.extend(f for f in pre.files if f not in self.result.sources)
+        parsed, diags = parse_text(pre.text, pre.source_map, path)
+        self.diagnostics.extend(diags)
+        self.stack.append(key)
+        for decl in parsed.decls:
+            if isinstance(decl, S.Import):
+                target = self.find(decl, path)
+                if target is None:
+                    self.diagnostics.append(error(f"cannot find `{decl.path}` to import",
+                                                  decl.span, "add its directory with -I"))
+                else:
+                    self.load(target, decl.span)
+        self.stack.pop()
+        self.result.files.append(parsed)
+        return parsed
+
+    def find(self, decl: S.Import, importer: str) -> str | None:
+        dirs = [] if decl.angle else [os.path.dirname(importer) or "."]
+        dirs += self.include_dirs
+        for d in dirs:
+            candidate = os.path.join(d, decl.path)
+            if os.path.isfile(candidate):
+                return os.path.normpath(candidate)
+        return None
+
+
+def load_files(path: str, include_dirs: tuple[str, ...] | list[str] = (),
+               defines: dict[str, str] | None = None) -> tuple[LoadedFiles, list[Diagnostic]]:
+    loader = _Loader(search_path(path, include_dirs), dict(defines or {}))
+    loader.result.root = loader.load(path, None)
+    return loader.result, loader.diagnostics

@@ -1,0 +1,220 @@
+"""CAmkES's built-in configuration settings and the types attribute values must have.
+
+A setting `inst.name = value` is either a declared attribute of the instance's
+component, one of the settings below (for the instance, or for one of its
+interfaces as `<interface>_<suffix>`), or something CAmkES templates may read
+that mkbuild does not know; the last is kept with a warning.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from mkbuild.model import Dtb
+
+# kind names: "int", "uint", "priority", "bool", "string", "badge", "dtb", "any"
+INSTANCE_SETTINGS: dict[str, str] = {
+    "priority": "priority",
+    "_priority": "priority",
+    "max_priority": "priority",
+    "_max_priority": "priority",
+    "_control_priority": "priority",
+    "affinity": "uint",
+    "_affinity": "uint",
+    "cnode_size_bits": "cnode_bits",
+    "_stack_size": "uint",
+    "stack_size": "uint",
+    "_control_stack_size": "uint",
+    "heap_size": "uint",
+    "_heap_size": "uint",
+    "dma_pool": "uint",
+    "dma_pool_paddr": "uint",
+    "dma_pool_cached": "bool",
+    "_domain": "uint",
+    "domain": "uint",
+    "_period": "uint",
+    "_budget": "uint",
+    "_data": "uint",
+    "_passive": "bool",
+    "ID": "int",
+    "integrity_label": "string",
+    "simple": "bool",
+    "dtb": "dtb",
+    "environment": "string",
+    "untyped_mmios": "any",
+    "asid_pool": "bool",
+    "mmio_paddr": "uint",
+    "mmio_size": "uint",
+}
+
+INTERFACE_SETTINGS: dict[str, str] = {
+    "_priority": "priority",
+    "_max_priority": "priority",
+    "_affinity": "uint",
+    "_stack_size": "uint",
+    "_domain": "uint",
+    "_period": "uint",
+    "_budget": "uint",
+    "_data": "uint",
+    "_passive": "bool",
+    "_attributes": "badge",
+    "_badge": "badge",
+    "_id": "int",
+    "_paddr": "uint",
+    "_size": "uint",
+    "_shmem_size": "uint",
+    "_irq_number": "uint",
+    "_irq_type": "string",
+    "_irq_trigger": "any",
+    "_irq_vector": "uint",
+    "_irq_ioapic": "uint",
+    "_irq_ioapic_pin": "uint",
+    "_irq_polarity": "any",
+    "_irq_level": "any",
+    "_access": "access",
+    "_cached": "bool",
+    "_hardware_cached": "bool",
+    "_global_endpoint": "any",
+    "_dtb": "dtb",
+}
+
+_POOL = re.compile(r"simple_untyped\d+_pool")
+
+
+def setting_kind(name: str, interfaces: Iterable[str]) -> str | None:
+    """The kind of a built-in setting `name` of an instance, or None if unknown."""
+    if name in INSTANCE_SETTINGS:
+        return INSTANCE_SETTINGS[name]
+    if _POOL.fullmatch(name):
+        return "uint"
+    for iface in interfaces:
+        if name.startswith(iface + "_") and name[len(iface):] in INTERFACE_SETTINGS:
+            return INTERFACE_SETTINGS[name[len(iface):]]
+    return None
+
+
+def setting_names(interfaces: Iterable[str]) -> list[str]:
+    """Every built-in setting name an instance with these interfaces accepts."""
+    names = list(INSTANCE_SETTINGS)
+    for iface in interfaces:
+        names += [iface + suffix for suffix in INTERFACE_SETTINGS]
+    return names
+
+
+def check_setting(kind: str, value: Any) -> str | None:
+    """Why `value` is wrong for a setting of this kind, or None when it is fine."""
+    is_int = isinstance(value, int) and not isinstance(value, bool)
+    if kind == "priority":
+        if not is_int:
+            return f"must be an integer priority, not {describe(value)}"
+        if not 0 <= value <= 255:
+            return f"priority {value} is out of range 0..255"
+    elif kind == "cnode_bits":
+        if not is_int:
+            return f"must be an integer, not {describe(value)}"
+        if not 1 <= value <= 27:
+            return f"cnode_size_bits {value} is out of range 1..27"
+    elif kind == "uint":
+        if not is_int:
+            return f"must be an integer, not {describe(value)}"
+        if value < 0:
+            return f"must not be negative (got {value})"
+    elif kind == "int":
+        if not is_int:
+            return f"must be an integer, not {describe(value)}"
+    elif kind == "bool":
+        if not (isinstance(value, bool) or value in (0, 1)):
+            return f"must be true or false, not {describe(value)}"
+    elif kind == "string":
+        if not isinstance(value, str):
+            return f"must be a string, not {describe(value)}"
+    elif kind == "badge":
+        if isinstance(value, str):
+            try:
+                number = int(value, 0)
+            except ValueError:
+                return f"must be a badge number, not {describe(value)}"
+        elif is_int:
+            number = value
+        else:
+            return f"must be a badge number, not {describe(value)}"
+        if number < 0:
+            return f"badge must not be negative (got {number})"
+    elif kind == "access":
+        if not (isinstance(value, str) and value.upper() in ("R", "W", "RW", "WR", "X", "RX",
+                                                             "RWX")):
+            return f"must be \"R\", \"W\" or \"RW\", not {describe(value)}"
+    elif kind == "dtb":
+        if not isinstance(value, Dtb):
+            return f"must be a `dtb({{...}})` query, not {describe(value)}"
+    return None
+
+
+def describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"the boolean {'true' if value else 'false'}"
+    if isinstance(value, int):
+        return f"the integer {value}"
+    if isinstance(value, float):
+        return f"the number {value}"
+    if isinstance(value, str):
+        shown = value if len(value) <= 20 else value[:17] + "..."
+        return f"the string \"{shown}\""
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a dictionary"
+    if isinstance(value, Dtb):
+        return "a dtb query"
+    return "this value"
+
+
+# ---- declared attribute types -----------------------------------------------------
+
+_INT_RANGES: dict[str, tuple[int, int]] = {
+    "int8_t": (-(2**7), 2**7 - 1), "uint8_t": (0, 2**8 - 1),
+    "int16_t": (-(2**15), 2**15 - 1), "uint16_t": (0, 2**16 - 1),
+    "int32_t": (-(2**31), 2**31 - 1), "uint32_t": (0, 2**32 - 1),
+    "int64_t": (-(2**63), 2**63 - 1), "uint64_t": (0, 2**64 - 1),
+    "int": (-(2**31), 2**31 - 1), "integer": (-(2**31), 2**31 - 1),
+    "signed": (-(2**31), 2**31 - 1), "signed int": (-(2**31), 2**31 - 1),
+    "unsigned": (0, 2**32 - 1), "unsigned int": (0, 2**32 - 1),
+    "short": (-(2**15), 2**15 - 1), "unsigned short": (0, 2**16 - 1),
+    "long": (-(2**63), 2**63 - 1), "unsigned long": (0, 2**64 - 1),
+    "long long": (-(2**63), 2**63 - 1), "unsigned long long": (0, 2**64 - 1),
+    "long int": (-(2**63), 2**63 - 1), "unsigned long int": (0, 2**64 - 1),
+    "size_t": (0, 2**64 - 1), "uintptr_t": (0, 2**64 - 1), "intptr_t": (-(2**63), 2**63 - 1),
+    "seL4_Word": (0, 2**64 - 1), "seL4_CPtr": (0, 2**64 - 1), "dataport_ptr_t": (0, 2**64 - 1),
+    "signed char": (-(2**7), 2**7 - 1), "unsigned char": (0, 2**8 - 1),
+}
+_FLOAT_TYPES = {"float", "double", "long double"}
+_BOOL_TYPES = {"bool", "_Bool", "boolean"}
+
+
+def check_scalar(type_name: str, value: Any) -> str | None:
+    """Why `value` does not fit the C scalar type `type_name`; None if it fits
+    or the type is not one mkbuild knows (a typedef from a C header)."""
+    is_int = isinstance(value, int) and not isinstance(value, bool)
+    if type_name == "string":
+        return None if isinstance(value, str) else f"expected a string, not {describe(value)}"
+    if type_name == "char":
+        if isinstance(value, str) and len(value) == 1:
+            return None
+        type_name = "signed char"
+    if type_name in _INT_RANGES:
+        if not is_int:
+            return f"expected an integer ({type_name}), not {describe(value)}"
+        low, high = _INT_RANGES[type_name]
+        if not low <= value <= high:
+            return f"{value} does not fit in {type_name} ({low}..{high})"
+        return None
+    if type_name in _FLOAT_TYPES:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return f"expected a number ({type_name}), not {describe(value)}"
+        return None
+    if type_name in _BOOL_TYPES:
+        if not (isinstance(value, bool) or value in (0, 1)):
+            return f"expected true or false, not {describe(value)}"
+    return None

@@ -1,0 +1,72 @@
+"""`mkbuild check SYSTEM`: parse, resolve and check a system; print diagnostics.
+
+Exit 0 when there are no errors (warnings allowed), 1 when there are, 2 on
+misuse. Later stages' checks hook in through `extra_checks`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from mkbuild.diagnostics import Diagnostic, has_errors, render_all, to_json
+from mkbuild.model import System
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("check", help="parse, resolve and check a system description",
+                              description="Parse, resolve and check SYSTEM (.adl or .camkes).")
+    add_load_arguments(p)
+    p.add_argument("--json", action="store_true", help="print diagnostics as JSON")
+    p.set_defaults(func=run)
+
+
+def add_load_arguments(p: argparse.ArgumentParser) -> None:
+    """The arguments every command that reads a system takes."""
+    p.add_argument("system", metavar="SYSTEM", help="the system file (.adl or .camkes)")
+    p.add_argument("-I", dest="include_dirs", action="append", default=[], metavar="DIR",
+                   help="search DIR for imports and #includes (before the system's own dirs)")
+    p.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME[=VALUE]",
+                   help="define a preprocessor macro (VALUE defaults to 1)")
+
+
+def parse_defines(items: list[str]) -> dict[str, str | None]:
+    defines: dict[str, str | None] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        defines[name] = value if sep else None
+    return defines
+
+
+def load(args: argparse.Namespace) -> tuple[System | None, list[Diagnostic]] | int:
+    """Load the system named on the command line, or an exit code for misuse."""
+    from dsl import load_system
+
+    if not os.path.isfile(args.system):
+        print(f"mkbuild: error: no such system file: {args.system}", file=sys.stderr)
+        return 2
+    for name in parse_defines(args.defines):
+        if not name.isidentifier():
+            print(f"mkbuild: error: -D {name}: not a macro name", file=sys.stderr)
+            return 2
+    return load_system(args.system, tuple(args.include_dirs), parse_defines(args.defines))
+
+
+def extra_checks(system: System) -> list[Diagnostic]:
+    """Checks beyond the front end's (authority, policies) run by `check`."""
+    return []
+
+
+def run(args: argparse.Namespace) -> int:
+    loaded = load(args)
+    if isinstance(loaded, int):
+        return loaded
+    system, diags = loaded
+    if system is not None and not has_errors(diags):
+        diags = diags + extra_checks(system)
+    if args.json:
+        print(to_json(diags))
+    elif diags:
+        print(render_all(diags), file=sys.stderr)
+    return 1 if has_errors(diags) else 0
