@@ -12,7 +12,7 @@ import sys
 
 # Each name is a module of mkbuild.commands defining add_parser(subparsers),
 # which registers the sub-command and sets `func` to a function(args) -> int.
-COMMANDS: list[str] = ["test", "graph", "query", "check", "dump"]
+COMMANDS: list[str] = ["test", "graph", "query", "check", "dump", "compile", "run"]
 
 
 def build_parser() -> argparse.ArgumentParser:

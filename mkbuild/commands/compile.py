@@ -1,0 +1,71 @@
+"""`mkbuild compile system.adl --platform P`: layout, glue, build -> image.
+
+Writes build/<system>/<platform>/image.elf (and bootspec.json, layout.json next to
+it). Exit 0 with the image path, 1 with diagnostics when the input is wrong or
+the build fails (the previous image then stays as it was).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from mkbuild import pipeline
+from mkbuild.diagnostics import render_all, to_json
+
+
+def add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", help="the system description (.adl or .camkes)")
+    p.add_argument("--platform", default="qemu-arm-virt",
+                   help="board to build for (default: qemu-arm-virt)")
+    p.add_argument("--build-dir", help="output directory (default: build/<system>/<platform>)")
+    p.add_argument("-I", dest="include_dirs", action="append", default=[], metavar="DIR",
+                   help="directory searched by import/#include")
+    p.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME[=VALUE]",
+                   help="preprocessor definition for the ADL")
+    p.add_argument("--json", action="store_true", help="diagnostics as JSON")
+
+
+def defines_of(args: argparse.Namespace) -> dict[str, str]:
+    out = {}
+    for d in args.defines:
+        name, _, value = d.partition("=")
+        out[name] = value or "1"
+    return out
+
+
+def compile_from_args(args: argparse.Namespace) -> pipeline.CompileResult:
+    return pipeline.compile(
+        Path(args.file), args.platform,
+        build_dir=Path(args.build_dir) if args.build_dir else None,
+        include_dirs=tuple(args.include_dirs), defines=defines_of(args))
+
+
+def report(result: pipeline.CompileResult, args: argparse.Namespace) -> None:
+    if args.json:
+        if result.diagnostics:
+            print(to_json(result.diagnostics), file=sys.stderr)
+    elif result.diagnostics:
+        print(render_all(result.diagnostics), file=sys.stderr)
+
+
+def run(args: argparse.Namespace) -> int:
+    if not Path(args.file).is_file():
+        print(f"mkbuild compile: no such file: {args.file}", file=sys.stderr)
+        return 2
+    result = compile_from_args(args)
+    report(result, args)
+    if not result.ok:
+        return 1
+    what = "up to date" if result.no_op else f"built in {result.seconds:.2f} s"
+    print(f"{result.image} ({what})")
+    return 0
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser("compile", help="build a bootable image for a board",
+                              description=__doc__,
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_common(p)
+    p.set_defaults(func=run)

@@ -1,0 +1,58 @@
+"""`mkbuild run system.adl --platform P`: compile, then boot the image in QEMU.
+
+The console streams to stdout. Exit 0 when every control thread has returned (or
+`--expect REGEX` was seen), 1 on a kernel panic, a component fault with
+`--fail-on-fault`, a timeout, a build error, or a board QEMU cannot boot.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+from mkbuild import pipeline
+from mkbuild.commands.compile import add_common, compile_from_args, report
+
+
+def run(args: argparse.Namespace) -> int:
+    if not Path(args.file).is_file():
+        print(f"mkbuild run: no such file: {args.file}", file=sys.stderr)
+        return 2
+    if args.expect:
+        try:
+            re.compile(args.expect)
+        except re.error as e:
+            print(f"mkbuild run: --expect is not a regular expression: {e}", file=sys.stderr)
+            return 2
+    compiled = compile_from_args(args)
+    report(compiled, args)
+    if not compiled.ok:
+        return 1
+
+    def echo(text: str) -> bool:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return False
+
+    result = pipeline.boot(compiled, args.platform, timeout=args.timeout, expect=args.expect,
+                           fail_on_fault=args.fail_on_fault, on_output=echo)
+    if result.run is None:
+        report(pipeline.CompileResult(None, None, result.diagnostics), args)
+        return 1
+    if result.run.console and not result.run.console.endswith("\n"):
+        print()
+    print(f"mkbuild run: {result.run.message}", file=sys.stderr)
+    return 0 if result.run.ok else 1
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser("run", help="compile and boot in QEMU", description=__doc__,
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_common(p)
+    p.add_argument("--timeout", type=float, default=30.0, help="seconds (default 30)")
+    p.add_argument("--expect", metavar="REGEX", help="succeed as soon as the console matches")
+    p.add_argument("--fail-on-fault", action="store_true",
+                   help="fail as soon as the kernel reports a component fault")
+    p.set_defaults(func=run)
