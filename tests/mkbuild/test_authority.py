@@ -61,8 +61,8 @@ def test_hardware_objects_carry_address_and_irq_and_the_device_holds_nothing():
     auth = A.build(S.gateway().system)
     mmio = auth.plan.objects["c_regs.mmio"]
     assert (mmio.kind, mmio.paddr, mmio.size, mmio.device) == (
-        A.DEVICE_FRAMES, 0x9000000, 0x1000, "uart.regs")
-    assert auth.plan.objects["c_irq.irq"].irq == 33
+        A.DEVICE_FRAMES, 0x9040000, 0x1000, "uart.regs")
+    assert auth.plan.objects["c_irq.irq"].irq == 40
     assert auth.plan.objects["c_irq.ntfn"].bound_irq == "c_irq.irq"
     assert caps(auth, "uart") == set()
     assert "device:uart" in auth.graph and "instance:uart" not in auth.graph

@@ -83,7 +83,7 @@ def gateway() -> Builder:
     b.component("Keystore", provides={"keys": "Keys"}, emits={"ready": "Ev"})
     b.component("Uart", hardware=True, dataport={"regs": 4096}, emits={"irq": "Irq"})
     b.instance("net", "Net").instance("crypto", "Crypto").instance("keystore", "Keystore")
-    b.instance("uart", "Uart", regs_paddr=0x9000000, regs_size=0x1000, irq_irq_number=33)
+    b.instance("uart", "Uart", regs_paddr=0x9040000, regs_size=0x1000, irq_irq_number=40)
     b.connect("c_crypt", "seL4RPCCall", "net.crypt", "crypto.crypt")
     b.connect("c_keys", "seL4RPCCall", "crypto.keys", "keystore.keys")
     b.connect("c_pkt", "seL4SharedData", "net.pkt", "crypto.pkt", to_access="R")

@@ -52,7 +52,7 @@ def test_structure_svg_has_instances_devices_irqs_and_labelled_connections():
         assert node in ids
     assert texts(ids["instance:net"]) == ["net", ": Net"]
     assert texts(ids["device:uart"]) == ["uart", ": Uart", "(hardware)"]
-    assert texts(ids["object:c_irq.irq"]) == ["IRQ 33"]
+    assert texts(ids["object:c_irq.irq"]) == ["IRQ 40"]
     assert texts(ids["edge:c_crypt:0"]) == ["c_crypt", "crypt → crypt", "[seL4RPCCall]"]
     assert stroke(ids["edge:c_crypt:0"]) == dot.CONNECTOR_COLOURS["seL4RPCCall"]
     assert stroke(ids["edge:c_ready:0"]) == dot.CONNECTOR_COLOURS["seL4Notification"]
@@ -92,7 +92,7 @@ def test_capability_view_shows_objects_rights_badges_and_grant_leaks():
     ids = svg_elements(picture(auth, "svg", capability_view=True))
     assert texts(ids["object:c_crypt.ep"]) == ["c_crypt.ep", "endpoint"]
     assert texts(ids["object:c_regs.mmio"]) == [
-        "c_regs.mmio", "device-frames", "0x1000 bytes @ 0x9000000"]
+        "c_regs.mmio", "device-frames", "0x1000 bytes @ 0x9040000"]
     assert texts(ids["cap:0:net:c_crypt.ep"]) == ["WP badge 1"]
     assert texts(ids["cap:1:crypto:c_crypt.ep"]) == ["R"]
     assert "thread:net.control" in ids

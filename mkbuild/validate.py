@@ -1,0 +1,312 @@
+"""Translation validation: the boot spec hands out exactly the authority the source gives.
+
+After layout, the authority each instance will really have is re-derived from the
+boot spec alone — which CNode each thread uses (its instance is the thread name
+up to the last dot), the capabilities in those CNodes (object, rights, badge),
+the frames mapped in each VSpace, the IRQ bindings, the device addresses — and
+compared with the authority plan of the model (`mkbuild.authority.plan`). Any
+extra, missing or different capability is an error naming instance, slot and
+object; so is an object outside every connection that two instances can reach.
+
+Objects are matched by name: layout names every connection object as the plan
+does (frames of a region: "<region>/<page>"). Objects whose names the plan does
+not know are the instance's own (TCBs, CNode, VSpace, program and stack pages,
+private synchronisation objects); they must stay with one instance.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from mkbuild import authority as A
+from mkbuild import bootspec as bs
+from mkbuild.diagnostics import Diagnostic, error
+from mkbuild.model import Span, System
+
+PAGE = 4096
+PREFIX = "translation validation: "
+
+_RIGHTS = {bs.Rights.READ: A.READ, bs.Rights.WRITE: A.WRITE, bs.Rights.GRANT: A.GRANT,
+           bs.Rights.GRANT_REPLY: A.GRANT_REPLY}
+
+
+def cap_rights(r: bs.Rights) -> frozenset[str]:
+    return frozenset(name for bit, name in _RIGHTS.items() if r & bit)
+
+
+def map_rights(r: bs.MapRights) -> frozenset[str]:
+    out = set()
+    if r & bs.MapRights.READ:
+        out.add(A.READ)
+    if r & bs.MapRights.WRITE:
+        out.add(A.WRITE)
+    return frozenset(out)
+
+
+@dataclass
+class SpecCap:
+    instance: str
+    slot: int
+    object: str
+    rights: frozenset[str]
+    badge: int
+
+
+@dataclass
+class SpecAuthority:
+    """The authority graph as the boot spec defines it."""
+
+    caps: list[SpecCap] = field(default_factory=list)
+    # (instance, region) -> rights, from mappings (and frame capabilities)
+    access: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)
+    # (instance, region) -> the first vaddr / slot it is reached at, for messages
+    where: dict[tuple[str, str], str] = field(default_factory=dict)
+    # object name -> {instance: how it reaches it}
+    reach: dict[str, dict[str, str]] = field(default_factory=dict)
+    irqs: list[tuple[int, str]] = field(default_factory=list)  # (irq, notification name)
+    objects: list[bs.KObject] = field(default_factory=list)
+
+
+def instance_of_thread(thread_name: str) -> str:
+    return thread_name.rsplit(".", 1)[0]
+
+
+def region_of(object_name: str) -> str:
+    return object_name.rsplit("/", 1)[0]
+
+
+def derive(spec: bs.BootSpec) -> SpecAuthority:
+    """Rebuild who holds what from the boot spec (no model involved)."""
+    out = SpecAuthority(objects=spec.objects)
+    names = [o.name for o in spec.objects]
+    cnode_owners: dict[int, set[str]] = {}
+    vspace_owners: dict[int, set[str]] = {}
+
+    def reach(obj: int, inst: str, how: str) -> None:
+        if 0 <= obj < len(names):
+            out.reach.setdefault(names[obj], {}).setdefault(inst, how)
+
+    for t in spec.tcbs:
+        inst = instance_of_thread(t.name)
+        cnode_owners.setdefault(t.cspace, set()).add(inst)
+        vspace_owners.setdefault(t.vspace, set()).add(inst)
+        reach(t.tcb, inst, f"thread `{t.name}`")
+        reach(t.cspace, inst, f"CSpace of thread `{t.name}`")
+        reach(t.vspace, inst, f"VSpace of thread `{t.name}`")
+        if t.ipc_buffer_frame != bs.NO_OBJECT:
+            reach(t.ipc_buffer_frame, inst, f"IPC buffer of thread `{t.name}`")
+    for c in spec.caps:
+        for inst in sorted(cnode_owners.get(c.cnode, ())):
+            name = names[c.object] if 0 <= c.object < len(names) else f"obj{c.object}"
+            reach(c.object, inst, f"slot {c.slot}")
+            rights = cap_rights(c.rights)
+            if 0 <= c.object < len(names) and spec.objects[c.object].type == bs.ObjType.FRAME:
+                key = (inst, region_of(name))
+                out.access[key] = out.access.get(key, frozenset()) | (rights & {A.READ, A.WRITE})
+                out.where.setdefault(key, f"slot {c.slot}")
+                continue
+            out.caps.append(SpecCap(inst, c.slot, name, rights, c.badge))
+    for m in spec.mappings:
+        for inst in sorted(vspace_owners.get(m.vspace, ())):
+            name = names[m.frame] if 0 <= m.frame < len(names) else f"obj{m.frame}"
+            reach(m.frame, inst, f"mapped at {m.vaddr:#x}")
+            key = (inst, region_of(name))
+            out.access[key] = out.access.get(key, frozenset()) | map_rights(m.rights)
+            out.where.setdefault(key, f"mapped at {m.vaddr:#x}")
+    for b in spec.irqs:
+        ntfn = names[b.notification] if 0 <= b.notification < len(names) else "?"
+        out.irqs.append((b.irq, ntfn))
+    return out
+
+
+def _span(system: System, plan: A.Plan, obj: str) -> Span | None:
+    o = plan.objects.get(obj)
+    conn = system.connections.get(o.connection) if o else None
+    return conn.span if conn else None
+
+
+def validate(system: System, spec: bs.BootSpec) -> list[Diagnostic]:
+    """Errors for every difference between the model's authority and the boot spec's."""
+    plan = A.plan(system)
+    got = derive(spec)
+    diags: list[Diagnostic] = []
+    regions = {n for n, o in plan.objects.items() if o.kind in (A.FRAMES, A.DEVICE_FRAMES)}
+
+    # Capabilities to endpoints, notifications and IRQ handlers.
+    want = {(c.holder, c.object): c for c in plan.caps if c.object not in regions}
+    seen: set[tuple[str, str]] = set()
+    for c in got.caps:
+        key = (c.instance, c.object)
+        model = want.get(key)
+        if model is None:
+            if c.object in plan.objects:
+                diags.append(error(
+                    f"{PREFIX}the boot spec gives `{c.instance}` an extra capability: slot "
+                    f"{c.slot} -> `{c.object}` ({A.rights_text(c.rights)}, badge {c.badge}); "
+                    f"no connection gives `{c.instance}` this object",
+                    _span(system, plan, c.object)))
+            continue  # objects outside the plan: checked by ownership below
+        if key in seen:
+            diags.append(error(f"{PREFIX}`{c.instance}` holds `{c.object}` twice (again in slot "
+                               f"{c.slot})", _span(system, plan, c.object)))
+            continue
+        seen.add(key)
+        if c.rights != model.rights or c.badge != model.badge:
+            diags.append(error(
+                f"{PREFIX}`{c.instance}` slot {c.slot} -> `{c.object}` has rights "
+                f"{A.rights_text(c.rights)} badge {c.badge}, but connection `{model.connection}` "
+                f"gives rights {A.rights_text(model.rights)} badge {model.badge}",
+                _span(system, plan, c.object)))
+    for key, model in want.items():
+        if key not in seen:
+            diags.append(error(
+                f"{PREFIX}`{model.holder}` should hold `{model.object}` "
+                f"({A.rights_text(model.rights)}, badge {model.badge}) from connection "
+                f"`{model.connection}`, but the boot spec gives it no such capability",
+                _span(system, plan, model.object)))
+
+    # Memory: dataports and device registers, by region.
+    want_access: dict[tuple[str, str], frozenset[str]] = {}
+    for c in plan.caps:
+        if c.object in regions:
+            key = (c.holder, c.object)
+            want_access[key] = want_access.get(key, frozenset()) | (c.rights & {A.READ, A.WRITE})
+    for key, rights in sorted(got.access.items()):
+        inst, region = key
+        if region not in regions:
+            continue
+        model = want_access.get(key)
+        if model is None:
+            diags.append(error(
+                f"{PREFIX}the boot spec gives `{inst}` access to `{region}` "
+                f"({A.rights_text(rights)}, {got.where[key]}); no connection does",
+                _span(system, plan, region)))
+        elif rights != model:
+            diags.append(error(
+                f"{PREFIX}`{inst}` has {A.rights_text(rights)} access to `{region}` "
+                f"({got.where[key]}), but the system gives {A.rights_text(model)}",
+                _span(system, plan, region)))
+    for key, model in sorted(want_access.items()):
+        if key not in got.access:
+            diags.append(error(
+                f"{PREFIX}`{key[0]}` should have {A.rights_text(model)} access to `{key[1]}`, "
+                f"but the boot spec maps none of it", _span(system, plan, key[1])))
+
+    # Device addresses and interrupt numbers must be the ones the system names.
+    for o in got.objects:
+        obj = plan.objects.get(region_of(o.name))
+        if obj is None:
+            continue
+        if obj.kind == A.DEVICE_FRAMES and obj.paddr is not None and "/" in o.name:
+            page = int(o.name.rsplit("/", 1)[1])
+            if o.paddr != obj.paddr + page * PAGE:
+                diags.append(error(f"{PREFIX}device frame `{o.name}` is at {o.paddr:#x}, the "
+                                   f"system says {obj.paddr + page * PAGE:#x}",
+                                   _span(system, plan, obj.name)))
+        if obj.kind == A.IRQ and obj.irq is not None and o.irq != obj.irq:
+            diags.append(error(f"{PREFIX}IRQ handler `{o.name}` is for interrupt {o.irq}, the "
+                               f"system says {obj.irq}", _span(system, plan, obj.name)))
+    want_irqs = sorted((plan.objects[o.bound_irq].irq, o.name) for o in plan.objects.values()
+                       if o.bound_irq and plan.objects[o.bound_irq].irq is not None)
+    for irq, ntfn in sorted(set(got.irqs) - set(want_irqs)):
+        diags.append(error(f"{PREFIX}the boot spec delivers interrupt {irq} to notification "
+                           f"`{ntfn}`; no connection does", _span(system, plan, ntfn)))
+    for irq, ntfn in sorted(set(want_irqs) - set(got.irqs)):
+        diags.append(error(f"{PREFIX}interrupt {irq} should arrive on `{ntfn}`, but the boot "
+                           f"spec binds it nowhere", _span(system, plan, ntfn)))
+
+    # Everything else stays with one instance (a group shares).
+    groups = {n: i.group or n for n, i in system.instances.items()}
+    for obj, holders in sorted(got.reach.items()):
+        if region_of(obj) in plan.objects or len(holders) < 2:
+            continue
+        if len({groups.get(i, i) for i in holders}) < 2:
+            continue
+        who = ", ".join(f"`{i}` ({how})" for i, how in sorted(holders.items()))
+        diags.append(error(f"{PREFIX}object `{obj}` is reachable by {who}, but no connection "
+                           f"shares it"))
+    return diags
+
+
+def spec_from_json(text: str) -> bs.BootSpec:
+    """A BootSpec (with names) from its JSON twin, for checking a written spec.
+    Raises ValueError on malformed input."""
+    try:
+        doc = json.loads(text)
+        spec = bs.BootSpec()
+        index: dict[str, int] = {}
+        for o in doc["objects"]:
+            index[o["name"]] = spec.add(bs.KObject(
+                o["name"], bs.ObjType[o["type"].upper()], int(o["paddr"], 16),
+                o.get("size_bits", 0), o.get("zero", True), o.get("irq", 0)))
+        letters = {"R": bs.Rights.READ, "W": bs.Rights.WRITE, "G": bs.Rights.GRANT,
+                   "P": bs.Rights.GRANT_REPLY}
+        mletters = {"R": bs.MapRights.READ, "W": bs.MapRights.WRITE, "X": bs.MapRights.EXECUTE}
+        for c in doc["caps"]:
+            rights = bs.Rights.NONE
+            for ch in c["rights"]:
+                rights |= letters[ch]
+            spec.caps.append(bs.Cap(index[c["cnode"]], c["slot"], index[c["object"]], rights,
+                                    c["badge"]))
+        for m in doc["mappings"]:
+            rights = bs.MapRights(0)
+            for ch in m["rights"]:
+                rights |= mletters[ch]
+            spec.mappings.append(bs.Mapping(index[m["vspace"]], int(m["vaddr"], 16),
+                                            index[m["frame"]], rights, m["device"]))
+        for t in doc["tcbs"]:
+            ipc = t.get("ipc_buffer_frame")
+            spec.tcbs.append(bs.Tcb(index[t["tcb"]], t["name"], index[t["cspace"]],
+                                    index[t["vspace"]], int(t["pc"], 16), int(t["sp"], 16),
+                                    ipc_buffer_frame=index[ipc] if ipc else bs.NO_OBJECT,
+                                    priority=t["priority"]))
+        for i in doc["irqs"]:
+            spec.irqs.append(bs.IrqBinding(i["irq"], index[i["notification"]], i["badge"]))
+        return spec
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ValueError(f"not a boot spec JSON twin: {exc}") from exc
+
+
+def _binary_differences(named: bs.BootSpec, blob: bytes) -> list[str]:
+    """Where the binary the kernel reads differs from the JSON twin (names aside)."""
+    try:
+        raw = bs.decode(blob)
+    except ValueError as exc:
+        return [str(exc)]
+    problems = []
+    if [(o.type, o.paddr, o.size_bits, o.irq) for o in raw.objects] != \
+            [(o.type, o.paddr, o.size_bits, o.irq) for o in named.objects]:
+        problems.append("objects differ")
+    if [(c.cnode, c.slot, c.object, c.rights, c.badge) for c in raw.caps] != \
+            [(c.cnode, c.slot, c.object, c.rights, c.badge) for c in named.caps]:
+        problems.append("capabilities differ")
+    if [(m.vspace, m.vaddr, m.frame, m.rights, m.device) for m in raw.mappings] != \
+            [(m.vspace, m.vaddr, m.frame, m.rights, m.device) for m in named.mappings]:
+        problems.append("mappings differ")
+    if [(t.tcb, t.name, t.cspace, t.vspace) for t in raw.tcbs] != \
+            [(t.tcb, t.name, t.cspace, t.vspace) for t in named.tcbs]:
+        problems.append("threads differ")
+    if [(i.irq, i.notification) for i in raw.irqs] != \
+            [(i.irq, i.notification) for i in named.irqs]:
+        problems.append("IRQ bindings differ")
+    return problems
+
+
+def validate_build(system: System, out_dir) -> list[Diagnostic]:
+    """Validate the boot spec a build wrote (`bootspec.json`, checked against the
+    `bootspec.bin` the kernel reads) against the system. Called by the pipeline."""
+    from pathlib import Path
+
+    out = Path(out_dir)
+    try:
+        spec = spec_from_json((out / "bootspec.json").read_text())
+    except (OSError, ValueError) as exc:
+        return [error(f"{PREFIX}cannot read the boot spec: {exc}")]
+    blob_path = out / "bootspec.bin"
+    if blob_path.exists():
+        problems = _binary_differences(spec, blob_path.read_bytes())
+        if problems:
+            return [error(f"{PREFIX}bootspec.bin and bootspec.json disagree: "
+                          + ", ".join(problems))]
+    return validate(system, spec)
