@@ -84,11 +84,16 @@ def _kernel_segments(kernel_elf: Path) -> tuple[int, list[_Segment], int]:
         syms = symtab.get_symbol_by_name(BOOT_PARAMS_SYMBOL) if symtab else None
         if not syms:
             raise ValueError(f"{kernel_elf} has no `{BOOT_PARAMS_SYMBOL}` symbol")
-        vaddr = syms[0]["st_value"]
-        for v, size, p in v2p:
-            if v <= vaddr < v + size:
-                return elf["e_entry"], segs, p + (vaddr - v)
-        raise ValueError(f"`{BOOT_PARAMS_SYMBOL}` is not in a loadable segment")
+
+        def physical(vaddr: int, what: str) -> int:
+            # The kernel is linked in the high half; loaders want physical addresses.
+            for v, size, p in v2p:
+                if v <= vaddr < v + size:
+                    return p + (vaddr - v)
+            raise ValueError(f"{what} is not in a loadable segment of {kernel_elf}")
+
+        return (physical(elf["e_entry"], "the entry point"), segs,
+                physical(syms[0]["st_value"], f"`{BOOT_PARAMS_SYMBOL}`"))
 
 
 def build_image(kernel_elf: Path, spec: bytes, blobs: list[Blob],

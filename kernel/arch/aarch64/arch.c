@@ -1,0 +1,65 @@
+/* CPU set-up, timer, address-space switch, lazy FP/SIMD, semihosting exit. */
+#include "kernel.h"
+
+#define TIMESLICE_HZ 100   /* round-robin time slice: 10 ms */
+
+static word_t timeslice_ticks;
+
+void arch_init_cpu(void)
+{
+    /* FP/SIMD: trapped at EL0 until a thread uses it (lazy switching). */
+    __asm__ volatile("msr cpacr_el1, %0; isb" : : "r"((word_t)1 << 20));
+    /* Cycle counter on, readable at EL0 (PMUSERENR.EN and .CR). */
+    __asm__ volatile("msr pmcr_el0, %0" : : "r"((word_t)(1 | 4)));       /* E, reset C */
+    __asm__ volatile("msr pmcntenset_el0, %0" : : "r"((word_t)1 << 31)); /* cycle counter */
+    __asm__ volatile("msr pmccfiltr_el0, %0" : : "r"((word_t)1 << 27));  /* count at EL2 too */
+    __asm__ volatile("msr pmuserenr_el0, %0; isb" : : "r"((word_t)(1 | 4)));
+}
+
+void arch_fpu_trap(bool on)
+{
+    word_t v = on ? ((word_t)1 << 20) : ((word_t)3 << 20);
+    __asm__ volatile("msr cpacr_el1, %0; isb" : : "r"(v));
+}
+
+void arch_set_vspace(word_t ttbr0)
+{
+    /* ASID-tagged: no TLB maintenance is needed, mappings never change after boot. */
+    __asm__ volatile("msr ttbr0_el1, %0; isb" : : "r"(ttbr0));
+}
+
+void timer_rearm(void)
+{
+    __asm__ volatile("msr cntv_tval_el0, %0; msr cntv_ctl_el0, %1; isb"
+                     : : "r"(timeslice_ticks), "r"((word_t)1));
+}
+
+void timer_init(void)
+{
+    word_t freq;
+    __asm__ volatile("mrs %0, cntfrq_el0" : "=r"(freq));
+    timeslice_ticks = freq / TIMESLICE_HZ;
+    if (timeslice_ticks == 0)
+        timeslice_ticks = 1000;
+    gic_enable(PLAT_TIMER_IRQ);
+    timer_rearm();
+}
+
+_Noreturn void system_exit(int status)
+{
+    /* AArch64 semihosting SYS_EXIT: x1 points at {ADP_Stopped_ApplicationExit, status}. */
+    static volatile word_t block[2];
+    block[0] = 0x20026;
+    block[1] = (word_t)status;
+    register word_t x0 __asm__("x0") = 0x18;
+    register volatile word_t *x1 __asm__("x1") = block;
+    __asm__ volatile("hlt #0xf000" : : "r"(x0), "r"(x1) : "memory");
+    for (;;)
+        __asm__ volatile("wfi");   /* no semihosting: stop here */
+}
+
+_Noreturn void kernel_fault(word_t esr, word_t elr, word_t far);
+_Noreturn void kernel_fault(word_t esr, word_t elr, word_t far)
+{
+    panic("exception in the kernel: ESR %lx ELR %lx FAR %lx", esr, elr, far);
+}

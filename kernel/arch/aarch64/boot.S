@@ -1,0 +1,130 @@
+/* Kernel entry: from EL3, EL2 or EL1 down to EL1, clear .bss, build the boot
+ * translation table (1 GiB blocks: RAM normal, the rest device), turn on the MMU
+ * and caches, and continue in the high half. Runs at the physical load address
+ * until then, so only PC-relative addressing is used. */
+
+#define SCTLR_RES1      0x30D00800
+#define SCTLR_MMU_ON    ((1 << 0) | (1 << 2) | (1 << 3) | (1 << 4) | (1 << 12))
+/* T0SZ=T1SZ=25 (39 bit), 4 KiB granules, inner-shareable write-back walks, 40-bit PA */
+#define TCR_VALUE       0x2B5193519
+#define MAIR_VALUE      0xFF04   /* attr0: device nGnRE, attr1: normal write-back */
+#define BLOCK_DEVICE    ((1 << 0) | (0 << 2) | (1 << 10) | (1 << 53) | (1 << 54))
+#define BLOCK_NORMAL    ((1 << 0) | (1 << 2) | (3 << 8) | (1 << 10) | (1 << 54))
+
+    .section .text.boot, "ax"
+    .global _start
+_start:
+    msr daifset, #0xf
+    mrs x0, CurrentEL
+    lsr x0, x0, #2
+    cmp x0, #3
+    b.eq from_el3
+    cmp x0, #2
+    b.eq from_el2
+    b at_el1
+
+from_el3:
+    mov x0, #0x401                /* SCR_EL3: NS, lower levels AArch64 */
+    msr scr_el3, x0
+    msr cptr_el3, xzr             /* no FP/SIMD traps */
+    bl el2_setup
+    mov x0, #0x3c5                /* EL1h, interrupts masked */
+    msr spsr_el3, x0
+    adr x0, at_el1
+    msr elr_el3, x0
+    eret
+
+from_el2:
+    bl el2_setup
+    mov x0, #0x3c5
+    msr spsr_el2, x0
+    adr x0, at_el1
+    msr elr_el2, x0
+    eret
+
+el2_setup:
+    mov x0, #(1 << 31)            /* HCR_EL2.RW: EL1 is AArch64; nothing trapped */
+    msr hcr_el2, x0
+    mov x0, #3                    /* EL1 may use the physical counter and timer */
+    msr cnthctl_el2, x0
+    msr cntvoff_el2, xzr
+    mov x0, #0x33ff               /* CPTR_EL2: no FP/SIMD traps */
+    msr cptr_el2, x0
+    msr vttbr_el2, xzr
+    ldr x0, =SCTLR_RES1
+    msr sctlr_el1, x0
+    ret
+
+at_el1:
+    ldr x0, =SCTLR_RES1           /* MMU and caches off while we set up */
+    msr sctlr_el1, x0
+    isb
+    /* clear .bss (physical addresses: PC-relative) */
+    adrp x0, __bss_start
+    adrp x1, __bss_end
+1:  cmp x0, x1
+    b.hs 2f
+    stp xzr, xzr, [x0], #16
+    b 1b
+2:
+    /* boot table: one level-1 table of 1 GiB blocks, used as TTBR0 (identity, until
+     * we run high) and TTBR1 (KERNEL_VBASE + pa) at the same time */
+    adrp x0, boot_l1
+    mov x1, #0
+    ldr x4, =(PLAT_RAM_BASE >> 30)
+    ldr x5, =((PLAT_RAM_BASE + PLAT_RAM_SIZE - 1) >> 30)
+3:  lsl x2, x1, #30
+    ldr x3, =BLOCK_DEVICE
+    cmp x1, x4
+    b.lo 4f
+    cmp x1, x5
+    b.hi 4f
+    ldr x3, =BLOCK_NORMAL
+4:  orr x2, x2, x3
+    str x2, [x0, x1, lsl #3]
+    add x1, x1, #1
+    cmp x1, #512
+    b.lo 3b
+    dsb sy
+
+    ldr x1, =MAIR_VALUE
+    msr mair_el1, x1
+    ldr x1, =TCR_VALUE
+    msr tcr_el1, x1
+    msr ttbr0_el1, x0
+    msr ttbr1_el1, x0
+    isb
+    tlbi vmalle1
+    dsb nsh
+    isb
+    mrs x1, sctlr_el1
+    ldr x2, =SCTLR_MMU_ON
+    orr x1, x1, x2
+    msr sctlr_el1, x1
+    isb
+    ic iallu
+    dsb nsh
+    isb
+    ldr x0, =high_entry           /* absolute: the high-half address */
+    br x0
+
+high_entry:
+    ldr x0, =kernel_stack_top
+    mov sp, x0
+    ldr x0, =vectors
+    msr vbar_el1, x0
+    isb
+    bl kmain
+5:  wfe
+    b 5b
+
+    .bss
+    .balign 4096
+    .global boot_l1
+boot_l1:
+    .space 4096
+    .balign 16
+kernel_stack:
+    .space 16384
+    .global kernel_stack_top
+kernel_stack_top:

@@ -1,0 +1,42 @@
+/* GICv2 (GIC-400): distributor and CPU interface, one core. */
+#include "kernel.h"
+
+#define GICD ((volatile uint32_t *)PA_TO_KVA(PLAT_GICD_BASE))
+#define GICC ((volatile uint32_t *)PA_TO_KVA(PLAT_GICC_BASE))
+
+#define GICD_CTLR 0x000
+#define GICD_TYPER 0x004
+#define GICD_ISENABLER 0x100
+#define GICD_ICENABLER 0x180
+#define GICD_IPRIORITYR 0x400
+#define GICD_ITARGETSR 0x800
+#define GICC_CTLR 0x00
+#define GICC_PMR 0x04
+#define GICC_IAR 0x0C
+#define GICC_EOIR 0x10
+
+uint32_t gic_num_irqs(void)
+{
+    uint32_t n = ((GICD[GICD_TYPER / 4] & 0x1f) + 1) * 32;
+    return n > NUM_IRQS ? NUM_IRQS : n;
+}
+
+void gic_init(void)
+{
+    uint32_t n = gic_num_irqs();
+    GICD[GICD_CTLR / 4] = 0;
+    for (uint32_t i = 0; i < n / 32; i++)
+        GICD[GICD_ICENABLER / 4 + i] = 0xffffffffu;
+    for (uint32_t i = 0; i < n / 4; i++)
+        GICD[GICD_IPRIORITYR / 4 + i] = 0xa0a0a0a0u;
+    for (uint32_t i = 8; i < n / 4; i++)       /* every SPI to CPU 0 */
+        GICD[GICD_ITARGETSR / 4 + i] = 0x01010101u;
+    GICD[GICD_CTLR / 4] = 1;
+    GICC[GICC_PMR / 4] = 0xff;
+    GICC[GICC_CTLR / 4] = 1;
+}
+
+uint32_t gic_ack(void) { return GICC[GICC_IAR / 4]; }
+void gic_eoi(uint32_t iar) { GICC[GICC_EOIR / 4] = iar; }
+void gic_enable(uint32_t irq) { GICD[GICD_ISENABLER / 4 + irq / 32] = 1u << (irq % 32); }
+void gic_disable(uint32_t irq) { GICD[GICD_ICENABLER / 4 + irq / 32] = 1u << (irq % 32); }

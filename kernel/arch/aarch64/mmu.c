@@ -1,0 +1,61 @@
+/* User address spaces: 39-bit, 4 KiB granule, level-1 root (the VSpace object),
+ * level-2/3 tables taken from the boot spec's page-table pool. Built once at boot. */
+#include "kernel.h"
+
+#define PTE_VALID (1ull << 0)
+#define PTE_TABLE (1ull << 1)     /* level 1/2: table; level 3: page */
+#define PTE_ATTR_DEVICE (0ull << 2)
+#define PTE_ATTR_NORMAL (1ull << 2)
+#define PTE_AP_EL0 (1ull << 6)
+#define PTE_AP_RO (1ull << 7)
+#define PTE_SH_INNER (3ull << 8)
+#define PTE_AF (1ull << 10)
+#define PTE_NG (1ull << 11)       /* non-global: tagged with the ASID */
+#define PTE_PXN (1ull << 53)
+#define PTE_UXN (1ull << 54)
+#define PTE_ADDR_MASK 0x0000FFFFFFFFF000ull
+
+/* Returns the entry for vaddr at level_wanted (2: 2 MiB block, 3: 4 KiB page),
+ * creating intermediate tables when asked; NULL when the pool is empty or a
+ * block is in the way. */
+word_t *vspace_slot(word_t *root, word_t vaddr, int level_wanted, bool create)
+{
+    word_t *table = root;
+    for (int level = 1; level < level_wanted; level++) {
+        int shift = 39 - 9 * level;
+        word_t *e = &table[(vaddr >> shift) & 511];
+        if (!(*e & PTE_VALID)) {
+            if (!create)
+                return NULL;
+            void *t = pt_pool_take();
+            if (!t)
+                return NULL;
+            *e = KVA_TO_PA(t) | PTE_VALID | PTE_TABLE;
+        } else if (!(*e & PTE_TABLE)) {
+            return NULL;
+        }
+        table = PA_TO_KVA(*e & PTE_ADDR_MASK);
+    }
+    return &table[(vaddr >> (39 - 9 * level_wanted)) & 511];
+}
+
+/* 0 on success, else a reason code (1 no table, 2 already mapped). */
+int vspace_map(word_t *root, word_t vaddr, word_t paddr, int size_bits, uint8_t rights,
+               bool device)
+{
+    int level = size_bits == 21 ? 2 : 3;
+    word_t *e = vspace_slot(root, vaddr, level, true);
+    if (!e)
+        return 1;
+    if (*e & PTE_VALID)
+        return 2;
+    word_t pte = paddr | PTE_VALID | PTE_AF | PTE_NG | PTE_AP_EL0 | PTE_PXN;
+    pte |= level == 3 ? PTE_TABLE : 0;
+    pte |= device ? PTE_ATTR_DEVICE : (PTE_ATTR_NORMAL | PTE_SH_INNER);
+    if (!(rights & BS_MAP_WRITE))
+        pte |= PTE_AP_RO;
+    if (!(rights & BS_MAP_EXECUTE) || device)
+        pte |= PTE_UXN;
+    *e = pte;
+    return 0;
+}

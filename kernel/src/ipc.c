@@ -1,0 +1,165 @@
+/* Endpoints: synchronous IPC with badges, message registers, one-cap transfer
+ * (only through a cap with the grant right) and the reply of a Call. */
+#include "kernel.h"
+
+static void queue_append(struct endpoint *ep, struct tcb *t)
+{
+    t->wait_next = NULL;
+    t->wait_prev = ep->tail;
+    if (ep->tail)
+        ep->tail->wait_next = t;
+    else
+        ep->head = t;
+    ep->tail = t;
+    t->blocked_on = ep;
+}
+
+void ep_dequeue(struct endpoint *ep, struct tcb *t)
+{
+    if (t->wait_prev)
+        t->wait_prev->wait_next = t->wait_next;
+    else
+        ep->head = t->wait_next;
+    if (t->wait_next)
+        t->wait_next->wait_prev = t->wait_prev;
+    else
+        ep->tail = t->wait_prev;
+    t->wait_next = t->wait_prev = NULL;
+    t->blocked_on = NULL;
+}
+
+/* Move one capability from `from`'s IPC buffer caps[0] to the slot `to` asked for. */
+static word_t transfer_cap(struct tcb *from, struct tcb *to)
+{
+    word_t err;
+    struct cap *src = cap_lookup(from, from->ipcbuf[MK_IPCBUF_CAPS], &err);
+    word_t slot = to->ipcbuf[MK_IPCBUF_RECEIVE_INDEX];
+    if (!src || slot == 0 || slot >= (1ull << to->cspace_bits) || to->cspace[slot].type)
+        return 0;
+    to->cspace[slot] = *src;
+    return 1;
+}
+
+/* Copy a message from `from` to `to` and set `to`'s receive results. */
+void deliver(struct tcb *from, struct tcb *to, word_t info, word_t badge, bool grant)
+{
+    word_t *dst = to->ctx.x;
+    word_t len, label, extra = 0;
+    if (from->fault_kind) {
+        label = from->fault_kind;
+        len = MK_FAULT_MSG_LENGTH;
+        for (int i = 0; i < 4; i++)
+            dst[2 + i] = from->fault_msg[i];
+        if (to->ipcbuf)
+            kmemcpy(&to->ipcbuf[MK_IPCBUF_MSG + 4], from->name, BS_NAME_LEN);
+        else
+            len = 4;
+    } else {
+        label = mi_label(info);
+        len = mi_len(info);
+        if (len > MK_MSG_MAX_LENGTH)
+            len = MK_MSG_MAX_LENGTH;
+        for (int i = 2; i < 6; i++)
+            dst[i] = from->ctx.x[i];
+        if (len > MK_MSG_REGS) {
+            if (from->ipcbuf && to->ipcbuf)
+                kmemcpy(&to->ipcbuf[MK_IPCBUF_MSG + MK_MSG_REGS],
+                        &from->ipcbuf[MK_IPCBUF_MSG + MK_MSG_REGS],
+                        (len - MK_MSG_REGS) * sizeof(word_t));
+            else
+                len = MK_MSG_REGS;
+        }
+        if (mi_extra(info) && grant && from->ipcbuf && to->ipcbuf)
+            extra = transfer_cap(from, to);
+    }
+    dst[0] = badge;
+    dst[1] = mi_make(label, extra, len);
+    dst[CTX_STATUS] = MK_ERR_NONE;
+}
+
+/* The receiver got a Call: it now owes the caller a reply. */
+static void start_reply_wait(struct tcb *caller, struct tcb *server)
+{
+    caller->state = TS_BLOCKED_REPLY;
+    caller->blocked_on = server;
+    server->reply_to = caller;
+}
+
+word_t ep_send(struct endpoint *ep, word_t badge, bool grant, bool call, bool block)
+{
+    struct tcb *self = current;
+    struct tcb *r = ep->head;
+    if (r && r->state == TS_BLOCKED_RECV) {
+        ep_dequeue(ep, r);
+        deliver(self, r, self->ctx.x[1], badge, grant);
+        if (call) {
+            start_reply_wait(self, r);
+            /* direct switch: the receiver runs now if nothing more urgent is ready */
+            if ((int)r->prio >= sched_highest_prio()) {
+                r->state = TS_RUNNABLE;
+                current = r;
+                return MK_ERR_NONE;
+            }
+            current = NULL;
+        }
+        make_runnable(r);
+        return MK_ERR_NONE;
+    }
+    if (!block)
+        return MK_ERR_NONE;   /* NBSend: nobody waiting, the message is dropped */
+    self->state = TS_BLOCKED_SEND;
+    self->is_call = call;
+    self->grant = grant;
+    self->send_badge = badge;
+    queue_append(ep, self);
+    current = NULL;
+    return MK_ERR_NONE;
+}
+
+word_t ep_recv(struct endpoint *ep, bool block)
+{
+    struct tcb *self = current;
+    struct tcb *s = ep->head;
+    if (s && s->state == TS_BLOCKED_SEND) {
+        ep_dequeue(ep, s);
+        deliver(s, self, s->ctx.x[1], s->send_badge, s->grant);
+        if (s->is_call)
+            start_reply_wait(s, self);
+        else
+            make_runnable(s);
+        return MK_ERR_NONE;
+    }
+    if (!block) {
+        self->ctx.x[0] = 0;
+        self->ctx.x[1] = 0;
+        return MK_ERR_NONE;
+    }
+    self->state = TS_BLOCKED_RECV;
+    queue_append(ep, self);
+    current = NULL;
+    return MK_ERR_NONE;
+}
+
+/* Reply to the caller the current thread owes a reply (none: nothing happens, as in
+ * seL4). Returns the caller, now runnable but not yet queued, or NULL. */
+struct tcb *reply_take(void)
+{
+    struct tcb *self = current, *c = self->reply_to;
+    self->reply_to = NULL;
+    if (!c || c->state != TS_BLOCKED_REPLY || c->blocked_on != self)
+        return NULL;
+    c->blocked_on = NULL;
+    if (c->fault_kind)
+        c->fault_kind = 0;   /* the handler answered: the thread retries the access */
+    else
+        deliver(self, c, self->ctx.x[1], 0, false);
+    c->state = TS_RUNNABLE;
+    return c;
+}
+
+void do_reply(void)
+{
+    struct tcb *c = reply_take();
+    if (c)
+        make_runnable(c);
+}

@@ -1,0 +1,56 @@
+/* Interrupts: the timer drives round robin; every other bound interrupt is masked
+ * and signalled to its notification until the handler acknowledges it. */
+#include "kernel.h"
+
+static struct notification *irq_ntfn[NUM_IRQS];
+static word_t irq_badge[NUM_IRQS];
+int halt_when_idle = 1;   /* cleared when some interrupt can wake a thread */
+void sched_timeslice_end(void);
+
+void irq_bind(uint32_t irq, struct notification *n, word_t badge)
+{
+    irq_ntfn[irq] = n;
+    irq_badge[irq] = badge;
+    halt_when_idle = 0;
+    gic_enable(irq);
+}
+
+bool irq_is_bound(uint32_t irq) { return irq < NUM_IRQS && irq_ntfn[irq]; }
+
+/* Handle every pending interrupt. */
+void irq_poll(void)
+{
+    for (;;) {
+        uint32_t iar = gic_ack();
+        uint32_t irq = iar & 0x3ff;
+        if (irq >= NUM_IRQS)
+            return;
+        if (irq == PLAT_TIMER_IRQ) {
+            timer_rearm();
+            sched_timeslice_end();
+        } else if (irq_ntfn[irq]) {
+            gic_disable(irq);
+            ntfn_signal(irq_ntfn[irq], irq_badge[irq]);
+        } else {
+            gic_disable(irq);
+            kprintf("mk: interrupt %u has no handler; masked\n", irq);
+        }
+        gic_eoi(iar);
+    }
+}
+
+_Noreturn void handle_irq(void);
+_Noreturn void handle_irq(void)
+{
+    irq_poll();
+    exit_to_current();
+}
+
+word_t invoke_irq(struct cap *c, word_t label)
+{
+    if (label != MK_INV_IRQ_ACK)
+        return MK_ERR_ILLEGAL_OPERATION;
+    if (irq_is_bound(c->irq))
+        gic_enable(c->irq);
+    return MK_ERR_NONE;
+}

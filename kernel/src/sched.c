@@ -1,0 +1,156 @@
+/* Scheduler: 256 priorities, one FIFO per priority, a two-level bitmap for O(1)
+ * choice. Benno scheduling: the running thread is never in a ready queue and a
+ * blocked thread is never in one either, so blocking costs no queue operation. */
+#include "kernel.h"
+
+struct tcb *current;
+struct tcb *fpu_owner;
+
+static struct tcb *queue_head[NUM_PRIORITIES], *queue_tail[NUM_PRIORITIES];
+static word_t prio_bitmap[NUM_PRIORITIES / 64];
+static word_t prio_summary;      /* bit i: prio_bitmap[i] is not zero */
+static word_t active_ttbr0;
+static bool fpu_trapped = true;
+extern int halt_when_idle;
+
+static void bitmap_set(unsigned p)
+{
+    prio_bitmap[p / 64] |= 1ull << (p % 64);
+    prio_summary |= 1ull << (p / 64);
+}
+
+static void bitmap_clear(unsigned p)
+{
+    prio_bitmap[p / 64] &= ~(1ull << (p % 64));
+    if (!prio_bitmap[p / 64])
+        prio_summary &= ~(1ull << (p / 64));
+}
+
+int sched_highest_prio(void)
+{
+    if (!prio_summary)
+        return -1;
+    unsigned hi = 63 - (unsigned)__builtin_clzll(prio_summary);
+    return (int)(hi * 64 + 63 - (unsigned)__builtin_clzll(prio_bitmap[hi]));
+}
+
+void sched_enqueue(struct tcb *t)
+{
+    if (t->queued)
+        return;
+    t->queued = 1;
+    t->sched_next = NULL;
+    t->sched_prev = queue_tail[t->prio];
+    if (queue_tail[t->prio])
+        queue_tail[t->prio]->sched_next = t;
+    else
+        queue_head[t->prio] = t;
+    queue_tail[t->prio] = t;
+    bitmap_set(t->prio);
+}
+
+void sched_enqueue_head(struct tcb *t)
+{
+    if (t->queued)
+        return;
+    t->queued = 1;
+    t->sched_prev = NULL;
+    t->sched_next = queue_head[t->prio];
+    if (queue_head[t->prio])
+        queue_head[t->prio]->sched_prev = t;
+    else
+        queue_tail[t->prio] = t;
+    queue_head[t->prio] = t;
+    bitmap_set(t->prio);
+}
+
+void sched_dequeue(struct tcb *t)
+{
+    if (!t->queued)
+        return;
+    t->queued = 0;
+    if (t->sched_prev)
+        t->sched_prev->sched_next = t->sched_next;
+    else
+        queue_head[t->prio] = t->sched_next;
+    if (t->sched_next)
+        t->sched_next->sched_prev = t->sched_prev;
+    else
+        queue_tail[t->prio] = t->sched_prev;
+    if (!queue_head[t->prio])
+        bitmap_clear(t->prio);
+}
+
+struct tcb *sched_pick(void)
+{
+    int p = sched_highest_prio();
+    if (p < 0)
+        return NULL;
+    struct tcb *t = queue_head[p];
+    sched_dequeue(t);
+    return t;
+}
+
+/* A thread became runnable; it runs when the scheduler next chooses. */
+void make_runnable(struct tcb *t)
+{
+    t->state = TS_RUNNABLE;
+    sched_enqueue(t);
+}
+
+/* Round robin: the current thread goes behind its equals, if it has any. */
+void sched_timeslice_end(void);
+void sched_timeslice_end(void)
+{
+    if (current && current->state == TS_RUNNABLE && queue_head[current->prio]) {
+        sched_enqueue(current);
+        current = NULL;
+    }
+}
+
+static void idle_until_runnable(void)
+{
+    while (!(current = sched_pick())) {
+        if (halt_when_idle) {
+            kputs("mk: no thread can run and no interrupt can wake one: system halted\n");
+            system_exit(2);
+        }
+        __asm__ volatile("dsb sy; wfi");
+        irq_poll();
+    }
+}
+
+/* Leave the kernel to the thread that should run now. */
+_Noreturn void exit_to_current(void)
+{
+    if (current && current->state == TS_RUNNABLE) {
+        if (sched_highest_prio() > (int)current->prio) {
+            sched_enqueue_head(current);
+            current = sched_pick();
+        }
+    } else {
+        current = NULL;
+        idle_until_runnable();
+    }
+    if (current->ttbr0 != active_ttbr0) {
+        active_ttbr0 = current->ttbr0;
+        arch_set_vspace(active_ttbr0);
+    }
+    bool trap = current != fpu_owner;
+    if (trap != fpu_trapped) {
+        fpu_trapped = trap;
+        arch_fpu_trap(trap);
+    }
+    restore_user(&current->ctx);
+}
+
+/* The first use of FP/SIMD by a thread that does not own the registers. */
+_Noreturn void fpu_switch(void);
+_Noreturn void fpu_switch(void)
+{
+    if (fpu_owner)
+        fpu_save(&fpu_owner->fpu);
+    fpu_load(&current->fpu);
+    fpu_owner = current;
+    exit_to_current();
+}

@@ -1,0 +1,305 @@
+/* Boot: validate the boot spec completely, then create every object it describes.
+ * A bad spec is refused with a message and QEMU exit status 3; nothing is written
+ * to memory the spec names before all objects have been checked. */
+#include "kernel.h"
+
+#define KERNEL_REGION_END (PLAT_KERNEL_LOAD + PLAT_KERNEL_REGION_SIZE)
+
+static const struct bs_header *hdr;
+static const struct bs_object *objs;
+static uint32_t order[MAX_OBJECTS];
+static uint16_t vspace_asid[MAX_OBJECTS];
+static uint8_t tcb_configured[MAX_OBJECTS];
+static uint32_t pt_cursor;
+extern int system_end_remaining;
+
+_Noreturn static void reject(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    kputs("BOOT SPEC REJECTED: ");
+    kvprintf(fmt, ap);
+    kputs("\n");
+    va_end(ap);
+    system_exit(3);
+}
+
+static word_t obj_size(const struct bs_object *o)
+{
+    switch (o->type) {
+    case BS_OBJ_TCB: return 1ull << BS_TCB_SIZE_BITS;
+    case BS_OBJ_ENDPOINT: return 1ull << BS_ENDPOINT_SIZE_BITS;
+    case BS_OBJ_NOTIFICATION: return 1ull << BS_NOTIFICATION_SIZE_BITS;
+    case BS_OBJ_CNODE: return 1ull << (o->size_bits + BS_CNODE_SLOT_BITS);
+    case BS_OBJ_FRAME: return 1ull << o->size_bits;
+    case BS_OBJ_VSPACE: return 1ull << BS_VSPACE_SIZE_BITS;
+    case BS_OBJ_PAGE_TABLE: return 1ull << BS_PAGE_TABLE_SIZE_BITS;
+    default: return 0;
+    }
+}
+
+static bool overlaps(word_t a, word_t asize, word_t b, word_t bsize)
+{
+    return a < b + bsize && b < a + asize;
+}
+
+static bool in_ram(word_t pa, word_t size)
+{
+    word_t base = PLAT_RAM_BASE;   /* may be 0: compare as variables */
+    return pa >= base && size <= PLAT_RAM_SIZE && pa - base <= PLAT_RAM_SIZE - size;
+}
+
+static const struct bs_object *obj_of(uint32_t i, uint8_t type, const char *what, uint32_t rec)
+{
+    if (i >= hdr->n_objects || objs[i].type != type)
+        reject("%s of record %u: object %u missing or of the wrong type", what, rec, i);
+    return &objs[i];
+}
+
+/* heap sort of object indices by physical address */
+static void sift(uint32_t n, uint32_t i)
+{
+    for (;;) {
+        uint32_t m = i, l = 2 * i + 1, r = l + 1;
+        if (l < n && objs[order[l]].paddr > objs[order[m]].paddr) m = l;
+        if (r < n && objs[order[r]].paddr > objs[order[m]].paddr) m = r;
+        if (m == i)
+            return;
+        uint32_t t = order[i]; order[i] = order[m]; order[m] = t;
+        i = m;
+    }
+}
+
+static void check_header(void)
+{
+    if (mk_boot_params.magic != BOOT_PARAMS_MAGIC)
+        reject("no boot spec in this image (boot parameters not set)");
+    word_t pa = mk_boot_params.spec_paddr, size = mk_boot_params.spec_size;
+    if (pa < PLAT_KERNEL_LOAD || size < sizeof(struct bs_header) || pa + size > KERNEL_REGION_END)
+        reject("spec at 0x%lx size 0x%lx is not inside the kernel region", pa, size);
+    hdr = PA_TO_KVA(pa);
+    if (hdr->magic != BS_MAGIC || hdr->version != BS_VERSION ||
+        hdr->header_size != sizeof(struct bs_header))
+        reject("bad magic or version (magic 0x%x version %u)", hdr->magic, hdr->version);
+    if (hdr->total_size > size)
+        reject("total size %u larger than the spec's %lu bytes", hdr->total_size, size);
+    const struct { uint32_t off, n, rec; const char *name; } tables[] = {
+        {hdr->objects_off, hdr->n_objects, sizeof(struct bs_object), "object"},
+        {hdr->caps_off, hdr->n_caps, sizeof(struct bs_cap), "cap"},
+        {hdr->mappings_off, hdr->n_mappings, sizeof(struct bs_mapping), "mapping"},
+        {hdr->tcbs_off, hdr->n_tcbs, sizeof(struct bs_tcb), "tcb"},
+        {hdr->irqs_off, hdr->n_irqs, sizeof(struct bs_irq), "irq"},
+    };
+    for (unsigned i = 0; i < sizeof tables / sizeof tables[0]; i++)
+        if ((word_t)tables[i].off + (word_t)tables[i].n * tables[i].rec > hdr->total_size ||
+            tables[i].off % 8)
+            reject("%s table runs past the end of the spec or is misaligned", tables[i].name);
+    if (hdr->n_objects > MAX_OBJECTS)
+        reject("%u objects, at most %u supported", hdr->n_objects, MAX_OBJECTS);
+    objs = (const void *)((const char *)hdr + hdr->objects_off);
+}
+
+static bool touches_kernel_devices(word_t pa, word_t size)
+{
+    return overlaps(pa, size, PLAT_CONSOLE_BASE & ~0xfffull, 0x1000) ||
+           overlaps(pa, size, PLAT_GICD_BASE, 0x1000) || overlaps(pa, size, PLAT_GICC_BASE, 0x2000);
+}
+
+static void check_objects(void)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < hdr->n_objects; i++) {
+        const struct bs_object *o = &objs[i];
+        if (o->type < BS_OBJ_TCB || o->type > BS_OBJ_IRQ_HANDLER)
+            reject("object %u has unknown type %u", i, o->type);
+        if (o->type == BS_OBJ_IRQ_HANDLER) {
+            if (o->irq >= gic_num_irqs())
+                reject("object %u: interrupt %u does not exist", i, o->irq);
+            continue;
+        }
+        if (o->type == BS_OBJ_CNODE && (o->size_bits < 1 || o->size_bits > BS_MAX_CNODE_BITS))
+            reject("object %u: CNode of 2^%u slots", i, o->size_bits);
+        if (o->type == BS_OBJ_FRAME && o->size_bits != 12 && o->size_bits != 21)
+            reject("object %u: frame size bits %u (must be 12 or 21)", i, o->size_bits);
+        word_t size = obj_size(o);
+        if (o->paddr & (size - 1))
+            reject("object %u at 0x%lx is not aligned to its size 0x%lx", i, o->paddr, size);
+        if (o->paddr >= (1ull << 39))
+            reject("object %u at 0x%lx is beyond physical memory", i, o->paddr);
+        if (o->type == BS_OBJ_FRAME && !in_ram(o->paddr, size)) {
+            /* device memory: never zeroed, never the kernel's own devices */
+            if ((o->flags & BS_OBJ_FLAG_ZERO) || touches_kernel_devices(o->paddr, size))
+                reject("object %u: device frame at 0x%lx is the kernel's or flagged zero",
+                       i, o->paddr);
+        } else if (!in_ram(o->paddr, size)) {
+            reject("object %u at 0x%lx+0x%lx is outside RAM", i, o->paddr, size);
+        }
+        if (overlaps(o->paddr, size, PLAT_KERNEL_LOAD, PLAT_KERNEL_REGION_SIZE))
+            reject("object %u at 0x%lx overlaps the kernel", i, o->paddr);
+        order[n++] = i;
+    }
+    for (uint32_t i = n / 2; i-- > 0;)
+        sift(n, i);
+    for (uint32_t end = n; end-- > 1;) {
+        uint32_t t = order[0]; order[0] = order[end]; order[end] = t;
+        sift(end, 0);
+    }
+    for (uint32_t i = 1; i < n; i++) {
+        const struct bs_object *a = &objs[order[i - 1]], *b = &objs[order[i]];
+        if (a->paddr + obj_size(a) > b->paddr)
+            reject("objects %u and %u overlap at 0x%lx", order[i - 1], order[i], b->paddr);
+    }
+}
+
+void *pt_pool_take(void)
+{
+    for (; pt_cursor < hdr->n_objects; pt_cursor++)
+        if (objs[pt_cursor].type == BS_OBJ_PAGE_TABLE)
+            return PA_TO_KVA(objs[pt_cursor++].paddr);
+    return NULL;
+}
+
+static void create_objects(void)
+{
+    uint16_t next_asid = 1;
+    for (uint32_t i = 0; i < hdr->n_objects; i++) {
+        const struct bs_object *o = &objs[i];
+        if (o->type == BS_OBJ_IRQ_HANDLER)
+            continue;
+        if (o->type != BS_OBJ_FRAME || (o->flags & BS_OBJ_FLAG_ZERO))
+            kmemset(PA_TO_KVA(o->paddr), 0, obj_size(o));
+        if (o->type == BS_OBJ_VSPACE) {
+            if (next_asid >= MAX_ASIDS)
+                reject("more than %u address spaces", MAX_ASIDS - 1);
+            vspace_asid[i] = next_asid++;
+        }
+    }
+}
+
+static void create_caps(void)
+{
+    const struct bs_cap *caps = (const void *)((const char *)hdr + hdr->caps_off);
+    for (uint32_t i = 0; i < hdr->n_caps; i++) {
+        const struct bs_cap *c = &caps[i];
+        const struct bs_object *cn = obj_of(c->cnode, BS_OBJ_CNODE, "CNode", i);
+        if (c->slot == 0 || c->slot >= (1u << cn->size_bits))
+            reject("cap %u: slot %u outside its CNode of %u slots", i, c->slot,
+                   1u << cn->size_bits);
+        if (c->object >= hdr->n_objects)
+            reject("cap %u: object %u does not exist", i, c->object);
+        if (c->rights > 15)
+            reject("cap %u: rights 0x%x", i, c->rights);
+        struct cap *slot = (struct cap *)PA_TO_KVA(cn->paddr) + c->slot;
+        if (slot->type)
+            reject("cap %u: slot %u filled twice", i, c->slot);
+        const struct bs_object *o = &objs[c->object];
+        slot->type = o->type;
+        slot->rights = c->rights;
+        slot->badge = c->badge;
+        slot->obj = o->type == BS_OBJ_IRQ_HANDLER ? NULL : PA_TO_KVA(o->paddr);
+        slot->irq = o->type == BS_OBJ_IRQ_HANDLER ? o->irq
+                  : o->type == BS_OBJ_CNODE      ? o->size_bits : 0;
+    }
+}
+
+static void create_mappings(void)
+{
+    const struct bs_mapping *maps = (const void *)((const char *)hdr + hdr->mappings_off);
+    for (uint32_t i = 0; i < hdr->n_mappings; i++) {
+        const struct bs_mapping *m = &maps[i];
+        const struct bs_object *vs = obj_of(m->vspace, BS_OBJ_VSPACE, "VSpace", i);
+        const struct bs_object *f = obj_of(m->frame, BS_OBJ_FRAME, "frame", i);
+        word_t size = obj_size(f);
+        if ((m->vaddr & (size - 1)) || m->vaddr + size > BS_USER_VADDR_LIMIT)
+            reject("mapping %u: vaddr 0x%lx misaligned or above the user limit", i, m->vaddr);
+        if (m->rights > 7 || m->attr > 1)
+            reject("mapping %u: rights 0x%x attr 0x%x", i, m->rights, m->attr);
+        bool device = m->attr & BS_MAP_ATTR_DEVICE;
+        if (!device && !in_ram(f->paddr, size))
+            reject("mapping %u: frame outside RAM must be mapped as device memory", i);
+        int r = vspace_map(PA_TO_KVA(vs->paddr), m->vaddr, f->paddr, f->size_bits, m->rights,
+                           device);
+        if (r == 1)
+            reject("mapping %u: out of page tables (or a 2 MiB mapping is in the way)", i);
+        if (r == 2)
+            reject("mapping %u: vaddr 0x%lx is mapped twice", i, m->vaddr);
+    }
+}
+
+static void create_tcbs(void)
+{
+    const struct bs_tcb *tcbs = (const void *)((const char *)hdr + hdr->tcbs_off);
+    for (uint32_t i = 0; i < hdr->n_tcbs; i++) {
+        const struct bs_tcb *d = &tcbs[i];
+        const struct bs_object *to = obj_of(d->tcb, BS_OBJ_TCB, "TCB", i);
+        const struct bs_object *cn = obj_of(d->cspace, BS_OBJ_CNODE, "CSpace", i);
+        const struct bs_object *vs = obj_of(d->vspace, BS_OBJ_VSPACE, "VSpace", i);
+        if (tcb_configured[d->tcb]++)
+            reject("tcb %u: TCB object %u configured twice", i, d->tcb);
+        if (d->flags > 3 || d->fault_ep_slot >= (1u << cn->size_bits))
+            reject("tcb %u: bad flags or fault endpoint slot", i);
+        struct tcb *t = PA_TO_KVA(to->paddr);
+        if (d->ipc_buffer_frame != BS_NO_OBJECT) {
+            const struct bs_object *f = obj_of(d->ipc_buffer_frame, BS_OBJ_FRAME, "IPC buffer", i);
+            word_t fsize = obj_size(f);
+            if (d->ipc_buffer_vaddr % BS_IPC_BUFFER_SIZE || !in_ram(f->paddr, fsize))
+                reject("tcb %u: IPC buffer at 0x%lx not 1 KiB aligned or not in RAM", i,
+                       d->ipc_buffer_vaddr);
+            word_t *pte = vspace_slot(PA_TO_KVA(vs->paddr), d->ipc_buffer_vaddr,
+                                      f->size_bits == 21 ? 2 : 3, false);
+            if (!pte || ((*pte & 0x0000FFFFFFFFF000ull) & ~(fsize - 1)) != f->paddr)
+                reject("tcb %u: IPC buffer frame is not mapped at 0x%lx", i,
+                       d->ipc_buffer_vaddr);
+            t->ipcbuf = PA_TO_KVA(f->paddr + (d->ipc_buffer_vaddr & (fsize - 1)));
+        }
+        t->ctx.elr = d->pc;
+        t->ctx.sp_el0 = d->sp;
+        t->ctx.x[0] = d->arg0;
+        t->ctx.x[1] = d->arg1;
+        t->ctx.x[2] = d->arg2;
+        t->ctx.x[3] = d->arg3;
+        t->ctx.spsr = 0;   /* EL0t, interrupts unmasked */
+        t->ctx.tpidrro_el0 = d->ipc_buffer_vaddr;
+        t->prio = d->priority;
+        t->flags = d->flags;
+        t->cspace = PA_TO_KVA(cn->paddr);
+        t->cspace_bits = cn->size_bits;
+        t->ttbr0 = vs->paddr | ((word_t)vspace_asid[d->vspace] << 48);
+        t->fault_ep_slot = d->fault_ep_slot;
+        t->index = i;
+        kmemcpy(t->name, d->name, BS_NAME_LEN);
+        t->name[BS_NAME_LEN - 1] = 0;
+        if (d->flags & BS_TCB_FLAG_SYSTEM_END)
+            system_end_remaining++;
+        if (!(d->flags & BS_TCB_FLAG_START_SUSPENDED))
+            make_runnable(t);
+    }
+}
+
+static void create_irqs(void)
+{
+    const struct bs_irq *irqs = (const void *)((const char *)hdr + hdr->irqs_off);
+    for (uint32_t i = 0; i < hdr->n_irqs; i++) {
+        const struct bs_irq *b = &irqs[i];
+        const struct bs_object *n = obj_of(b->notification, BS_OBJ_NOTIFICATION, "notification", i);
+        if (b->irq < 16 || b->irq >= gic_num_irqs() || b->irq == PLAT_TIMER_IRQ)
+            reject("irq binding %u: interrupt %u cannot be bound", i, b->irq);
+        if (irq_is_bound(b->irq))
+            reject("irq binding %u: interrupt %u bound twice", i, b->irq);
+        irq_bind(b->irq, PA_TO_KVA(n->paddr), b->badge);
+    }
+}
+
+void spec_boot(void)
+{
+    check_header();
+    check_objects();
+    create_objects();
+    create_caps();
+    create_mappings();
+    create_tcbs();
+    create_irqs();
+    __asm__ volatile("dsb ishst; tlbi vmalle1; dsb ish; isb" ::: "memory");
+    kprintf("mk: %u objects, %u threads, %u mappings; starting\n", hdr->n_objects,
+            hdr->n_tcbs, hdr->n_mappings);
+}

@@ -1,0 +1,129 @@
+/* System-call dispatch. Every capability is checked for type and rights; errors
+ * come back in x6 (and, for invocations, as the reply label). */
+#include "kernel.h"
+
+struct tcb *reply_take(void);
+
+static bool is_object_invocation(uint8_t type)
+{
+    return type == BS_OBJ_TCB || type == BS_OBJ_CNODE || type == BS_OBJ_IRQ_HANDLER;
+}
+
+static word_t do_invocation(struct cap *c, word_t info)
+{
+    word_t label = mi_label(info);
+    switch (c->type) {
+    case BS_OBJ_TCB: return invoke_tcb(c, label);
+    case BS_OBJ_CNODE: return invoke_cnode(c, label);
+    default: return invoke_irq(c, label);
+    }
+}
+
+static word_t sys_send(word_t cptr, bool call, bool block)
+{
+    word_t err;
+    struct cap *c = cap_lookup(current, cptr, &err);
+    if (!c)
+        return err;
+    if (c->type == BS_OBJ_ENDPOINT) {
+        if (!(c->rights & BS_RIGHT_WRITE))
+            return MK_ERR_ILLEGAL_OPERATION;
+        if (mi_len(current->ctx.x[1]) > MK_MSG_MAX_LENGTH)
+            return MK_ERR_RANGE;
+        return ep_send(c->obj, c->badge, c->rights & BS_RIGHT_GRANT, call, block);
+    }
+    if (c->type == BS_OBJ_NOTIFICATION && !call) {
+        if (!(c->rights & BS_RIGHT_WRITE))
+            return MK_ERR_ILLEGAL_OPERATION;
+        ntfn_signal(c->obj, c->badge);
+        return MK_ERR_NONE;
+    }
+    if (call && is_object_invocation(c->type)) {
+        struct tcb *self = current;
+        word_t e = do_invocation(c, self->ctx.x[1]);
+        self->ctx.x[1] = mi_make(e, 0, 0);
+        return e;
+    }
+    return MK_ERR_INVALID_CAPABILITY;
+}
+
+static struct cap *recv_cap(word_t cptr, word_t *err)
+{
+    struct cap *c = cap_lookup(current, cptr, err);
+    if (!c)
+        return NULL;
+    if (c->type != BS_OBJ_ENDPOINT && c->type != BS_OBJ_NOTIFICATION) {
+        *err = MK_ERR_INVALID_CAPABILITY;
+        return NULL;
+    }
+    if (!(c->rights & BS_RIGHT_READ)) {
+        *err = MK_ERR_ILLEGAL_OPERATION;
+        return NULL;
+    }
+    return c;
+}
+
+static word_t sys_recv(struct cap *c, bool block)
+{
+    if (c->type == BS_OBJ_ENDPOINT)
+        return ep_recv(c->obj, block);
+    return ntfn_wait(c->obj, block);
+}
+
+_Noreturn void handle_syscall(word_t cptr, word_t info, struct context *ctx, word_t num);
+_Noreturn void handle_syscall(word_t cptr, word_t info, struct context *ctx, word_t num)
+{
+    word_t err = MK_ERR_NONE;
+    struct cap *c;
+    ctx->x[CTX_STATUS] = MK_ERR_NONE;
+    switch (num) {
+    case MK_SYS_CALL:
+        if (fastpath_call(cptr, info))
+            break;
+        err = sys_send(cptr, true, true);
+        break;
+    case MK_SYS_SEND:
+        err = sys_send(cptr, false, true);
+        break;
+    case MK_SYS_NBSEND:
+        err = sys_send(cptr, false, false);
+        break;
+    case MK_SYS_RECV:
+    case MK_SYS_NBRECV:
+        c = recv_cap(cptr, &err);
+        if (c)
+            err = sys_recv(c, num == MK_SYS_RECV);
+        break;
+    case MK_SYS_REPLY_RECV: {
+        if (fastpath_reply_recv(cptr, info))
+            break;
+        c = recv_cap(cptr, &err);
+        if (!c)
+            break;
+        struct tcb *caller = reply_take();
+        if (caller)
+            make_runnable(caller);
+        err = sys_recv(c, true);
+        break;
+    }
+    case MK_SYS_REPLY:
+        do_reply();
+        break;
+    case MK_SYS_YIELD:
+        sched_enqueue(current);
+        current = NULL;
+        break;
+    case MK_SYS_DEBUG_PUTCHAR:
+        uart_putc((char)cptr);
+        break;
+    case MK_SYS_THREAD_EXIT:
+        thread_ended(current);
+        break;
+    default:
+        err = MK_ERR_INVALID_ARGUMENT;
+        break;
+    }
+    if (err)
+        ctx->x[CTX_STATUS] = err;
+    exit_to_current();
+}

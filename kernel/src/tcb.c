@@ -1,0 +1,81 @@
+/* Thread control: suspend, resume, set priority; a thread's end. */
+#include "kernel.h"
+
+int system_end_remaining;
+int system_end_faulted;
+
+/* Take a thread out of whatever it waits on. */
+void thread_cancel_ipc(struct tcb *t)
+{
+    switch (t->state) {
+    case TS_BLOCKED_SEND:
+    case TS_BLOCKED_RECV:
+        ep_dequeue(t->blocked_on, t);
+        break;
+    case TS_BLOCKED_NTFN:
+        ntfn_dequeue(t->blocked_on, t);
+        break;
+    default:
+        break;
+    }
+    sched_dequeue(t);
+    t->blocked_on = NULL;
+    t->fault_kind = 0;
+}
+
+static void suspend(struct tcb *t)
+{
+    thread_cancel_ipc(t);
+    t->state = TS_INACTIVE;
+    t->ctx.x[CTX_STATUS] = MK_ERR_NONE;
+    if (t == current)
+        current = NULL;
+}
+
+/* The thread will never run again (exited, or stopped by an unhandled fault). */
+void thread_ended(struct tcb *t)
+{
+    suspend(t);
+    if (t->exited)
+        return;
+    t->exited = 1;
+    if (t->flags & BS_TCB_FLAG_SYSTEM_END) {
+        system_end_faulted |= t->faulted;
+        if (--system_end_remaining == 0)
+            system_exit(system_end_faulted ? 4 : 0);
+    }
+}
+
+word_t invoke_tcb(struct cap *c, word_t label)
+{
+    struct tcb *t = c->obj;
+    switch (label) {
+    case MK_INV_TCB_SUSPEND:
+        if (t->exited)
+            return MK_ERR_ILLEGAL_OPERATION;
+        suspend(t);
+        return MK_ERR_NONE;
+    case MK_INV_TCB_RESUME:
+        if (t->exited)
+            return MK_ERR_ILLEGAL_OPERATION;
+        if (t->state == TS_INACTIVE)
+            make_runnable(t);
+        return MK_ERR_NONE;
+    case MK_INV_TCB_SET_PRIORITY: {
+        word_t prio = current->ctx.x[2];
+        if (mi_len(current->ctx.x[1]) < 1)
+            return MK_ERR_TRUNCATED_MESSAGE;
+        /* no thread may raise another above its own priority */
+        if (prio > BS_MAX_PRIORITY || prio > current->prio)
+            return MK_ERR_RANGE;
+        bool queued = t->queued;
+        sched_dequeue(t);
+        t->prio = (uint8_t)prio;
+        if (queued)
+            sched_enqueue(t);
+        return MK_ERR_NONE;
+    }
+    default:
+        return MK_ERR_ILLEGAL_OPERATION;
+    }
+}

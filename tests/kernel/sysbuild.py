@@ -1,0 +1,164 @@
+"""A tiny hand layout for kernel tests (until mkbuild.layout exists): compile user
+C programs with the runtime, give every page a frame, write the boot spec by hand
+and make one image with mkbuild.image. Run it in QEMU and return the console."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from elftools.elf.elffile import ELFFile
+
+from mkbuild import bootspec as bs
+from mkbuild import image, toolchain
+from mkbuild.platform import Platform
+
+PAGE = 4096
+STACK_PAGES = 4
+STACK_AREA = 0x1000_0000  # thread i: guard page, then its stack, at STACK_AREA + i * 64 KiB
+IPC_AREA = 0x2000_0000
+
+
+@dataclass
+class Space:
+    name: str
+    elf: Path
+    cnode: int
+    vspace: int
+    entry: int
+    symbols: dict[str, int]
+    threads: int = 0
+
+
+@dataclass
+class Run:
+    output: str
+    status: int
+
+
+@dataclass
+class SystemBuilder:
+    platform: Platform
+    kernel_elf: Path
+    workdir: Path
+    spec: bs.BootSpec = field(default_factory=bs.BootSpec)
+    blobs: list[image.Blob] = field(default_factory=list)
+    _next: int = 0
+    _end: int = 0
+
+    def __post_init__(self) -> None:
+        base, size = max(self.platform.free_ram(), key=lambda r: r[1])
+        self._next, self._end = base, base + size
+
+    def alloc(self, size: int) -> int:
+        addr = (self._next + size - 1) & ~(size - 1)
+        self._next = addr + size
+        assert self._next <= self._end, "test system does not fit in RAM"
+        return addr
+
+    def obj(self, name: str, typ: bs.ObjType, size_bits: int = 0, **kw) -> int:
+        o = bs.KObject(name, typ, size_bits=size_bits, **kw)
+        if typ != bs.ObjType.IRQ_HANDLER:
+            o.paddr = self.alloc(o.size())
+        return self.spec.add(o)
+
+    def endpoint(self, name: str) -> int:
+        return self.obj(name, bs.ObjType.ENDPOINT)
+
+    def notification(self, name: str) -> int:
+        return self.obj(name, bs.ObjType.NOTIFICATION)
+
+    def compile(self, name: str, source: str, extra: list[str] = ()) -> Path:
+        src = self.workdir / f"{name}.c"
+        src.write_text(source)
+        out = self.workdir / f"{name}.elf"
+        cmd = toolchain.user_compile_command(toolchain.AARCH64, [src], out, list(extra))
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        return out
+
+    def space(self, name: str, source: str, cnode_bits: int = 6) -> Space:
+        """A program in its own address space (and its own CSpace)."""
+        elf = self.compile(name, source)
+        cnode = self.obj(f"{name}.cnode", bs.ObjType.CNODE, cnode_bits)
+        vspace = self.obj(f"{name}.vspace", bs.ObjType.VSPACE)
+        entry, segments = image.read_user_elf(elf)
+        for seg in segments:
+            start = seg.vaddr & ~(PAGE - 1)
+            end = (seg.vaddr + seg.memsz + PAGE - 1) & ~(PAGE - 1)
+            content = b"\0" * (seg.vaddr - start) + seg.data
+            for va in range(start, end, PAGE):
+                chunk = content[va - start: va - start + PAGE]
+                preload = any(chunk)
+                f = self.obj(f"{name}.{va:#x}", bs.ObjType.FRAME, 12, zero=not preload)
+                if preload:
+                    self.blobs.append(image.Blob(self.spec.objects[f].paddr,
+                                                 chunk.ljust(PAGE, b"\0")))
+                rights = bs.MapRights.READ
+                if seg.writable:
+                    rights |= bs.MapRights.WRITE
+                if seg.executable:
+                    rights |= bs.MapRights.EXECUTE
+                self.spec.mappings.append(bs.Mapping(vspace, va, f, rights))
+        with open(elf, "rb") as fh:
+            symtab = ELFFile(fh).get_section_by_name(".symtab")
+            symbols = {s.name: s["st_value"] for s in symtab.iter_symbols() if s.name}
+        return Space(name, elf, cnode, vspace, entry, symbols)
+
+    def thread(self, space: Space, name: str, priority: int = 100, entry: str | None = None,
+               args: tuple[int, int, int, int] = (0, 0, 0, 0), system_end: bool = True,
+               fault_ep_slot: int = 0, start_suspended: bool = False) -> int:
+        """A thread in `space` with its own stack (below a guard page) and IPC buffer."""
+        space.threads += 1
+        slot = len(self.spec.tcbs)
+        stack_base = STACK_AREA + slot * 0x10000 + PAGE
+        for p in range(STACK_PAGES):
+            f = self.obj(f"{name}.stack{p}", bs.ObjType.FRAME, 12)
+            self.spec.mappings.append(bs.Mapping(space.vspace, stack_base + p * PAGE, f))
+        ipc_va = IPC_AREA + slot * PAGE
+        ipc = self.obj(f"{name}.ipc", bs.ObjType.FRAME, 12)
+        self.spec.mappings.append(bs.Mapping(space.vspace, ipc_va, ipc))
+        tcb = self.obj(f"{name}.tcb", bs.ObjType.TCB)
+        pc = space.symbols[entry] if entry else space.entry
+        self.spec.tcbs.append(bs.Tcb(
+            tcb, name, space.cnode, space.vspace, pc=pc,
+            sp=stack_base + STACK_PAGES * PAGE, args=args, ipc_buffer_vaddr=ipc_va,
+            ipc_buffer_frame=ipc, priority=priority, fault_ep_slot=fault_ep_slot,
+            system_end=system_end, start_suspended=start_suspended))
+        return tcb
+
+    def cap(self, space: Space, slot: int, obj: int, rights: bs.Rights = bs.Rights.ALL,
+            badge: int = 0) -> None:
+        self.spec.caps.append(bs.Cap(space.cnode, slot, obj, rights, badge))
+
+    def finish(self) -> bytes:
+        for i in range(bs.page_tables_needed(self.spec)):
+            self.obj(f"pt{i}", bs.ObjType.PAGE_TABLE)
+        return bs.encode(self.spec)
+
+    def image(self, spec_bytes: bytes | None = None) -> Path:
+        blob = self.finish() if spec_bytes is None else spec_bytes
+        data = image.build_image(self.kernel_elf, blob, self.blobs,
+                                 self.platform.kernel_region)
+        out = self.workdir / "image.elf"
+        image.write_atomically(out, data)
+        return out
+
+
+def boot(platform: Platform, image_path: Path, timeout: float = 30,
+         extra: list[str] = ()) -> Run:
+    """Boot in QEMU until the guest ends it; console output and exit status."""
+    log = image_path.parent / "console.txt"
+    env = {**os.environ, **platform.qemu_env}
+    # QEMU's own warnings go to stderr, kept apart from the guest's console.
+    with open(log, "wb") as out, open(image_path.parent / "qemu-stderr.txt", "wb") as err:
+        try:
+            r = subprocess.run([*platform.qemu_command(image_path), *extra], stdout=out,
+                               stderr=err, stdin=subprocess.DEVNULL, env=env,
+                               timeout=timeout)
+            status = r.returncode
+        except subprocess.TimeoutExpired:
+            status = -1
+    return Run(log.read_text(errors="replace"), status)
