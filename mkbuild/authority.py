@@ -253,9 +253,13 @@ def _dataport_size(system: System, connection: Connection) -> int:
     return max(sizes, default=4096)
 
 
-def _access(connection: Connection, side: str, default: Rights) -> Rights:
-    """`conn.from_access = "R"` / `to_access` narrow a shared dataport's rights."""
-    value = connection.attributes.get(f"{side}_access")
+def _access(system: System, connection: Connection, side: str, instance: str, interface: str,
+            default: Rights) -> Rights:
+    """CAmkES's `inst.<dataport>_access = "R"` (or mkbuild's `conn.from_access` /
+    `conn.to_access`) narrows a shared dataport's rights for that end."""
+    value = system.instances[instance].attributes.get(f"{interface}_access")
+    if not isinstance(value, str):
+        value = connection.attributes.get(f"{side}_access")
     if not isinstance(value, str):
         return default
     letters = value.upper()
@@ -324,12 +328,16 @@ def _plan_connection(system: System, conn: Connection, out: Plan) -> None:
                     obj = out.objects[f"{conn.name}.{cap.object}{suffix}"]
                     rights = cap.rights
                     if obj.kind == FRAMES and not per_end:
-                        rights = _access(conn, side, rights)
+                        rights = _access(system, conn, side, end.instance, end.interface, rights)
                     if obj.kind == ENDPOINT and grant:
                         rights = rights | {GRANT}
                     badge = 0
                     if cap.badged:
                         badge = (1 << i) if obj.kind == NOTIFICATION else i + 1
+                        # CAmkES's `inst.<iface>_badge` chooses a client's badge.
+                        chosen = _int_attr(system.instances[end.instance].attributes,
+                                           f"{end.interface}_badge")
+                        badge = chosen if chosen is not None else badge
                     out.caps.append(Capability(end.instance, obj.name, frozenset(rights), badge,
                                                conn.name, end.interface, side))
 
@@ -352,11 +360,12 @@ class Thread:
 
 
 def thread_priority(instance: Instance, interface: str | None) -> int:
-    """CAmkES attributes: `<iface>_priority` for an interface thread, `_priority`
-    for the control thread, `priority` for every thread of the instance."""
+    """CAmkES attributes: `<iface>_priority` for an interface thread,
+    `_control_priority` or `_priority` for the control thread, `priority` for every
+    thread of the instance."""
     attrs = instance.attributes
-    key = f"{interface}_priority" if interface else "_priority"
-    for k in (key, "priority"):
+    keys = (f"{interface}_priority",) if interface else ("_control_priority", "_priority")
+    for k in (*keys, "priority"):
         value = _int_attr(attrs, k)
         if value is not None:
             return value

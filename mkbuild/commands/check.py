@@ -55,7 +55,8 @@ def load(args: argparse.Namespace) -> tuple[System | None, list[Diagnostic]] | i
 
 def extra_checks(system: System) -> list[Diagnostic]:
     """Checks beyond the front end's (authority, policies) run by `check`."""
-    return []
+    from mkbuild.authority import analyse  # authority checks + policy assertions
+    return analyse(system)
 
 
 def run(args: argparse.Namespace) -> int:

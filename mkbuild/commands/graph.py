@@ -11,38 +11,37 @@ import sys
 from pathlib import Path
 
 from mkbuild import authority
+from mkbuild.commands.check import add_load_arguments
 from mkbuild.diagnostics import has_errors, render_all, to_json
 
 
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser("graph", help="draw the system (svg, png, dot or html)")
-    p.add_argument("system", help="system.adl or .camkes file")
+    add_load_arguments(p)
     p.add_argument("-o", "--output", required=True,
                    help="output file; its extension picks the format (.svg .png .dot .html)")
     p.add_argument("--authority", action="store_true", help="draw the capability view")
     p.add_argument("--flow", nargs=2, metavar=("FROM", "TO"),
                    help="highlight every information path from FROM to TO")
     p.add_argument("--platform", help="add CSpace slots from the layout for this platform")
-    p.add_argument("-I", dest="include_dirs", action="append", default=[],
-                   help="import search directory")
     p.add_argument("--json", action="store_true", help="diagnostics as JSON")
     p.set_defaults(func=run)
 
 
 def load(args):
-    """The resolved System, or None after printing why not. Warnings are printed too."""
-    try:
-        from dsl import load_system
-    except ImportError:
-        print("mkbuild: error: the front end (dsl.load_system) is not available",
-              file=sys.stderr)
-        return None, []
-    system, diags = load_system(args.system, include_dirs=tuple(args.include_dirs))
+    """The resolved System, or None after printing why not (warnings are printed too).
+    Reads the system as `mkbuild check` does (same -I/-D arguments)."""
+    from mkbuild.commands.check import load as load_checked
+
+    loaded = load_checked(args)
+    if isinstance(loaded, int):
+        return None, loaded
+    system, diags = loaded
     if diags:
         print(to_json(diags) if args.json else render_all(diags), file=sys.stderr)
     if system is None or has_errors(diags):
-        return None, diags
-    return system, diags
+        return None, 1
+    return system, 0
 
 
 def _slots(system, platform_name: str) -> tuple[dict | None, list]:
@@ -67,9 +66,9 @@ def run(args) -> int:
         print(f"mkbuild graph: error: cannot tell the format of `{out}`: use one of "
               + ", ".join(f".{f}" for f in FORMATS), file=sys.stderr)
         return 2
-    system, _ = load(args)
+    system, code = load(args)
     if system is None:
-        return 1
+        return code
     auth = authority.build(system)
     if args.flow:
         unknown = [n for n in args.flow if n not in system.instances]

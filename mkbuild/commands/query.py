@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from mkbuild import authority, query
+from mkbuild.commands.check import add_load_arguments
 from mkbuild.commands.graph import load
 from mkbuild.diagnostics import render_all, to_json
 
@@ -17,18 +18,16 @@ def add_parser(subparsers) -> None:
             f"{q} A {'X.d' if 'dataport' in args else 'B'}" for q, args in
             query.QUESTIONS.items()),
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("system", help="system.adl or .camkes file")
+    add_load_arguments(p)
     p.add_argument("question", help='e.g. "flow net keystore"')
-    p.add_argument("-I", dest="include_dirs", action="append", default=[],
-                   help="import search directory")
     p.add_argument("--json", action="store_true", help="diagnostics as JSON")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    system, diags = load(args)
+    system, code = load(args)
     if system is None:
-        return 1
+        return code
     answer, problems = query.ask(authority.build(system), args.question)
     if problems:
         print(to_json(problems) if args.json else render_all(problems), file=sys.stderr)

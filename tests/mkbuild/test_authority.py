@@ -263,3 +263,15 @@ def test_grant_leak_warns_with_the_chain():
     ]
     assert [m for _, m in diags[1].notes] == [
         "a -> b: passes capabilities over endpoint `call.ep` (connection `call`)"]
+
+
+def test_camkes_access_and_badge_settings_on_the_instance():
+    b = S.Builder()
+    b.component("C", control=True, uses={"a": "P"}, dataport={"d": 4096})
+    b.component("Srv", provides={"a": "P"}, dataport={"d": 4096})
+    b.instance("c", "C", a_badge=42, d_access="R").instance("s", "Srv")
+    b.connect("rpc", "seL4RPCCall", "c.a", "s.a")
+    b.connect("mem", "seL4SharedData", "c.d", "s.d")
+    auth = A.build(b.system)
+    assert caps(auth, "c") == {("rpc.ep", "WP", 42), ("mem.buf", "R", 0)}
+    assert caps(auth, "s") == {("rpc.ep", "R", 0), ("mem.buf", "RW", 0)}

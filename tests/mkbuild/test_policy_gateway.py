@@ -1,0 +1,108 @@
+"""images/secure-gateway: its policy holds; one extra connection breaks it. Through
+the real front end and the command line (`mkbuild check`, `query`, `graph`)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mkbuild import authority as A
+
+ROOT = Path(__file__).resolve().parents[2]
+GATEWAY = ROOT / "images" / "secure-gateway" / "system.adl"
+LEAK = "        connection seL4RPCCall leak(from net.keys, to keystore.keys);\n"
+
+
+def mkbuild(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "mkbuild.cli", *args], capture_output=True,
+                          text=True, cwd=ROOT, timeout=120)
+
+
+def leaky(tmp_path: Path) -> Path:
+    """The gateway with one extra connection: net reaches the key store directly."""
+    lines = GATEWAY.read_text().splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if "connection seL4RPCCall keys(" in line)
+    out = tmp_path / "system.adl"
+    out.write_text("".join(lines[:at + 1] + [LEAK] + lines[at + 1:]))
+    return out
+
+
+def test_gateway_policy_holds_and_check_is_clean():
+    from dsl import load_system
+
+    system, diags = load_system(str(GATEWAY))
+    assert diags == []
+    assert len(system.policies) == 8
+    assert A.analyse(system) == []
+    result = mkbuild("check", str(GATEWAY))
+    assert (result.returncode, result.stderr) == (0, "")
+
+
+def test_one_extra_connection_refutes_the_isolation_of_the_key_store(tmp_path):
+    path = leaky(tmp_path)
+    result = mkbuild("check", str(path))
+    assert result.returncode == 1
+    text = path.read_text().splitlines()
+    leak_line = text.index(LEAK.rstrip("\n")) + 1
+    holds_line = next(i for i, t in enumerate(text, 1) if "net holds nothing of keystore" in t)
+    send_line = next(i for i, t in enumerate(text, 1) if "net cannot send to keystore" in t)
+    leak_col = LEAK.index("leak(") + 1
+    assert result.stderr.splitlines() == [
+        f"{path}:{holds_line}:9: error: policy `net holds nothing of keystore` does not hold: "
+        "counterexample in 1 step",
+        f"{holds_line:>5} |         net holds nothing of keystore;",
+        "      |         ^~~",
+        f"{path}:{leak_line}:{leak_col}: note: net -> leak.ep: holds `leak.ep` (WP) "
+        "(connection `leak`)",
+        f"{path}:{send_line}:9: error: policy `net cannot send to keystore` does not hold: "
+        "counterexample in 1 step",
+        f"{send_line:>5} |         net cannot send to keystore;",
+        "      |         ^~~",
+        f"{path}:{leak_line}:{leak_col}: note: net -> keystore: sends on endpoint `leak.ep` "
+        "(connection `leak`)",
+    ]
+
+
+def test_query_on_the_gateway():
+    result = mkbuild("query", str(GATEWAY), "can-send net keystore")
+    assert (result.returncode, result.stdout) == (0, "no\n")
+    result = mkbuild("query", str(GATEWAY), "can-write net net.cipher")
+    assert (result.returncode, result.stdout) == (0, "no\n")
+    result = mkbuild("query", str(GATEWAY), "flow uart keystore")
+    assert result.returncode == 0
+    assert [line.split(" (connection")[0] for line in result.stdout.splitlines()] == [
+        "yes",
+        "  1. uart -> net: device registers `uart_regs.mmio` are read by `net`",
+        "  2. net -> crypto: calls `crypto.crypt` over endpoint `encrypt.ep`",
+        "  3. crypto -> keystore: calls `keystore.keys` over endpoint `keys.ep`",
+    ]
+    assert f"{GATEWAY.relative_to(ROOT)}:" in result.stdout or str(GATEWAY) in result.stdout
+    result = mkbuild("query", str(GATEWAY), "flow net keystor")
+    assert result.returncode == 2
+    assert result.stderr == ("mkbuild: error: unknown instance `keystor`\n"
+                             "hint: did you mean `keystore`?\n")
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz `dot` not installed")
+def test_graph_command_writes_each_format(tmp_path):
+    for name in ("g.svg", "g.dot", "g.html", "g.png"):
+        out = tmp_path / name
+        result = mkbuild("graph", str(GATEWAY), "-o", str(out), "--authority")
+        assert (result.returncode, result.stderr) == (0, ""), result.stderr
+        assert out.stat().st_size > 0
+    assert "object:keys.ep" in (tmp_path / "g.svg").read_text()
+    result = mkbuild("graph", str(GATEWAY), "-o", str(tmp_path / "g.html"), "--platform",
+                     "qemu-arm-virt")
+    assert result.returncode == 0
+    assert '"slot": 1' in (tmp_path / "g.html").read_text()
+    result = mkbuild("graph", str(GATEWAY), "-o", str(tmp_path / "g.gif"))
+    assert result.returncode == 2
+    assert "cannot tell the format" in result.stderr
+    result = mkbuild("graph", str(GATEWAY), "-o", str(tmp_path / "f.svg"), "--flow", "nett",
+                     "keystore")
+    assert (result.returncode, result.stderr) == (
+        2, "mkbuild graph: error: unknown instance `nett` (did you mean `net`?)\n")
