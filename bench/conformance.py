@@ -18,6 +18,7 @@ import argparse
 import importlib
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -81,6 +82,7 @@ def run_app(
     load_system,
     can_boot: bool,
     timeout: float,
+    build_root: Path,
 ) -> Result:
     start = time.monotonic()
     name = app_dir.name
@@ -94,7 +96,7 @@ def run_app(
     if load_system is None:
         if not can_boot:
             return result(True, "app", "")
-        return _boot(app_dir, platform, global_components, timeout, result)
+        return _boot(app_dir, platform, global_components, timeout, build_root, result)
     include_dirs = tuple(str(p) for p in app.import_paths + app.cpp_includes)
     try:
         system, diags = load_system(str(app.root), include_dirs=include_dirs,
@@ -105,13 +107,13 @@ def run_app(
         return result(False, "check", _first_error(diags, app_dir) or "no system and no error")
     if not can_boot:
         return result(True, "check", "")
-    return _boot(app_dir, platform, global_components, timeout, result)
+    return _boot(app_dir, platform, global_components, timeout, build_root, result)
 
 
 def _boot(app_dir: Path, platform: str, global_components: Path | None, timeout: float,
-          result) -> Result:
+          build_root: Path, result) -> Result:
     cmd = [sys.executable, "-m", "mkbuild.cli", "test", str(app_dir), "--platform", platform,
-           "--timeout", str(timeout)]
+           "--timeout", str(timeout), "--build-dir", str(build_root / app_dir.name / platform)]
     if global_components:
         cmd += ["--global-components", str(global_components)]
     try:
@@ -121,9 +123,23 @@ def _boot(app_dir: Path, platform: str, global_components: Path | None, timeout:
         return result(False, "test", f"mkbuild test did not finish in {timeout + 120:.0f} s")
     if proc.returncode == 0:
         return result(True, "test", "")
-    lines = [ln for ln in (proc.stdout + proc.stderr).splitlines() if ln.strip()]
-    fail = next((ln for ln in lines if "FAIL" in ln or "error" in ln), lines[0] if lines else "")
-    return result(False, "test", _short(fail))
+    return result(False, "test", _short(failure_reason(proc.stdout + proc.stderr, app_dir)))
+
+
+def failure_reason(output: str, app_dir: Path) -> str:
+    """The most telling line of a failed `mkbuild test`: the verdict, else the first
+    compiler or mkbuild error (not the generic "the build failed")."""
+    lines = [ln.strip() for ln in output.splitlines() if ln.strip()]
+    for ln in lines:
+        if ln.startswith("mkbuild test: FAIL"):
+            return ln.replace(str(app_dir), app_dir.name)
+    for ln in lines:
+        if " error: " in ln and "the build failed" not in ln:
+            return ln.replace(str(app_dir) + "/", "")
+    for ln in lines:
+        if "error" in ln.lower() and "the build failed" not in ln:
+            return ln
+    return lines[0] if lines else "failed without output"
 
 
 def render(results: list[Result], command: str, stages_run: list[str], platforms: list[str]) -> str:
@@ -224,6 +240,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--apps", help="comma-separated subset of the suite")
     ap.add_argument("--timeout", type=float, default=60.0, help="per boot, seconds")
     ap.add_argument("--check-only", action="store_true", help="do not boot even if possible")
+    ap.add_argument("--build-root", type=Path, default=Path(tempfile.gettempdir()) / "mkbuild-conformance",
+                    help="where the apps are built (default: a directory under the system temp dir)")
     args = ap.parse_args(argv)
 
     apps_dir = args.camkes / "apps"
@@ -249,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
     for plat in platforms:
         for name in names:
             r = run_app(apps_dir / name, plat, args.global_components, load_system, can_boot,
-                        args.timeout)
+                        args.timeout, args.build_root)
             results.append(r)
             print(f"{name:32} {plat:14} {'pass' if r.passed else 'FAIL':4} {r.stage:5} {r.reason}",
                   flush=True)

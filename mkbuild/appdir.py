@@ -90,6 +90,12 @@ class App:
     global_components: bool = False  # includeGlobalComponents() was called
     compile_options: list[str] = field(default_factory=list)  # add_compile_options()
 
+    def search_dirs(self) -> tuple[str, ...]:
+        """Where the front end looks for `import`s and `#include`s of the ADL, in order:
+        pass as `dsl.load_system(app.root, include_dirs=app.search_dirs(),
+        defines=app.cpp_defines)`."""
+        return tuple(str(p) for p in _dedup(self.import_paths + self.cpp_includes))
+
     def option(self, name: str) -> bool:
         """A boolean CAmkES option as CMake would read it (unset is false)."""
         return self.options.get(name, "").upper() in ("ON", "1", "TRUE", "YES", "Y")

@@ -41,6 +41,7 @@ def test_src_and_include_dirs_with_cpp_for_the_adl():
     assert app.components["Producer"].sources == [d / "src" / "producer.c"]
     assert app.components["Producer"].include_dirs == [d / "include"]
     assert app.cpp_includes == [d / "include"]
+    assert app.search_dirs() == (str(d / "include"),)
     assert app.cpp_flags == ["-DPRODUCER_PRIORITY=200", "-DVERBOSE"]
     assert app.cpp_defines == {"PRODUCER_PRIORITY": "200", "VERBOSE": "1"}
     assert app.option("CAmkESCPP")
@@ -62,6 +63,7 @@ def test_component_folders_header_only_libs_and_import_paths():
     # a second DeclareCAmkESComponent adds to the first; the if-block chose its branch
     assert client.c_flags == ["-DSUBDIRS_DEFAULT"]
     assert app.import_paths == [d / "interfaces"]
+    assert app.search_dirs() == (str(d / "interfaces"),)
     assert app.expectations == ["printer: ?1? first", r"printer: \[2\] second*"]
     assert match_in_order(app.expectations, "printer: [1] first\nprinter: [2] second line\n") is None
 
