@@ -449,8 +449,17 @@ class Authority:
     # Instance-level information flow, one witness hop per ordered pair.
     flow: nx.DiGraph
 
+    _by_object: dict[str, dict[str, Held]] | None = None
+
     def holders(self, obj: str) -> dict[str, Held]:
-        return {i: h[obj] for i, h in self.holdings.items() if obj in h}
+        """Who holds (or can obtain) a capability to `obj`; indexed once, on first use."""
+        if self._by_object is None:
+            index: dict[str, dict[str, Held]] = {}
+            for inst in sorted(self.holdings):
+                for o, held in self.holdings[inst].items():
+                    index.setdefault(o, {})[inst] = held
+            self._by_object = index
+        return self._by_object.get(obj, {})
 
     def connection_span(self, name: str | None) -> Span:
         conn = self.system.connections.get(name or "")
@@ -753,9 +762,12 @@ def check_deadlocks(system: System, auth: Authority) -> list[Diagnostic]:
             if inst is None or (_int_attr(inst.attributes, f"{t.interface}_threads") or 1) > 1:
                 continue
             calls.add_node((t.instance, t.interface))
+    served_by: dict[str, list[tuple[str, str]]] = {}
+    for node in calls:
+        served_by.setdefault(node[0], []).append(node)
     for conn in rpcs:
         for f in conn.from_ends:
-            callers = [n for n in calls if n[0] == f.instance]
+            callers = served_by.get(f.instance, [])
             for t in conn.to_ends:
                 server = (t.instance, t.interface)
                 if server not in calls:
@@ -767,8 +779,7 @@ def check_deadlocks(system: System, auth: Authority) -> list[Diagnostic]:
     for scc in sorted((sorted(c) for c in nx.strongly_connected_components(calls)), key=str):
         if len(scc) == 1 and not calls.has_edge(scc[0], scc[0]):
             continue
-        sub = calls.subgraph(scc)
-        cycle = nx.find_cycle(sub, source=scc[0])
+        cycle = _shortest_cycle(calls, scc[0], set(scc))
         names = [f"{u[0]}.{u[1]}" for u, _ in cycle] + [f"{cycle[0][0][0]}.{cycle[0][0][1]}"]
         first = system.connections[calls.edges[cycle[0]]["connection"]]
         d = warning(
@@ -783,6 +794,25 @@ def check_deadlocks(system: System, auth: Authority) -> list[Diagnostic]:
                                       f"`{u[0]}.{e['via']}` (connection `{e['connection']}`)"))
         out.append(d)
     return out
+
+
+def _shortest_cycle(g: nx.DiGraph, start, members: set) -> list[tuple]:
+    """The shortest cycle through `start` inside one strongly connected component,
+    as a list of edges (breadth-first; a view-free walk keeps this linear)."""
+    parent = {start: None}
+    queue = [start]
+    for u in queue:
+        for v in g.successors(u):
+            if v == start:
+                path = [u]
+                while parent[path[-1]] is not None:
+                    path.append(parent[path[-1]])
+                nodes = list(reversed(path)) + [start]
+                return list(zip(nodes, nodes[1:], strict=False))
+            if v in members and v not in parent:
+                parent[v] = u
+                queue.append(v)
+    return []
 
 
 def check_priorities(system: System, auth: Authority) -> list[Diagnostic]:
