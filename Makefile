@@ -6,10 +6,11 @@ PY := .venv/bin
 setup:
 	@bash scripts/setup.sh
 
-# The main job on the default example.
+# The main job on the default example: check it, draw it, build it and boot it in QEMU.
 demo: setup
-	$(PY)/mkbuild check images/hello/system.adl
-	$(PY)/mkbuild graph images/hello/system.adl -o build/hello/system.svg
+	$(PY)/mkbuild check images/rpc/system.adl
+	$(PY)/mkbuild graph images/rpc/system.adl -o build/rpc/system.svg
+	$(PY)/mkbuild run images/rpc/system.adl --platform qemu-arm-virt
 
 # The whole test suite.
 test: setup
