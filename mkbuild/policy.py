@@ -190,6 +190,8 @@ def decide(auth: A.Authority, st: Statement) -> Verdict:
     """Prove or refute one statement. A refutation carries the shortest witness."""
     a = st.args
     if st.kind == "no-flow":
+        if a[0] == a[1]:
+            return Verdict(st, False, [], f"`{a[0]}` always reaches itself")
         path = A.flow_path(auth, a[0], a[1])
         return Verdict(st, path is None, path or [])
     if st.kind == "cannot-send":

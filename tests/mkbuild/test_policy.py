@@ -155,3 +155,32 @@ def test_analyse_runs_checks_and_policies_together():
     assert len(messages) == 2
     assert messages[0].startswith("server `crypto.crypt` runs at priority 254")
     assert messages[1].startswith("policy `no flow from net to keystore` does not hold")
+
+
+def test_flow_from_an_instance_to_itself_cannot_be_excluded():
+    _, diags = run("no flow from net to net")
+    assert [d.message for d in diags] == [
+        "policy `no flow from net to net` does not hold: `net` always reaches itself"]
+
+
+def test_parser_never_raises_on_arbitrary_token_lists():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    words = st.sampled_from(["no", "flow", "from", "to", "net", "crypto", "net.pkt", "uart",
+                             "priority", "device", "only", "via", "readonly", "for", "holds",
+                             "nothing", "of", "cannot", "send", "read", "write", "allow",
+                             "shared", "crypto.crypt", "x.y.z", "1"])
+    ops = st.sampled_from([">", "<", ">=", "==", ",", "(", "->"])
+
+    b = S.gateway()
+    auth = A.build(b.system)
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.lists(st.one_of(words, ops), max_size=8))
+    def check(tokens):
+        b.system.policies.clear()
+        b.policy(" ".join(tokens))
+        P.check(b.system, auth)  # any statement: verdicts or diagnostics, never an exception
+
+    check()
