@@ -90,6 +90,9 @@ class _Assembler:
             return
         inner: dict[str, str] = {}
         self.compose(comp_decl.composition, name + ".", inner, depth + 1, owners + (comp.name,))
+        # Nested instances can be named from outside by their dotted path (`p1.inner`).
+        for local, flat in inner.items():
+            scope.setdefault(f"{decl.name}.{local}", flat)
         for export in comp_decl.composition.exports:
             self.export(export, name, comp, inner)
         if comp_decl.configuration is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from mkbuild.diagnostics import Diagnostic, did_you_mean, error, warning
-from mkbuild.model import NOWHERE, Span, System
+from mkbuild.model import NOWHERE, ComponentType, Span, System
 
 from . import syntax as S
 from .assemble import Assembly, Assignment
@@ -112,14 +112,14 @@ class _Configurator:
                 self.diags.append(error(f"{where}: {problem}", span))
                 return False
             return True
-        kind = setting_kind(name, comp.interfaces)
+        kind = setting_kind(name, _setting_owners(comp))
         if kind is not None:
             problem = check_setting(kind, value)
             if problem:
                 self.diags.append(error(f"{where} {problem}", span))
                 return False
             return True
-        known = list(comp.attributes) + setting_names(comp.interfaces)
+        known = list(comp.attributes) + setting_names(_setting_owners(comp))
         hint = did_you_mean(name, known)
         if hint:
             self.diags.append(error(f"unknown setting `{name}` of instance `{key[0]}` "
@@ -147,6 +147,11 @@ class _Configurator:
                 if chosen is not None and not self.check(key, value, span):
                     continue
                 inst.attributes[name] = value
+
+
+def _setting_owners(comp: ComponentType) -> list[str]:
+    """Names that take `<name>_<suffix>` settings: interfaces and synchronisation objects."""
+    return [*comp.interfaces, *comp.mutexes, *comp.semaphores, *comp.binary_semaphores]
 
 
 def configure(system: System, asm: Assembly, structs: dict[str, S.StructType],

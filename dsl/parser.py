@@ -23,7 +23,7 @@ from lark.exceptions import (
 )
 from lark.lexer import PatternStr
 
-from mkbuild.diagnostics import Diagnostic, error, warning
+from mkbuild.diagnostics import Diagnostic, error
 from mkbuild.model import Dtb, Span
 
 from . import syntax as S
@@ -73,12 +73,9 @@ class _Builder(Transformer):
     def strings(self, items: list[Token]) -> Any:
         parts = []
         for tok in items:
-            text, unknown = decode_string(str(tok))
-            for offset, esc in unknown:
-                start = self.span(tok)
-                where = Span(start.file, start.line, start.col + 1 + offset)
-                self.diagnostics.append(warning(
-                    f"unknown escape sequence `{esc}` in string; kept as written", where))
+            # Unknown escapes stay as written: CAmkES does not interpret escapes at
+            # all, and connector specs carry Isabelle text such as "\\<lparr>".
+            text, _unknown = decode_string(str(tok))
             parts.append(text)
         return _Str("".join(parts), self.span(items[0], items[-1]))
 
@@ -352,6 +349,12 @@ class _Builder(Transformer):
                 decl.span = self.span(item)
         return decl
 
+    def sched_item(self, items: list[Any]) -> None:
+        return None
+
+    def schedule(self, items: list[Any]) -> None:
+        return None
+
     def policy_decl(self, items: list[Any]) -> S.PolicyDecl:
         body = items[-1]
         return self.split_policy(body)
@@ -573,7 +576,7 @@ def _parser() -> tuple[Lark, _Builder, dict[str, str]]:
     grammar = (Path(__file__).parent / "grammar.lark").read_text()
     builder = _Builder()
     lark = Lark(grammar, parser="lalr", lexer="contextual", transformer=builder,
-                maybe_placeholders=False, cache=False)
+                maybe_placeholders=False, cache=True)
     names = dict(_TERMINAL_NAMES)
     for term in lark.terminals:
         if isinstance(term.pattern, PatternStr):

@@ -78,6 +78,7 @@ INTERFACE_SETTINGS: dict[str, str] = {
     "_hardware_cached": "bool",
     "_global_endpoint": "any",
     "_dtb": "dtb",
+    "_value": "uint",  # initial count of a semaphore / binary semaphore
 }
 
 _POOL = re.compile(r"simple_untyped\d+_pool")
