@@ -64,6 +64,9 @@ class SystemBuilder:
             o.paddr = self.alloc(o.size())
         return self.spec.add(o)
 
+    def device_frame(self, name: str, paddr: int) -> int:
+        return self.spec.add(bs.KObject(name, bs.ObjType.FRAME, paddr, 12, zero=False))
+
     def endpoint(self, name: str) -> int:
         return self.obj(name, bs.ObjType.ENDPOINT)
 

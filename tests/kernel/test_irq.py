@@ -1,0 +1,50 @@
+"""Device interrupts arrive as notification signals through the IRQ binding; the
+handler acknowledges them with its IRQ-handler capability."""
+
+from sysbuild import boot
+
+from mkbuild.bootspec import IrqBinding, Mapping, MapRights, ObjType, Rights
+
+RTC_DRIVER = r"""
+#include <stdio.h>
+#include <stdint.h>
+#include <sel4/sel4.h>
+#define RTC ((volatile uint32_t *)0x5000000)
+enum { DR = 0, MR = 1, IMSC = 4, RIS = 5, ICR = 7 };
+enum { NTFN = 1, IRQ = 2 };
+int main(void)
+{
+    for (int round = 0; round < 2; round++) {
+        RTC[MR] = RTC[DR];          /* match now: the PL031 raises its interrupt at once */
+        RTC[IMSC] = 1;
+        seL4_Word badge;
+        seL4_Wait(NTFN, &badge);
+        printf("rtc interrupt %d: badge %lu, raw status %u\n", round, badge, RTC[RIS]);
+        RTC[ICR] = 1;
+        RTC[IMSC] = 0;
+        printf("ack: %d\n", (int)seL4_IRQHandler_Ack(IRQ));
+    }
+    return 0;
+}
+"""
+
+
+def test_device_interrupt_is_delivered_as_a_notification(make_system):
+    sys = make_system("qemu-arm-virt")
+    rtc = sys.platform.device("rtc")
+    assert rtc is not None and rtc.irqs == (34,)
+    n = sys.notification("rtc.ntfn")
+    handler = sys.obj("rtc.irq", ObjType.IRQ_HANDLER, irq=34)
+    d = sys.space("rtc", RTC_DRIVER)
+    regs = sys.device_frame("rtc.regs", rtc.base)
+    sys.spec.mappings.append(Mapping(d.vspace, 0x500_0000, regs,
+                                     MapRights.READ | MapRights.WRITE, device=True))
+    sys.spec.irqs.append(IrqBinding(34, n, badge=4))
+    sys.cap(d, 1, n, Rights.READ)
+    sys.cap(d, 2, handler)
+    sys.thread(d, "rtc.control")
+    run = boot(sys.platform, sys.image())
+    body = [line for line in run.output.splitlines() if not line.startswith("mk")]
+    assert body == ["rtc interrupt 0: badge 4, raw status 1", "ack: 0",
+                    "rtc interrupt 1: badge 4, raw status 1", "ack: 0"]
+    assert run.status == 0
