@@ -597,10 +597,10 @@ def _flow_graph(auth: Authority) -> nx.DiGraph:
                 if x == y:
                     continue
                 if obj.kind == ENDPOINT and WRITE in xh.rights and READ in yh.rights:
-                    iface = _iface(auth, y, obj_name)
-                    hop(x, y, f"calls `{y}.{iface}` over endpoint `{obj_name}`" if
+                    callee = f"{y}.{yh.cap.interface}" if yh.cap else y
+                    hop(x, y, f"calls `{callee}` over endpoint `{obj_name}`" if
                         GRANT_REPLY in xh.rights else f"sends over endpoint `{obj_name}`",
-                        obj.connection, xh.chain)
+                        obj.connection, xh.chain or yh.chain)
                     if GRANT_REPLY in xh.rights:
                         hop(y, x, f"replies to `{x}` over endpoint `{obj_name}`",
                             obj.connection, yh.chain)
@@ -637,11 +637,6 @@ def _flow_graph(auth: Authority) -> nx.DiGraph:
                     else:
                         flow.add_edge(a, b, hop=h, hops=[h])
     return flow
-
-
-def _iface(auth: Authority, instance: str, obj: str) -> str:
-    held = auth.holdings[instance][obj]
-    return held.cap.interface if held.cap else "?"
 
 
 def _path(graph: nx.DiGraph, a: str, b: str) -> list[Hop] | None:

@@ -45,7 +45,8 @@ def load(args):
 
 
 def _slots(system, platform_name: str) -> tuple[dict | None, list]:
-    """(instance, object) -> slot from the layout's first step, when it runs."""
+    """(instance, object) -> CSpace slot (or, for memory, virtual address) from the
+    layout's first step."""
     from mkbuild import layout, platform
 
     plat, diags = platform.load(platform_name)
@@ -54,7 +55,12 @@ def _slots(system, platform_name: str) -> tuple[dict | None, list]:
     lp, more = layout.plan(system, plat)
     if lp is None:
         return None, diags + more
-    return {(n, c.object): c.slot for n, i in lp.instances.items() for c in i.caps}, diags + more
+    where: dict[tuple[str, str], int | str] = {}
+    for n, inst in lp.instances.items():
+        where.update({(n, c.object): c.slot for c in inst.caps})
+        # Memory is mapped, not held in a slot: show where it appears instead.
+        where.update({(n, r.object): f"{r.vaddr:#x}" for r in inst.regions})
+    return where, diags + more
 
 
 def run(args) -> int:

@@ -14,7 +14,7 @@ FORMATS = ("dot", "svg", "png", "html")
 
 def picture(auth: A.Authority, fmt: str, *, capability_view: bool = False,
             flow: tuple[str, str] | None = None,
-            slots: dict[tuple[str, str], int] | None = None) -> bytes:
+            slots: dict[tuple[str, str], int | str] | None = None) -> bytes:
     """The picture's bytes. Raises graphviz.ExecutableNotFound when `dot` is missing."""
     h = dot.highlights(auth, flow)
     g = dot.capabilities(auth, h) if capability_view else dot.structure(auth, h)

@@ -12,7 +12,7 @@ from mkbuild import authority as A
 from mkbuild.render.dot import Highlights
 
 
-def instance_data(auth: A.Authority, slots: dict[tuple[str, str], int] | None) -> dict:
+def instance_data(auth: A.Authority, slots: dict[tuple[str, str], int | str] | None) -> dict:
     system = auth.system
     data: dict[str, dict] = {}
     for name, inst in sorted(system.instances.items()):
@@ -83,7 +83,7 @@ _SCRIPT = r"""
     var table = document.createElement('table');
     table.id = 'caps';
     var head = document.createElement('tr');
-    ['slot', 'object', 'kind', 'rights', 'badge', 'connection'].forEach(function (h) {
+    ['slot / vaddr', 'object', 'kind', 'rights', 'badge', 'connection'].forEach(function (h) {
       head.appendChild(text('th', h)); });
     table.appendChild(head);
     d.caps.forEach(function (c) {
@@ -135,7 +135,7 @@ g.node.selected polygon, g.node.selected path { stroke-width: 3; stroke: #0050d0
 
 
 def page(auth: A.Authority, svg: str, h: Highlights,
-         slots: dict[tuple[str, str], int] | None = None) -> str:
+         slots: dict[tuple[str, str], int | str] | None = None) -> str:
     svg = re.sub(r"^<\?xml[^>]*>\s*", "", svg)
     svg = re.sub(r"<!DOCTYPE[^>]*>\s*", "", svg)
     svg = re.sub(r"<!--.*?-->\s*", "", svg, flags=re.S)

@@ -98,7 +98,8 @@ def test_graph_command_writes_each_format(tmp_path):
     result = mkbuild("graph", str(GATEWAY), "-o", str(tmp_path / "g.html"), "--platform",
                      "qemu-arm-virt")
     assert result.returncode == 0
-    assert '"slot": 1' in (tmp_path / "g.html").read_text()
+    page = (tmp_path / "g.html").read_text()
+    assert '"slot": 1' in page and '"slot": "0x30000000"' in page
     result = mkbuild("graph", str(GATEWAY), "-o", str(tmp_path / "g.gif"))
     assert result.returncode == 2
     assert "cannot tell the format" in result.stderr
