@@ -48,7 +48,8 @@ def _load(path: str, include_dirs: list[str],
     decls, more = collect(loaded)
     diags += more
     if not decls.assemblies:
-        if "assembly" not in decls.broken:  # a broken assembly was reported already
+        # After a syntax error in the root file the assembly may be what broke.
+        if "assembly" not in decls.broken and not loaded.root.syntax_errors:
             diags.append(error(f"no `assembly` in `{os.path.basename(path)}`; a system needs one",
                                Span(path, 1, 1),
                                "add `assembly { composition { component T name; } }`"))

@@ -116,7 +116,7 @@ class _Configurator:
         if kind is not None:
             problem = check_setting(kind, value)
             if problem:
-                self.diags.append(error(f"{where} {problem}", span))
+                self.diags.append(error(f"{where}: {problem}", span))
                 return False
             return True
         known = list(comp.attributes) + setting_names(_setting_owners(comp))

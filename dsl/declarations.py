@@ -135,8 +135,8 @@ def _connector(decl: S.ConnectorDecl, builtin: bool,
         return None
     f, t = ends["from"], ends["to"]
     if f.kind.rstrip("s") != t.kind.rstrip("s"):
-        diags.append(error(f"connector `{decl.name}` joins a {f.kind.rstrip('s')} to a "
-                           f"{t.kind.rstrip('s')}; both ends must be the same kind", t.span))
+        diags.append(error(f"connector `{decl.name}` has a `from {f.kind}` end but a "
+                           f"`to {t.kind}` end; both ends must be the same kind", t.span))
         return None
     attrs = {a.name: a.default for a in decl.attributes}
     return ConnectorType(decl.name, f.kind.rstrip("s"), t.kind.rstrip("s"),

@@ -638,6 +638,7 @@ def parse_text(text: str, source_map: SourceMap, path: str) -> tuple[S.ParsedFil
         try:
             parsed.decls.extend(lark.parse(chunk))
         except UnexpectedInput as exc:
+            parsed.syntax_errors = True
             diagnostics.append(_syntax_error(exc, builder, names, chunk))
             m = _DECL_NAME.match(_strip_leading_comments(chunk))
             if m:

@@ -233,3 +233,4 @@ class ParsedFile:
     # Names of top-level declarations that failed to parse, so later stages
     # do not report them again as unknown.
     broken_names: set[str] = field(default_factory=set)
+    syntax_errors: bool = False
