@@ -1,5 +1,6 @@
 """images/secure-gateway: its policy holds; one extra connection breaks it. Through
-the real front end and the command line (`mkbuild check`, `query`, `graph`)."""
+the real front end and the command line (`mkbuild check`, `query`, `graph`); and the
+image boots in QEMU, translation validation included."""
 
 from __future__ import annotations
 
@@ -72,11 +73,11 @@ def test_query_on_the_gateway():
     assert (result.returncode, result.stdout) == (0, "no\n")
     result = mkbuild("query", str(GATEWAY), "can-write net net.cipher")
     assert (result.returncode, result.stdout) == (0, "no\n")
-    result = mkbuild("query", str(GATEWAY), "flow uart keystore")
+    result = mkbuild("query", str(GATEWAY), "flow clock keystore")
     assert result.returncode == 0
     assert [line.split(" (connection")[0] for line in result.stdout.splitlines()] == [
         "yes",
-        "  1. uart -> net: device registers `uart_regs.mmio` are read by `net`",
+        "  1. clock -> net: device registers `clock_regs.mmio` are read by `net`",
         "  2. net -> crypto: calls `crypto.crypt` over endpoint `encrypt.ep`",
         "  3. crypto -> keystore: calls `keystore.keys` over endpoint `keys.ep`",
     ]
@@ -107,3 +108,30 @@ def test_graph_command_writes_each_format(tmp_path):
                      "keystore")
     assert (result.returncode, result.stderr) == (
         2, "mkbuild graph: error: unknown instance `nett` (did you mean `net`?)\n")
+
+
+@pytest.mark.skipif(shutil.which("qemu-system-aarch64") is None
+                    or shutil.which("aarch64-linux-gnu-gcc") is None,
+                    reason="needs qemu-system-aarch64 and the AArch64 cross compiler")
+def test_gateway_boots_and_its_boot_spec_validates(tmp_path):
+    from dsl import load_system
+    from mkbuild import pipeline, validate
+
+    compiled = pipeline.compile(GATEWAY, "qemu-arm-virt", build_root=tmp_path)
+    assert compiled.ok, "\n".join(d.message for d in compiled.diagnostics)
+    system, _ = load_system(str(GATEWAY))
+    assert validate.validate_build(system, compiled.build_dir) == []
+    run = pipeline.boot(compiled, "qemu-arm-virt", timeout=60).run
+    assert run is not None and run.status == "exited", run and run.console
+    assert "KERNEL PANIC" not in run.console and not run.faults
+    lines = [line for line in run.console.splitlines() if line.startswith(("net:", "keystore:"))]
+    assert lines == [
+        "net: clock peripheral id 0x31",
+        "keystore: key for session 0 handed to badge 1",
+        'net: "packet 0" -> 8 bytes 91a2743184b7376a (encrypted)',
+        "keystore: key for session 1 handed to badge 1",
+        'net: "packet 1" -> 8 bytes 762efe40633bbd1a (encrypted)',
+        "keystore: key for session 2 handed to badge 1",
+        'net: "packet 2" -> 8 bytes d9315215cc24114c (encrypted)',
+        "net: sent 3 packets, stamped with the time",
+    ]
