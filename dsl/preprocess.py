@@ -224,6 +224,8 @@ class _Preprocessor:
         out_col = 0
         pos = 0
         for m in _PIECE.finditer(line):
+            if m.start() < pos:
+                continue  # inside a macro call's arguments, already expanded
             piece = m.group()
             if in_comment:
                 if piece == "*/":
