@@ -216,6 +216,18 @@ def validate(system: System, spec: bs.BootSpec) -> list[Diagnostic]:
         diags.append(error(f"{PREFIX}interrupt {irq} should arrive on `{ntfn}`, but the boot "
                            f"spec binds it nowhere", _span(system, plan, ntfn)))
 
+    # Threads run at the priorities the system gives them (the priority checks and
+    # `priority` assertions were proved about those).
+    for t in spec.tcbs:
+        inst, _, thread = t.name.rpartition(".")
+        if inst not in system.instances:
+            continue
+        model = next((m for m in A.threads_of(system, inst) if m.name == thread), None)
+        if model is not None and model.priority != t.priority:
+            diags.append(error(f"{PREFIX}thread `{t.name}` runs at priority {t.priority}, the "
+                               f"system gives it {model.priority}",
+                               system.instances[inst].span))
+
     # Everything else stays with one instance (a group shares).
     groups = {n: i.group or n for n, i in system.instances.items()}
     for obj, holders in sorted(got.reach.items()):

@@ -143,3 +143,11 @@ def test_validate_build_reads_the_written_spec_and_checks_the_binary_agrees(tmp_
 @pytest.mark.parametrize("name,instance", [("net.control", "net"), ("a.b.c.rx", "a.b.c")])
 def test_thread_names_map_to_instances(name, instance):
     assert validate.instance_of_thread(name) == instance
+
+
+def test_thread_priority_differing_from_the_system_is_an_error():
+    system, spec = laid_out()
+    tcb = next(t for t in spec.tcbs if t.name == "crypto.crypt")
+    tcb.priority = 7
+    assert messages(system, spec) == [
+        f"{P}thread `crypto.crypt` runs at priority 7, the system gives it 254"]
