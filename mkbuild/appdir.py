@@ -38,6 +38,13 @@ COMPONENT_KEYWORDS = (
 )
 ROOTSERVER_KEYWORDS = ("CPP_FLAGS", "CPP_INCLUDES")
 
+# CAmkES links a set of libraries into every component without the app naming
+# them (e.g. platsupport's <platsupport/sync/spinlock.h>). Our small versions live
+# in runtime/libs/<lib>/include; every component's include path gets them, after
+# the app's own directories.
+RUNTIME_LIBS = Path(__file__).resolve().parent.parent / "runtime" / "libs"
+DEFAULT_LIB_INCLUDES = tuple(sorted(p for p in RUNTIME_LIBS.glob("*/include") if p.is_dir()))
+
 
 @dataclass
 class ComponentBuild:
@@ -45,7 +52,8 @@ class ComponentBuild:
 
     name: str
     sources: list[Path] = field(default_factory=list)
-    include_dirs: list[Path] = field(default_factory=list)  # INCLUDES + header-only LIBS
+    # INCLUDES, then header-only LIBS, then DEFAULT_LIB_INCLUDES
+    include_dirs: list[Path] = field(default_factory=list)
     c_flags: list[str] = field(default_factory=list)
     ld_flags: list[str] = field(default_factory=list)
     libs: list[str] = field(default_factory=list)  # LIBS as written
@@ -592,7 +600,8 @@ def _load_cmake(
                     )
                 )
         comp.sources = [_normal(p) for p in comp.sources]
-        comp.include_dirs = _dedup([_normal(p) for p in comp.include_dirs])
+        comp.include_dirs = _dedup([_normal(p) for p in comp.include_dirs]
+                                   + list(DEFAULT_LIB_INCLUDES))
 
     options = {k: v for k, v in sorted(interp.cache.items()) if k.startswith("CAmkES")}
     app = App(
@@ -657,7 +666,7 @@ def _load_conventions(root: Path) -> App:
             components[sub.name] = ComponentBuild(
                 sub.name,
                 sources=[_normal(p) for p in sources],
-                include_dirs=[_normal(p) for p in includes],
+                include_dirs=[_normal(p) for p in includes] + list(DEFAULT_LIB_INCLUDES),
             )
     return App(
         directory=_normal(directory),

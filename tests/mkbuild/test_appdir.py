@@ -6,9 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from mkbuild.appdir import load_app, match_in_order
+from mkbuild.appdir import DEFAULT_LIB_INCLUDES, load_app, match_in_order
 
 APPS = Path(__file__).resolve().parents[1] / "fixtures" / "apps"
+RUNTIME = Path(__file__).resolve().parents[2] / "runtime"
+DEFAULTS = list(DEFAULT_LIB_INCLUDES)
+
+
+def test_default_libraries_are_ours():
+    assert RUNTIME / "libs" / "platsupport" / "include" in DEFAULTS
 
 
 def where(diags) -> list[tuple[str, str, str, int]]:
@@ -39,7 +45,7 @@ def test_src_and_include_dirs_with_cpp_for_the_adl():
     assert diags == []
     d = APPS / "srcinclude"
     assert app.components["Producer"].sources == [d / "src" / "producer.c"]
-    assert app.components["Producer"].include_dirs == [d / "include"]
+    assert app.components["Producer"].include_dirs == [d / "include", *DEFAULTS]
     assert app.cpp_includes == [d / "include"]
     assert app.search_dirs() == (str(d / "include"),)
     assert app.cpp_flags == ["-DPRODUCER_PRIORITY=200", "-DVERBOSE"]
@@ -58,8 +64,8 @@ def test_component_folders_header_only_libs_and_import_paths():
     assert printer.sources == [d / "components" / "Printer" / "src" / "printer.c"]
     # LIBS naming an INTERFACE library bring its include directories
     assert client.libs == ["PrintTypes"]
-    assert client.include_dirs == [d / "interfaces" / "include"]
-    assert printer.include_dirs == [d / "interfaces" / "include"]
+    assert client.include_dirs == [d / "interfaces" / "include", *DEFAULTS]
+    assert printer.include_dirs == [d / "interfaces" / "include", *DEFAULTS]
     # a second DeclareCAmkESComponent adds to the first; the if-block chose its branch
     assert client.c_flags == ["-DSUBDIRS_DEFAULT"]
     assert app.import_paths == [d / "interfaces"]
@@ -80,8 +86,8 @@ def test_adl_layout_directory_and_file():
             d / "components" / "Hello" / "src" / "extra.c",
             d / "components" / "Hello" / "src" / "hello.c",
         ]
-        assert hello.include_dirs == [d / "components" / "Hello" / "include"]
-        assert app.components["Counter"].include_dirs == []
+        assert hello.include_dirs == [d / "components" / "Hello" / "include", *DEFAULTS]
+        assert app.components["Counter"].include_dirs == DEFAULTS
         assert app.expectations == []
 
 
