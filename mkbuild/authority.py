@@ -695,8 +695,12 @@ def region_objects(auth: Authority, region: str) -> list[str]:
     if "." not in region:
         return []
     inst, iface = region.rsplit(".", 1)
-    return sorted({c.object for c in auth.plan.caps if c.holder == inst and c.interface == iface
-                   and auth.plan.objects[c.object].kind in (FRAMES, DEVICE_FRAMES)})
+    held = {c.object for c in auth.plan.caps if c.holder == inst and c.interface == iface
+            and auth.plan.objects[c.object].kind in (FRAMES, DEVICE_FRAMES)}
+    # A hardware component's dataport is the device memory it backs.
+    backed = {o.name for o in auth.plan.objects.values()
+              if o.kind == DEVICE_FRAMES and o.device == region}
+    return sorted(held | backed)
 
 
 def _can_access(auth: Authority, a: str, region: str, right: str) -> list[Hop] | None:
@@ -722,6 +726,12 @@ def holds_any_of(auth: Authority, a: str, b: str) -> list[Hop] | None:
         if obj in theirs:
             return _held_hops(auth, a, held, "holds")
     return None
+
+
+def holds_object(auth: Authority, a: str, obj: str) -> list[Hop] | None:
+    """`a` holds (or can come to hold) a capability to the kernel object `obj`."""
+    held = auth.holdings.get(a, {}).get(obj)
+    return _held_hops(auth, a, held, "holds") if held is not None else None
 
 
 def device_holders(auth: Authority, hw: str) -> dict[str, Held]:

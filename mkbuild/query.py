@@ -4,7 +4,8 @@
     can-send A B     A holds a send capability on an endpoint/notification B receives on
     can-read A X.d   A can read the memory of dataport d of instance X
     can-write A X.d  A can write it
-    holds A X        A holds (or can come to hold) a capability to an object X holds
+    holds A X        A holds (or can come to hold) a capability to an object X holds;
+                     X may also name a kernel object (`holds net encrypt.ep`)
 
 All relations include capabilities obtainable through grant rights.
 """
@@ -21,7 +22,7 @@ QUESTIONS = {
     "can-send": ("instance", "instance"),
     "can-read": ("instance", "dataport"),
     "can-write": ("instance", "dataport"),
-    "holds": ("instance", "instance"),
+    "holds": ("instance", "instance or object"),
 }
 
 
@@ -41,8 +42,10 @@ class Answer:
 
 
 def _dataports(auth: A.Authority) -> set[str]:
-    return {f"{c.holder}.{c.interface}" for c in auth.plan.caps
+    held = {f"{c.holder}.{c.interface}" for c in auth.plan.caps
             if auth.plan.objects[c.object].kind in (A.FRAMES, A.DEVICE_FRAMES)}
+    return held | {o.device for o in auth.plan.objects.values()
+                   if o.kind == A.DEVICE_FRAMES and o.device}
 
 
 def ask(auth: A.Authority, question: str) -> tuple[Answer | None, list[Diagnostic]]:
@@ -63,6 +66,11 @@ def ask(auth: A.Authority, question: str) -> tuple[Answer | None, list[Diagnosti
         if what == "instance" and name not in auth.system.instances:
             diags.append(error(f"unknown instance `{name}`",
                                hint=did_you_mean(name, auth.system.instances)))
+        elif what == "instance or object" and name not in auth.system.instances \
+                and name not in auth.plan.objects:
+            diags.append(error(f"unknown instance or kernel object `{name}`",
+                               hint=did_you_mean(name, [*auth.system.instances,
+                                                        *auth.plan.objects])))
         elif what == "dataport" and name not in _dataports(auth):
             diags.append(error(f"unknown dataport `{name}` (write it as instance.interface)",
                                hint=did_you_mean(name, _dataports(auth))))
@@ -80,6 +88,8 @@ def ask(auth: A.Authority, question: str) -> tuple[Answer | None, list[Diagnosti
         path = A.can_read(auth, a, b)
     elif kind == "can-write":
         path = A.can_write(auth, a, b)
-    else:
+    elif b in auth.system.instances:
         path = A.holds_any_of(auth, a, b)
+    else:
+        path = A.holds_object(auth, a, b)
     return Answer(path is not None, path or []), []

@@ -55,6 +55,10 @@ def test_flow_yes_prints_the_shortest_path_hop_by_hop(auth):
     ("holds net crypto", "yes"),
     ("holds net keystore", "no"),
     ("flow uart keystore", "yes"),
+    ("holds net c_crypt.ep", "yes"),
+    ("holds log c_crypt.ep", "no"),
+    ("can-write net uart.regs", "yes"),
+    ("can-read crypto uart.regs", "no"),
 ])
 def test_answers(auth, q, first):
     out = lines(auth, q)
@@ -75,6 +79,8 @@ def test_can_read_names_the_object_and_rights(auth):
     ("flw net keystore", "unknown query `flw net keystore`", "did you mean `flow`?"),
     ("flow net", "`flow` takes 2 names (instance and instance), got 1", None),
     ("holds uart net", "`uart` is a hardware instance: it holds no capabilities", None),
+    ("holds net c_crypt.epp", "unknown instance or kernel object `c_crypt.epp`",
+     "did you mean `c_crypt.ep`?"),
 ])
 def test_bad_questions_get_diagnostics(auth, q, message, hint):
     answer, diags = query.ask(auth, q)
