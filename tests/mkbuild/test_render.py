@@ -157,3 +157,53 @@ def test_html_view_in_headless_chromium_selects_an_instance_and_lists_its_caps(t
     assert "<h2>net</h2>" in panel
     assert "<td>3</td><td>c_crypt.ep</td><td>endpoint</td><td>WP</td><td>1</td>" in panel
     assert "<td>c_regs.mmio</td><td>device-frames</td><td>RW</td>" in panel
+
+
+# Appended to a copy of the page by the test below: drives the page's own handlers
+# with real DOM events and writes what happened into the DOM for --dump-dom.
+DRIVER = """<script>
+(function () {
+  var svg = document.querySelector('#view svg');
+  var vb = svg.viewBox.baseVal;
+  var r = svg.getBoundingClientRect();
+  var before = [vb.x, vb.y, vb.width, vb.height];
+  svg.dispatchEvent(new WheelEvent('wheel', {deltaY: -100, clientX: r.left + r.width / 2,
+                                             clientY: r.top + r.height / 2, bubbles: true,
+                                             cancelable: true}));
+  var zoomed = [vb.x, vb.y, vb.width, vb.height];
+  svg.dispatchEvent(new MouseEvent('mousedown', {clientX: 100, clientY: 100, bubbles: true}));
+  window.dispatchEvent(new MouseEvent('mousemove', {clientX: 150, clientY: 100}));
+  window.dispatchEvent(new MouseEvent('mouseup', {}));
+  var panned = [vb.x, vb.y, vb.width, vb.height];
+  document.getElementById('instance:crypto').dispatchEvent(
+      new MouseEvent('click', {bubbles: true}));
+  document.body.setAttribute('data-test', JSON.stringify(
+      {before: before, zoomed: zoomed, panned: panned}));
+})();
+</script></body>"""
+
+
+@needs_dot
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed: HTML view not run in a "
+                                             "browser")
+def test_html_view_zooms_pans_and_selects_on_click_in_chromium(tmp_path):
+    import html
+    import json
+    import re
+
+    page = tmp_path / "driven.html"
+    text = picture(A.build(S.gateway().system), "html").decode()
+    page.write_text(text.replace("</body>", DRIVER))
+    result = subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--window-size=1200,800",
+         "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120)
+    found = re.search(r'data-test="([^"]*)"', result.stdout)
+    assert found, result.stderr[-2000:]
+    got = json.loads(html.unescape(found.group(1)))
+    bx, by, bw, bh = got["before"]
+    zx, zy, zw, zh = got["zoomed"]
+    px, py, pw, ph = got["panned"]
+    assert zw < bw and zh < bh  # wheel up zooms in
+    assert (pw, ph) == (zw, zh) and px < zx and py == zy  # dragging right moves the view left
+    assert 'data-selected="crypto"' in result.stdout
+    assert "<h2>crypto</h2>" in result.stdout
