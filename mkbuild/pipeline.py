@@ -12,11 +12,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from mkbuild import build, layout, qemu
+from mkbuild import build
 from mkbuild import platform as platforms
 from mkbuild.diagnostics import Diagnostic, error, has_errors
-from mkbuild.model import System
+
+if TYPE_CHECKING:  # the heavy stages are imported where used (fast no-change rebuilds)
+    from mkbuild import layout, qemu
+    from mkbuild.model import System
 
 
 @dataclass
@@ -63,21 +67,48 @@ def check(system: System) -> list[Diagnostic]:
 def compile(path: Path | str, platform: str, build_root: Path | None = None,
             build_dir: Path | None = None, include_dirs: tuple = (),
             defines: dict | None = None,
-            sources: dict[str, build.ComponentSources] | None = None) -> CompileResult:
+            sources: dict[str, build.ComponentSources] | None = None,
+            shared_dir: Path | None = None) -> CompileResult:
+    """Compile the system in `path`; the kernel and runtime library are built in
+    `shared_dir` (default: <build root>/_shared/<platform>, or <build_dir>/_shared)."""
     path = Path(path)
     start = time.monotonic()
+    out = build_dir or default_build_dir(path, platform, build_root)
+    shared = shared_dir or ((build_root or Path("build")) / build.SHARED_DIR_NAME / platform
+                            if not build_dir else build_dir / build.SHARED_DIR_NAME)
+    key = {"file": str(path.resolve()), "platform": platform,
+           "include_dirs": [str(i) for i in include_dirs], "defines": dict(defines or {}),
+           "sources": {k: [list(map(str, v.sources)), list(map(str, v.include_dirs))]
+                       for k, v in sorted((sources or {}).items())}}
+    if build.stamp_is_fresh(out, key):
+        # Nothing mkbuild reads changed: only ninja's own inputs may have.
+        shared_run = build.run_ninja(shared)
+        run = build.run_ninja(out) if shared_run.ok else shared_run
+        if run.ok:
+            return CompileResult(out / build.IMAGE_NAME, out, [], None,
+                                 run.no_op and shared_run.no_op, time.monotonic() - start,
+                                 run.output)
     system, diags = load(path, include_dirs, defines)
     if system is None or has_errors(diags):
         return CompileResult(None, None, diags, seconds=time.monotonic() - start)
-    out = build_dir or default_build_dir(path, platform, build_root)
-    result = compile_system(system, platform, out, path.parent, sources)
+    result = compile_system(system, platform, out, path.parent, sources, shared)
     result.diagnostics = diags + result.diagnostics
     result.seconds = time.monotonic() - start
+    if result.ok:
+        inputs = [Path(s).resolve() for s in system.sources] + [path.resolve()]
+        inputs += build.source_dirs(system, path.parent)
+        inputs += [s for v in (sources or {}).values() for s in v.sources]
+        build.write_stamp(out, key, inputs)
     return result
 
 
 def compile_system(system: System, platform: str, out_dir: Path, app_dir: Path,
-                   sources: dict[str, build.ComponentSources] | None = None) -> CompileResult:
+                   sources: dict[str, build.ComponentSources] | None = None,
+                   shared_dir: Path | None = None) -> CompileResult:
+    """Build `system` into out_dir; the kernel and runtime library go to shared_dir
+    (default out_dir/_shared), where every system of a build tree finds them."""
+    from mkbuild import layout
+
     start = time.monotonic()
     diags = check(system)
     board, pdiags = platforms.load(platform)
@@ -106,8 +137,15 @@ def compile_system(system: System, platform: str, out_dir: Path, app_dir: Path,
                                ctype.span))
     if has_errors(diags):
         return CompileResult(None, None, diags, plan, seconds=time.monotonic() - start)
-    build.write_build(system, plan, board, out_dir, app_dir, sources)
-    ninja = build.run_ninja(out_dir)
+    shared_dir = shared_dir or out_dir / build.SHARED_DIR_NAME
+    build.write_shared_build(board, shared_dir)
+    ninja = build.run_ninja(shared_dir)
+    if ninja.ok:
+        build.write_build(system, plan, board, out_dir, app_dir,
+                          build.shared_outputs(shared_dir), sources)
+        shared_no_op = ninja.no_op
+        ninja = build.run_ninja(out_dir)
+        ninja.no_op = ninja.no_op and shared_no_op
     if not ninja.ok:
         diags.append(error(f"the build failed; the previous image (if any) is unchanged:\n"
                            f"{_tail(ninja.output)}"))
@@ -168,6 +206,8 @@ def boot(compiled: CompileResult, platform: str, timeout: float = 30.0,
     if board.qemu_binary is None:
         return BootResult(compiled, None, [error(
             f"platform `{platform}` has no QEMU machine: image built, not booted here")])
+    from mkbuild import qemu
+
     pattern = re.compile(expect) if expect else None
     result = qemu.run(board, compiled.image, timeout, pattern, fail_on_fault, on_output,
                       list(extra_args))

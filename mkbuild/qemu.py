@@ -21,20 +21,29 @@ from pathlib import Path
 from mkbuild.platform import Platform
 
 PANIC = re.compile(r"KERNEL PANIC[^\n]*")
-# A component fault the kernel reports on its console (thread name, kind, pc...).
-FAULT = re.compile(r"^[^\n]*\bfault\b[^\n]*", re.MULTILINE | re.IGNORECASE)
+# A component fault the kernel reports on its console (kind, thread, address, pc).
+FAULT = re.compile(r"^FAULT HANDLER: [^\n]* from [^\n]*", re.MULTILINE)
+REJECTED = re.compile(r"BOOT SPEC REJECTED[^\n]*")
+# The kernel's semihosting exit statuses (kernel/src): what each means to a user.
+EXIT_ALL_RETURNED = 0
+EXIT_PANIC = 1
+EXIT_NOTHING_RUNNABLE = 2
+EXIT_SPEC_REJECTED = 3
+EXIT_ENDED_WITH_FAULTS = 4
 POLL_SECONDS = 0.02
 
 
 @dataclass
 class RunResult:
     status: str  # "exited" | "expected" | "panic" | "fault" | "timeout" | "error"
+    # "exited" with faults: every control thread ended, some by a fault (isolated).
     exit_code: int | None  # QEMU's exit status (None when we stopped it)
     console: str
     message: str = ""  # one line for the user
     panic: str | None = None
     faults: list[str] = field(default_factory=list)
     elapsed: float = 0.0
+    qemu_errors: str = ""  # what QEMU itself wrote to stderr
 
     @property
     def ok(self) -> bool:
@@ -57,11 +66,13 @@ def run(platform: Platform, image: Path, timeout: float = 30.0,
         os.close(fd)
         console_file = Path(name)
     start = time.monotonic()
+    # QEMU's own complaints (e.g. about audio modules) are kept off the console.
+    errors = tempfile.TemporaryFile()
     try:
         with open(console_file, "wb") as out:
             try:
                 proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out,
-                                        stderr=subprocess.STDOUT, env=env)
+                                        stderr=errors, env=env)
             except OSError as e:
                 return RunResult("error", None, "", f"cannot start QEMU: {e}")
         text = ""
@@ -93,10 +104,17 @@ def run(platform: Platform, image: Path, timeout: float = 30.0,
             code = proc.wait()
             text += reader.read().decode("utf-8", "replace")
         elapsed = time.monotonic() - start
+        errors.seek(0)
+        qemu_errors = errors.read().decode("utf-8", "replace")
     finally:
+        errors.close()
         if own_file:
             console_file.unlink(missing_ok=True)
-    return _verdict(text, code if stop is None else None, stop, timeout, elapsed, expect)
+    result = _verdict(text, code if stop is None else None, stop, timeout, elapsed, expect)
+    result.qemu_errors = qemu_errors
+    if result.status == "error" and not text.strip() and qemu_errors.strip():
+        result.message += f": {qemu_errors.strip().splitlines()[-1]}"
+    return result
 
 
 def _verdict(text: str, code: int | None, stop: str | None, timeout: float,
@@ -115,11 +133,22 @@ def _verdict(text: str, code: int | None, stop: str | None, timeout: float,
     if stop == "timeout":
         return RunResult("timeout", None, text, f"timed out after {timeout:g} s", None, faults,
                          elapsed)
-    if code == 0:
+    if code in (EXIT_ALL_RETURNED, EXIT_ENDED_WITH_FAULTS):
         if expect is not None:
-            return RunResult("error", 0, text, f"system ended without printing "
+            return RunResult("error", code, text, f"system ended without printing "
                              f"/{expect.pattern}/", None, faults, elapsed)
-        return RunResult("exited", 0, text, "every control thread returned", None, faults,
-                         elapsed)
+        if code == EXIT_ALL_RETURNED:
+            return RunResult("exited", code, text, "every control thread returned", None,
+                             faults, elapsed)
+        return RunResult("exited", code, text, f"every control thread ended; {len(faults)} "
+                         f"component fault(s), isolated: {faults[0].strip() if faults else '?'}",
+                         None, faults, elapsed)
+    if code == EXIT_NOTHING_RUNNABLE:
+        return RunResult("error", code, text, "system halted: no thread can run and no "
+                         "interrupt can wake one (deadlock?)", None, faults, elapsed)
+    rejected = REJECTED.search(text)
+    if code == EXIT_SPEC_REJECTED or rejected:
+        return RunResult("error", code, text, f"the kernel rejected the boot spec: "
+                         f"{rejected.group(0) if rejected else ''}", None, faults, elapsed)
     return RunResult("error", code, text, f"QEMU exited with status {code}", None, faults,
                      elapsed)

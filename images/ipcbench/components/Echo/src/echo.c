@@ -1,0 +1,3 @@
+#include <camkes.h>
+
+int echo_echo(int x) { return x; }

@@ -1,0 +1,85 @@
+"""The build: byte-identical images from identical input, no work on a no-change
+rebuild, and a failed build that leaves the previous image alone."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from mkbuild import pipeline
+
+REPO = Path(__file__).resolve().parents[2]
+HELLO = REPO / "images" / "hello"
+
+pytestmark = pytest.mark.skipif(shutil.which("aarch64-linux-gnu-gcc") is None,
+                                reason="needs the AArch64 cross compiler")
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory):
+    """Kernel and runtime library, built once for the module."""
+    return tmp_path_factory.mktemp("shared")
+
+
+@pytest.fixture
+def build(shared):
+    def compile_app(app: Path, out: Path) -> pipeline.CompileResult:
+        return pipeline.compile(app / "system.adl", "qemu-arm-virt", build_dir=out,
+                                shared_dir=shared)
+    return compile_app
+
+
+def test_two_builds_are_byte_identical(build, tmp_path):
+    a = build(HELLO, tmp_path / "a")
+    b = build(HELLO, tmp_path / "b")
+    assert a.ok and b.ok
+    assert a.image.read_bytes() == b.image.read_bytes()
+    assert (tmp_path / "a" / "bootspec.json").read_text() == \
+        (tmp_path / "b" / "bootspec.json").read_text()
+
+
+def test_no_change_rebuild_does_no_work(build, tmp_path):
+    first = build(HELLO, tmp_path / "out")
+    assert first.ok and not first.no_op
+    stamp = first.image.stat().st_mtime_ns
+    again = build(HELLO, tmp_path / "out")
+    assert again.ok and again.no_op
+    assert again.image.stat().st_mtime_ns == stamp
+
+
+def test_source_change_rebuilds_and_failed_build_keeps_the_old_image(build, tmp_path):
+    app = tmp_path / "app"
+    shutil.copytree(HELLO, app)
+    first = build(app, tmp_path / "out")
+    assert first.ok
+    old = first.image.read_bytes()
+    source = app / "components" / "Hello" / "src" / "hello.c"
+    source.write_text(source.read_text().replace("return 0;", "return 0 /* missing ; */"))
+    broken = build(app, tmp_path / "out")
+    assert not broken.ok and broken.image is None
+    message = broken.diagnostics[-1].message
+    assert message.startswith("the build failed; the previous image (if any) is unchanged")
+    assert "hello.c" in message and "error" in message
+    assert (tmp_path / "out" / "image.elf").read_bytes() == old
+
+
+def test_new_source_file_is_picked_up(build, tmp_path):
+    app = tmp_path / "app"
+    shutil.copytree(HELLO, app)
+    assert build(app, tmp_path / "out").ok
+    extra = app / "components" / "Hello" / "src" / "extra.c"
+    extra.write_text("int extra_value(void) { return 7; }\n")
+    again = build(app, tmp_path / "out")
+    assert again.ok and not again.no_op
+    assert (tmp_path / "out" / "instances" / "hello" / "0_extra.o").exists()
+
+
+def test_missing_component_sources_are_reported(build, tmp_path):
+    app = tmp_path / "app"
+    shutil.copytree(HELLO, app)
+    shutil.rmtree(app / "components")
+    result = build(app, tmp_path / "out")
+    assert not result.ok
+    d = result.diagnostics[-1]
+    assert d.message.startswith("component `Hello` has a control thread but no C sources")
+    assert (d.span.line, d.span.col) == (4, 11)
