@@ -438,7 +438,7 @@ class _Builder(Transformer):
         for v in (left, right):
             if isinstance(v, S.BadValue):
                 return v
-        return (bool(left) and bool(right)) if op == "&&" else (bool(left) or bool(right))
+        return int((bool(left) and bool(right)) if op == "&&" else (bool(left) or bool(right)))
 
     def and_(self, items: list[Any]) -> Any:
         return self._logic("&&", items)

@@ -97,8 +97,8 @@ def binary(op: str, left: Any, right: Any, span: Span) -> Any:
     for operand in (left, right):
         if isinstance(operand, BadValue):
             return operand
-    if op in ("==", "!="):
-        return (left == right) == (op == "==")
+    if op in ("==", "!="):  # C: comparisons and logic give the int 1 or 0
+        return int((left == right) == (op == "=="))
     if not (is_number(left) and is_number(right)):
         return BadValue(f"operator `{op}` needs numbers", span)
     both_int = isinstance(left, int) and isinstance(right, int)
@@ -136,8 +136,8 @@ def binary(op: str, left: Any, right: Any, span: Span) -> Any:
                       "&": lambda: left & right, "|": lambda: left | right,
                       "^": lambda: left ^ right}[op]()
         elif op in ("<", "<=", ">", ">="):
-            result = {"<": left < right, "<=": left <= right, ">": left > right,
-                      ">=": left >= right}[op]
+            result = int({"<": left < right, "<=": left <= right, ">": left > right,
+                          ">=": left >= right}[op])
         else:
             return BadValue(f"unknown operator `{op}`", span)
     except (OverflowError, ValueError):
@@ -149,7 +149,7 @@ def unary(op: str, operand: Any, span: Span) -> Any:
     if isinstance(operand, BadValue):
         return operand
     if op == "!":
-        return not operand
+        return int(not operand)
     if not is_number(operand):
         return BadValue(f"operator `{op}` needs a number", span)
     if op == "-":
