@@ -119,6 +119,7 @@ void kprintf(const char *fmt, ...);
 void kvprintf(const char *fmt, va_list ap);
 _Noreturn void panic(const char *fmt, ...);
 _Noreturn void system_exit(int status);  /* semihosting SYS_EXIT */
+_Noreturn void halt_forever(void);
 
 /* ---- arch ------------------------------------------------------------------------- */
 

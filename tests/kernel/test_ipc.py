@@ -198,3 +198,42 @@ def test_capability_transfer_needs_the_grant_right(make_system):
         "sender: receiver signalled through the granted cap, badge 5",
     ]
     assert run.status == 0
+
+
+TWO_THREADS = r"""
+#include <stdio.h>
+#include <sel4/sel4.h>
+/* A second thread of this address space: its own stack and IPC buffer. */
+void second(seL4_Word ep);
+void second(seL4_Word ep)
+{
+    seL4_Word badge;
+    seL4_Recv(ep, &badge);
+    seL4_SetMR(0, seL4_GetMR(0) * 10);
+    seL4_SetMR(1, (seL4_Word)seL4_GetIPCBuffer());
+    seL4_Reply(seL4_MessageInfo_new(0, 0, 0, 2));
+    mk_thread_exit();
+}
+int main(void)
+{
+    seL4_SetMR(0, 4);
+    seL4_Call(2, seL4_MessageInfo_new(0, 0, 0, 1));
+    printf("main: second thread answered %lu, its IPC buffer %s mine\n", seL4_GetMR(0),
+           seL4_GetMR(1) == (seL4_Word)seL4_GetIPCBuffer() ? "is" : "differs from");
+    return 0;
+}
+"""
+
+
+def test_two_threads_in_one_address_space_have_their_own_ipc_buffers(make_system):
+    sys = make_system()
+    ep = sys.endpoint("ep")
+    s = sys.space("multi", TWO_THREADS)
+    sys.cap(s, 1, ep, Rights.READ)
+    sys.cap(s, 2, ep, Rights.WRITE)
+    sys.thread(s, "multi.control", priority=100)
+    sys.thread(s, "multi.second", priority=150, entry="second", args=(1, 0, 0, 0),
+               system_end=False)
+    run = boot(sys.platform, sys.image())
+    assert "main: second thread answered 40, its IPC buffer differs from mine" in run.output
+    assert run.status == 0

@@ -1,6 +1,7 @@
 """Priorities: preemption by a woken higher thread, lowering one's priority,
 suspend/resume, round robin between equals by the timer, yield."""
 
+import pytest
 from sysbuild import boot
 
 from mkbuild.bootspec import Rights
@@ -74,8 +75,9 @@ int main(void) { printf("equal-priority thread got the CPU\n"); return 0; }
 """
 
 
-def test_timer_round_robin_between_equal_priorities(make_system):
-    sys = make_system()
+@pytest.mark.parametrize("board", ["qemu-arm-virt", "zcu102"])
+def test_timer_round_robin_between_equal_priorities(make_system, board):
+    sys = make_system(board)
     sys.thread(sys.space("spinner", SPINNER), "spinner.control", priority=80, system_end=False)
     sys.thread(sys.space("equal", EQUAL), "equal.control", priority=80)
     run = boot(sys.platform, sys.image())

@@ -45,8 +45,11 @@ void timer_init(void)
     timer_rearm();
 }
 
+static volatile int exiting;
+
 _Noreturn void system_exit(int status)
 {
+    exiting = 1;
     /* AArch64 semihosting SYS_EXIT: x1 points at {ADP_Stopped_ApplicationExit, status}. */
     static volatile word_t block[2];
     block[0] = 0x20026;
@@ -54,12 +57,22 @@ _Noreturn void system_exit(int status)
     register word_t x0 __asm__("x0") = 0x18;
     register volatile word_t *x1 __asm__("x1") = block;
     __asm__ volatile("hlt #0xf000" : : "r"(x0), "r"(x1) : "memory");
+    halt_forever();
+}
+
+/* Without a semihosting debugger `hlt` traps back into the kernel: stop here. */
+_Noreturn void halt_forever(void)
+{
+    __asm__ volatile("msr daifset, #0xf");
     for (;;)
-        __asm__ volatile("wfi");   /* no semihosting: stop here */
+        __asm__ volatile("wfi");
 }
 
 _Noreturn void kernel_fault(word_t esr, word_t elr, word_t far);
 _Noreturn void kernel_fault(word_t esr, word_t elr, word_t far)
 {
+    if (exiting)
+        halt_forever();
+    exiting = 1;
     panic("exception in the kernel: ESR %lx ELR %lx FAR %lx", esr, elr, far);
 }
