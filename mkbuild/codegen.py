@@ -27,6 +27,8 @@ INTEGER_TYPES = {
     "size_t", "ssize_t", "uintptr_t", "intptr_t", "off_t", "seL4_Word", "seL4_CPtr", "bool",
     "_Bool", "integer", "float", "double",
 }
+# Types that fit one 64-bit message register (the fast path of the RPC stubs).
+WORD_TYPES = INTEGER_TYPES - {"float", "double"}
 # CAmkES IDL spellings that are not C.
 IDL_TYPES = {"integer": "int", "boolean": "bool", "character": "char", "real": "double",
              "uint": "unsigned int"}
@@ -82,6 +84,22 @@ class CMethod:
     @property
     def decl_params(self) -> str:
         return ", ".join(p.decl for p in self.params) or "void"
+
+    @property
+    def word_only(self) -> bool:
+        """Every parameter and the result is one scalar word: the stubs then move them
+        straight between variables and message registers (the fast path)."""
+        scalars = all(not p.string and not p.array and p.type in WORD_TYPES
+                      for p in self.params)
+        return scalars and (self.ret is None or (self.ret in WORD_TYPES and not self.ret_string))
+
+    @property
+    def request_words(self) -> int:
+        return sum(p.sends for p in self.params)
+
+    @property
+    def reply_words(self) -> int:
+        return (self.ret is not None) + sum(p.returns for p in self.params)
 
 
 def c_method(m: Method, index: int) -> CMethod:
