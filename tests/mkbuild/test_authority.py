@@ -275,3 +275,42 @@ def test_camkes_access_and_badge_settings_on_the_instance():
     auth = A.build(b.system)
     assert caps(auth, "c") == {("rpc.ep", "WP", 42), ("mem.buf", "R", 0)}
     assert caps(auth, "s") == {("rpc.ep", "R", 0), ("mem.buf", "RW", 0)}
+
+
+def test_analysis_never_raises_on_random_systems():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from mkbuild import query
+    from mkbuild.render import picture
+
+    connectors = sorted(A.CONNECTOR_RULES) + ["MyConnector"]
+    ifaces = ["a.p", "a.u", "a.d", "b.p", "b.u", "b.e", "b.c", "hw.regs", "hw.irq", "g.d"]
+
+    @settings(max_examples=80, deadline=None)
+    @given(st.lists(st.tuples(st.sampled_from(connectors),
+                              st.lists(st.sampled_from(ifaces), min_size=1, max_size=2),
+                              st.lists(st.sampled_from(ifaces), min_size=1, max_size=2),
+                              st.booleans()), max_size=6),
+           st.lists(st.sampled_from(["no flow from a to b", "a holds nothing of g",
+                                     "device hw only via b", "priority a.p > b",
+                                     "readonly g.d for a", "b cannot send to a"]), max_size=3))
+    def run(conns, policies):
+        b = S.Builder()
+        b.component("T", control=True, provides={"p": "P"}, uses={"u": "P"},
+                    dataport={"d": 8192}, emits={"e": "E"}, consumes={"c": "E"})
+        b.component("H", hardware=True, dataport={"regs": 4096}, emits={"irq": "E"})
+        b.instance("a", "T", priority=10).instance("b", "T").instance("g", "T", group="x")
+        b.instance("hw", "H", regs_paddr=0x9010000, irq_irq_number=34)
+        for n, (connector, frm, to, grant) in enumerate(conns):
+            b.connect(f"c{n}", connector, frm, to, **({"grant": True} if grant else {}))
+        for p in policies:
+            b.policy(p)
+        auth = A.build(b.system)
+        A.analyse(b.system)
+        for q in ("flow a b", "can-send b a", "can-read a g.d", "holds a hw"):
+            query.ask(auth, q)
+        picture(auth, "dot")
+        picture(auth, "dot", capability_view=True, flow=("a", "b"))
+
+    run()
