@@ -212,7 +212,6 @@ class Capability:
 class Plan:
     objects: dict[str, KernelObject] = field(default_factory=dict)
     caps: list[Capability] = field(default_factory=list)
-    problems: list[Diagnostic] = field(default_factory=list)
 
 
 def _int_attr(attrs: dict[str, Any], key: str) -> int | None:
