@@ -133,33 +133,48 @@ def validate(system: System, spec: bs.BootSpec) -> list[Diagnostic]:
     diags: list[Diagnostic] = []
     regions = {n for n, o in plan.objects.items() if o.kind in (A.FRAMES, A.DEVICE_FRAMES)}
 
-    # Capabilities to endpoints, notifications and IRQ handlers.
-    want = {(c.holder, c.object): c for c in plan.caps if c.object not in regions}
-    seen: set[tuple[str, str]] = set()
+    # Capabilities to endpoints, notifications and IRQ handlers, matched as multisets
+    # (an instance at both ends of one connection holds two capabilities to its object).
+    want: dict[tuple[str, str, frozenset[str], int], list[A.Capability]] = {}
+    by_holder_object: dict[tuple[str, str], list[A.Capability]] = {}
+    for cap in plan.caps:
+        if cap.object not in regions:
+            want.setdefault((cap.holder, cap.object, cap.rights, cap.badge), []).append(cap)
+            by_holder_object.setdefault((cap.holder, cap.object), []).append(cap)
+    unmatched: list[SpecCap] = []
     for c in got.caps:
-        key = (c.instance, c.object)
-        model = want.get(key)
-        if model is None:
-            if c.object in plan.objects:
-                diags.append(error(
-                    f"{PREFIX}the boot spec gives `{c.instance}` an extra capability: slot "
-                    f"{c.slot} -> `{c.object}` ({A.rights_text(c.rights)}, badge {c.badge}); "
-                    f"no connection gives `{c.instance}` this object",
-                    _span(system, plan, c.object)))
+        if c.object not in plan.objects:
             continue  # objects outside the plan: checked by ownership below
-        if key in seen:
-            diags.append(error(f"{PREFIX}`{c.instance}` holds `{c.object}` twice (again in slot "
-                               f"{c.slot})", _span(system, plan, c.object)))
+        left = want.get((c.instance, c.object, c.rights, c.badge))
+        if left:
+            left.pop()
+        else:
+            unmatched.append(c)
+    for c in unmatched:
+        models = by_holder_object.get((c.instance, c.object))
+        if not models:
+            diags.append(error(
+                f"{PREFIX}the boot spec gives `{c.instance}` an extra capability: slot "
+                f"{c.slot} -> `{c.object}` ({A.rights_text(c.rights)}, badge {c.badge}); "
+                f"no connection gives `{c.instance}` this object",
+                _span(system, plan, c.object)))
             continue
-        seen.add(key)
-        if c.rights != model.rights or c.badge != model.badge:
+        missing = [m for m in models if m in want.get((m.holder, m.object, m.rights, m.badge),
+                                                       [])]
+        if missing:
+            model = missing[0]
+            want[(model.holder, model.object, model.rights, model.badge)].remove(model)
             diags.append(error(
                 f"{PREFIX}`{c.instance}` slot {c.slot} -> `{c.object}` has rights "
                 f"{A.rights_text(c.rights)} badge {c.badge}, but connection `{model.connection}` "
                 f"gives rights {A.rights_text(model.rights)} badge {model.badge}",
                 _span(system, plan, c.object)))
-    for key, model in want.items():
-        if key not in seen:
+        else:
+            diags.append(error(f"{PREFIX}`{c.instance}` holds `{c.object}` more often than "
+                               f"the system gives it (again in slot {c.slot})",
+                               _span(system, plan, c.object)))
+    for models in want.values():
+        for model in models:
             diags.append(error(
                 f"{PREFIX}`{model.holder}` should hold `{model.object}` "
                 f"({A.rights_text(model.rights)}, badge {model.badge}) from connection "

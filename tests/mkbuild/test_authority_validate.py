@@ -151,3 +151,30 @@ def test_thread_priority_differing_from_the_system_is_an_error():
     tcb.priority = 7
     assert messages(system, spec) == [
         f"{P}thread `crypto.crypt` runs at priority 7, the system gives it 254"]
+
+
+def test_duplicated_capability_is_an_error():
+    system, spec = laid_out()
+    ep, cnode = index(spec, "c_crypt.ep"), index(spec, "net.cnode")
+    cap = next(c for c in spec.caps if c.object == ep and c.cnode == cnode)
+    spec.caps.append(bs.Cap(cnode, 30, ep, cap.rights, cap.badge))
+    assert messages(system, spec) == [
+        f"{P}`net` holds `c_crypt.ep` more often than the system gives it (again in slot 30)"]
+
+
+def test_an_instance_at_both_ends_of_a_connection_holds_both_capabilities():
+    b = S.Builder()
+    b.component("Loop", control=True, provides={"p": "P"}, uses={"u": "P"})
+    b.instance("me", "Loop")
+    b.connect("self", "seL4RPCCall", "me.u", "me.p")
+    board, _ = platform.load("qemu-arm-virt")
+    plan, diags = layout.plan(b.system, board)
+    assert diags == []
+    programs = {n: layout.Program(0x400000, [UserSegment(0x400000, 4096, b"\x01", True, False,
+                                                         True)]) for n in plan.instances}
+    spec, _, _ = layout.boot_spec(plan, board, programs)
+    assert validate.validate(b.system, spec) == []
+    spec.caps = [c for c in spec.caps if c.rights != bs.Rights.READ]
+    assert messages(b.system, spec) == [
+        f"{P}`me` should hold `self.ep` (R, badge 0) from connection `self`, but the boot "
+        "spec gives it no such capability"]
