@@ -30,7 +30,7 @@ class Toolchain:
     ])
     # The kernel never touches FP/SIMD registers (user threads own them).
     kernel_flags: list[str] = field(default_factory=lambda: [
-        "-mgeneral-regs-only", "-nostdlib", "-nostartfiles", "-static", "-no-pie",
+        "-mgeneral-regs-only", "-flto", "-nostdlib", "-nostartfiles", "-static", "-no-pie",
         "-mstrict-align", "-Wl,--build-id=none", "-Wl,-n", "-Wl,--no-warn-rwx-segments",
     ])
     # User programs: picolibc, our crt0 and link script.

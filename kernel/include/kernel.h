@@ -154,6 +154,7 @@ void schedule(void);                  /* current blocked: choose the next thread
 void make_runnable(struct tcb *t);    /* woken while current keeps running (or blocks next) */
 void preempt_check(void);             /* after waking threads: run a higher one */
 _Noreturn void exit_to_current(void);
+_Noreturn void resume_current(void);
 void thread_ended(struct tcb *t);
 
 /* ---- objects ------------------------------------------------------------------------ */

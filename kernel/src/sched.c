@@ -132,6 +132,12 @@ _Noreturn void exit_to_current(void)
         current = NULL;
         idle_until_runnable();
     }
+    resume_current();
+}
+
+/* Return to `current`, known to be the thread that should run. */
+_Noreturn void resume_current(void)
+{
     if (current->ttbr0 != active_ttbr0) {
         active_ttbr0 = current->ttbr0;
         arch_set_vspace(active_ttbr0);

@@ -73,13 +73,16 @@ static word_t sys_recv(struct cap *c, bool block)
 _Noreturn void handle_syscall(word_t cptr, word_t info, struct context *ctx, word_t num);
 _Noreturn void handle_syscall(word_t cptr, word_t info, struct context *ctx, word_t num)
 {
+    /* the fastpaths pick the next thread themselves */
+    if (num == MK_SYS_CALL && fastpath_call(cptr, info))
+        resume_current();
+    if (num == MK_SYS_REPLY_RECV && fastpath_reply_recv(cptr, info))
+        resume_current();
     word_t err = MK_ERR_NONE;
     struct cap *c;
     ctx->x[CTX_STATUS] = MK_ERR_NONE;
     switch (num) {
     case MK_SYS_CALL:
-        if (fastpath_call(cptr, info))
-            break;
         err = sys_send(cptr, true, true);
         break;
     case MK_SYS_SEND:
@@ -95,8 +98,6 @@ _Noreturn void handle_syscall(word_t cptr, word_t info, struct context *ctx, wor
             err = sys_recv(c, num == MK_SYS_RECV);
         break;
     case MK_SYS_REPLY_RECV: {
-        if (fastpath_reply_recv(cptr, info))
-            break;
         c = recv_cap(cptr, &err);
         if (!c)
             break;
