@@ -16,7 +16,7 @@ import shlex
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,10 +35,12 @@ IMAGE_NAME = "image.elf"
 
 @dataclass
 class ComponentSources:
-    """User C sources and include directories of one component type."""
+    """User C sources, include directories and flags of one component type."""
 
     sources: list[Path]
     include_dirs: list[Path]
+    c_flags: list[str] = field(default_factory=list)  # e.g. a CMake app's C_FLAGS
+    ld_flags: list[str] = field(default_factory=list)
 
 
 def source_dirs(system: System, app_dir: Path) -> list[Path]:
@@ -216,12 +218,15 @@ def write_build(system: System, plan: layout.LayoutPlan, platform: platforms.Pla
                   f"  flags = $glue_cflags {_flags(incs)}"]
         for i, src in enumerate(cs.sources):
             obj = idir / f"{i}_{src.stem}.o"
-            lines += [f"build {_q(obj)}: cc {_q(src)}", f"  flags = $user_cflags {_flags(incs)}"]
+            lines += [f"build {_q(obj)}: cc {_q(src)}",
+                      f"  flags = $user_cflags {_flags(cs.c_flags + incs)}"]
             objs.append(obj)
         elf = idir / f"{name}.elf"
         lines += [f"build {_q(elf)}: link {' '.join(map(_q, objs))} {_q(shared.runtime)} | "
                   f"{_q(idir / 'component.ld')}",
                   f"  script = {_q(idir / 'component.ld')}"]
+        if cs.ld_flags:
+            lines.append(f"  ldflags = $ldflags {_flags(cs.ld_flags)}")
         programs.append(elf)
     image = out_dir / IMAGE_NAME
     lines += [f"build {_q(image)} {_q(out_dir / 'bootspec.json')}: image {_q(shared.kernel)} "

@@ -78,8 +78,8 @@ def compile(path: Path | str, platform: str, build_root: Path | None = None,
                             if not build_dir else build_dir / build.SHARED_DIR_NAME)
     key = {"file": str(path.resolve()), "platform": platform,
            "include_dirs": [str(i) for i in include_dirs], "defines": dict(defines or {}),
-           "sources": {k: [list(map(str, v.sources)), list(map(str, v.include_dirs))]
-                       for k, v in sorted((sources or {}).items())}}
+           "sources": {k: [list(map(str, v.sources)), list(map(str, v.include_dirs)),
+                           v.c_flags, v.ld_flags] for k, v in sorted((sources or {}).items())}}
     if build.stamp_is_fresh(out, key):
         # Nothing mkbuild reads changed: only ninja's own inputs may have.
         shared_run = build.run_ninja(shared)
@@ -218,7 +218,9 @@ def boot_app(app, platform: str = "qemu-arm-virt", build_dir: Path | None = None
              timeout: float = 60.0, on_output: Callable[[str], bool | None] | None = None
              ) -> BootResult:
     """Build and boot a CAmkES app directory (mkbuild.appdir.App) for `mkbuild test`."""
-    sources = {name: build.ComponentSources(list(c.sources), list(c.include_dirs))
+    sources = {name: build.ComponentSources(list(c.sources), list(c.include_dirs),
+                                            list(app.compile_options) + list(c.c_flags),
+                                            list(c.ld_flags))
                for name, c in app.components.items()}
     compiled = compile(app.root, platform, build_dir=build_dir,
                        include_dirs=tuple(app.cpp_includes) + tuple(app.import_paths),
