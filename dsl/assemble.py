@@ -148,13 +148,17 @@ class _Assembler:
         iface = ref.parts[-1]
         inst = scope.get(spelled)
         if inst is None:
-            self.diags.append(error(f"unknown instance `{spelled}`", ref.span,
-                                    did_you_mean(spelled, scope)))
+            # After a syntax error in an assembly the instance may be in the lost text.
+            if "assembly" not in self.decls.broken:
+                self.diags.append(error(f"unknown instance `{spelled}`", ref.span,
+                                        did_you_mean(spelled, scope)))
             return None
         comp = self.system.component_types.get(self.out.instances[inst].type)
         if comp is None:
             return None  # its unknown type was reported already
         if iface not in comp.interfaces:
+            if comp.name in self.decls.broken:
+                return None  # the interface may be in the part that did not parse
             self.diags.append(error(
                 f"unknown interface `{iface}` of instance `{spelled}` (component `{comp.name}`)",
                 ref.span, did_you_mean(iface, comp.interfaces)))

@@ -634,24 +634,95 @@ def parse_text(text: str, source_map: SourceMap, path: str) -> tuple[S.ParsedFil
         pos = start
         builder.base_line = line
         builder.base_col = start - line_start + 1
+        _parse_declaration(chunk, lark, builder, names, parsed, diagnostics)
+    diagnostics.extend(builder.diagnostics)
+    return parsed, diagnostics
+
+
+MAX_RECOVERIES = 20
+
+
+def _parse_declaration(chunk: str, lark: Lark, builder: _Builder, names: dict[str, str],
+                       parsed: S.ParsedFile, diagnostics: list[Diagnostic]) -> None:
+    """Parse one top-level declaration, recovering from syntax errors inside it.
+
+    After an error, the statement holding it is blanked out (newlines kept, so
+    positions stay right) and the declaration parsed again, up to MAX_RECOVERIES
+    times: every independent error in it is reported and the rest still loads.
+    """
+    for _attempt in range(MAX_RECOVERIES):
         builder.depth = {}
+        before = len(builder.diagnostics)
         try:
             parsed.decls.extend(lark.parse(chunk))
+            return
         except UnexpectedInput as exc:
+            del builder.diagnostics[before:]  # the retry reports them again
             parsed.syntax_errors = True
             diagnostics.append(_syntax_error(exc, builder, names, chunk))
             m = _DECL_NAME.match(_strip_leading_comments(chunk))
             if m:
                 parsed.broken_names.add(m.group(1) or m.group(2))
+            offset = _error_offset(exc)
+            blanked = _blank_statement(chunk, offset) if offset is not None else None
+            if blanked is None:
+                return
+            chunk = blanked
         except VisitError as exc:  # a bug in a builder callback: report, don't crash
             where = builder.source_map.span(builder.base_line, builder.base_col)
             diagnostics.append(error(f"internal error while reading this declaration: "
                                      f"{exc.orig_exc!r}", where))
+            return
         except RecursionError:
             where = builder.source_map.span(builder.base_line, builder.base_col)
             diagnostics.append(error("declaration nested too deeply", where))
-    diagnostics.extend(builder.diagnostics)
-    return parsed, diagnostics
+            return
+
+
+def _error_offset(exc: UnexpectedInput) -> int | None:
+    if isinstance(exc, UnexpectedToken):
+        if exc.token.type == "$END":
+            return None
+        return exc.token.start_pos
+    if isinstance(exc, UnexpectedCharacters):
+        return exc.pos_in_stream
+    return None
+
+
+def _blank_statement(chunk: str, offset: int) -> str | None:
+    """`chunk` with the statement around `offset` replaced by spaces, or None.
+
+    A statement runs from after the previous `;`, `{` or `}` to its `;` (or up to
+    the `}` closing its block); a `{` inside it takes its whole block along.
+    """
+    marks = [(m.start(), m.group()) for m in _CHUNK.finditer(chunk) if len(m.group()) == 1]
+    start = 0
+    for pos, _ch in marks:
+        if pos >= offset:
+            break
+        start = pos + 1
+    end = None
+    depth = 0
+    for pos, ch in marks:
+        if pos < offset:
+            continue
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            if depth == 0:
+                end = pos
+                break
+            depth -= 1
+            if depth == 0:
+                end = pos + 1
+                break
+        elif ch == ";" and depth == 0:
+            end = pos + 1
+            break
+    if end is None or start == 0 or not chunk[start:end].strip():
+        return None
+    piece = "".join("\n" if c == "\n" else " " for c in chunk[start:end])
+    return chunk[:start] + piece + chunk[end:]
 
 
 def _strip_leading_comments(text: str) -> str:

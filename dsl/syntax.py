@@ -35,15 +35,6 @@ class BadValue:
 
 
 @dataclass
-class Query:
-    """A `name({...})` configuration value such as `dtb({"path": "/soc/uart"})`."""
-
-    name: str
-    argument: Any
-    span: Span = NOWHERE
-
-
-@dataclass
 class StructType:
     """An inline or named C struct type of attributes: field name -> declaration."""
 

@@ -159,7 +159,3 @@ def unary(op: str, operand: Any, span: Span) -> Any:
             return BadValue("operator `~` needs an integer", span)
         return ~operand
     return operand
-
-
-def truthy(value: Any) -> bool:
-    return bool(value)

@@ -268,3 +268,32 @@ def test_unknown_setting_target_is_a_warning_and_kept(adl):
                            "setting; kept for templates that read it")]
     assert system.settings == {"random.ID": 1}
     assert system.instances["k"].attributes == {"custom": 2}
+
+
+def test_recovery_inside_declarations_reports_every_error_once(adl):
+    text = """import <std_connector.camkes>;
+procedure P { void f(in int x) void g(); int h(); };
+component K { control; uses P p; attribute int a = ; attribute int b = 2; }
+assembly {
+  composition {
+    component K k;
+    component K k2
+    compositon X y;
+    connection seL4RPCCall c(from k.p, to k2.p);
+    connection seL4RPCCall d(from k2.p to k.p);
+  }
+  configuration { k.a = 3 +; k.b = 4; k.priority = 1; }
+}
+"""
+    system, diags = adl.load(text)
+    assert [(d.span.line, d.span.col, d.message) for d in diags] == [
+        (2, 32, "unexpected `void`"),
+        (3, 52, "unexpected `;`"),
+        (8, 5, "unexpected name `compositon`"),
+        (10, 40, "unexpected name `to`"),
+        (12, 28, "unexpected `;`"),
+    ]
+    # What did parse is still resolved.
+    assert system is not None
+    assert [m.name for m in system.procedures["P"].methods] == ["h"]
+    assert system.instances["k"].attributes == {"b": 4, "priority": 1}
