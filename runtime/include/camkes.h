@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sel4/sel4.h>
+#include <utils/util.h> /* UNUSED, ARRAY_SIZE, ...: CAmkES components rely on them */
 #include <camkes/dataport.h>
 #include <camkes/error.h>
 #include <camkes/sync.h>
