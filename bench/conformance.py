@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import subprocess
 import sys
 import tempfile
@@ -133,6 +134,11 @@ def failure_reason(output: str, app_dir: Path) -> str:
     for ln in lines:
         if ln.startswith("mkbuild test: FAIL"):
             return ln.replace(str(app_dir), app_dir.name)
+    for ln in lines:
+        # a link failure's cause is the line before collect2's summary
+        m = re.search(r"(undefined reference to|multiple definition of) `[^']*'", ln)
+        if m:
+            return "link: " + m.group(0)
     for ln in lines:
         if " error: " in ln and "the build failed" not in ln:
             return ln.replace(str(app_dir) + "/", "")
