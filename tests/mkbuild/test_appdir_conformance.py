@@ -1,0 +1,55 @@
+"""bench/conformance.py: the page it writes for a suite of apps (check-only mode)."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+APPS = REPO / "tests" / "fixtures" / "apps"
+
+
+def conformance():
+    spec = importlib.util.spec_from_file_location("conformance", REPO / "bench" / "conformance.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while it loads
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_check_only_page(tmp_path):
+    suite = tmp_path / "camkes" / "apps"
+    shutil.copytree(APPS / "subdirs", suite / "subdirs")
+    (suite / "broken").mkdir(parents=True)
+    (suite / "broken" / "CMakeLists.txt").write_text("DeclareCAmkESComponent(A)\n")
+    out = tmp_path / "conformance.md"
+    code = conformance().main(
+        [str(tmp_path / "camkes"), "--apps", "subdirs,broken", "--check-only", "--out", str(out)]
+    )
+    assert code == 0
+    page = out.read_text()
+    assert "Mode: **check only (mkbuild test cannot boot yet)**. Stages run: app, check." in page
+    assert "| qemu-arm-virt | 1 | 1 | 2 |" in page
+    assert "| subdirs | qemu-arm-virt | pass | check |  |" in page
+    assert (
+        "| broken | qemu-arm-virt | FAIL | app | CMakeLists.txt:1:1: no DeclareCAmkESRootserver(...) "
+        "in CMakeLists.txt: which ADL file is the system? |"
+    ) in page
+    assert f"bench/conformance.py {tmp_path / 'camkes'} --platform qemu-arm-virt --apps subdirs,broken" in page
+
+
+def test_failure_reason_prefers_verdict_then_compiler_errors():
+    reason = conformance().failure_reason
+    app = Path("/suite/apps/x")
+    assert reason("noise\nmkbuild test: FAIL /suite/apps/x on b: expected output not seen: `y`", app) == (
+        "mkbuild test: FAIL x on b: expected output not seen: `y`"
+    )
+    assert reason(
+        "mkbuild: error: the build failed; the previous image (if any) is unchanged:\n"
+        "/suite/apps/x/a.c:3:1: error: bad thing\n", app
+    ) == "a.c:3:1: error: bad thing"
+    assert reason("x.c:63: undefined reference to `_exit'\ncollect2: error: ld returned 1", app) == (
+        "link: undefined reference to `_exit'"
+    )
