@@ -13,7 +13,8 @@ import pytest
 from mkbuild import toolchain
 
 RUNTIME = Path(__file__).resolve().parents[2] / "runtime"
-INCLUDES = [f"-I{RUNTIME / 'include'}", f"-I{RUNTIME / 'libs' / 'platsupport' / 'include'}"]
+INCLUDES = [f"-I{RUNTIME / 'include'}", f"-I{RUNTIME / 'libs' / 'platsupport' / 'include'}",
+            f"-I{RUNTIME / 'libs' / 'config' / 'include'}"]
 
 UTIL_PROGRAM = r"""
 #include <stdio.h>
@@ -85,6 +86,7 @@ def test_zf_log_level_can_be_lowered(tmp_path):
 
 
 CROSS_PROGRAM = r"""
+#include <autoconf.h>
 #include <stdio.h>
 #include <sel4/sel4.h>
 #include <utils/util.h>
@@ -93,6 +95,13 @@ CROSS_PROGRAM = r"""
 
 static sync_mutex_t mutex;
 static sync_spinlock_t lock;
+
+#if !defined(CONFIG_ARCH_AARCH64) || CONFIG_WORD_SIZE != 64 || CONFIG_MAX_NUM_NODES != 1
+#error "autoconf.h does not describe this build"
+#endif
+#ifdef CONFIG_CAMKES_OPTIMISATION_CALL_LEAVE_REPLY_CAP
+#error "an option mkbuild does not have is defined"
+#endif
 
 int use_all(seL4_CPtr notification);
 int use_all(seL4_CPtr notification)
