@@ -1,0 +1,160 @@
+"""Where the instructions of a Call + ReplyRecv round trip go, measured exactly:
+QEMU runs one instruction per translation block and logs every block executed
+(`-singlestep -d exec,nochain`); each logged PC is attributed to a part of the
+path through the kernel's DWARF line table. Two runs (N and 2N round trips) are
+subtracted so boot and start-up cancel out.
+
+    .venv/bin/python bench/ipc/breakdown.py [--board qemu-arm-virt] [--calls 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import bisect
+import re
+import subprocess
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+from elftools.elf.elffile import ELFFile
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+sys.path.insert(0, str(REPO / "tests" / "kernel"))
+sys.path.insert(0, str(REPO))
+
+from sysbuild import SystemBuilder  # noqa: E402
+
+from mkbuild import platform, toolchain  # noqa: E402
+from mkbuild.bootspec import Rights  # noqa: E402
+
+# (source file, function or None for the whole file) -> part of the path
+PARTS = [
+    ("vectors.S:restore_user", "exit", "exception return: register restore, eret"),
+    ("vectors.S", "entry", "exception entry: vector, register save, ESR decode"),
+    ("syscall.c", "dispatch", "system-call dispatch"),
+    ("fastpath.c:ep_cap", "lookup", "capability lookup and type/right check"),
+    ("fastpath.c:copy_regs", "transfer", "message transfer (badge, info, MR0..3)"),
+    ("fastpath.c", "ipc", "fastpath checks, endpoint queue, reply bookkeeping"),
+    ("sched.c:sched_highest_prio", "ipc", ""),
+    ("sched.c:resume_current", "switch", "switch: TTBR0/ASID, FP owner check"),
+]
+LABELS = {"entry": PARTS[1][2], "exit": PARTS[0][2], "dispatch": PARTS[2][2],
+          "lookup": PARTS[3][2], "transfer": PARTS[4][2], "ipc": PARTS[5][2],
+          "switch": PARTS[7][2], "user": "user: the client's loop and stubs, the server's loop",
+          "other": "other kernel code"}
+
+
+def _functions(src: Path) -> list[tuple[int, str]]:
+    """(first line, name) of each function or label in a C or assembly file."""
+    found = []
+    for n, line in enumerate(src.read_text().splitlines(), 1):
+        m = re.match(r"^(?:static |_Noreturn |inline |bool |void |int |unsigned |word_t |struct \w+ \*?)+"
+                     r"\s*\*?(\w+)\(", line) or re.match(r"^(\w+):", line)
+        if m:
+            found.append((n, m.group(1)))
+    return found
+
+
+def line_table(kernel_elf: Path) -> tuple[list[int], list[str]]:
+    """Sorted start addresses and the part each range belongs to."""
+    funcs: dict[str, list[tuple[int, str]]] = {}
+    rows: list[tuple[int, str]] = []
+    with open(kernel_elf, "rb") as f:
+        dwarf = ELFFile(f).get_dwarf_info()
+        for cu in dwarf.iter_CUs():
+            lp = dwarf.line_program_for_CU(cu)
+            names = [e.name.decode() for e in lp["file_entry"]]
+            # DWARF 5 numbers files from 0, earlier versions from 1
+            first = 0 if lp.header["version"] >= 5 else 1
+            for entry in lp.get_entries():
+                st = entry.state
+                if st is None or st.end_sequence:
+                    continue
+                base = Path(names[st.file - first]).name
+                src = next(REPO.glob(f"kernel/**/{base}"), None)
+                if src and base not in funcs:
+                    funcs[base] = _functions(src)
+                fl = funcs.get(base, [])
+                i = bisect.bisect_right([n for n, _ in fl], st.line) - 1
+                func = fl[i][1] if i >= 0 else ""
+                rows.append((st.address, _part(base, func)))
+    rows.sort()
+    return [a for a, _ in rows], [p for _, p in rows]
+
+
+def _part(base: str, func: str) -> str:
+    for key, part, _ in PARTS:
+        f, _, fn = key.partition(":")
+        if f == base and (not fn or fn == func):
+            return part
+    return f"other ({base}:{func})"
+
+
+def run_trace(board: str, work: Path, calls: int) -> Counter:
+    plat, _ = platform.load(board)
+    kdir = work / "kernel"
+    elf = kdir / "kernel.elf"
+    if not elf.exists():
+        elf, log = toolchain.build_kernel(toolchain.AARCH64, plat.kernel_defines(), kdir)
+        if elf is None:
+            raise SystemExit(log)
+    sysdir = work / f"calls{calls}"
+    sysdir.mkdir(parents=True, exist_ok=True)
+    b = SystemBuilder(plat, elf, sysdir)
+    ep = b.endpoint("ep")
+    server = b.space("server", (HERE / "server.c").read_text())
+    b.cap(server, 1, ep, Rights.READ)
+    b.thread(server, "server.control", priority=100, system_end=False)
+    src = (HERE / "trace_client.c").read_text().replace("CALLS", str(calls))
+    client = b.space("client", src)
+    b.cap(client, 1, ep, Rights.WRITE, badge=1)
+    b.thread(client, "client.control", priority=100)
+    image = b.image()
+    log = sysdir / "exec.log"
+    subprocess.run([*plat.qemu_command(image), "-icount", "shift=0,sleep=off", "-singlestep",
+                    "-d", "exec,nochain", "-D", str(log)], stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, timeout=300, check=False,
+                   env={**__import__("os").environ, **plat.qemu_env})
+    addrs, parts = line_table(elf)
+    counts: Counter = Counter()
+    pc_re = re.compile(r"\[[0-9a-f]+/([0-9a-f]+)/")
+    with open(log) as f:
+        for line in f:
+            m = pc_re.search(line)
+            if not m:
+                continue
+            pc = int(m.group(1), 16)
+            if pc < (1 << 39):
+                counts["user"] += 1
+                continue
+            i = bisect.bisect_right(addrs, pc) - 1
+            counts[parts[i] if i >= 0 else "other"] += 1
+    log.unlink()
+    return counts
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--board", default="qemu-arm-virt")
+    ap.add_argument("--calls", type=int, default=200)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        small = run_trace(args.board, work, args.calls)
+        big = run_trace(args.board, work, 2 * args.calls)
+    per = {k: (big[k] - small[k]) / args.calls for k in set(big) | set(small)}
+    total = sum(per.values())
+    print(f"instructions per Call + ReplyRecv round trip on {args.board}: {total:.1f}")
+    for key in ("user", "entry", "dispatch", "lookup", "ipc", "transfer", "switch", "exit"):
+        if per.get(key):
+            print(f"  {per[key]:6.1f}  {LABELS[key]}")
+    for key in sorted(k for k in per if k.startswith("other") and per[k]):
+        print(f"  {per[key]:6.1f}  {key}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

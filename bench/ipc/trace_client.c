@@ -1,0 +1,12 @@
+/* Client for the instruction breakdown: CALLS round trips, nothing else. */
+#include <sel4/sel4.h>
+
+int main(void)
+{
+    seL4_MessageInfo_t info = seL4_MessageInfo_new(0, 0, 0, 1);
+    for (int i = 0; i < CALLS; i++) {
+        seL4_SetMR(0, (seL4_Word)i);
+        seL4_Call(1, info);
+    }
+    return 0;
+}
