@@ -35,10 +35,6 @@ def test_fixture_app_passes(tmp_path, name, patterns):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the build (mkbuild.build.ComponentSources) does not take a component's C_FLAGS yet",
-)
 def test_sources_at_root_with_c_flags(tmp_path):
     r = mkbuild_test(APPS / "rootsrc", tmp_path)
     assert r.returncode == 0, r.stdout + r.stderr
