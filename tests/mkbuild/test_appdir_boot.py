@@ -18,9 +18,10 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def mkbuild_test(app: Path, tmp_path: Path, *extra: str) -> subprocess.CompletedProcess:
+def mkbuild_test(app: Path, tmp_path: Path, *extra: str,
+                 platform: str = "qemu-arm-virt") -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "mkbuild.cli", "test", str(app), "--platform", "qemu-arm-virt",
+        [sys.executable, "-m", "mkbuild.cli", "test", str(app), "--platform", platform,
          "--build-dir", str(tmp_path / "build"), "--timeout", "30", *extra],
         capture_output=True, text=True, timeout=300, cwd=REPO,
     )
@@ -32,6 +33,14 @@ def test_fixture_app_passes(tmp_path, name, patterns):
     assert r.returncode == 0, r.stdout + r.stderr
     assert r.stdout.strip().splitlines()[-1] == (
         f"mkbuild test: PASS {APPS / name} on qemu-arm-virt: all {patterns} expected outputs seen"
+    )
+
+
+def test_same_app_on_the_zcu102_board(tmp_path):
+    r = mkbuild_test(APPS / "subdirs", tmp_path, platform="zcu102")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.strip().splitlines()[-1] == (
+        f"mkbuild test: PASS {APPS / 'subdirs'} on zcu102: all 2 expected outputs seen"
     )
 
 
