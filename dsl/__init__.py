@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Mapping
 
@@ -31,6 +32,11 @@ def load_system(path: str | os.PathLike[str], include_dirs: tuple[str, ...] | li
     warnings, in the order they were found. Never raises on bad input.
     """
     path = os.fspath(path)
+    # The front end makes many small objects and no reference cycles worth
+    # collecting; the collector's full passes grow with the heap and made big
+    # systems slower than linear, so it is paused while loading.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         return _load(path, [os.fspath(d) for d in include_dirs], dict(defines or {}))
     except RecursionError:
@@ -38,6 +44,9 @@ def load_system(path: str | os.PathLike[str], include_dirs: tuple[str, ...] | li
     except Exception as exc:  # a bug in mkbuild: report it rather than a traceback
         return None, [error(f"internal error in the front end: {exc!r}", Span(path, 1, 1),
                             "please report this with the input that caused it")]
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _load(path: str, include_dirs: list[str],

@@ -27,6 +27,7 @@ from mkbuild.diagnostics import Diagnostic, error
 from mkbuild.model import Dtb, Span
 
 from . import syntax as S
+from .lexer import FastLexer
 from .source import SourceMap
 from .values import binary, decode_string, parse_number, unary
 
@@ -577,6 +578,8 @@ def _parser() -> tuple[Lark, _Builder, dict[str, str]]:
     builder = _Builder()
     lark = Lark(grammar, parser="lalr", lexer="contextual", transformer=builder,
                 maybe_placeholders=False, cache=True)
+    # lark builds (and caches) the tables; our lexer then replaces its contextual one.
+    lark.parser.lexer = FastLexer(lark.lexer_conf)
     names = dict(_TERMINAL_NAMES)
     for term in lark.terminals:
         if isinstance(term.pattern, PatternStr):

@@ -78,6 +78,12 @@ class SourceMap:
         return origin.file, origin.line, seg.src_col + (col - 1 - seg.out_col) + 1
 
     def span(self, line: int, col: int, end_line: int = 0, end_col: int = 0) -> Span:
+        origins = self.origins
+        if 0 < line <= len(origins) and not origins[line - 1].segments:
+            origin = origins[line - 1]  # the common case: a line copied verbatim
+            if end_line == line and end_col > col:
+                return Span(origin.file, origin.line, col, origin.line, end_col)
+            return Span(origin.file, origin.line, col)
         file, src_line, src_col = self.position(line, col)
         if end_line == line and end_col > col:
             e_file, e_line, e_col = self.position(end_line, end_col - 1)
