@@ -96,3 +96,21 @@ def test_corrupt_spec_bytes_are_refused(make_system, case, patch, message):
     assert "BOOT SPEC REJECTED: " in run.output
     assert message in run.output
     assert run.status == 3
+
+
+def test_randomly_corrupted_specs_never_crash_or_hang_the_kernel(make_system):
+    import random
+
+    sys = _hello(make_system)
+    good = bs.encode(sys.spec)
+    rng = random.Random(2026)
+    for case in range(12):
+        blob = bytearray(good)
+        for _ in range(rng.choice((1, 2, 4, 8))):
+            pos = rng.randrange(64, len(blob))    # the tables, not the header
+            blob[pos] = rng.randrange(256)
+        run = boot(sys.platform, sys.image(bytes(blob)), timeout=20)
+        assert "KERNEL PANIC" not in run.output, (case, run.output)
+        assert run.status in (0, 2, 3, 4), (case, run.status, run.output)
+        if run.status == 3:
+            assert "BOOT SPEC REJECTED: " in run.output
