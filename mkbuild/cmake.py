@@ -524,7 +524,15 @@ class Interpreter:
                 diags.append(error(f"`{cmd.name}()` without a matching `if()`", cmd.span))
                 i += 1
                 continue
-            if cmd.key in ("function", "macro", "foreach", "while"):
+            if cmd.key == "foreach":
+                end = _matching_end(commands, i)
+                if end is None:
+                    diags.append(error("`foreach()` without a matching `endforeach()`", cmd.span))
+                    return diags
+                diags += self._foreach(cmd, commands[i + 1 : end], ctx)
+                i = end + 1
+                continue
+            if cmd.key in ("function", "macro", "while"):
                 end = _matching_end(commands, i)
                 diags.append(
                     warning(
@@ -537,6 +545,46 @@ class Interpreter:
                 continue
             diags += self._command(cmd, ctx)
             i += 1
+        return diags
+
+    def _foreach(self, cmd: Command, body: list[Command], ctx: Context) -> list[Diagnostic]:
+        """foreach(v a b ...), foreach(v IN ITEMS ... LISTS ...), foreach(v RANGE ...)."""
+        values = evaluate_args(cmd.args, ctx.variables)
+        if not values:
+            return [error("foreach() needs a loop variable", cmd.span)]
+        var, rest = values[0], values[1:]
+        items: list[str] = []
+        if rest[:1] == ["RANGE"]:
+            try:
+                nums = [int(x) for x in rest[1:]]
+            except ValueError:
+                return [error("foreach(RANGE ...) needs whole numbers", cmd.span)]
+            if len(nums) == 1:
+                nums = [0, nums[0]]
+            if len(nums) not in (2, 3) or (len(nums) == 3 and nums[2] <= 0):
+                return [error("foreach(RANGE ...) takes stop, or start stop [step>0]", cmd.span)]
+            start, stop, step = nums[0], nums[1], nums[2] if len(nums) == 3 else 1
+            items = [str(n) for n in range(start, stop + 1, step)]
+        elif rest[:1] == ["IN"]:
+            mode = None
+            for word in rest[1:]:
+                if word in ("ITEMS", "LISTS"):
+                    mode = word
+                elif mode == "ITEMS":
+                    items.append(word)
+                elif mode == "LISTS":
+                    items += [x for x in ctx.variables.get(word, "").split(";") if x]
+        else:
+            items = rest
+        diags: list[Diagnostic] = []
+        saved = ctx.variables.get(var)
+        for item in items:
+            ctx.variables[var] = item
+            diags += self._block(body, ctx)
+        if saved is None:
+            ctx.variables.pop(var, None)
+        else:
+            ctx.variables[var] = saved
         return diags
 
     def _condition(self, cmd: Command, ctx: Context, diags: list[Diagnostic]) -> bool:

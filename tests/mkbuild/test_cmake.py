@@ -133,6 +133,29 @@ def test_unknown_command_is_ignored_with_a_warning_naming_it(tmp_path):
     assert "    3 |   frobnicate(a b)" in text
 
 
+def test_foreach_forms(tmp_path):
+    text = (
+        "set(L x;y)\n"
+        "foreach(v a b)\n probe(${v})\nendforeach()\n"
+        "foreach(v IN ITEMS c LISTS L)\n probe(${v})\nendforeach()\n"
+        "foreach(n RANGE 1 5 2)\n foreach(m RANGE 1)\n  probe(${n}.${m})\n endforeach()\nendforeach()\n"
+        "probe(after:${v})\n"
+    )
+    _, diags, seen, _ = run(tmp_path, text)
+    assert diags == []
+    assert [v[0] for _, v in seen] == [
+        "a", "b", "c", "x", "y", "1.0", "1.1", "3.0", "3.1", "5.0", "5.1", "after:",
+    ]
+
+
+def test_foreach_errors(tmp_path):
+    _, diags, _, _ = run(tmp_path, "foreach(v RANGE a)\nendforeach()\nforeach(v x)\n")
+    assert [(d.message, d.span.line) for d in diags] == [
+        ("foreach(RANGE ...) needs whole numbers", 1),
+        ("`foreach()` without a matching `endforeach()`", 3),
+    ]
+
+
 def test_unsupported_blocks_are_skipped_whole(tmp_path):
     text = "function(f x)\n  probe(inside)\nendfunction()\nprobe(outside)\n"
     _, diags, seen, _ = run(tmp_path, text)
