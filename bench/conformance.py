@@ -148,6 +148,13 @@ def failure_reason(output: str, app_dir: Path) -> str:
     return lines[0] if lines else "failed without output"
 
 
+def _cause(reason: str) -> str:
+    """A failure reason without the place, so that apps failing alike group together."""
+    cause = re.sub(r"^(\S*?:\d+(:\d+)?: )", "", reason)
+    cause = re.sub(r"^mkbuild test: FAIL \S+ on \S+: ", "", cause)
+    return cause or "(no reason given)"
+
+
 def render(results: list[Result], command: str, stages_run: list[str], platforms: list[str]) -> str:
     label = "boot tests" if "test" in stages_run else "check only (mkbuild test cannot boot yet)"
     out = [
@@ -183,6 +190,14 @@ def render(results: list[Result], command: str, stages_run: list[str], platforms
             failed_at[r.stage] = failed_at.get(r.stage, 0) + 1
     if failed_at:
         out += ["", "Failures by stage: " + ", ".join(f"{s}: {n}" for s, n in failed_at.items())]
+    causes: dict[str, list[str]] = {}
+    for r in results:
+        if not r.passed:
+            causes.setdefault(_cause(r.reason), []).append(r.app)
+    if causes:
+        out += ["", "## Failures by cause", "", "| cause | apps |", "|---|---|"]
+        for cause, apps in sorted(causes.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+            out.append(f"| {cause} | {len(apps)}: {', '.join(sorted(set(apps)))} |")
     out += ["", "## Per app", "", "| app | board | result | stage | reason |", "|---|---|---|---|---|"]
     for r in sorted(results, key=lambda r: (r.app.lower(), r.platform)):
         out.append(

@@ -37,6 +37,10 @@ def test_check_only_page(tmp_path):
         "| broken | qemu-arm-virt | FAIL | app | CMakeLists.txt:1:1: no DeclareCAmkESRootserver(...) "
         "in CMakeLists.txt: which ADL file is the system? |"
     ) in page
+    assert (
+        "| no DeclareCAmkESRootserver(...) in CMakeLists.txt: which ADL file is the system? "
+        "| 1: broken |"
+    ) in page
     assert f"bench/conformance.py {tmp_path / 'camkes'} --platform qemu-arm-virt --apps subdirs,broken" in page
 
 
