@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from mkbuild.appdir import DEFAULT_LIB_INCLUDES, load_app, match_in_order
 
@@ -210,3 +212,23 @@ def test_bad_paths(tmp_path, name):
     assert app is None
     assert [d.severity for d in diags] == ["error"]
     assert str(tmp_path / name) in diags[0].message
+
+
+COMMAND_NAMES = [
+    "DeclareCAmkESComponent", "DeclareCAmkESRootserver", "add_simulate_test", "if", "elseif",
+    "else", "endif", "foreach", "endforeach", "set", "add_library", "target_include_directories",
+    "add_subdirectory", "include", "CAmkESAddImportPath", "includeGlobalComponents", "function",
+]
+WORDS = ["A", "SOURCES", "INCLUDES", "LIBS", "INTERFACE", "CACHE", "FORCE", "ON", "NOT", "AND",
+         "RANGE", "IN", "ITEMS", "x.c", "a.camkes", ".", "..", "${A}", "[=[wait_for {a*]=]",
+         '"wait_for \\"b\\""', "CPP_FLAGS", "-DX=1", "(", ")"]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from(COMMAND_NAMES), st.lists(st.sampled_from(WORDS), max_size=5)),
+                max_size=8))
+def test_fuzzed_cmakelists_never_raise(tmp_path, commands):
+    text = "".join(f"{name}({' '.join(args)})\n" for name, args in commands)
+    (tmp_path / "CMakeLists.txt").write_text(text)
+    app, diags = load_app(tmp_path)
+    assert app is not None or any(d.severity == "error" for d in diags)
