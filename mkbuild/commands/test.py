@@ -107,13 +107,20 @@ def run(args: argparse.Namespace) -> int:
 
 def _boot_and_judge(boot, app: App, patterns: list[str], args: argparse.Namespace) -> int:
     matcher = ExpectationMatcher(patterns)
+
+    def on_output(chunk: str) -> bool:
+        # Called with each piece of console text; returning True stops QEMU early.
+        if args.console:
+            sys.stdout.write(chunk)
+            sys.stdout.flush()
+        return matcher.feed(chunk)
+
     result = boot(
         app,
         platform=args.platform,
         build_dir=Path(args.build_dir) if args.build_dir else None,
         timeout=args.timeout,
-        # Called with each piece of console text; returning True stops QEMU early.
-        on_output=matcher.feed,
+        on_output=on_output,
     )
     diags = getattr(result, "diagnostics", [])
     if diags:
@@ -146,5 +153,6 @@ def add_parser(subparsers) -> None:
         help="seL4 global-components checkout, for apps calling includeGlobalComponents()",
     )
     p.add_argument("--build-dir", metavar="DIR", help="where build outputs go")
+    p.add_argument("--console", action="store_true", help="show the console as it arrives")
     p.add_argument("--json", action="store_true", help="diagnostics as JSON")
     p.set_defaults(func=run)

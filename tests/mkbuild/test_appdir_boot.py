@@ -51,9 +51,13 @@ def test_sources_at_root_with_c_flags(tmp_path):
 
 
 def test_adl_layout_with_patterns_on_the_command_line(tmp_path):
-    r = mkbuild_test(APPS / "adlnative", tmp_path,
+    r = mkbuild_test(APPS / "adlnative", tmp_path, "--console",
                      "--expect", "hello from the ADL layout", "--expect", "hello: count 1")
     assert r.returncode == 0, r.stdout + r.stderr
+    # --console shows the serial output before the verdict
+    out = r.stdout.splitlines()
+    assert out.index("hello from the ADL layout") < out.index("hello: count 1") < len(out) - 1
+    assert out[-1].startswith("mkbuild test: PASS")
 
 
 def test_missing_output_names_the_pattern_and_shows_the_console(tmp_path):
