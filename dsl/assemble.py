@@ -34,6 +34,7 @@ class _PendingConnection:
     decl: S.ConnectionDecl
     scope: dict[str, str]
     prefix: str
+    owner: str | None = None  # set inside a component: a bare `iface` end is the owner's
 
 
 @dataclass
@@ -60,10 +61,11 @@ class _Assembler:
     # ---- instances -------------------------------------------------------------------
     def compose(self, composition: S.CompositionDecl, prefix: str, scope: dict[str, str],
                 depth: int, owners: tuple[str, ...]) -> None:
+        owners_instance = prefix[:-1] or None  # the instance whose composition this is
         for inst in composition.instances:
             self.instance(inst, prefix, scope, depth, owners)
         for conn in composition.connections:
-            self.pending.append(_PendingConnection(conn, scope, prefix))
+            self.pending.append(_PendingConnection(conn, scope, prefix, owners_instance))
 
     def instance(self, decl: S.InstanceDecl, prefix: str, scope: dict[str, str], depth: int,
                  owners: tuple[str, ...]) -> None:
@@ -139,7 +141,14 @@ class _Assembler:
         self.out.exports[(owner, outer)] = (end.instance, end.interface)
 
     # ---- connection ends -----------------------------------------------------------------
-    def resolve_end(self, ref: S.Name, scope: dict[str, str], follow: bool = True) -> End | None:
+    def resolve_end(self, ref: S.Name, scope: dict[str, str], follow: bool = True,
+                    owner: str | None = None) -> End | None:
+        if len(ref.parts) == 1 and owner is not None:
+            # Inside a component's composition a bare name is the component's own
+            # interface (CAmkES uses this to wire a driver to its device node).
+            comp = self.system.component_types.get(self.out.instances[owner].type)
+            if comp is not None and ref.parts[0] in comp.interfaces:
+                return End(owner, ref.parts[0], ref.span)
         if len(ref.parts) < 2:
             self.diags.append(error(f"`{ref.text}` must name an instance and one of its "
                                     "interfaces, as `instance.interface`", ref.span))
@@ -186,7 +195,7 @@ class _Assembler:
             ends: dict[str, list[End]] = {"from": [], "to": []}
             ok = True
             for end_decl in decl.ends:
-                end = self.resolve_end(end_decl.target, item.scope)
+                end = self.resolve_end(end_decl.target, item.scope, owner=item.owner)
                 if end is None:
                     ok = False
                 else:
@@ -228,6 +237,10 @@ class _Assembler:
         if inst is not None:
             self.out.assignments.setdefault((inst, attr), []).append(assignment)
             return
+        if owner is not None and spelled in self.own_interfaces(owner):
+            # `iface.setting` inside a component: a setting of its own interface.
+            self.out.assignments.setdefault((owner, f"{spelled}_{attr}"), []).append(assignment)
+            return
         if prefix + spelled in self.out.connections:
             if s.alias is not None:
                 self.diags.append(error("a connection's setting cannot be an alias", s.span))
@@ -248,6 +261,10 @@ class _Assembler:
                                   s.target.span))
         if s.alias is None:
             self.out.loose_settings[prefix + s.target.text] = s.value
+
+    def own_interfaces(self, owner: str) -> dict[str, object]:
+        comp = self.system.component_types.get(self.out.instances[owner].type)
+        return dict(comp.interfaces) if comp else {}
 
     def alias_source(self, ref: S.Name, scope: dict[str, str],
                      owner: str | None) -> tuple[str, str] | None:

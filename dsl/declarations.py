@@ -55,12 +55,24 @@ def collect(loaded: LoadedFiles) -> tuple[Declarations, list[Diagnostic]]:
     comp_decls: list[S.ComponentDecl] = []
     conn_decls: list[tuple[S.ConnectorDecl, bool]] = []
     seen: dict[tuple[str, str], Span] = {}
+    builtin_names: set[tuple[str, str]] = set()
 
-    def first_time(kind: str, name: str, span: Span) -> bool:
-        if (kind, name) in seen:
-            diags.append(_duplicate(kind, name, span, seen[(kind, name)]))
+    def first_time(kind: str, name: str, span: Span, builtin: bool = False) -> bool:
+        key = (kind, name)
+        if key in seen:
+            # A user's definition replaces the built-in library's (e.g. the real
+            # global-connectors.camkes on the include path); built-ins never
+            # replace a user's.
+            if key in builtin_names and not builtin:
+                builtin_names.discard(key)
+                seen[key] = span
+                return True
+            if not builtin:
+                diags.append(_duplicate(kind, name, span, seen[key]))
             return False
-        seen[(kind, name)] = span
+        seen[key] = span
+        if builtin:
+            builtin_names.add(key)
         return True
 
     for parsed in loaded.files:
@@ -75,7 +87,8 @@ def collect(loaded: LoadedFiles) -> tuple[Declarations, list[Diagnostic]]:
                                                                   decl.span):
                 comp_decls.append(decl)
             elif isinstance(decl, S.ConnectorDecl) and first_time("connector", decl.name,
-                                                                  decl.span):
+                                                                  decl.span, builtin):
+                conn_decls = [(d, b) for d, b in conn_decls if d.name != decl.name]
                 conn_decls.append((decl, builtin))
             elif isinstance(decl, S.AssemblyDecl):
                 decls.assemblies.append(decl)

@@ -79,6 +79,7 @@ INTERFACE_SETTINGS: dict[str, str] = {
     "_global_endpoint": "any",
     "_dtb": "dtb",
     "_value": "uint",  # initial count of a semaphore / binary semaphore
+    "_generate_interrupts": "bool",
 }
 
 _POOL = re.compile(r"simple_untyped\d+_pool")

@@ -193,3 +193,32 @@ def test_group_names_and_addressing(adl):
     assert system.instances["a"].group == "g"
     assert system.instances["b"].group is None
     assert system.instances["a"].attributes == {"priority": 5}
+
+
+def test_user_connector_definitions_replace_builtin_ones(adl):
+    # e.g. the real global-connectors.camkes found on the include path.
+    adl.write({"lib/global-connectors.camkes":
+               "connector seL4RPCDataport { from Procedure; to Procedure; }\n"})
+    system, diags = adl.load("import <std_connector.camkes>;\n"
+                             "import <global-connectors.camkes>;\n"
+                             "component A { control; }\nassembly { composition "
+                             "{ component A a; } }\n", include_dirs=[adl.dir / "lib"])
+    assert diags == []
+    rpc = system.connector_types["seL4RPCDataport"]
+    assert not rpc.builtin and not rpc.from_multiple
+
+
+def test_component_wires_its_own_interfaces(adl):
+    # A driver component connecting its own emits to its own consumes, and
+    # configuring its own interface, as CAmkES's device-tree drivers do.
+    system, diags = adl.load(
+        "import <std_connector.camkes>;\n"
+        "component Timer { control; consumes Dummy dev; emits Dummy src;\n"
+        "  composition { connection seL4DTBHardware conn(from src, to dev); }\n"
+        '  configuration { dev.dtb = dtb({"path": "/timer@3020000"}); } }\n'
+        "assembly { composition { component Timer t; } }\n")
+    assert diags == []
+    conn = system.connections["t.conn"]
+    assert [(e.instance, e.interface) for e in conn.from_ends + conn.to_ends] == [
+        ("t", "src"), ("t", "dev")]
+    assert system.instances["t"].attributes == {"dev_dtb": Dtb({"path": "/timer@3020000"})}
