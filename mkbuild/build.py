@@ -68,7 +68,8 @@ def component_sources(system: System, type_name: str, app_dir: Path) -> Componen
     else:
         base = app_dir / "components" / type_name
         sources = sorted((base / "src").glob("*.c")) + sorted(base.glob("*.c"))
-    includes = [Path(i) if Path(i).is_absolute() else app_dir / i for i in ctype.includes]
+    includes = [Path(i) if Path(i).is_absolute() else app_dir / i for i in ctype.includes
+                if not i.endswith((".h", ".hpp", ".hh"))]  # headers go to the glue header
     base = app_dir / "components" / type_name
     includes += [d for d in (base / "include", app_dir / "include") if d.is_dir()]
     return ComponentSources(sources, includes)
@@ -135,8 +136,10 @@ def _rules(platform: platforms.Platform, out_dir: Path) -> list[str]:
         "rule ar",
         "  command = rm -f $out && $ar crsD $out $in",
         "  description = AR $out",
+        # The runtime library and libc refer to each other (abort -> _exit): one group.
         "rule link",
-        "  command = $cc $ldflags -T $script $in -o $out",
+        "  command = $cc $ldflags -T $script $objs -Wl,--start-group $libs -lc -Wl,--end-group"
+        " -o $out",
         "  description = LINK $out",
         "rule kernel_lds",
         "  command = $cc -E -P -x c $kernel_cflags $in -o $out",
@@ -224,7 +227,9 @@ def write_build(system: System, plan: layout.LayoutPlan, platform: platforms.Pla
         elf = idir / f"{name}.elf"
         lines += [f"build {_q(elf)}: link {' '.join(map(_q, objs))} {_q(shared.runtime)} | "
                   f"{_q(idir / 'component.ld')}",
-                  f"  script = {_q(idir / 'component.ld')}"]
+                  f"  script = {_q(idir / 'component.ld')}",
+                  f"  objs = {' '.join(map(str, objs))}",
+                  f"  libs = {shared.runtime}"]
         if cs.ld_flags:
             lines.append(f"  ldflags = $ldflags {_flags(cs.ld_flags)}")
         programs.append(elf)

@@ -34,6 +34,11 @@ IDL_TYPES = {"integer": "int", "boolean": "bool", "character": "char", "real": "
              "uint": "unsigned int"}
 
 
+def is_header(name: str) -> bool:
+    """`include <x.h>;` in a component or procedure names a C header (not a directory)."""
+    return name.endswith((".h", ".hpp", ".hh"))
+
+
 def c_type(idl: str) -> str:
     return IDL_TYPES.get(idl, idl)
 
@@ -174,6 +179,8 @@ def _connector_of(system: System, instance: str, iface: str) -> tuple[str, str] 
 def _ends(system: System, inst: InstancePlan, ctype: ComponentType) -> list[EndGlue]:
     ends: list[EndGlue] = []
     for iface in ctype.interfaces.values():
+        if iface.name in ctype.exports:
+            continue  # implemented by an inner instance
         conn = _connector_of(system, inst.name, iface.name)
         ctx: dict[str, Any] = {"iface": iface.name}
         if iface.kind in ("uses", "provides"):
@@ -241,7 +248,8 @@ def generate(system: System, plan: LayoutPlan, instance: str) -> dict[str, str]:
     procedures = sorted({i.type for i in ctype.interfaces.values()
                          if i.kind in ("uses", "provides")})
     headers = sorted({h for p in procedures if p in system.procedures
-                      for h in system.procedures[p].includes})
+                      for h in system.procedures[p].includes}
+                     | {h for h in ctype.includes if is_header(h)})
     locks = ([(m, "mutex", 1, 1) for m in ctype.mutexes]
              + [(s, "semaphore", _int_attr(system, instance, f"{s}_value", 0), 0)
                 for s in ctype.semaphores]

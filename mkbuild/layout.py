@@ -189,6 +189,9 @@ def plan(system: System, platform: Platform) -> tuple[LayoutPlan | None, list[Di
         if authority.is_hardware(system, name):
             continue
         ctype = system.component_of(name)
+        own = [i for i in ctype.interfaces if i not in ctype.exports]
+        if ctype.composite and not own and not ctype.control:
+            continue  # only re-exports inner instances' interfaces: no program of its own
         inst = InstancePlan(name, ctype.name)
         attrs = instance.attributes
         inst.heap_size = _round_up(max(_int(attrs.get("heap_size")) or DEFAULT_HEAP_SIZE, 0),
@@ -211,7 +214,9 @@ def plan(system: System, platform: Platform) -> tuple[LayoutPlan | None, list[Di
             inst.caps.append(SlotCap(len(inst.caps) + 1, obj.name, _rights(cap.rights),
                                      cap.badge, cap.interface, role))
         # Private synchronisation objects.
-        threads = authority.threads_of(system, name)
+        # Exported interfaces are served by the inner instance that implements them.
+        threads = [t for t in authority.threads_of(system, name)
+                   if t.interface not in ctype.exports]
         if not threads or not ctype.control:
             # Without a control thread the first interface thread runs the init
             # hooks; a component with no thread at all still gets one for them.
@@ -221,7 +226,7 @@ def plan(system: System, platform: Platform) -> tuple[LayoutPlan | None, list[Di
         if len(threads) > 1:
             _private(result, inst, "init", NOTIFICATION, None)
         for iface in ctype.interfaces.values():
-            if iface.kind == "consumes":
+            if iface.kind == "consumes" and iface.name not in ctype.exports:
                 _private(result, inst, "pending", ENDPOINT, iface.name)
         for lock in [*ctype.mutexes, *ctype.semaphores, *ctype.binary_semaphores]:
             _private(result, inst, "lock", ENDPOINT, lock)

@@ -7,6 +7,7 @@
 #ifndef CAMKES_H
 #define CAMKES_H
 
+#include <assert.h> /* CAmkES component code uses assert() without including it */
 #include <stddef.h>
 #include <stdint.h>
 #include <sel4/sel4.h>
