@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -75,6 +76,11 @@ def component_sources(system: System, type_name: str, app_dir: Path) -> Componen
     return ComponentSources(sources, includes)
 
 
+def platform_defines(platform: str) -> dict[str, str]:
+    """Defined for the ADL preprocessor and user C code: MKBUILD_PLATFORM_<BOARD>=1."""
+    return {"MKBUILD_PLATFORM_" + re.sub(r"\W", "_", platform).upper(): "1"}
+
+
 def write_if_changed(path: Path, text: str) -> None:
     """Keep the file (and its time stamp) when its contents are already right."""
     try:
@@ -122,7 +128,8 @@ def _rules(platform: platforms.Platform, out_dir: Path) -> list[str]:
         f"ar = {tc.cc.removesuffix('gcc')}ar",
         f"python = {shlex.quote(sys.executable)}",
         f"glue_cflags = {_flags(common + ['--specs=picolibc.specs', runtime_inc])}",
-        f"user_cflags = {_flags(user_common + ['-std=gnu11', '--specs=picolibc.specs', runtime_inc])}",
+        "user_cflags = " + _flags(user_common + ["-std=gnu11", "--specs=picolibc.specs", runtime_inc]
+                                  + [f"-D{k}={v}" for k, v in platform_defines(platform.name).items()]),
         "ldflags = " + _flags(["--specs=picolibc.specs", "-nostartfiles", "-static", "-no-pie",
                                "-Wl,--build-id=none", "-Wl,-n", "-mcpu=cortex-a53"]),
         "kernel_cflags = " + _flags(common + tc.kernel_flags + platform.kernel_defines()

@@ -73,6 +73,7 @@ def compile(path: Path | str, platform: str, build_root: Path | None = None,
     `shared_dir` (default: <build root>/_shared/<platform>, or <build_dir>/_shared)."""
     path = Path(path)
     start = time.monotonic()
+    defines = {**build.platform_defines(platform), **(defines or {})}
     out = build_dir or default_build_dir(path, platform, build_root)
     shared = shared_dir or ((build_root or Path("build")) / build.SHARED_DIR_NAME / platform
                             if not build_dir else build_dir / build.SHARED_DIR_NAME)
