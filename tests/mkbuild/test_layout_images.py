@@ -67,13 +67,13 @@ def test_dataport_is_the_same_frame_in_both_instances(twins):
 def test_hardware_registers_uncached_and_irq_bound(twins):
     spec = twins["hardware"]
     regs = mappings_of(spec, "driver.vspace")["0x30000000"]
-    assert regs["device"] and regs["rights"] == "RW" and regs["frame"] == "rtc_mmio.mmio/0"
-    frame = next(o for o in spec["objects"] if o["name"] == "rtc_mmio.mmio/0")
+    assert regs["device"] and regs["rights"] == "RW" and regs["frame"] == "dev_mmio.mmio/0"
+    frame = next(o for o in spec["objects"] if o["name"] == "dev_mmio.mmio/0")
     assert frame["paddr"] == "0x9010000" and frame["zero"] is False
-    assert spec["irqs"] == [{"irq": 34, "notification": "rtc_irq.ntfn", "badge": 1}]
-    handler = next(o for o in spec["objects"] if o["name"] == "rtc_irq.irq")
+    assert spec["irqs"] == [{"irq": 34, "notification": "dev_irq.ntfn", "badge": 1}]
+    handler = next(o for o in spec["objects"] if o["name"] == "dev_irq.irq")
     assert handler["type"] == "irq_handler" and handler["irq"] == 34
-    assert [c[0] for c in caps_to(spec, "rtc_irq.irq")] == ["driver.cnode"]
+    assert [c[0] for c in caps_to(spec, "dev_irq.irq")] == ["driver.cnode"]
     # nothing else of the driver is a device mapping
     assert [v for v, m in mappings_of(spec, "driver.vspace").items() if m["device"]] == \
         ["0x30000000"]
