@@ -7,8 +7,9 @@ volatile struct boot_params mk_boot_params = {0x1, 0, 0};
 _Noreturn void kmain(void);
 _Noreturn void kmain(void)
 {
+    extern word_t boot_entry_el;
     uart_init();
-    kputs("mk kernel on " PLAT_NAME ": booting\n");
+    kprintf("mk kernel on " PLAT_NAME ": booting (entered at EL%lu)\n", boot_entry_el);
     arch_init_cpu();
     gic_init();
     spec_boot();

@@ -1,5 +1,7 @@
 """The kernel boots on both boards, starts a user program and ends QEMU cleanly."""
 
+from dataclasses import replace
+
 import pytest
 from sysbuild import boot
 
@@ -23,7 +25,7 @@ def test_banner_user_output_and_clean_exit(make_system, board):
     sys.thread(sys.space("hello", HELLO), "hello.control")
     run = boot(sys.platform, sys.image())
     lines = run.output.splitlines()
-    assert lines[0] == f"mk kernel on {board}: booting"
+    assert lines[0] == f"mk kernel on {board}: booting (entered at EL1)"
     assert "hello from user space: heap works, 42" in lines
     assert "KERNEL PANIC" not in run.output
     assert run.status == 0
@@ -52,3 +54,26 @@ int main(void) { printf("waiting forever\n"); seL4_Word b; seL4_Recv(1, &b); ret
     assert "waiting forever" in run.output
     assert "no thread can run" in run.output
     assert run.status == 2
+
+
+SPIN = "int main(void) { for (;;) __asm__ volatile(\"\"); }\n"
+
+
+@pytest.mark.parametrize("board", ["qemu-arm-virt", "zcu102"])
+@pytest.mark.parametrize("machine_option, level", [("virtualization=on", 2), ("secure=on", 3)])
+def test_entry_at_el2_and_el3_drops_to_el1_with_timer_interrupts(make_system, board,
+                                                                   machine_option, level):
+    sys = make_system(board)
+    # the spinner runs first: hello only gets the CPU when the timer preempts it,
+    # so interrupts must reach the kernel after the drop from EL2/EL3
+    sys.thread(sys.space("spin", SPIN), "spin.control", priority=100, system_end=False)
+    sys.thread(sys.space("hello", HELLO), "hello.control", priority=100)
+    cmd = sys.platform.qemu_command("x")
+    machine = cmd[cmd.index("-machine") + 1]
+    plat = replace(sys.platform, qemu_args=tuple(
+        a.replace(machine, f"{machine},{machine_option}") if a == machine else a
+        for a in sys.platform.qemu_args))
+    run = boot(plat, sys.image())
+    assert run.output.startswith(f"mk kernel on {board}: booting (entered at EL{level})")
+    assert "hello from user space: heap works, 42" in run.output
+    assert run.status == 0

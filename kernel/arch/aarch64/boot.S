@@ -17,6 +17,7 @@ _start:
     msr daifset, #0xf
     mrs x0, CurrentEL
     lsr x0, x0, #2
+    mov x19, x0                   /* kept for the banner: the entry exception level */
     cmp x0, #3
     b.eq from_el3
     cmp x0, #2
@@ -24,6 +25,22 @@ _start:
     b at_el1
 
 from_el3:
+    /* Firmware's job, done here when there is none: every interrupt in group 1
+     * (non-secure), so the GIC delivers them to the kernel at non-secure EL1. */
+    ldr x0, =PLAT_GICD_BASE
+    ldr w1, [x0, #4]              /* GICD_TYPER.ITLinesNumber: 32 interrupts per register */
+    and w1, w1, #0x1f
+    add x2, x0, #0x80             /* GICD_IGROUPR0 */
+    mov w3, #-1
+1:  str w3, [x2], #4
+    subs w1, w1, #1
+    b.pl 1b
+    mov w3, #3                    /* enable groups 0 and 1 */
+    str w3, [x0]
+    ldr x0, =PLAT_GICC_BASE
+    str w3, [x0]
+    mov w3, #0xff                 /* priority mask: let everything through */
+    str w3, [x0, #4]
     mov x0, #0x401                /* SCR_EL3: NS, lower levels AArch64 */
     msr scr_el3, x0
     msr cptr_el3, xzr             /* no FP/SIMD traps */
@@ -66,7 +83,8 @@ at_el1:
     b.hs 2f
     stp xzr, xzr, [x0], #16
     b 1b
-2:
+2:  adrp x0, boot_entry_el
+    str x19, [x0, :lo12:boot_entry_el]
     /* boot table: one level-1 table of 1 GiB blocks, used as TTBR0 (identity, until
      * we run high) and TTBR1 (KERNEL_VBASE + pa) at the same time */
     adrp x0, boot_l1
@@ -119,6 +137,10 @@ high_entry:
     b 5b
 
     .bss
+    .balign 8
+    .global boot_entry_el
+boot_entry_el:
+    .quad 0
     .balign 4096
     .global boot_l1
 boot_l1:
