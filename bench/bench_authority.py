@@ -1,7 +1,7 @@
 """Time the authority analysis (graph, closure, flow, checks, 20 policy assertions)
 on synthetic systems of 250..2,000 instances with two connections per instance.
 
-    .venv/bin/python bench/bench_authority.py [--sizes 250,500,1000,2000] [--record]
+    .venv/bin/python bench/bench_authority.py [--sizes 250,500,1000,2000] [--render] [--record]
 
 Uses bench/gen_system.py (the front end's generator) when it exists, so the
 front end is timed apart; otherwise builds the same shape of System directly.
@@ -130,6 +130,7 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="250,500,1000,2000")
     ap.add_argument("--record", action="store_true")
+    ap.add_argument("--render", action="store_true", help="also time drawing 1,000 instances")
     args = ap.parse_args()
     rows = ["| system | instances | connections | capabilities | (front end s) | "
             "graph+closure+flow s | checks s | 20 policies s | authority total s | findings | "
@@ -145,6 +146,20 @@ def main() -> int:
             print(rows[-1], flush=True)
             if origin == "synthetic" and not (ROOT / "bench" / "gen_system.py").exists():
                 break
+    render_rows = []
+    if args.render:
+        from mkbuild.render import picture
+
+        system, _, origin = load(1000)
+        auth = authority.build(system)
+        for fmt, view in (("svg", False), ("svg", True), ("html", False)):
+            start = time.perf_counter()
+            data = picture(auth, fmt, capability_view=view)
+            took = time.perf_counter() - start
+            render_rows.append(f"| {origin} | {len(system.instances)} | "
+                               f"{'capability' if view else 'structure'} | {fmt} | "
+                               f"{len(data) // 1024} KiB | {took:.2f} |")
+            print(render_rows[-1], flush=True)
     if args.record:
         doc = ROOT / "docs" / "benchmarks.md"
         text = doc.read_text() if doc.exists() else "# Benchmarks\n"
@@ -156,6 +171,10 @@ def main() -> int:
                  "rows are built directly: a call chain with one cycle, random events and "
                  "shared buffers, a few groups.\n\n"
                  + "\n".join(rows) + "\n")
+        if render_rows:
+            block += ("\nDrawing (`--render`: graphviz `dot` layout included):\n\n"
+                      "| system | instances | view | format | size | seconds |\n"
+                      "|---|---:|---|---|---:|---:|\n" + "\n".join(render_rows) + "\n")
         if "\n## Authority\n" in text:
             head, _, rest = text.partition("\n## Authority\n")
             nxt = rest.find("\n## ")
