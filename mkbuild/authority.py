@@ -896,6 +896,35 @@ def check_devices(system: System, auth: Authority, allowed: set[str] = frozenset
     return out
 
 
+def check_device_claims(system: System, auth: Authority) -> list[Diagnostic]:
+    """Two hardware components may not claim one interrupt or overlapping registers:
+    that is one device reachable through two names, which the per-device check
+    above would not see."""
+    out = []
+    irqs: dict[int, str] = {}
+    ranges: list[tuple[int, int, str]] = []
+    for obj in auth.plan.objects.values():
+        if not obj.device:
+            continue
+        hw = obj.device.rsplit(".", 1)[0]
+        conn = system.connections.get(obj.connection)
+        if obj.kind == IRQ and obj.irq is not None:
+            other = irqs.setdefault(obj.irq, hw)
+            if other != hw:
+                out.append(error(f"hardware components `{other}` and `{hw}` both claim "
+                                 f"interrupt {obj.irq}", conn.span if conn else None))
+        elif obj.kind == DEVICE_FRAMES and obj.paddr is not None:
+            end = obj.paddr + max(obj.size, 1)
+            for start, stop, other in ranges:
+                if other != hw and obj.paddr < stop and start < end:
+                    out.append(error(f"hardware components `{other}` and `{hw}` claim "
+                                     f"overlapping registers at {max(start, obj.paddr):#x}",
+                                     conn.span if conn else None))
+                    break
+            ranges.append((obj.paddr, end, hw))
+    return out
+
+
 def check_grants(system: System, auth: Authority) -> list[Diagnostic]:
     out = []
     for inst, held in acquired(auth):
@@ -916,7 +945,7 @@ def checks(system: System, auth: Authority | None = None,
     auth = auth or build(system)
     return (check_deadlocks(system, auth) + check_priorities(system, auth)
             + check_shared_writes(system, auth) + check_devices(system, auth, allowed_devices)
-            + check_grants(system, auth))
+            + check_device_claims(system, auth) + check_grants(system, auth))
 
 
 def analyse(system: System) -> list[Diagnostic]:

@@ -314,3 +314,20 @@ def test_analysis_never_raises_on_random_systems():
         picture(auth, "dot", capability_view=True, flow=("a", "b"))
 
     run()
+
+
+def test_two_hardware_components_claiming_one_irq_or_overlapping_registers():
+    b = S.gateway()
+    b.component("Twin", hardware=True, dataport={"regs": 4096}, emits={"irq": "Irq"})
+    b.component("Drv", control=True, dataport={"regs": 4096}, consumes={"irq": "Irq"})
+    b.instance("twin", "Twin", regs_paddr=0x9040800, regs_size=0x100, irq_irq_number=40)
+    b.instance("drv", "Drv")
+    b.connect("t_regs", "seL4HardwareMMIO", "drv.regs", "twin.regs")
+    b.connect("t_irq", "seL4HardwareInterrupt", "twin.irq", "drv.irq")
+    diags = A.checks(b.system)
+    assert [(d.severity, d.message, d.span) for d in diags] == [
+        (ERROR, "hardware components `uart` and `twin` claim overlapping registers at "
+                "0x9040800", b.system.connections["t_regs"].span),
+        (ERROR, "hardware components `uart` and `twin` both claim interrupt 40",
+         b.system.connections["t_irq"].span),
+    ]
