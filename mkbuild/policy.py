@@ -151,6 +151,9 @@ def _check_names(system: System, form: list[str], st: Statement) -> list[Diagnos
         elif place in (REGION, PRIO):
             inst, _, iface = name.rpartition(".")
             if place == PRIO and name in system.instances:
+                if name in hardware:
+                    out.append(error(f"`{name}` is a hardware instance: it has no threads and "
+                                     "no priority", span))
                 continue
             if inst not in system.instances:
                 pool = software if place == PRIO else _dataports(system)

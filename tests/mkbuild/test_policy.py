@@ -135,6 +135,8 @@ def test_unknown_statement_suggests_the_closest_form():
      "did you mean `crypto.pkt`?"),
     ("device net only via net", "`net` is not a hardware instance in policy", None),
     ("device uarts only via net", "`uarts` is not an instance in policy", "did you mean `uart`?"),
+    ("priority uart > net", "`uart` is a hardware instance: it has no threads and no priority",
+     None),
     ("priority crypto.crypto > net",
      "`crypto.crypto` is not a thread (provided or consumed interface) of `crypto`",
      "did you mean `crypto.crypt`?"),
