@@ -38,12 +38,12 @@ PARTS = [
     ("fastpath.c:ep_cap", "lookup", "capability lookup and type/right check"),
     ("fastpath.c:copy_regs", "transfer", "message transfer (badge, info, MR0..3)"),
     ("fastpath.c", "ipc", "fastpath checks, endpoint queue, reply bookkeeping"),
-    ("sched.c:sched_highest_prio", "ipc", ""),
+    ("kernel.h:sched_highest_prio", "prio", "highest ready priority (bitmap)"),
     ("sched.c:resume_current", "switch", "switch: TTBR0/ASID, FP owner check"),
 ]
 LABELS = {"entry": PARTS[1][2], "exit": PARTS[0][2], "dispatch": PARTS[2][2],
           "lookup": PARTS[3][2], "transfer": PARTS[4][2], "ipc": PARTS[5][2],
-          "switch": PARTS[7][2], "user": "user: the client's loop and stubs, the server's loop",
+          "switch": PARTS[7][2], "prio": PARTS[6][2], "user": "user: the client's loop and stubs, the server's loop",
           "other": "other kernel code"}
 
 
@@ -148,7 +148,8 @@ def main() -> int:
     per = {k: (big[k] - small[k]) / args.calls for k in set(big) | set(small)}
     total = sum(per.values())
     print(f"instructions per Call + ReplyRecv round trip on {args.board}: {total:.1f}")
-    for key in ("user", "entry", "dispatch", "lookup", "ipc", "transfer", "switch", "exit"):
+    for key in ("user", "entry", "dispatch", "lookup", "ipc", "prio", "transfer", "switch",
+                "exit"):
         if per.get(key):
             print(f"  {per[key]:6.1f}  {LABELS[key]}")
     for key in sorted(k for k in per if k.startswith("other") and per[k]):

@@ -148,7 +148,16 @@ void sched_enqueue(struct tcb *t);
 void sched_enqueue_head(struct tcb *t);
 void sched_dequeue(struct tcb *t);
 struct tcb *sched_pick(void);         /* dequeues the highest-priority ready thread or NULL */
-int sched_highest_prio(void);         /* -1 when none ready */
+extern word_t prio_bitmap[NUM_PRIORITIES / 64];
+extern word_t prio_summary;
+/* The highest priority with a ready thread, -1 when none: two clz, O(1). */
+static inline int sched_highest_prio(void)
+{
+    if (!prio_summary)
+        return -1;
+    unsigned hi = 63 - (unsigned)__builtin_clzll(prio_summary);
+    return (int)(hi * 64 + 63 - (unsigned)__builtin_clzll(prio_bitmap[hi]));
+}
 void switch_to(struct tcb *t);
 void schedule(void);                  /* current blocked: choose the next thread */
 void make_runnable(struct tcb *t);    /* woken while current keeps running (or blocks next) */

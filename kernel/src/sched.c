@@ -7,8 +7,8 @@ struct tcb *current;
 struct tcb *fpu_owner;
 
 static struct tcb *queue_head[NUM_PRIORITIES], *queue_tail[NUM_PRIORITIES];
-static word_t prio_bitmap[NUM_PRIORITIES / 64];
-static word_t prio_summary;      /* bit i: prio_bitmap[i] is not zero */
+word_t prio_bitmap[NUM_PRIORITIES / 64];
+word_t prio_summary;      /* bit i: prio_bitmap[i] is not zero */
 static word_t active_ttbr0;
 static bool fpu_trapped = true;
 extern int halt_when_idle;
@@ -24,14 +24,6 @@ static void bitmap_clear(unsigned p)
     prio_bitmap[p / 64] &= ~(1ull << (p % 64));
     if (!prio_bitmap[p / 64])
         prio_summary &= ~(1ull << (p / 64));
-}
-
-int sched_highest_prio(void)
-{
-    if (!prio_summary)
-        return -1;
-    unsigned hi = 63 - (unsigned)__builtin_clzll(prio_summary);
-    return (int)(hi * 64 + 63 - (unsigned)__builtin_clzll(prio_bitmap[hi]));
 }
 
 void sched_enqueue(struct tcb *t)

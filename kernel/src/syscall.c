@@ -73,11 +73,7 @@ static word_t sys_recv(struct cap *c, bool block)
 _Noreturn void handle_syscall(word_t cptr, word_t info, struct context *ctx, word_t num);
 _Noreturn void handle_syscall(word_t cptr, word_t info, struct context *ctx, word_t num)
 {
-    /* the fastpaths pick the next thread themselves */
-    if (num == MK_SYS_CALL && fastpath_call(cptr, info))
-        resume_current();
-    if (num == MK_SYS_REPLY_RECV && fastpath_reply_recv(cptr, info))
-        resume_current();
+    (void)info;   /* read from the context where needed */
     word_t err = MK_ERR_NONE;
     struct cap *c;
     ctx->x[CTX_STATUS] = MK_ERR_NONE;
@@ -127,4 +123,22 @@ _Noreturn void handle_syscall(word_t cptr, word_t info, struct context *ctx, wor
     if (err)
         ctx->x[CTX_STATUS] = err;
     exit_to_current();
+}
+
+/* Entered straight from the vector for Call and ReplyRecv: the fastpath picks the
+ * next thread itself; anything it does not handle goes the general way. */
+_Noreturn void fast_call(word_t cptr, word_t info, struct context *ctx, word_t num);
+_Noreturn void fast_call(word_t cptr, word_t info, struct context *ctx, word_t num)
+{
+    if (fastpath_call(cptr, info))
+        resume_current();
+    handle_syscall(cptr, info, ctx, num);
+}
+
+_Noreturn void fast_reply_recv(word_t cptr, word_t info, struct context *ctx, word_t num);
+_Noreturn void fast_reply_recv(word_t cptr, word_t info, struct context *ctx, word_t num)
+{
+    if (fastpath_reply_recv(cptr, info))
+        resume_current();
+    handle_syscall(cptr, info, ctx, num);
 }

@@ -24,8 +24,9 @@ void arch_fpu_trap(bool on)
 
 void arch_set_vspace(word_t ttbr0)
 {
-    /* ASID-tagged: no TLB maintenance is needed, mappings never change after boot. */
-    __asm__ volatile("msr ttbr0_el1, %0; isb" : : "r"(ttbr0));
+    /* ASID-tagged: no TLB maintenance is needed, mappings never change after boot.
+     * No isb: the kernel never uses TTBR0 addresses, and eret synchronises. */
+    __asm__ volatile("msr ttbr0_el1, %0" : : "r"(ttbr0));
 }
 
 void timer_rearm(void)

@@ -71,6 +71,10 @@ el0_sync:
     ldp x0, x1, [x0, #0]             /* x0, x1 as the user passed them */
     mrs x2, tpidr_el1
     ldr x3, [x2, #56]                /* x7: the call number */
+    cmp x3, #1                       /* MK_SYS_CALL and MK_SYS_REPLY_RECV try their */
+    b.eq fast_call                   /* fastpath first (they fall back to handle_syscall) */
+    cmp x3, #2
+    b.eq fast_reply_recv
     bl handle_syscall
 1:  mov x0, x9
     mrs x1, far_el1
