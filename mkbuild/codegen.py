@@ -50,19 +50,25 @@ class CParam:
     name: str
     direction: str  # in | out | inout | refin
     type: str  # C element type
-    string: bool
+    string: bool  # one string (not an array of them)
     array: bool
+    elem_string: bool = False  # an array of strings
 
     @property
     def decl(self) -> str:
         """The parameter(s) in the C prototype, as CAmkES spells them."""
         n, t = self.name, self.type
         if self.string:
-            return f"const char *{n}" if self.direction == "in" else f"char **{n}"
+            return f"const char *{n}" if self.direction in ("in", "refin") else f"char **{n}"
+        size = "const size_t" if self.direction == "refin" else "size_t"
+        if self.elem_string:
+            if self.direction == "in":
+                return f"size_t {n}_sz, char **{n}"
+            return f"{size} *{n}_sz, char ***{n}"
         if self.array:
             if self.direction == "in":
                 return f"size_t {n}_sz, const {t} *{n}"
-            return f"size_t *{n}_sz, {t} **{n}"
+            return f"{size} *{n}_sz, {t} **{n}"
         if self.direction == "in":
             return f"{t} {n}"
         if self.direction == "refin":
@@ -108,7 +114,9 @@ class CMethod:
 
 
 def c_method(m: Method, index: int) -> CMethod:
-    params = [CParam(p.name, p.direction, c_type(p.type), p.type == "string", p.array)
+    params = [CParam(p.name, p.direction, "char *" if p.type == "string" else c_type(p.type),
+                     p.type == "string" and not p.array, p.array,
+                     p.type == "string" and p.array)
               for p in m.params]
     ret = c_type(m.return_type) if m.return_type and m.return_type != "void" else None
     ret_string = m.return_type == "string"

@@ -101,3 +101,45 @@ char *camkes_msg_get_string(camkes_msg_t *m)
     }
     return s;
 }
+
+void camkes_msg_put_strings(camkes_msg_t *m, char *const *strings, size_t count)
+{
+    seL4_Word c = count;
+    camkes_msg_put(m, &c, sizeof c);
+    for (size_t i = 0; i < count; i++)
+        camkes_msg_put_string(m, strings[i]);
+}
+
+void camkes_free_strings(char **strings, size_t count)
+{
+    if (!strings)
+        return;
+    for (size_t i = 0; i < count; i++)
+        free(strings[i]);
+    free(strings);
+}
+
+char **camkes_msg_get_strings(camkes_msg_t *m, size_t *count)
+{
+    seL4_Word c = 0;
+    camkes_msg_get(m, &c, sizeof c);
+    *count = 0;
+    if (m->error || c > seL4_MsgMaxLength) { /* each string takes at least a word */
+        m->error = 1;
+        return NULL;
+    }
+    char **strings = calloc(c ? c : 1, sizeof *strings);
+    if (!strings) {
+        m->error = 1;
+        return NULL;
+    }
+    for (size_t i = 0; i < c; i++) {
+        strings[i] = camkes_msg_get_string(m);
+        if (!strings[i]) {
+            camkes_free_strings(strings, i);
+            return NULL;
+        }
+    }
+    *count = c;
+    return strings;
+}

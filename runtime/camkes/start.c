@@ -4,6 +4,12 @@
 #include <camkes/runtime.h>
 #include <stdio.h>
 
+/* The heap malloc uses (the link script's .heap section), under the names CAmkES's
+ * libc support gives it: some component code checks pointers against them. */
+extern char __heap_start[], __heap_end[];
+char *morecore_area = __heap_start;
+size_t morecore_size;
+
 __attribute__((weak)) void pre_init(void) {}
 __attribute__((weak)) void post_init(void) {}
 
@@ -34,6 +40,7 @@ void camkes_thread_main(seL4_Word index)
         mk_thread_exit();
     }
     if (index == 0) {
+        morecore_size = (size_t)(__heap_end - __heap_start);
         pre_init();
         camkes_glue_init();
         post_init();

@@ -49,6 +49,10 @@ void camkes_msg_get(camkes_msg_t *m, void *data, size_t bytes);
 /* Strings and arrays are returned malloc'ed (NULL and m->error set on failure). */
 char *camkes_msg_get_string(camkes_msg_t *m);
 void *camkes_msg_get_array(camkes_msg_t *m, size_t *count, size_t elem);
+/* Arrays of strings: a count, then each string. */
+void camkes_msg_put_strings(camkes_msg_t *m, char *const *strings, size_t count);
+char **camkes_msg_get_strings(camkes_msg_t *m, size_t *count);
+void camkes_free_strings(char **strings, size_t count);
 
 /* ---- events --------------------------------------------------------------------- */
 
