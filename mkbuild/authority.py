@@ -638,7 +638,8 @@ def _flow_graph(auth: Authority) -> nx.DiGraph:
     return flow
 
 
-def _path(graph: nx.DiGraph, a: str, b: str) -> list[Hop] | None:
+def path_in(graph: nx.DiGraph, a: str, b: str) -> list[Hop] | None:
+    """Shortest path of hops from a to b in a flow graph (or a subgraph of it)."""
     if a not in graph or b not in graph:
         return None
     try:
@@ -652,7 +653,7 @@ def flow_path(auth: Authority, a: str, b: str) -> list[Hop] | None:
     """Shortest path of information from instance `a` to `b`, or None. a == b: []."""
     if a == b:
         return []
-    return _path(auth.flow, a, b)
+    return path_in(auth.flow, a, b)
 
 
 def flow_subgraph(auth: Authority, a: str, b: str) -> nx.DiGraph:

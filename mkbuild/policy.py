@@ -23,6 +23,7 @@ INST, HW, REGION, PRIO, OP, INSTS = "<instance>", "<device>", "<dataport>", "<wh
 
 FORMS: list[tuple[str, list[str]]] = [
     ("no-flow", ["no", "flow", "from", INST, "to", INST]),
+    ("flow-only-via", ["flow", "from", INST, "to", INST, "only", "via", INSTS]),
     ("cannot-send", [INST, "cannot", "send", "to", INST]),
     ("cannot-read", [INST, "cannot", "read", REGION]),
     ("cannot-write", [INST, "cannot", "write", REGION]),
@@ -196,6 +197,15 @@ def decide(auth: A.Authority, st: Statement) -> Verdict:
         if a[0] == a[1]:
             return Verdict(st, False, [], f"`{a[0]}` always reaches itself")
         path = A.flow_path(auth, a[0], a[1])
+        return Verdict(st, path is None, path or [])
+    if st.kind == "flow-only-via":
+        # Every path from A to B passes one of the listed instances: with them
+        # removed, no path may remain; the shortest one left is the counterexample.
+        src, dst, via = a[0], a[1], set(a[2:])
+        if src in via or dst in via:
+            return Verdict(st, True)
+        keep = [n for n in auth.flow if n not in via]
+        path = A.path_in(auth.flow.subgraph(keep), src, dst) if src != dst else None
         return Verdict(st, path is None, path or [])
     if st.kind == "cannot-send":
         path = A.can_send(auth, a[0], a[1])

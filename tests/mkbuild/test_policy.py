@@ -32,6 +32,9 @@ def run(*statements: str, builder=None):
 
 HOLDING = [
     "no flow from log to net",
+    "flow from net to keystore only via crypto",
+    "flow from uart to keystore only via net",
+    "flow from uart to keystore only via log, crypto",
     "no flow from log to uart",
     "keystore cannot send to net",
     "net cannot send to keystore",
@@ -54,6 +57,11 @@ def test_assertion_holds(statement):
 
 
 REFUTED = [
+    ("flow from net to keystore only via log", "counterexample in 2 steps", [
+        ("c_crypt", "net -> crypto: calls `crypto.crypt` over endpoint `c_crypt.ep` "
+                    "(connection `c_crypt`)"),
+        ("c_keys", "crypto -> keystore: calls `keystore.keys` over endpoint `c_keys.ep` "
+                   "(connection `c_keys`)")]),
     ("no flow from net to keystore", "counterexample in 2 steps", [
         ("c_crypt", "net -> crypto: calls `crypto.crypt` over endpoint `c_crypt.ep` "
              "(connection `c_crypt`)"),

@@ -37,7 +37,7 @@ def test_gateway_policy_holds_and_check_is_clean():
 
     system, diags = load_system(str(GATEWAY))
     assert diags == []
-    assert len(system.policies) == 8
+    assert len(system.policies) == 9
     assert A.analyse(system) == []
     result = mkbuild("check", str(GATEWAY))
     assert (result.returncode, result.stderr) == (0, "")
@@ -51,6 +51,7 @@ def test_one_extra_connection_refutes_the_isolation_of_the_key_store(tmp_path):
     leak_line = text.index(LEAK.rstrip("\n")) + 1
     holds_line = next(i for i, t in enumerate(text, 1) if "net holds nothing of keystore" in t)
     send_line = next(i for i, t in enumerate(text, 1) if "net cannot send to keystore" in t)
+    via_line = send_line + 1
     leak_col = LEAK.index("leak(") + 1
     assert result.stderr.splitlines() == [
         f"{path}:{holds_line}:9: error: policy `net holds nothing of keystore` does not hold: "
@@ -65,6 +66,12 @@ def test_one_extra_connection_refutes_the_isolation_of_the_key_store(tmp_path):
         "      |         ^~~",
         f"{path}:{leak_line}:{leak_col}: note: net -> keystore: sends on endpoint `leak.ep` "
         "(connection `leak`)",
+        f"{path}:{via_line}:9: error: policy `flow from net to keystore only via crypto` does "
+        "not hold: counterexample in 1 step",
+        f"{via_line:>5} |         flow from net to keystore only via crypto;",
+        "      |         ^~~~",
+        f"{path}:{leak_line}:{leak_col}: note: net -> keystore: calls `keystore.keys` over "
+        "endpoint `leak.ep` (connection `leak`)",
     ]
 
 
