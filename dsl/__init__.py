@@ -74,7 +74,7 @@ def _load(path: str, include_dirs: list[str],
                            else Span(path, 1, 1)))
     configure(system, asm, decls.structs, diags)
     if "assembly" not in decls.broken:  # else a lost connection would be blamed
-        diags += check_wiring(system, asm.exports)
+        diags += check_wiring(system, asm.exports, asm.miswired)
     policies = decls.policies + [p for a in decls.assemblies for p in a.policies]
     for policy in sorted(policies, key=lambda p: p.span):
         for tokens, span in zip(policy.statements, policy.spans, strict=True):

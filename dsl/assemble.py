@@ -46,6 +46,9 @@ class Assembly:
     loose_settings: dict[str, Any] = field(default_factory=dict)
     # (instance, interface) of a composite instance -> the inner interface it exports
     exports: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
+    # Instances named by a connection end that failed to resolve: an unconnected
+    # `uses` of theirs is most likely that end, so it is not reported again.
+    miswired: set[str] = field(default_factory=set)
 
 
 class _Assembler:
@@ -166,6 +169,7 @@ class _Assembler:
         if comp is None:
             return None  # its unknown type was reported already
         if iface not in comp.interfaces:
+            self.out.miswired.add(inst)
             if comp.name in self.decls.broken:
                 return None  # the interface may be in the part that did not parse
             self.diags.append(error(

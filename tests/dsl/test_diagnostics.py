@@ -184,6 +184,12 @@ def test_rejected_input_has_exact_diagnostics(adl, name):
     assert all(d.span.file.endswith("system.camkes") for d in adl.errors(diags))
 
 
+def test_a_misspelt_end_is_not_reported_again_as_unconnected(adl):
+    _system, diags = adl.load(BASE + TWO + " connection seL4RPCCall x(from c.ad, to s.a); } }")
+    assert [(d.span.line, d.span.col, d.message) for d in adl.errors(diags)] == [
+        (7, 32, "unknown interface `ad` of instance `c` (component `Client`)")]
+
+
 def test_no_assembly(adl):
     system, diags = adl.load(BASE)
     assert system is None
