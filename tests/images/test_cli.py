@@ -1,0 +1,63 @@
+"""`mkbuild compile` and `mkbuild run` as a user runs them: exit codes, what they
+print, and diagnostics (never a traceback) for bad input."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+HELLO = REPO / "images" / "hello" / "system.adl"
+BROKEN = Path(__file__).parent / "fixtures" / "broken" / "system.adl"
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("qemu-system-aarch64") is None or shutil.which("aarch64-linux-gnu-gcc") is None,
+    reason="needs qemu-system-aarch64 and the AArch64 cross compiler")
+
+
+def mkbuild(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "mkbuild.cli", *args], capture_output=True,
+                          text=True, cwd=cwd, timeout=300)
+
+
+def test_run_boots_and_streams_the_console(tmp_path):
+    result = mkbuild("run", str(HELLO), "--timeout", "30", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "hello: Hello from mkbuild!" in result.stdout
+    assert result.stderr.strip().endswith("mkbuild run: every control thread returned")
+    # the default build directory, relative to where mkbuild runs
+    assert (tmp_path / "build" / "hello" / "qemu-arm-virt" / "image.elf").is_file()
+    again = mkbuild("compile", str(HELLO), cwd=tmp_path)
+    assert again.returncode == 0
+    assert again.stdout.strip() == "build/hello/qemu-arm-virt/image.elf (up to date)"
+
+
+def test_run_expect_and_timeout_exit_codes(tmp_path):
+    ok = mkbuild("run", str(HELLO), "--expect", "Hello from", "--timeout", "30", cwd=tmp_path)
+    assert ok.returncode == 0 and "expected output seen" in ok.stderr
+    spin = Path(__file__).parent / "fixtures" / "spin" / "system.adl"
+    late = mkbuild("run", str(spin), "--timeout", "2", cwd=tmp_path)
+    assert late.returncode == 1
+    assert "mkbuild run: timed out after 2 s" in late.stderr
+
+
+def test_bad_input_is_a_diagnostic_not_a_traceback(tmp_path):
+    result = mkbuild("compile", str(BROKEN), cwd=tmp_path)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert f"{BROKEN}:8:" in result.stderr and "nothere" in result.stderr
+    assert not (tmp_path / "build" / "broken").exists()
+
+
+def test_misuse(tmp_path):
+    missing = mkbuild("compile", "nosuch.adl", cwd=tmp_path)
+    assert missing.returncode == 2 and "no such file: nosuch.adl" in missing.stderr
+    board = mkbuild("compile", str(HELLO), "--platform", "qemu-arm-vrit", cwd=tmp_path)
+    assert board.returncode == 1
+    assert "unknown platform `qemu-arm-vrit`" in board.stderr
+    assert "did you mean `qemu-arm-virt`?" in board.stderr
+    bad_regex = mkbuild("run", str(HELLO), "--expect", "(", cwd=tmp_path)
+    assert bad_regex.returncode == 2 and "--expect is not a regular expression" in bad_regex.stderr
+    assert "Traceback" not in missing.stderr + board.stderr + bad_regex.stderr
