@@ -53,6 +53,7 @@ class Highlights:
     red_connections: set[str] = field(default_factory=set)
     red_instances: set[str] = field(default_factory=set)
     violations: list[str] = field(default_factory=list)  # messages for the caption
+    policies: list[tuple[str, bool]] = field(default_factory=list)  # (statement, holds)
 
 
 def highlights(auth: A.Authority, flow: tuple[str, str] | None = None) -> Highlights:
@@ -65,6 +66,7 @@ def highlights(auth: A.Authority, flow: tuple[str, str] | None = None) -> Highli
     statements, _ = P.parse(auth.system)
     allowed = {s.args[0] for s in statements if s.kind == "allow-shared-device"}
     for v in P.verdicts(auth, statements):
+        h.policies.append((v.statement.text, v.holds))
         if v.holds:
             continue
         h.violations.append(f"policy `{v.statement.text}` does not hold")

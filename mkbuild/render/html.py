@@ -131,6 +131,7 @@ tr.grant td { color: #d01010; }
 g.node { cursor: pointer; }
 g.node.selected polygon, g.node.selected path { stroke-width: 3; stroke: #0050d0; }
 .violation { color: #d01010; }
+.holds { color: #207020; }
 """
 
 
@@ -141,7 +142,13 @@ def page(auth: A.Authority, svg: str, h: Highlights,
     svg = re.sub(r"<!--.*?-->\s*", "", svg, flags=re.S)
     # "</" inside the JSON would end the script element early.
     payload = json.dumps(instance_data(auth, slots), sort_keys=True).replace("</", "<\\/")
-    violations = "".join(f'<li class="violation">{htmllib.escape(v)}</li>' for v in h.violations)
+    violations = "".join(f'<li class="violation">{htmllib.escape(v)}</li>' for v in h.violations
+                         if not v.startswith("policy `"))
+    policies = "".join(
+        f'<li class="{"holds" if ok else "violation"}">{"✓" if ok else "✗"} '
+        f"<code>{htmllib.escape(text)};</code></li>" for text, ok in h.policies)
+    if policies:
+        policies = f'<h3>policy</h3><ul id="policies">{policies}</ul>'
     title = htmllib.escape(auth.system.file)
     return (
         "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
@@ -150,7 +157,8 @@ def page(auth: A.Authority, svg: str, h: Highlights,
         f'<div id="side"><h1>{title}</h1>'
         '<p>Scroll to zoom, drag to pan, click an instance. <button id="reset">reset view'
         "</button></p>"
-        f'<ul id="violations">{violations}</ul><div id="panel"><p>no instance selected</p>'
+        f'{policies}<ul id="violations">{violations}</ul>'
+        '<div id="panel"><p>no instance selected</p>'
         "</div></div>"
         f'<script type="application/json" id="mk-data">{payload}</script>'
         f"<script>{_SCRIPT}</script></body></html>\n"

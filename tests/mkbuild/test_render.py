@@ -207,3 +207,13 @@ def test_html_view_zooms_pans_and_selects_on_click_in_chromium(tmp_path):
     assert (pw, ph) == (zw, zh) and px < zx and py == zy  # dragging right moves the view left
     assert 'data-selected="crypto"' in result.stdout
     assert "<h2>crypto</h2>" in result.stdout
+
+
+@needs_dot
+def test_html_lists_each_policy_statement_with_its_verdict():
+    b = S.gateway()
+    b.policy("no flow from log to net")
+    b.policy("no flow from net to keystore")
+    text = picture(A.build(b.system), "html").decode()
+    assert '<li class="holds">✓ <code>no flow from log to net;</code></li>' in text
+    assert '<li class="violation">✗ <code>no flow from net to keystore;</code></li>' in text
