@@ -124,7 +124,11 @@ _STYLE = """
 body { margin: 0; font-family: Helvetica, Arial, sans-serif; display: flex; height: 100vh; }
 #view { flex: 1; overflow: hidden; background: #fafafa; }
 #view svg { width: 100%; height: 100%; cursor: grab; }
-#side { width: 26em; overflow: auto; padding: 0.5em 1em; border-left: 1px solid #ccc; }
+#side { width: 30em; overflow: auto; padding: 0.5em 1em; border-left: 1px solid #ccc;
+        font-size: 0.9em; }
+#side h1 { font-size: 1.2em; word-break: break-all; }
+#side h2 { font-size: 1.1em; }
+#side h3 { font-size: 1em; }
 table { border-collapse: collapse; font-size: 0.85em; }
 td, th { border: 1px solid #ddd; padding: 2px 4px; text-align: left; }
 tr.grant td { color: #d01010; }
