@@ -35,6 +35,7 @@ PROGRAM_BASE = 0x0040_0000  # code, data, bss, heap (linked here)
 STACK_REGION = 0x1000_0000  # per thread: a guard page, then the stack
 IPC_REGION = 0x2000_0000  # per thread: one page holding its IPC buffer
 SHARED_REGION = 0x3000_0000  # dataports and device registers, a guard page apart
+DMA_REGION = 0x3800_0000  # the instance's DMA pool (`dma_pool` attribute), if any
 DEFAULT_STACK_SIZE = 16 * 1024
 DEFAULT_HEAP_SIZE = 256 * 1024
 MIN_CNODE_BITS = 6
@@ -105,6 +106,11 @@ class InstancePlan:
     heap_size: int = DEFAULT_HEAP_SIZE
     cnode_bits: int = MIN_CNODE_BITS
     program_base: int = PROGRAM_BASE
+    # DMA pool: physically contiguous, its physical address fixed at plan time so
+    # the glue can translate addresses (camkes_dma_get_paddr).
+    dma_vaddr: int = DMA_REGION
+    dma_size: int = 0
+    dma_paddr: int = 0
 
     def slot(self, interface: str | None, role: str) -> int:
         """The slot of a capability (0, the null slot, when there is none)."""
@@ -241,6 +247,15 @@ def plan(system: System, platform: Platform) -> tuple[LayoutPlan | None, list[Di
                 t.name, t.interface, index, t.priority, stack_vaddr, size,
                 IPC_REGION + index * PAGE, t.name == "control" and ctype.control))
             stack_vaddr += size
+        dma = _int(attrs.get("dma_pool")) or 0
+        if dma > 0:
+            inst.dma_size = _round_up(dma, PAGE)
+            at = _take_from_top(platform, result, inst.dma_size)
+            if at is None:
+                diags.append(error(f"the DMA pool of `{name}` ({inst.dma_size:#x} bytes) does "
+                                   f"not fit the RAM of `{platform.name}`", instance.span))
+            else:
+                inst.dma_paddr = at
         slots_needed = len(inst.caps) + 1
         bits = _int(attrs.get("cnode_size_bits")) or MIN_CNODE_BITS
         while (1 << bits) < slots_needed:
@@ -255,6 +270,21 @@ def plan(system: System, platform: Platform) -> tuple[LayoutPlan | None, list[Di
                                    f"0..{bs.MAX_PRIORITY}", instance.span))
         result.instances[name] = inst
     return result, diags
+
+
+def _dma_ranges(plan: LayoutPlan) -> list[tuple[int, int]]:
+    return [(i.dma_paddr, i.dma_size) for i in plan.instances.values() if i.dma_size]
+
+
+def _take_from_top(platform: Platform, plan: LayoutPlan, size: int) -> int | None:
+    """Physical memory for a DMA pool: from the top of free RAM, below earlier pools."""
+    taken = _dma_ranges(plan)
+    for base, length in reversed(platform.free_ram()):
+        top = min([base + length] + [p for p, _ in taken if base <= p < base + length])
+        at = (top - size) // PAGE * PAGE
+        if at >= base:
+            return at
+    return None
 
 
 def _check_devices(system: System, platform: Platform,
@@ -295,6 +325,22 @@ def _check_devices(system: System, platform: Platform,
 
 
 # ---- step 2: physical memory and the boot spec ---------------------------------------
+
+def _subtract(free: list[tuple[int, int]], holes: list[tuple[int, int]]
+              ) -> list[tuple[int, int]]:
+    out = []
+    for base, size in free:
+        start, end = base, base + size
+        for hb, hs in sorted(holes):
+            if hb + hs <= start or hb >= end:
+                continue
+            if hb > start:
+                out.append((start, hb - start))
+            start = max(start, hb + hs)
+        if start < end:
+            out.append((start, end - start))
+    return out
+
 
 @dataclass
 class Program:
@@ -407,6 +453,9 @@ def boot_spec(plan: LayoutPlan, platform: Platform, programs: dict[str, Program]
             spec.tcbs.append(bs.Tcb(tcb, f"{name}.{t.name}", cnode, vspace, prog.entry,
                                     t.stack_top, (t.index, 0, 0, 0), t.ipc_buffer, ipc,
                                     t.priority, 0, t.system_end, False))
+        for p in range(inst.dma_size // PAGE):
+            f = add(f"{name}.dma/{p}", bs.ObjType.FRAME, 12, paddr=inst.dma_paddr + p * PAGE)
+            spec.mappings.append(bs.Mapping(vspace, inst.dma_vaddr + p * PAGE, f, rw))
         for r in inst.regions:
             rights = bs.MapRights.READ | (bs.MapRights.WRITE if r.writable else 0)
             for p, frame in enumerate(region_frames[r.object]):
@@ -416,7 +465,7 @@ def boot_spec(plan: LayoutPlan, platform: Platform, programs: dict[str, Program]
         add(f"pt/{n}", bs.ObjType.PAGE_TABLE)
 
     # Physical addresses: largest alignment first packs well and stays deterministic.
-    alloc = _Allocator(platform.free_ram())
+    alloc = _Allocator(_subtract(platform.free_ram(), _dma_ranges(plan)))
     order = sorted((i for i, o in enumerate(spec.objects)
                     if o.type != bs.ObjType.IRQ_HANDLER and not (
                         o.type == bs.ObjType.FRAME and o.paddr)),

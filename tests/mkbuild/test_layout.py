@@ -148,3 +148,24 @@ def test_plan_round_trips_through_json():
     plan, _ = layout.plan(multiclient(), VIRT)
     again = layout.LayoutPlan.from_json(json.loads(plan.to_json()))
     assert again == plan
+
+
+def test_dma_pool_is_contiguous_at_its_planned_address():
+    system = multiclient(1)
+    system.instances["c0"].attributes["dma_pool"] = 3 * 4096 + 1
+    plan, diags = layout.plan(system, VIRT)
+    assert diags == []
+    c0 = plan.instances["c0"]
+    assert c0.dma_size == 4 * 4096
+    ram_top = VIRT.ram[0][0] + VIRT.ram[0][1]
+    assert c0.dma_paddr == ram_top - c0.dma_size
+    spec, _, diags = layout.boot_spec(plan, VIRT, {n: tiny_program() for n in plan.instances})
+    assert diags == []
+    frames = [o for o in spec.objects if o.name.startswith("c0.dma/")]
+    assert [f.paddr for f in frames] == [c0.dma_paddr + i * 4096 for i in range(4)]
+    others = [o for o in spec.objects if o.type != bs.ObjType.IRQ_HANDLER
+              and not o.name.startswith("c0.dma/")]
+    assert all(o.paddr + o.size() <= c0.dma_paddr for o in others)
+    vspace = next(i for i, o in enumerate(spec.objects) if o.name == "c0.vspace")
+    mapped = {m.vaddr: spec.objects[m.frame].name for m in spec.mappings if m.vspace == vspace}
+    assert mapped[layout.DMA_REGION + 3 * 4096] == "c0.dma/3"
