@@ -124,16 +124,22 @@ def _boot(app_dir: Path, platform: str, global_components: Path | None, timeout:
         return result(False, "test", f"mkbuild test did not finish in {timeout + 120:.0f} s")
     if proc.returncode == 0:
         return result(True, "test", "")
-    return result(False, "test", _short(failure_reason(proc.stdout + proc.stderr, app_dir)))
+    reason = failure_reason(proc.stdout + proc.stderr, app_dir)
+    return result(False, "test", _short(reason.replace(str(build_root) + "/", "<build>/")))
 
 
 def failure_reason(output: str, app_dir: Path) -> str:
     """The most telling line of a failed `mkbuild test`: the verdict, else the first
     compiler or mkbuild error (not the generic "the build failed")."""
     lines = [ln.strip() for ln in output.splitlines() if ln.strip()]
-    for ln in lines:
+    for i, ln in enumerate(lines):
         if ln.startswith("mkbuild test: FAIL"):
-            return ln.replace(str(app_dir), app_dir.name)
+            verdict = ln.replace(str(app_dir), app_dir.name)
+            # the next line, when it is mkbuild's, says how the run ended
+            after = lines[i + 1] if i + 1 < len(lines) else ""
+            if after.startswith("mkbuild test: "):
+                verdict += "; " + after.removeprefix("mkbuild test: ")
+            return verdict
     for ln in lines:
         # a link failure's cause is the line before collect2's summary
         m = re.search(r"(undefined reference to|multiple definition of) `[^']*'", ln)

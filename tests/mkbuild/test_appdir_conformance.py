@@ -51,6 +51,13 @@ def test_failure_reason_prefers_verdict_then_compiler_errors():
         "mkbuild test: FAIL x on b: expected output not seen: `y`"
     )
     assert reason(
+        "mkbuild test: FAIL /suite/apps/x on b: expected output not seen: `y` (pattern 1 of 1)\n"
+        "mkbuild test: timed out after 20 s\n--- last 2 lines of the console ---\n", app
+    ) == (
+        "mkbuild test: FAIL x on b: expected output not seen: `y` (pattern 1 of 1); "
+        "timed out after 20 s"
+    )
+    assert reason(
         "mkbuild: error: the build failed; the previous image (if any) is unchanged:\n"
         "/suite/apps/x/a.c:3:1: error: bad thing\n", app
     ) == "a.c:3:1: error: bad thing"
