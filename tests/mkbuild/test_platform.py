@@ -24,7 +24,7 @@ def test_free_ram_leaves_out_reserved_memory_and_the_kernel():
     virt, _ = platform.load("qemu-arm-virt")
     assert virt.free_ram() == [(0x4050_0000, 0x2000_0000 - 0x50_0000)]
     zcu, _ = platform.load("zcu102")
-    assert zcu.free_ram() == [(0x50_0000, 0x0800_0000 - 0x50_0000)]
+    assert zcu.free_ram() == [(0x50_0000, 0x8000_0000 - 0x50_0000)]
 
 
 def test_qemu_command_and_kernel_defines():
