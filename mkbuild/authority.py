@@ -845,13 +845,15 @@ def check_priorities(system: System, auth: Authority) -> list[Diagnostic]:
 
 def check_shared_writes(system: System, auth: Authority) -> list[Diagnostic]:
     """A dataport written by several instances needs a protocol: the writers must be
-    linked by event connections (one tells the other when it is done)."""
-    events = nx.Graph()
+    linked by event connections (one tells the other when it is done) or RPC
+    connections (a call blocks its caller until the reply)."""
+    protocol = nx.Graph()
     for conn in system.connections.values():
-        if rule_for(system, conn).event:
+        rule = rule_for(system, conn)
+        if rule.event or rule.rpc:
             for f in conn.from_ends:
                 for t in conn.to_ends:
-                    events.add_edge(f.instance, t.instance)
+                    protocol.add_edge(f.instance, t.instance)
     out = []
     for obj in auth.plan.objects.values():
         if obj.kind != FRAMES:
@@ -859,15 +861,19 @@ def check_shared_writes(system: System, auth: Authority) -> list[Diagnostic]:
         writers = sorted(i for i, h in auth.holders(obj.name).items() if WRITE in h.rights)
         if len(writers) < 2:
             continue
-        if all(w in events for w in writers) and nx.is_connected(events.subgraph(writers)):
+        if all(w in protocol for w in writers) and nx.is_connected(protocol.subgraph(writers)):
             continue
         conn = system.connections[obj.connection]
+        second = next((c for c in auth.plan.caps if c.object == obj.name
+                       and c.holder == writers[1]), None)
+        readonly = f"`{second.holder}.{second.interface}_access = \"R\"`" if second else \
+            "`<instance>.<dataport>_access = \"R\"`"
         out.append(warning(
             f"dataport `{obj.name}` is written by {len(writers)} instances ("
-            + ", ".join(f"`{w}`" for w in writers) + ") with no notification protocol "
-            "between them", conn.span,
+            + ", ".join(f"`{w}`" for w in writers) + ") with no notification or call "
+            "protocol between them", conn.span,
             hint="connect the writers with seL4Notification events, or make all but one end "
-                 f"read-only (`{conn.name}.to_access = \"R\"`)"))
+                 f"read-only ({readonly})"))
     return out
 
 

@@ -219,20 +219,29 @@ def test_server_below_client_priority_warns():
         "set `crypto.crypt_priority` to at least 200")]
 
 
-def test_two_writers_without_notification_warn_and_with_one_do_not():
-    s = S.gateway().system
-    del s.connections["c_pkt"].attributes["to_access"]
-    diags = A.checks(s)
-    assert [d.message for d in diags] == [
-        "dataport `c_pkt.buf` is written by 2 instances (`crypto`, `net`) with no "
-        "notification protocol between them"]
+def test_two_writers_without_a_protocol_warn_and_with_events_or_calls_do_not():
     b = S.Builder()
-    b.component("W", control=True, dataport={"d": 4096}, emits={"done": "Ev"})
-    b.component("R", dataport={"d": 4096}, consumes={"done": "Ev"})
+    b.component("W", control=True, dataport={"d": 4096}, emits={"done": "Ev"},
+                uses={"c": "P"})
+    b.component("R", dataport={"d": 4096}, consumes={"done": "Ev"}, provides={"c": "P"})
     b.instance("w", "W").instance("r", "R")
     b.connect("mem", "seL4SharedData", "w.d", "r.d")
+    diags = A.checks(b.system)
+    assert [(d.message, d.hint) for d in diags] == [(
+        "dataport `mem.buf` is written by 2 instances (`r`, `w`) with no notification or "
+        "call protocol between them",
+        "connect the writers with seL4Notification events, or make all but one end read-only "
+        "(`w.d_access = \"R\"`)")]
+    b.system.instances["w"].attributes["d_access"] = "R"
+    assert A.checks(b.system) == []
+    del b.system.instances["w"].attributes["d_access"]
     b.connect("sig", "seL4Notification", "w.done", "r.done")
     assert A.checks(b.system) == []
+    del b.system.connections["sig"]
+    b.connect("call", "seL4RPCCall", "w.c", "r.c")
+    assert A.checks(b.system) == []
+    # the RPC dataport's per-client buffer is written by both ends under the call protocol
+    assert A.checks(S.gateway().system) == []
 
 
 def test_device_reachable_by_two_instances_is_an_error_unless_allowed():
