@@ -240,8 +240,12 @@ def test_two_writers_without_a_protocol_warn_and_with_events_or_calls_do_not():
     del b.system.connections["sig"]
     b.connect("call", "seL4RPCCall", "w.c", "r.c")
     assert A.checks(b.system) == []
-    # the RPC dataport's per-client buffer is written by both ends under the call protocol
-    assert A.checks(S.gateway().system) == []
+    # an RPC dataport's per-client buffer is written by both ends under the call protocol
+    b = S.Builder()
+    b.component("C", control=True, uses={"a": "P"}).component("Srv", provides={"a": "P"})
+    b.instance("c", "C").instance("s", "Srv")
+    b.connect("r", "seL4RPCDataport", "c.a", "s.a")
+    assert A.checks(b.system) == []
 
 
 def test_device_reachable_by_two_instances_is_an_error_unless_allowed():
