@@ -41,6 +41,18 @@ class Answer:
         return out
 
 
+def answer_json(question: str, answer: Answer) -> str:
+    """The answer for tools: {"question", "answer": bool, "path": [hops]}."""
+    import json
+
+    return json.dumps({
+        "question": question, "answer": answer.yes,
+        "path": [{"from": h.src, "to": h.dst, "what": h.text, "connection": h.connection,
+                  "file": h.span.file if h.span.line else None,
+                  "line": h.span.line or None, "col": h.span.col or None}
+                 for h in answer.path]}, indent=2)
+
+
 def _dataports(auth: A.Authority) -> set[str]:
     held = {f"{c.holder}.{c.interface}" for c in auth.plan.caps
             if auth.plan.objects[c.object].kind in (A.FRAMES, A.DEVICE_FRAMES)}

@@ -20,7 +20,7 @@ def add_parser(subparsers) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter)
     add_load_arguments(p)
     p.add_argument("question", help='e.g. "flow net keystore"')
-    p.add_argument("--json", action="store_true", help="diagnostics as JSON")
+    p.add_argument("--json", action="store_true", help="answer and diagnostics as JSON")
     p.set_defaults(func=run)
 
 
@@ -32,5 +32,5 @@ def run(args) -> int:
     if problems:
         print(to_json(problems) if args.json else render_all(problems), file=sys.stderr)
         return 2
-    print("\n".join(answer.lines()))
+    print(query.answer_json(args.question, answer) if args.json else "\n".join(answer.lines()))
     return 0

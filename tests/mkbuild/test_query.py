@@ -86,3 +86,14 @@ def test_bad_questions_get_diagnostics(auth, q, message, hint):
     answer, diags = query.ask(auth, q)
     assert answer is None
     assert [(d.message, d.hint) for d in diags] == [(message, hint)]
+
+
+def test_answer_as_json(auth):
+    import json
+
+    answer, _ = query.ask(auth, "can-send keystore crypto")
+    doc = json.loads(query.answer_json("can-send keystore crypto", answer))
+    span = auth.system.connections["c_ready"].span
+    assert doc == {"question": "can-send keystore crypto", "answer": True, "path": [
+        {"from": "keystore", "to": "crypto", "what": "sends on notification `c_ready.ntfn`",
+         "connection": "c_ready", "file": span.file, "line": span.line, "col": span.col}]}
