@@ -83,3 +83,30 @@ def test_memory_of_another_address_space_is_not_mapped(make_system):
     run = boot(sys.platform, sys.image())
     assert "FAULT HANDLER: data fault from probe.control on address 0x40000000," in run.output
     assert run.status == 0
+
+
+LIBC = r"""
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+int main(void)
+{
+    unsigned char *a = malloc(32768), *b = malloc(32768);
+    memset(a, 0, 32768);          /* large zero fills may use DC ZVA at EL0 */
+    memset(b, 0xab, 32768);
+    memcpy(a + 1, b, 30000);      /* unaligned copy */
+    unsigned long sum = 0;
+    for (int i = 0; i < 32768; i++)
+        sum += a[i];
+    printf("libc: sum %lu, strlen %u\n", sum, (unsigned)strlen("mk kernel"));
+    return 0;
+}
+"""
+
+
+def test_libc_string_functions_on_large_buffers(make_system):
+    sys = make_system()
+    sys.thread(sys.space("libc", LIBC), "libc.control")
+    run = boot(sys.platform, sys.image())
+    assert f"libc: sum {30000 * 0xab}, strlen 9" in run.output
+    assert run.status == 0
