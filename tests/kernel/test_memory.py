@@ -12,7 +12,7 @@ WRITER = r"""
 int main(void)
 {
     for (unsigned long i = 0; i < 8; i++)
-        SHARED[i * 32768] = i * 1000 + 7;   /* every 256 KiB: the whole 2 MiB is mapped */
+        SHARED[i * 16384] = i * 1000 + 7;   /* every 256 KiB: the whole 2 MiB is mapped */
     printf("writer: wrote\n");
     seL4_Signal(1);
     return 0;
@@ -29,7 +29,7 @@ int main(void)
     seL4_Wait(1, &badge);
     unsigned long sum = 0;
     for (unsigned long i = 0; i < 8; i++)
-        sum += SHARED[i * 32768];
+        sum += SHARED[i * 16384];
     printf("reader: sum %lu\n", sum);
     printf("reader: writing to its read-only view\n");
     SHARED[0] = 1;
@@ -91,12 +91,12 @@ LIBC = r"""
 #include <string.h>
 int main(void)
 {
-    unsigned char *a = malloc(32768), *b = malloc(32768);
-    memset(a, 0, 32768);          /* large zero fills may use DC ZVA at EL0 */
-    memset(b, 0xab, 32768);
-    memcpy(a + 1, b, 30000);      /* unaligned copy */
+    unsigned char *a = malloc(16384), *b = malloc(16384);
+    memset(a, 0, 16384);          /* large zero fills may use DC ZVA at EL0 */
+    memset(b, 0xab, 16384);
+    memcpy(a + 1, b, 16000);      /* unaligned copy */
     unsigned long sum = 0;
-    for (int i = 0; i < 32768; i++)
+    for (int i = 0; i < 16384; i++)
         sum += a[i];
     printf("libc: sum %lu, strlen %u\n", sum, (unsigned)strlen("mk kernel"));
     return 0;
@@ -108,5 +108,5 @@ def test_libc_string_functions_on_large_buffers(make_system):
     sys = make_system()
     sys.thread(sys.space("libc", LIBC), "libc.control")
     run = boot(sys.platform, sys.image())
-    assert f"libc: sum {30000 * 0xab}, strlen 9" in run.output
+    assert f"libc: sum {16000 * 0xab}, strlen 9" in run.output
     assert run.status == 0
