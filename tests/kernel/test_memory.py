@@ -92,7 +92,7 @@ LIBC = r"""
 int main(void)
 {
     unsigned char *a = malloc(16384), *b = malloc(16384);
-    memset(a, 0, 16384);          /* large zero fills may use DC ZVA at EL0 */
+    memset(a, 0, 16384);
     memset(b, 0xab, 16384);
     memcpy(a + 1, b, 16000);      /* unaligned copy */
     unsigned long sum = 0;

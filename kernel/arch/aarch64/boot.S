@@ -4,7 +4,8 @@
  * until then, so only PC-relative addressing is used. */
 
 #define SCTLR_RES1      0x30D00800
-/* M, C, SA, SA0, I; DZE and UCT: EL0 may use DC ZVA and read CTR_EL0 (libc string ops) */
+/* M, C, SA, SA0, I; DZE and UCT: EL0 may use DC ZVA and read CTR_EL0 (optimised string
+ * routines of some libcs do; picolibc here does not) */
 #define SCTLR_MMU_ON    ((1 << 0) | (1 << 2) | (1 << 3) | (1 << 4) | (1 << 12) | (1 << 14) | (1 << 15))
 /* T0SZ=T1SZ=25 (39 bit), 4 KiB granules, inner-shareable write-back walks, 40-bit PA */
 #define TCR_VALUE       0x2B5193519
