@@ -155,6 +155,8 @@ class _Assembler:
         if len(ref.parts) < 2:
             self.diags.append(error(f"`{ref.text}` must name an instance and one of its "
                                     "interfaces, as `instance.interface`", ref.span))
+            if ref.text in scope:
+                self.out.miswired.add(scope[ref.text])
             return None
         spelled = ".".join(ref.parts[:-1])
         iface = ref.parts[-1]

@@ -303,3 +303,75 @@ assembly {
     assert system is not None
     assert [m.name for m in system.procedures["P"].methods] == ["h"]
     assert system.instances["k"].attributes == {"b": 4, "priority": 1}
+
+
+MORE_BASE = """import <std_connector.camkes>;
+procedure Adder { int add(in int x); };
+component Server { provides Adder a; dataport Buf d; emits Ev out; consumes Ev in_; consumes Other other; }
+component Client { control; uses Adder a; dataport Buf d; emits Ev out; consumes Ev in_; }
+"""
+
+
+def test_more_preprocessor_diagnostics(adl):
+    _system, diags = adl.load("#ifdef\n#else\n#else\n#endif\n#include foo\n#define\n"
+                              "#warning careful\n#elif 1\n" + MORE_BASE
+                              + "assembly { composition { component Server s; } }")
+    assert [(d.severity, d.span.line, d.span.col, d.message) for d in diags] == [
+        ("error", 1, 1, "`#ifdef` needs a macro name"),
+        ("error", 3, 1, "`#else` after `#else`"),
+        ("error", 5, 1, '`#include` expects "file" or <file>'),
+        ("error", 6, 1, "`#define` needs a macro name"),
+        ("warning", 7, 1, "#warning careful"),
+        ("error", 8, 1, "`#elif` without `#if`"),
+    ]
+
+
+def test_more_configuration_diagnostics(adl):
+    _system, diags = adl.load(
+        MORE_BASE + "assembly { composition { component Server s; component Client c;\n"
+        " connection seL4RPCCall x(from c.a, to s.a); }\n"
+        ' configuration { x.y <- s.a; priority = 1; s.p <- nope.q; s.q <- s.r["k"]; '
+        "s.r = 5; } }")
+    assert adl.error_sites(diags) == [
+        ("system.camkes", 7, 18, "a connection's setting cannot be an alias"),
+        ("system.camkes", 7, 30, "setting `priority` must name an instance and an attribute, "
+                                 "as `instance.attribute`"),
+        ("system.camkes", 7, 51, "unknown instance `nope`"),
+        ("system.camkes", 7, 59, "`s.q`: no element 'k' in the integer 5"),
+    ]
+
+
+def test_more_connection_diagnostics(adl):
+    _system, diags = adl.load(
+        MORE_BASE + "assembly { composition { component Server s; component Client c;\n"
+        " connection seL4RPCCall x(from c, to s.a);\n"
+        " connection seL4Notification e(from c.out, to s.other); } }")
+    assert adl.error_sites(diags) == [
+        ("system.camkes", 6, 32, "`c` must name an instance and one of its interfaces, as "
+                                 "`instance.interface`"),
+        ("system.camkes", 7, 47, "`s.other` consumes an event of type `Other`, but `c.out` "
+                                 "emits an event of type `Ev`"),
+    ]
+
+
+def test_more_value_diagnostics(adl):
+    _system, diags = adl.load(
+        MORE_BASE + "assembly { composition { component Server s; }\n configuration {"
+        ' s.a1 = dtb({"a": 1})["x"]; s.a2 = dtb([1]); s.a4 = 1 << -1; s.a6 = ~1.5;'
+        ' s.a7 = [1, 2][0]; } }')
+    assert adl.error_sites(diags) == [
+        ("system.camkes", 6, 104, "unexpected `[`"),  # only attribute references index
+        ("system.camkes", 6, 25, "indexing a `dtb(...)` query is not supported"),
+        ("system.camkes", 6, 52, '`dtb(...)` takes a dictionary such as {"path": "/soc/uart"}'),
+        ("system.camkes", 6, 71, "negative shift count"),
+        ("system.camkes", 6, 86, "operator `~` needs an integer"),
+    ]
+
+
+def test_export_type_mismatch(adl):
+    _system, diags = adl.load(
+        "procedure P {}\nprocedure Q {}\ncomponent I { provides P p; }\n"
+        "component O { provides Q q; composition { component I i;\n export i.p -> q; } }\n"
+        "assembly { composition { component O o; } }")
+    assert adl.error_sites(diags) == [
+        ("system.camkes", 5, 9, "cannot export `i.p` (provides P) as `q` (provides Q)")]
