@@ -117,3 +117,11 @@ def test_timeout_is_a_failure(build_root):
     assert result.run.status == "timeout" and not result.run.ok
     assert "spinning forever" in result.run.console
     assert result.run.message == "timed out after 3 s"
+
+
+def test_unconnected_server_threads_end_quietly(build_root):
+    adl = Path(__file__).parent / "fixtures" / "unconnected" / "system.adl"
+    result = pipeline.boot(pipeline.compile(adl, "qemu-arm-virt", build_root=build_root),
+                           "qemu-arm-virt", timeout=30)
+    assert result.run.status == "exited", result.run.console
+    assert "a ran" in result.run.console and result.run.faults == []
