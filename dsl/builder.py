@@ -133,7 +133,9 @@ class Builder(Transformer):
     def proc_attribute(self, items: list[Any]) -> S.AttrDecl:
         return items[0]
 
-    def procedure_decl(self, items: list[Any]) -> S.ProcedureDecl:
+    def procedure_decl(self, items: list[Any]) -> S.ProcedureDecl | None:
+        if not items or not isinstance(items[0], Token) or items[0].type != "NAME":
+            return None  # CAmkES accepts an anonymous procedure; nothing can use it
         name = items[0]
         decl = S.ProcedureDecl(str(name), [], [], [], self.span(name))
         for item in items[1:]:
@@ -226,7 +228,9 @@ class Builder(Transformer):
                     decl.binary_semaphores.append((item[1], item[2]))
         return decl
 
-    def component_decl(self, items: list[Any]) -> S.ComponentDecl:
+    def component_decl(self, items: list[Any]) -> S.ComponentDecl | None:
+        if len(items) < 2:
+            return None  # an anonymous top-level component: nothing can use it
         name, body = items
         body.name = str(name)
         body.span = self.span(name)
@@ -247,7 +251,9 @@ class Builder(Transformer):
         threads = _plain(rest[1]) if len(rest) > 1 else None
         return S.ConnectorEndDecl(str(side), str(kind), hardware, threads, self.span(kind))
 
-    def connector_decl(self, items: list[Any]) -> S.ConnectorDecl:
+    def connector_decl(self, items: list[Any]) -> S.ConnectorDecl | None:
+        if not items or not isinstance(items[0], Token) or items[0].type != "NAME":
+            return None  # an anonymous connector: nothing can use it
         name = items[0]
         ends = [i for i in items[1:] if isinstance(i, S.ConnectorEndDecl)]
         attrs = [i for i in items[1:] if isinstance(i, S.AttrDecl)]
@@ -484,9 +490,8 @@ class Builder(Transformer):
         if not isinstance(arg, dict):
             return S.BadValue("`dtb(...)` takes a dictionary such as {\"path\": \"/soc/uart\"}",
                               self.span(name))
-        if len(items) > 1 and _is_lookup(items[-1]):
-            return S.BadValue("indexing a `dtb(...)` query is not supported", self.span(name))
-        return Dtb(arg)
+        lookup = list(items[-1]) if len(items) > 1 and _is_lookup(items[-1]) else []
+        return Dtb(arg, lookup)
 
 
 class _Str(str):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from mkbuild.diagnostics import Diagnostic, did_you_mean, error, warning
-from mkbuild.model import NOWHERE, ComponentType, Span, System
+from mkbuild.model import NOWHERE, ComponentType, Dtb, Span, System
 
 from . import syntax as S
 from .assemble import Assembly, Assignment
@@ -90,6 +90,9 @@ class _Configurator:
             self.diags.append(error(value.message, span))
             return _MISSING
         for index in chosen.lookup:
+            if isinstance(value, Dtb):  # indexes a device-tree query: resolved later
+                value = Dtb(value.query, [*value.lookup, index])
+                continue
             try:
                 value = value[index]
             except (KeyError, IndexError, TypeError):
@@ -106,6 +109,8 @@ class _Configurator:
         name = key[1]
         decl = comp.attributes.get(name)
         where = f"`{key[0]}.{name}`"
+        if isinstance(value, Dtb):
+            return True  # a value from the device tree: checked where the tree is known
         if decl is not None:
             problem = check_value(value, S.AttrDecl(decl.type, name, decl.array), self.structs)
             if problem:

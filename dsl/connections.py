@@ -102,6 +102,25 @@ def check_wiring(system: System, exports: dict[tuple[str, str], tuple[str, str]]
                                        f"by `{connected[key]}`", end.span,
                                        "a `uses` interface takes one connection"))
                 connected.setdefault(key, conn.name)
+    # An interface in several connections of a connector whose other side is
+    # singular (`from Procedure`): together they would need several ends there.
+    seen: dict[tuple[str, str, str, str], str] = {}
+    for conn in system.connections.values():
+        connector = system.connector_types.get(conn.connector)
+        if connector is None:
+            continue
+        for side, ends in (("from", conn.from_ends), ("to", conn.to_ends)):
+            other = "to" if side == "from" else "from"
+            if connector.to_multiple if side == "from" else connector.from_multiple:
+                continue
+            for end in ends:
+                key = (end.instance, end.interface, conn.connector, side)
+                if key in seen and system.interface_of(end).kind != "uses":
+                    diags.append(error(
+                        f"`{end.instance}.{end.interface}` is connected by both "
+                        f"`{seen[key]}` and `{conn.name}`, but connector `{conn.connector}` "
+                        f"takes a single `{other}` end", end.span))
+                seen.setdefault(key, conn.name)
     exported = {(owner, iface) for owner, iface in exports}
     for inst in system.instances.values():
         comp = system.component_types.get(inst.type)

@@ -14,7 +14,10 @@ def to_plain(value: Any) -> Any:
     if isinstance(value, Span):
         return f"{value.file}:{value.line}:{value.col}" if value.line else None
     if isinstance(value, Dtb):
-        return {"dtb": to_plain(value.query)}
+        plain = {"dtb": to_plain(value.query)}
+        if value.lookup:
+            plain["lookup"] = to_plain(value.lookup)
+        return plain
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, dict):

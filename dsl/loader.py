@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mkbuild.diagnostics import Diagnostic, error
+from mkbuild.diagnostics import Diagnostic, error, warning
 from mkbuild.model import Span
 
 from . import syntax as S
@@ -51,6 +51,11 @@ class _Loader:
 
     def load(self, path: str, span: Span | None) -> S.ParsedFile | None:
         key = os.path.realpath(path)
+        if self.stack and key == self.stack[-1]:
+            # CAmkES accepts a file importing itself (a no-op); say so, don't fail.
+            self.diagnostics.append(warning("file imports itself; the import is ignored",
+                                            span))
+            return None
         if key in self.stack:
             chain = self.stack[self.stack.index(key):] + [key]
             self.diagnostics.append(error(

@@ -165,6 +165,9 @@ class Dtb:
     """A `dtb({...})` configuration value."""
 
     query: dict[str, Any]
+    # Indexes applied to the query's result, e.g. `dtb({...})["reg"][0]` -> ["reg", 0];
+    # resolved against the platform's device tree by the stage that has it.
+    lookup: list[Any] = field(default_factory=list)
 
 
 @dataclass

@@ -222,3 +222,28 @@ def test_component_wires_its_own_interfaces(adl):
     assert [(e.instance, e.interface) for e in conn.from_ends + conn.to_ends] == [
         ("t", "src"), ("t", "dev")]
     assert system.instances["t"].attributes == {"dev_dtb": Dtb({"path": "/timer@3020000"})}
+
+
+def test_dtb_queries_indexed_directly_or_through_aliases(adl):
+    system, diags = adl.load(
+        "component Dev { hardware; dataport Buf mem; }\n"
+        "component Drv { control; attribute { int reg[]; int interrupts[]; } dtb;"
+        " attribute int irq; }\n"
+        "assembly { composition { component Dev dev; component Drv drv; }\n"
+        ' configuration { dev.mem_paddr = dtb({"aliases": "usbphy0"})["reg"][0];\n'
+        '  drv.dtb = dtb({"aliases": "usbphy0"});\n'
+        '  drv.irq <- drv.dtb["interrupts"][1]; } }\n')
+    assert diags == []
+    assert system.instances["dev"].attributes["mem_paddr"] == Dtb({"aliases": "usbphy0"},
+                                                                  ["reg", 0])
+    assert system.instances["drv"].attributes["irq"] == Dtb({"aliases": "usbphy0"},
+                                                            ["interrupts", 1])
+
+
+def test_anonymous_top_level_declarations_are_accepted_and_unused(adl):
+    system, diags = adl.load("component { control; }\nprocedure { void f(); }\n"
+                             "connector { from Event; to Event; }\n"
+                             "component A { control; }\nassembly { composition "
+                             "{ component A a; } }\n")
+    assert diags == []
+    assert list(system.component_types) == ["A"] and system.procedures == {}
