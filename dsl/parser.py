@@ -211,6 +211,10 @@ def _syntax_error(exc: UnexpectedInput, builder: Builder, names: dict[str, str],
         if tok.type == "$END":
             where = _end_position(builder, chunk)
             what = "unexpected end of input"
+        elif tok == "/" and chunk.startswith("/*", tok.start_pos or 0):
+            where = builder.span(tok)
+            what = "unterminated comment"
+            expected = set()
         else:
             where = builder.span(tok)
             shown = str(tok)

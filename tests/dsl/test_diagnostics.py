@@ -245,6 +245,8 @@ def test_invalid_utf8(adl):
     ("\x00component A {}", (1, 1, "unexpected character '\\x00'")),
     ("component A { control; } }", (1, 26, "unexpected `}`")),
     ("import std_connector.camkes;", (1, 8, "unexpected name `std_connector`")),
+    ("component A { control; }\n/* no end", (2, 1, "unterminated comment")),
+    ("component fo\u00f3 {}", (1, 13, "unexpected character `\u00f3`")),
 ])
 def test_syntax_errors(adl, text, expected):
     system, diags = adl.load(text)
