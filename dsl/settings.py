@@ -137,7 +137,7 @@ def check_setting(kind: str, value: Any) -> str | None:
             try:
                 number = int(value, 0)
             except ValueError:
-                return f"must be a badge number, not {describe(value)}"
+                return None  # e.g. an I/O port range "0x40:0x43", read by the templates
         elif is_int:
             number = value
         else:

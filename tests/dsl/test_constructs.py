@@ -247,3 +247,18 @@ def test_anonymous_top_level_declarations_are_accepted_and_unused(adl):
                              "{ component A a; } }\n")
     assert diags == []
     assert list(system.component_types) == ["A"] and system.procedures == {}
+
+
+def test_x86_io_ports(adl):
+    system, diags = adl.load(
+        "import <std_connector.camkes>;\n"
+        "component PIT { hardware; provides IOPort command; }\n"
+        "component Driver { control; uses IOPort command; }\n"
+        "assembly { composition { component PIT pit; component Driver drv;\n"
+        " connection seL4HardwareIOPort ports(from drv.command, to pit.command); }\n"
+        ' configuration { pit.command_attributes = "0x43:0x43"; } }\n')
+    assert diags == []
+    assert [m.name for m in system.procedures["IOPort"].methods] == [
+        "in8", "in16", "in32", "out8", "out16", "out32"]
+    assert system.connector_types["seL4HardwareIOPort"].to_hardware
+    assert system.instances["pit"].attributes == {"command_attributes": "0x43:0x43"}
