@@ -4,7 +4,7 @@ suspend/resume, round robin between equals by the timer, yield."""
 import pytest
 from sysbuild import boot
 
-from mkbuild.bootspec import Rights
+from mkbuild.bootspec import Mapping, MapRights, ObjType, Rights
 
 HIGH = r"""
 #include <stdio.h>
@@ -142,4 +142,77 @@ def test_fp_registers_are_private_to_each_thread(make_system):
 
     assert f"f1: {expect(1.0)}" in run.output
     assert f"f2: {expect(100.0)}" in run.output
+    assert run.status == 0
+
+
+SERVER_LOW = r"""
+#include <stdio.h>
+#include <sel4/sel4.h>
+int main(void)
+{
+    seL4_Word badge;
+    seL4_Recv(1, &badge);
+    *(volatile int *)0x50000000 = 1;      /* visible to middle without a system call */
+    printf("server handles the call\n");
+    seL4_Reply(seL4_MessageInfo_new(0, 0, 0, 0));
+    return 0;
+}
+"""
+CLIENT_HIGH = r"""
+#include <stdio.h>
+#include <sel4/sel4.h>
+int main(void)
+{
+    seL4_Word badge;
+    seL4_Wait(2, &badge);                 /* until everyone waits where they should */
+    printf("client calls\n");
+    seL4_Signal(3);                       /* middle becomes ready, but we run on */
+    seL4_Call(1, seL4_MessageInfo_new(0, 0, 0, 0));
+    printf("client got the reply\n");
+    return 0;
+}
+"""
+MIDDLE_WAITS = r"""
+#include <stdio.h>
+#include <sel4/sel4.h>
+int main(void)
+{
+    seL4_Word b;
+    seL4_Wait(1, &b);
+    printf("middle runs; server ran before: %d\n", *(volatile int *)0x50000000);
+    return 0;
+}
+"""
+STARTER = r"""
+#include <sel4/sel4.h>
+int main(void) { seL4_Signal(1); return 0; }
+"""
+
+
+def test_direct_switch_never_skips_a_more_urgent_ready_thread(make_system):
+    sys = make_system()
+    ep, go, wake = sys.endpoint("ep"), sys.notification("go"), sys.notification("wake")
+    s = sys.space("server", SERVER_LOW)
+    sys.cap(s, 1, ep, Rights.READ)
+    sys.thread(s, "server.control", priority=50, system_end=False)
+    c = sys.space("client", CLIENT_HIGH)
+    sys.cap(c, 1, ep, Rights.WRITE)
+    sys.cap(c, 2, go, Rights.READ)
+    sys.cap(c, 3, wake, Rights.WRITE)
+    sys.thread(c, "client.control", priority=100)
+    m = sys.space("middle", MIDDLE_WAITS)
+    sys.cap(m, 1, wake, Rights.READ)
+    sys.thread(m, "middle.control", priority=80)
+    flag = sys.obj("flag", ObjType.FRAME, 12)
+    sys.spec.mappings.append(Mapping(s.vspace, 0x5000_0000, flag))
+    sys.spec.mappings.append(Mapping(m.vspace, 0x5000_0000, flag, MapRights.READ))
+    t = sys.space("starter", STARTER)
+    sys.cap(t, 1, go, Rights.WRITE)
+    sys.thread(t, "starter.control", priority=40, system_end=False)
+    run = boot(sys.platform, sys.image())
+    body = [line for line in run.output.splitlines() if not line.startswith("mk")]
+    # the client's call finds the server (50) waiting, but middle (80) is ready:
+    # no direct switch to the server
+    assert body == ["client calls", "middle runs; server ran before: 0",
+                    "server handles the call", "client got the reply"]
     assert run.status == 0
