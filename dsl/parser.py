@@ -165,31 +165,50 @@ def _error_offset(exc: UnexpectedInput) -> int | None:
 def _blank_statement(chunk: str, offset: int) -> str | None:
     """`chunk` with the statement around `offset` replaced by spaces, or None.
 
-    A statement runs from after the previous `;`, `{` or `}` to its `;` (or up to
-    the `}` closing its block); a `{` inside it takes its whole block along.
+    A statement runs from after the previous `;` or block brace to its `;` (or
+    up to the `}` closing its block). Braces of values (`= {...}`, `: {...}`)
+    are not blocks: an error inside a dictionary blanks the whole setting.
     """
     marks = [(m.start(), m.group()) for m in _CHUNK.finditer(chunk) if len(m.group()) == 1]
+    stack: list[bool] = []  # open braces before offset: True for a value's brace
     start = 0
-    for pos, _ch in marks:
+    for pos, ch in marks:
         if pos >= offset:
             break
-        start = pos + 1
+        if ch == "{":
+            is_value = chunk[:pos].rstrip()[-1:] in ("=", ":", ",", "(", "[")
+            stack.append(is_value)
+            if not is_value:
+                start = pos + 1
+        elif ch == "}":
+            if not (stack.pop() if stack else False):
+                start = pos + 1
+        elif ch == ";" and not any(stack):
+            start = pos + 1
+    open_values = 0
+    for is_value in reversed(stack):
+        if not is_value:
+            break
+        open_values += 1
     end = None
-    depth = 0
+    depth = 0  # braces opened after offset
     for pos, ch in marks:
         if pos < offset:
             continue
         if ch == "{":
             depth += 1
         elif ch == "}":
-            if depth == 0:
-                end = pos
+            if depth > 0:
+                depth -= 1
+                if depth == 0 and open_values == 0:
+                    end = pos + 1  # a block inside the statement ends it
+                    break
+            elif open_values > 0:
+                open_values -= 1  # a value brace open at the error closes
+            else:
+                end = pos  # the enclosing block closes: the statement ends here
                 break
-            depth -= 1
-            if depth == 0:
-                end = pos + 1
-                break
-        elif ch == ";" and depth == 0:
+        elif ch == ";" and depth == 0 and open_values == 0:
             end = pos + 1
             break
     if end is None or start == 0 or not chunk[start:end].strip():

@@ -395,3 +395,13 @@ def test_export_type_mismatch(adl):
         "assembly { composition { component O o; } }")
     assert adl.error_sites(diags) == [
         ("system.camkes", 5, 9, "cannot export `i.p` (provides P) as `q` (provides Q)")]
+
+
+def test_error_inside_a_dictionary_drops_the_whole_setting(adl):
+    system, diags = adl.load(
+        "component K { control; attribute int n; }\n"
+        "assembly { composition { component K k; }\n"
+        ' configuration { k.d = {"a": {[1]: 2}}; k.n = 3; } }\n')
+    assert [(d.severity, d.span.line, d.span.col, d.message) for d in diags] == [
+        ("error", 3, 31, "unexpected `[`")]
+    assert system.instances["k"].attributes == {"n": 3}
