@@ -48,8 +48,12 @@ def _parser() -> tuple[Lark, Builder, dict[str, str]]:
     builder = Builder()
     lark = Lark(grammar, parser="lalr", lexer="contextual", transformer=builder,
                 maybe_placeholders=False, cache=True)
-    # lark builds (and caches) the tables; our lexer then replaces its contextual one.
-    lark.parser.lexer = FastLexer(lark.lexer_conf)
+    # lark builds (and caches) the tables; our lexer then replaces its contextual one
+    # (same tokens, faster). Should a lark release move that attribute, lark's own
+    # lexer simply stays in place.
+    frontend = getattr(lark, "parser", None)
+    if frontend is not None and hasattr(frontend, "lexer"):
+        frontend.lexer = FastLexer(lark.lexer_conf)
     names = dict(_TERMINAL_NAMES)
     for term in lark.terminals:
         if isinstance(term.pattern, PatternStr):
