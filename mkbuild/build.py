@@ -127,7 +127,10 @@ def _rules(platform: platforms.Platform, out_dir: Path) -> list[str]:
         f"cc = {tc.cc}",
         f"ar = {tc.cc.removesuffix('gcc')}ar",
         f"python = {shlex.quote(sys.executable)}",
-        f"glue_cflags = {_flags(common + ['--specs=picolibc.specs', runtime_inc])}",
+        # Glue and runtime run on picolibc (hosted): not -ffreestanding, so that gcc
+        # inlines the small memcpy/memset calls of the marshalling code.
+        "glue_cflags = " + _flags([f for f in common if f != "-ffreestanding"]
+                                  + ["--specs=picolibc.specs", runtime_inc]),
         "user_cflags = " + _flags(user_common + ["-std=gnu11", "--specs=picolibc.specs", runtime_inc]
                                   + [f"-D{k}={v}" for k, v in platform_defines(platform.name).items()]),
         "ldflags = " + _flags(["--specs=picolibc.specs", "-nostartfiles", "-static", "-no-pie",
