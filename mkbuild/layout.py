@@ -269,7 +269,30 @@ def plan(system: System, platform: Platform) -> tuple[LayoutPlan | None, list[Di
                 diags.append(error(f"priority {t.priority} of `{name}.{t.name}` is not in "
                                    f"0..{bs.MAX_PRIORITY}", instance.span))
         result.instances[name] = inst
+    diags += _check_memory(system, platform, result)
     return result, diags
+
+
+def _check_memory(system: System, platform: Platform, plan: LayoutPlan) -> list[Diagnostic]:
+    """What is known before linking (heaps, stacks, IPC buffers, dataports, DMA pools)
+    must fit the board's RAM; the programs themselves are checked after linking."""
+    need = sum(o.size for o in plan.objects.values() if o.kind == FRAMES)
+    biggest, biggest_size = None, -1
+    for name, inst in plan.instances.items():
+        size = (inst.heap_size + inst.dma_size
+                + sum(t.stack_size + PAGE for t in inst.threads)
+                + (1 << (inst.cnode_bits + bs.CNODE_SLOT_BITS)) + 2 * PAGE)
+        need += size
+        if size > biggest_size:
+            biggest, biggest_size = name, size
+    free = sum(s for _, s in platform.free_ram())
+    if need <= free:
+        return []
+    span = system.instances[biggest].span if biggest else None
+    return [error(f"the system does not fit the RAM of `{platform.name}`: heaps, stacks, "
+                  f"IPC buffers and shared memory alone need {need:#x} bytes, {free:#x} are "
+                  f"free", span, hint=f"the largest is `{biggest}` ({biggest_size:#x} bytes); "
+                  f"see its heap_size, stack sizes and dma_pool")]
 
 
 def _dma_ranges(plan: LayoutPlan) -> list[tuple[int, int]]:

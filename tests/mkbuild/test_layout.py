@@ -169,3 +169,15 @@ def test_dma_pool_is_contiguous_at_its_planned_address():
     vspace = next(i for i, o in enumerate(spec.objects) if o.name == "c0.vspace")
     mapped = {m.vaddr: spec.objects[m.frame].name for m in spec.mappings if m.vspace == vspace}
     assert mapped[layout.DMA_REGION + 3 * 4096] == "c0.dma/3"
+
+
+def test_heaps_too_big_for_ram_are_diagnosed_before_building():
+    system = multiclient(2)
+    system.instances["c1"].attributes["heap_size"] = 600 << 20
+    system.instances["c1"].span = Span("m.adl", 7, 9)
+    _, diags = layout.plan(system, VIRT)
+    assert len(diags) == 1
+    assert diags[0].message.startswith("the system does not fit the RAM of `qemu-arm-virt`: "
+                                       "heaps, stacks, IPC buffers and shared memory alone need")
+    assert diags[0].span == Span("m.adl", 7, 9)
+    assert diags[0].hint.startswith("the largest is `c1`")
