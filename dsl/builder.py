@@ -12,7 +12,7 @@ from typing import Any
 
 from lark import Token, Transformer
 
-from mkbuild.diagnostics import Diagnostic, error
+from mkbuild.diagnostics import Diagnostic, error, warning
 from mkbuild.model import Dtb, Span
 
 from . import syntax as S
@@ -339,6 +339,8 @@ class Builder(Transformer):
         return None
 
     def schedule(self, items: list[Any]) -> None:
+        self.diagnostics.append(warning("domain schedules are not used by mkbuild; "
+                                        "this `schedule` is ignored", self.span(items[0])))
         return None
 
     def policy_decl(self, items: list[Any]) -> S.PolicyDecl:
