@@ -259,7 +259,7 @@ def generate(system: System, plan: LayoutPlan, instance: str) -> dict[str, str]:
                       for h in system.procedures[p].includes}
                      | {h for h in ctype.includes if is_header(h)})
     locks = ([(m, "mutex", 1, 1) for m in ctype.mutexes]
-             + [(s, "semaphore", _int_attr(system, instance, f"{s}_value", 0), 0)
+             + [(s, "semaphore", _int_attr(system, instance, f"{s}_value", 1), 0)
                 for s in ctype.semaphores]
              + [(b, "binary_semaphore", _int_attr(system, instance, f"{b}_value", 0), 1)
                 for b in ctype.binary_semaphores])
