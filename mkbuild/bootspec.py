@@ -351,6 +351,10 @@ def _rights_text(r: Rights) -> str:
                                       ("G", Rights.GRANT), ("P", Rights.GRANT_REPLY)) if r & bit)
 
 
+def _in_ram(paddr: int, size: int, ram) -> bool:
+    return any(b <= paddr and paddr + size <= b + s for b, s in ram)
+
+
 def page_tables_needed(spec: BootSpec) -> int:
     """How many PAGE_TABLE objects the kernel needs to build every VSpace.
 
@@ -395,8 +399,14 @@ def check(spec: BootSpec, ram: list[tuple[int, int]] = (),
             continue
         if o.paddr % size:
             problems.append(f"{o.name}: paddr {o.paddr:#x} not aligned to its size {size:#x}")
-        if ram and not any(b <= o.paddr and o.paddr + size <= b + s for b, s in ram):
-            problems.append(f"{o.name}: {o.paddr:#x}+{size:#x} is outside RAM")
+        if ram and not _in_ram(o.paddr, size, ram):
+            # Frames outside RAM are device registers (as in the kernel): allowed, never
+            # zeroed, mapped only as device memory (checked with the mappings below).
+            if o.type != ObjType.FRAME:
+                problems.append(f"{o.name}: {o.paddr:#x}+{size:#x} is outside RAM")
+            elif o.zero:
+                problems.append(f"{o.name}: device frame at {o.paddr:#x} (outside RAM) "
+                                f"cannot be zeroed")
         for b, s in reserved:
             if o.paddr < b + s and b < o.paddr + size:
                 problems.append(f"{o.name}: {o.paddr:#x} overlaps reserved memory at {b:#x}")
@@ -417,6 +427,9 @@ def check(spec: BootSpec, ram: list[tuple[int, int]] = (),
             problems.append(f"mapping at {m.vaddr:#x}: vspace/frame indices of wrong type")
             continue
         fsize = objs[m.frame].size()
+        if ram and not m.device and not _in_ram(objs[m.frame].paddr, fsize, ram):
+            problems.append(f"mapping of {objs[m.frame].name} at {m.vaddr:#x}: a frame outside "
+                            f"RAM must be mapped as device memory")
         if m.vaddr % fsize or m.vaddr + fsize > USER_VADDR_LIMIT:
             problems.append(f"mapping of {objs[m.frame].name} at {m.vaddr:#x}: misaligned or "
                             f"above the user address limit")

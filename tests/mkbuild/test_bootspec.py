@@ -128,6 +128,9 @@ def test_sample_is_clean_and_page_tables_counted():
     (lambda s: setattr(s.mappings[0], "vaddr", 0x40_0800), "misaligned"),
     (lambda s: s.objects.pop(7), "page tables"),
     (lambda s: setattr(s.objects[0], "paddr", 0x1000), "outside RAM"),
+    (lambda s: setattr(s.objects[4], "paddr", 0x0901_0000) or setattr(s.objects[4], "zero", True),
+     "cannot be zeroed"),
+    (lambda s: setattr(s.objects[4], "paddr", 0x0901_0000), "must be mapped as device memory"),
 ])
 def test_check_finds_problems(mutate, expected):
     spec = _sample()
@@ -141,3 +144,10 @@ def test_decode_refuses_garbage():
         bs.decode(b"nope")
     with pytest.raises(ValueError):
         bs.decode(b"\0" * 64)
+
+
+def test_device_frames_outside_ram_are_fine_when_mapped_as_devices():
+    spec = _sample()
+    regs = spec.add(bs.KObject("rtc.regs", bs.ObjType.FRAME, 0x0901_0000, 12, zero=False))
+    spec.mappings.append(bs.Mapping(2, 0x50_0000, regs, device=True))
+    assert bs.check(spec, ram=[(0x4000_0000, 0x2000_0000)]) == []
