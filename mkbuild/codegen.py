@@ -15,7 +15,7 @@ from typing import Any
 import jinja2
 
 from mkbuild.layout import InstancePlan, LayoutPlan
-from mkbuild.model import ComponentType, Interface, Method, System
+from mkbuild.model import ComponentType, Connection, Interface, Method, System
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -91,6 +91,7 @@ class CMethod:
     ret: str | None  # C return type, None for void
     ret_string: bool
     params: list[CParam]
+    shared: bool = False  # arguments in a shared page (seL4RPCDataport)
 
     @property
     def decl_params(self) -> str:
@@ -100,8 +101,8 @@ class CMethod:
     def word_only(self) -> bool:
         """Every parameter and the result is one scalar word: the stubs then move them
         straight between variables and message registers (the fast path)."""
-        scalars = all(not p.string and not p.array and p.type in WORD_TYPES
-                      for p in self.params)
+        scalars = not self.shared and all(not p.string and not p.array
+                                          and p.type in WORD_TYPES for p in self.params)
         return scalars and (self.ret is None or (self.ret in WORD_TYPES and not self.ret_string))
 
     @property
@@ -175,13 +176,32 @@ class EndGlue:
     context: dict[str, Any]
 
 
-def _connector_of(system: System, instance: str, iface: str) -> tuple[str, str] | None:
-    """(connector name, "from"|"to") of the connection an interface takes part in."""
+def _connection_of(system: System, instance: str, iface: str) -> Connection | None:
+    """The connection an interface takes part in."""
     for conn in system.connections.values():
-        for side, ends in (("from", conn.from_ends), ("to", conn.to_ends)):
+        for ends in (conn.from_ends, conn.to_ends):
             if any(e.instance == instance and e.interface == iface for e in ends):
-                return conn.connector, side
+                return conn
     return None
+
+
+def _page_size(ctype: ComponentType, region) -> str:
+    """The C expression for how many bytes of a shared page marshalling may use."""
+    dp = ctype.interfaces.get(region.interface)
+    if dp is not None and dp.dataport is not None and dp.dataport.name != "Buf":
+        return f"sizeof({dp.dataport.name})"
+    return f"{region.size:#x}"
+
+
+def _rpc_pages(inst: InstancePlan, iface: str, conn: Connection | None) -> list:
+    """Shared pages an RPC interface marshals into instead of message registers:
+    seL4RPCDataport's page per client (the server maps them in badge order), or the
+    dataport a seL4RPCCall names with its `buffer` setting (CAmkES's `c.buffer = "d"`)."""
+    pages = [r for r in inst.regions if r.interface == iface]
+    buffer = conn.attributes.get("buffer") if conn else None
+    if not pages and isinstance(buffer, str):
+        pages = [r for r in inst.regions if r.object.rsplit(".", 1)[0] == buffer][:1]
+    return pages
 
 
 def _ends(system: System, inst: InstancePlan, ctype: ComponentType) -> list[EndGlue]:
@@ -189,13 +209,21 @@ def _ends(system: System, inst: InstancePlan, ctype: ComponentType) -> list[EndG
     for iface in ctype.interfaces.values():
         if iface.name in ctype.exports:
             continue  # implemented by an inner instance
-        conn = _connector_of(system, inst.name, iface.name)
+        conn = _connection_of(system, inst.name, iface.name)
         ctx: dict[str, Any] = {"iface": iface.name}
         if iface.kind in ("uses", "provides"):
             proc = system.procedures.get(iface.type)
             ctx["methods"] = [c_method(m, i) for i, m in enumerate(proc.methods)] if proc else []
             ctx["slot"] = inst.slot(iface.name, "ep")
             ctx["connected"] = conn is not None and ctx["slot"] != 0
+            # seL4RPCDataport: arguments travel in a page per client (the server maps
+            # one per client, in the order of the connection's `from` ends = badges).
+            ctx["pages"] = _rpc_pages(inst, iface.name, conn)
+            # A page that is a C struct dataport holds sizeof(struct) bytes, not a page.
+            ctx["page_size"] = _page_size(ctype, ctx["pages"][0]) if ctx["pages"] else "0"
+            if ctx["pages"]:
+                ctx["methods"] = [CMethod(m.name, m.index, m.ret, m.ret_string, m.params,
+                                          shared=True) for m in ctx["methods"]]
             if iface.kind == "provides":
                 ctx["thread"] = _thread_index(inst, iface.name)
             ends.append(EndGlue("rpc_" + iface.kind + ".c.j2", iface, ctx))

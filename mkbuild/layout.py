@@ -185,7 +185,13 @@ def plan(system: System, platform: Platform) -> tuple[LayoutPlan | None, list[Di
     auth_plan = authority.plan(system)
     result = LayoutPlan(platform.name)
     for o in auth_plan.objects.values():
-        result.objects[o.name] = LayoutObject(o.name, o.kind, o.size, o.paddr, o.irq,
+        size = o.size
+        conn = system.connections.get(o.connection)
+        if o.kind == FRAMES and conn is not None:
+            # CAmkES's `conn.size = bytes;` sizes a shared dataport (C struct types
+            # have no size the front end could know).
+            size = max(size, _int(conn.attributes.get("size")) or 0)
+        result.objects[o.name] = LayoutObject(o.name, o.kind, size, o.paddr, o.irq,
                                               o.bound_irq)
     diags += _check_devices(system, platform, result)
     dataport_ids = {name: i for i, name in enumerate(

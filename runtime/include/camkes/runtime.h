@@ -27,23 +27,51 @@ void camkes_glue_init(void);
 
 /* ---- marshalling -------------------------------------------------------------- */
 
-/* A message under construction or being read: whole words in a local buffer that is
- * copied to/from the message registers (the first four travel in CPU registers, the
- * rest in the IPC buffer). Items are word aligned. */
+/* A message under construction or being read: whole words, each item word
+ * aligned. Two homes: a local buffer copied to/from the message registers (the
+ * first four travel in CPU registers, the rest in the IPC buffer), or a page
+ * shared by client and server (seL4RPCDataport, or an RPC's `buffer` dataport),
+ * where strings are stored as they are, NUL included. */
 typedef struct {
     seL4_Word words[seL4_MsgMaxLength];
+    seL4_Word *buf;          /* words, or the shared page */
+    size_t capacity;         /* words buf holds */
+    size_t capacity_bytes;   /* bytes it holds (a struct dataport need not be whole words) */
+    volatile seL4_Word *shared; /* the shared page, NULL in message-register mode */
     size_t pos;    /* next word */
     size_t length; /* words available (reading) */
     int error;     /* set once anything overflowed or ran short */
 } camkes_msg_t;
 
-static inline void camkes_msg_init(camkes_msg_t *m) { m->pos = 0; m->length = 0; m->error = 0; }
+static inline void camkes_msg_init(camkes_msg_t *m)
+{
+    m->buf = m->words;
+    m->capacity = seL4_MsgMaxLength;
+    m->capacity_bytes = seL4_MsgMaxLength * sizeof(seL4_Word);
+    m->shared = 0;
+    m->pos = 0;
+    m->length = 0;
+    m->error = 0;
+}
+static inline void camkes_msg_init_shared(camkes_msg_t *m, void *page, size_t bytes)
+{
+    m->shared = (volatile seL4_Word *)page;
+    m->buf = (seL4_Word *)page;
+    m->capacity = (bytes + sizeof(seL4_Word) - 1) / sizeof(seL4_Word);
+    m->capacity_bytes = bytes;
+    m->pos = 0;
+    m->length = 0;
+    m->error = 0;
+}
+/* Start a new message in the same home (a server's reply). */
+static inline void camkes_msg_reset(camkes_msg_t *m) { m->pos = 0; m->length = 0; m->error = 0; }
 void camkes_msg_put(camkes_msg_t *m, const void *data, size_t bytes);
 void camkes_msg_put_string(camkes_msg_t *m, const char *s);
 void camkes_msg_put_array(camkes_msg_t *m, const void *data, size_t count, size_t elem);
-/* Copy the words into the message registers; returns the length for MessageInfo. */
+/* Finish the message: copy it into the message registers (or record its length in
+ * the shared page); returns the length for MessageInfo (0 for a shared page). */
 seL4_Word camkes_msg_send(camkes_msg_t *m);
-/* Load `length` words from the message registers. */
+/* Start reading: `length` words from the message registers, or the shared page. */
 void camkes_msg_receive(camkes_msg_t *m, seL4_Word length);
 void camkes_msg_get(camkes_msg_t *m, void *data, size_t bytes);
 /* Strings and arrays are returned malloc'ed (NULL and m->error set on failure). */
