@@ -505,8 +505,14 @@ def take_grant_closure(system: System, p: Plan) -> dict[str, dict[str, Held]]:
     A capability travels over an endpoint from X to Y when X may send with grant
     (write + grant) and Y may receive (read); back from a server Y to its caller X
     in the reply when Y's capability has grant and X's may call (grant-reply).
-    Transferred capabilities keep their rights (the worst case). Iterated to a
-    fixed point; each acquired capability keeps the shortest chain found first.
+    Transferred capabilities keep their rights (the worst case).
+
+    The transfers form a graph between instances; everything an instance holds
+    reaches every instance downstream of it, so rights are propagated over the
+    graph's condensation in topological order. Newly obtained endpoint
+    capabilities can add transfer edges, so this repeats until the graph stops
+    growing (a handful of rounds). Each obtained capability then gets the shortest
+    chain of transfers from a direct holder (breadth-first over the final graph).
     """
     holdings: dict[str, dict[str, Held]] = {
         n: {} for n in system.instances if not is_hardware(system, n)}
@@ -515,42 +521,91 @@ def take_grant_closure(system: System, p: Plan) -> dict[str, dict[str, Held]]:
         old = mine.get(cap.object)
         rights = cap.rights | (old.rights if old else frozenset())
         mine[cap.object] = Held(cap.object, rights, (), old.cap if old and old.cap else cap)
-    endpoints = [o.name for o in p.objects.values() if o.kind == ENDPOINT]
     if not any(GRANT in c.rights for c in p.caps):
         return holdings  # nothing can move: the common case, kept fast
+    rights: dict[str, dict[str, Rights]] = {
+        i: {o: h.rights for o, h in held.items()} for i, held in holdings.items()}
 
-    def transfer(src: str, dst: str, via: str, how: str) -> bool:
-        changed = False
-        hop = Hop(src, dst, f"{how} capabilities over endpoint `{via}`",
-                  p.objects[via].connection, system.connections[p.objects[via].connection].span
-                  if p.objects[via].connection in system.connections else NOWHERE)
-        for obj, held in list(holdings[src].items()):
-            mine = holdings[dst].get(obj)
-            if mine is not None and held.rights <= mine.rights:
-                continue
-            chain = held.chain + (hop,)
-            if mine is None:
-                holdings[dst][obj] = Held(obj, held.rights, chain)
-            else:
-                holdings[dst][obj] = Held(obj, mine.rights | held.rights,
-                                          mine.chain or chain, mine.cap)
-            changed = True
-        return changed
+    def transfer_graph() -> nx.DiGraph:
+        # Instances and, between them, one node per endpoint direction: X -> (ep) -> Y.
+        # Linear in the capabilities, where instance-to-instance edges would be
+        # quadratic in the holders of a busy endpoint.
+        g = nx.DiGraph()
+        g.add_nodes_from(rights)
+        for i, r in rights.items():
+            for ep, rr in r.items():
+                if p.objects[ep].kind != ENDPOINT:
+                    continue
+                if {WRITE, GRANT} <= rr:
+                    g.add_edge(i, ("passes", ep))
+                if READ in rr:
+                    g.add_edge(("passes", ep), i)
+                if {READ, GRANT} <= rr:
+                    g.add_edge(i, ("replies with", ep))
+                if {WRITE, GRANT_REPLY} <= rr:
+                    g.add_edge(("replies with", ep), i)
+        return g
 
-    changed = True
-    while changed:
-        changed = False
-        for ep in endpoints:
-            holders = [(i, h[ep].rights) for i, h in holdings.items() if ep in h]
-            for x, xr in holders:
-                for y, yr in holders:
-                    if x == y:
-                        continue
-                    if {WRITE, GRANT} <= xr and READ in yr:
-                        changed |= transfer(x, y, ep, "passes")
-                    if {READ, GRANT} <= yr and WRITE in xr and GRANT_REPLY in xr:
-                        changed |= transfer(y, x, ep, "replies with")
+    edges: set = set()
+    first: nx.DiGraph | None = None
+    while True:
+        g = transfer_graph()
+        first = first if first is not None else g
+        if set(g.edges) == edges:
+            break
+        edges = set(g.edges)
+        cond = nx.condensation(g)
+        merged: dict[int, dict[str, Rights]] = {}
+        for c in nx.topological_sort(cond):
+            acc: dict[str, Rights] = {}
+            for pred in cond.predecessors(c):
+                for o, r in merged[pred].items():
+                    acc[o] = acc.get(o, frozenset()) | r
+            members = [m for m in cond.nodes[c]["members"] if isinstance(m, str)]
+            for member in members:
+                for o, r in rights[member].items():
+                    acc[o] = acc.get(o, frozenset()) | r
+            merged[c] = acc
+            for member in members:
+                rights[member] = dict(acc)
+
+    # Chains: for each object someone obtained, breadth-first from its direct holders.
+    def hop(x: str, via: tuple[str, str], y: str) -> Hop:
+        how, ep = via
+        conn = p.objects[ep].connection
+        return Hop(x, y, f"{how} capabilities over endpoint `{ep}`", conn,
+                   system.connections[conn].span if conn in system.connections else NOWHERE)
+
+    gained = {(i, o) for i, r in rights.items() for o, rr in r.items()
+              if o not in holdings[i] or not rr <= holdings[i][o].rights}
+    for obj in sorted({o for _, o in gained}):
+        sources = [i for i in sorted(holdings) if obj in holdings[i]]
+        # Prefer transfers the direct capabilities allow (first round), so a chain
+        # does not lean on rights obtained later; fall back to the final graph.
+        direct, final = _bfs_parents(first, sources), _bfs_parents(g, sources)
+        for inst in sorted(i for i, o in gained if o == obj):
+            parent = direct if inst in direct else final
+            chain: list[Hop] = []
+            node = inst
+            while parent.get(node) is not None:
+                via = parent[node]  # an endpoint node; its parent is the sender
+                chain.append(hop(parent[via], via, node))
+                node = parent[via]
+            old = holdings[inst].get(obj)
+            holdings[inst][obj] = Held(obj, rights[inst][obj], tuple(reversed(chain)),
+                                       old.cap if old else None)
     return holdings
+
+
+def _bfs_parents(g: nx.DiGraph, sources: list[str]) -> dict:
+    parent: dict = {i: None for i in sources if i in g}
+    queue: list = list(parent)
+    for u in queue:
+        for v in sorted(g.successors(u), key=str):
+            if v not in parent:
+                parent[v] = u
+                queue.append(v)
+    return parent
 
 
 def acquired(auth: Authority) -> list[tuple[str, Held]]:
@@ -565,49 +620,51 @@ def _flow_graph(auth: Authority) -> nx.DiGraph:
     """Edges X -> Y when information can pass from X to Y in one step: through an
     endpoint or notification X writes and Y reads (and back in an RPC reply),
     memory X writes and Y reads, a shared address space (group), or a device
-    whose registers/interrupts X drives. Hardware instances take part as nodes."""
-    system, p = auth.system, auth.plan
-    flow = nx.DiGraph()
-    for name in system.instances:
-        flow.add_node(name)
+    whose registers/interrupts X drives. Hardware instances take part as nodes.
 
-    def hop(src: str, dst: str, text: str, conn: str | None, chain: tuple[Hop, ...] = ()):
-        # Every way from src to dst is kept ("hops", for pictures); the first is the
-        # witness ("hop") shortest paths report.
+    Each edge keeps its first way (`hop`, the witness shortest paths report, in
+    connection order) and the names of every connection that carries it
+    (`connections`, for pictures)."""
+    system, p = auth.system, auth.plan
+    edges: dict[tuple[str, str], tuple[Hop, set[str | None]]] = {}
+
+    def hop(src: str, dst: str, conn: str | None, text, chain: tuple[Hop, ...] = ()) -> None:
+        # `text` is a function: most candidate edges already exist, so the message is
+        # only made for the first way found.
         if src == dst:
             return
-        if chain:
-            text += " (capability obtained through grant)"
-        h = Hop(src, dst, text, conn, auth.connection_span(conn))
-        if flow.has_edge(src, dst):
-            flow.edges[src, dst]["hops"].append(h)
-        else:
-            flow.add_edge(src, dst, hop=h, hops=[h])
+        known = edges.get((src, dst))
+        if known is not None:
+            known[1].add(conn)
+            return
+        message = text() + (" (capability obtained through grant)" if chain else "")
+        edges[src, dst] = (Hop(src, dst, message, conn, auth.connection_span(conn)), {conn})
 
     by_object: dict[str, list[tuple[str, Held]]] = {}
     for inst in sorted(auth.holdings):
         for obj, held in auth.holdings[inst].items():
             by_object.setdefault(obj, []).append((inst, held))
-    for obj_name in p.objects:  # plan order: connection order, deterministic
-        obj = p.objects[obj_name]
-        holders = by_object.get(obj_name, [])
-        for x, xh in holders:
-            for y, yh in holders:
-                if x == y:
-                    continue
-                if obj.kind == ENDPOINT and WRITE in xh.rights and READ in yh.rights:
+    for name in p.objects:  # plan order: connection order, deterministic
+        obj = p.objects[name]
+        holders = by_object.get(name, [])
+        writers = [(x, h) for x, h in holders if WRITE in h.rights]
+        readers = [(y, h) for y, h in holders if READ in h.rights]
+        conn = obj.connection
+        for x, xh in writers:
+            for y, yh in readers:
+                if obj.kind == ENDPOINT:
+                    caller = GRANT_REPLY in xh.rights
                     callee = f"{y}.{yh.cap.interface}" if yh.cap else y
-                    hop(x, y, f"calls `{callee}` over endpoint `{obj_name}`" if
-                        GRANT_REPLY in xh.rights else f"sends over endpoint `{obj_name}`",
-                        obj.connection, xh.chain or yh.chain)
-                    if GRANT_REPLY in xh.rights:
-                        hop(y, x, f"replies to `{x}` over endpoint `{obj_name}`",
-                            obj.connection, yh.chain)
-                elif obj.kind == NOTIFICATION and WRITE in xh.rights and READ in yh.rights:
-                    hop(x, y, f"signals notification `{obj_name}`", obj.connection, xh.chain)
-                elif obj.kind in (FRAMES, DEVICE_FRAMES) and WRITE in xh.rights \
-                        and READ in yh.rights:
-                    hop(x, y, f"writes memory `{obj_name}` that `{y}` reads", obj.connection,
+                    hop(x, y, conn, (lambda c=callee, n=name: f"calls `{c}` over endpoint `{n}`")
+                        if caller else (lambda n=name: f"sends over endpoint `{n}`"),
+                        xh.chain or yh.chain)
+                    if caller:
+                        hop(y, x, conn, lambda x=x, n=name: f"replies to `{x}` over endpoint "
+                                                           f"`{n}`", yh.chain)
+                elif obj.kind == NOTIFICATION:
+                    hop(x, y, conn, lambda n=name: f"signals notification `{n}`", xh.chain)
+                elif obj.kind in (FRAMES, DEVICE_FRAMES):
+                    hop(x, y, conn, lambda y=y, n=name: f"writes memory `{n}` that `{y}` reads",
                         xh.chain or yh.chain)
         if obj.device:
             hw = obj.device.rsplit(".", 1)[0]
@@ -615,12 +672,12 @@ def _flow_graph(auth: Authority) -> nx.DiGraph:
                 for x, xh in holders:
                     if obj.kind == DEVICE_FRAMES:
                         if WRITE in xh.rights:
-                            hop(x, hw, f"writes device registers `{obj_name}`", obj.connection)
+                            hop(x, hw, conn, lambda n=name: f"writes device registers `{n}`")
                         if READ in xh.rights:
-                            hop(hw, x, f"device registers `{obj_name}` are read by `{x}`",
-                                obj.connection)
+                            hop(hw, x, conn, lambda x=x, n=name: f"device registers `{n}` are "
+                                                                 f"read by `{x}`")
                     elif obj.kind == IRQ:
-                        hop(hw, x, f"raises interrupt `{obj_name}`", obj.connection)
+                        hop(hw, x, conn, lambda n=name: f"raises interrupt `{n}`")
     groups: dict[str, list[str]] = {}
     for name, inst in system.instances.items():
         if inst.group:
@@ -628,13 +685,13 @@ def _flow_graph(auth: Authority) -> nx.DiGraph:
     for g, members in groups.items():
         for a in members:
             for b in members:
-                if a != b:
-                    h = Hop(a, b, f"shares the address space of group `{g}`", None,
-                            system.instances[a].span)
-                    if flow.has_edge(a, b):
-                        flow.edges[a, b]["hops"].append(h)
-                    else:
-                        flow.add_edge(a, b, hop=h, hops=[h])
+                if a != b and (a, b) not in edges:
+                    edges[a, b] = (Hop(a, b, f"shares the address space of group `{g}`", None,
+                                       system.instances[a].span), {None})
+    flow = nx.DiGraph()
+    flow.add_nodes_from(system.instances)
+    for (a, b), (h, conns) in edges.items():
+        flow.add_edge(a, b, hop=h, connections=conns)
     return flow
 
 
@@ -933,15 +990,25 @@ def check_device_claims(system: System, auth: Authority) -> list[Diagnostic]:
 
 
 def check_grants(system: System, auth: Authority) -> list[Diagnostic]:
-    out = []
+    """One warning per instance that can obtain capabilities it was never given,
+    naming them, with the chain of transfers for the first."""
+    by_instance: dict[str, list[Held]] = {}
     for inst, held in acquired(auth):
-        first = held.chain[0]
-        d = warning(f"`{inst}` can obtain a capability to `{held.object}` "
-                    f"({rights_text(held.rights)}) it was never given, through grant rights",
-                    first.span,
+        by_instance.setdefault(inst, []).append(held)
+    out = []
+    for inst, helds in by_instance.items():
+        first = helds[0]
+        if len(helds) == 1:
+            what = f"a capability to `{first.object}` ({rights_text(first.rights)})"
+        else:
+            names = ", ".join(f"`{h.object}` ({rights_text(h.rights)})" for h in helds[:5])
+            more = f" and {len(helds) - 5} more" if len(helds) > 5 else ""
+            what = f"capabilities to {len(helds)} objects ({names}{more})"
+        d = warning(f"`{inst}` can obtain {what} it was never given, through grant rights",
+                    first.chain[0].span if first.chain else None,
                     hint="drop `grant` from the connections on the chain unless capability "
                          "transfer is intended")
-        for hop in held.chain:
+        for hop in first.chain:
             d.notes.append((hop.span if hop.span != NOWHERE else None, hop.render()))
         out.append(d)
     return out

@@ -62,7 +62,7 @@ def highlights(auth: A.Authority, flow: tuple[str, str] | None = None) -> Highli
         sub = A.flow_subgraph(auth, *flow)
         h.flow_instances = set(sub.nodes)
         for _, _, data in sub.edges(data=True):
-            h.flow_connections |= {hop.connection for hop in data["hops"] if hop.connection}
+            h.flow_connections |= {c for c in data["connections"] if c}
     statements, _ = P.parse(auth.system)
     allowed = {s.args[0] for s in statements if s.kind == "allow-shared-device"}
     for v in P.verdicts(auth, statements):
