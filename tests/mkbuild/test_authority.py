@@ -344,3 +344,18 @@ def test_two_hardware_components_claiming_one_irq_or_overlapping_registers():
         (ERROR, "hardware components `uart` and `twin` both claim interrupt 40",
          b.system.connections["t_irq"].span),
     ]
+
+
+def test_one_grant_warning_per_instance_naming_every_object():
+    b = granting_system()
+    b.component("E", control=True, dataport={"x": 4096})
+    b.instance("e", "E")
+    b.connect("mem2", "seL4SharedData", "a.secret", "e.x")
+    diags = [d for d in A.checks(b.system) if "grant" in d.message]
+    assert [d.message for d in diags] == [
+        "`a` can obtain a capability to `ev.ntfn` (W) it was never given, through grant rights",
+        "`b` can obtain capabilities to 2 objects (`mem.buf` (RW), `mem2.buf` (RW)) it was "
+        "never given, through grant rights",
+    ]
+    assert [m for _, m in diags[1].notes] == [
+        "a -> b: passes capabilities over endpoint `call.ep` (connection `call`)"]
