@@ -125,7 +125,7 @@ def _boot(app_dir: Path, platform: str, global_components: Path | None, timeout:
     if proc.returncode == 0:
         return result(True, "test", "")
     reason = failure_reason(proc.stdout + proc.stderr, app_dir)
-    return result(False, "test", _short(reason.replace(str(build_root) + "/", "<build>/")))
+    return result(False, "test", reason.replace(str(build_root) + "/", "<build>/"))
 
 
 def failure_reason(output: str, app_dir: Path) -> str:
@@ -158,7 +158,11 @@ def _cause(reason: str) -> str:
     """A failure reason without the place, so that apps failing alike group together."""
     cause = re.sub(r"^(\S*?:\d+(:\d+)?: )", "", reason)
     cause = re.sub(r"^mkbuild test: FAIL \S+ on \S+: ", "", cause)
-    return cause or "(no reason given)"
+    if cause.startswith("expected output not seen"):
+        # what differs is the pattern; what is common is how the run ended
+        ended = cause.split("; ", 1)[1] if "; " in cause else "run ended"
+        cause = "expected output not seen; " + ended
+    return _short(cause) or "(no reason given)"
 
 
 def render(results: list[Result], command: str, stages_run: list[str], platforms: list[str]) -> str:
@@ -196,19 +200,24 @@ def render(results: list[Result], command: str, stages_run: list[str], platforms
             failed_at[r.stage] = failed_at.get(r.stage, 0) + 1
     if failed_at:
         out += ["", "Failures by stage: " + ", ".join(f"{s}: {n}" for s, n in failed_at.items())]
-    causes: dict[str, list[str]] = {}
+    causes: dict[str, dict[str, list[str]]] = {}
     for r in results:
         if not r.passed:
-            causes.setdefault(_cause(r.reason), []).append(r.app)
+            boards = causes.setdefault(_cause(r.reason), {}).setdefault(r.app, [])
+            boards.append(r.platform)
     if causes:
-        out += ["", "## Failures by cause", "", "| cause | apps |", "|---|---|"]
-        for cause, apps in sorted(causes.items(), key=lambda kv: (-len(kv[1]), kv[0])):
-            out.append(f"| {cause} | {len(apps)}: {', '.join(sorted(set(apps)))} |")
+        out += ["", "## Failures by cause", "", "| cause | runs | apps [boards] |", "|---|---|---|"]
+        for cause, apps in sorted(
+            causes.items(), key=lambda kv: (-sum(map(len, kv[1].values())), kv[0])
+        ):
+            runs = sum(map(len, apps.values()))
+            listed = ", ".join(f"{a} [{', '.join(b)}]" for a, b in sorted(apps.items()))
+            out.append(f"| {cause} | {runs} | {listed} |")
     out += ["", "## Per app", "", "| app | board | result | stage | reason |", "|---|---|---|---|---|"]
     for r in sorted(results, key=lambda r: (r.app.lower(), r.platform)):
         out.append(
             f"| {r.app} | {r.platform} | {'pass' if r.passed else 'FAIL'} | {r.stage} | "
-            f"{r.reason} |"
+            f"{_short(r.reason)} |"
         )
     out += ["", ABOUT]
     return "\n".join(out)

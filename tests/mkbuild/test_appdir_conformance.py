@@ -39,9 +39,21 @@ def test_check_only_page(tmp_path):
     ) in page
     assert (
         "| no DeclareCAmkESRootserver(...) in CMakeLists.txt: which ADL file is the system? "
-        "| 1: broken |"
+        "| 1 | broken [qemu-arm-virt] |"
     ) in page
     assert f"bench/conformance.py {tmp_path / 'camkes'} --platform qemu-arm-virt --apps subdirs,broken" in page
+
+
+def test_causes_group_alike_failures():
+    cause = conformance()._cause
+    assert cause("/b/x/glue.c:24:17: error: unused variable") == "error: unused variable"
+    assert cause(
+        "mkbuild test: FAIL adder on zcu102: expected output not seen: `a` (pattern 1 of 1); "
+        "system halted"
+    ) == cause(
+        "mkbuild test: FAIL simple on qemu-arm-virt: expected output not seen: `b` (pattern 1 of 2); "
+        "system halted"
+    ) == "expected output not seen; system halted"
 
 
 def test_failure_reason_prefers_verdict_then_compiler_errors():
