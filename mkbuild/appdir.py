@@ -16,6 +16,7 @@ Paths in an App are absolute. Problems come back as Diagnostics, never raised.
 
 from __future__ import annotations
 
+import os.path
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -550,8 +551,6 @@ def _absolute(value: str, base: Path) -> Path:
 
 def _normal(p: Path) -> Path:
     """Absolute and without `..`/`.` parts, but symlinks left as the user wrote them."""
-    import os.path
-
     return Path(os.path.normpath(p.absolute()))
 
 
