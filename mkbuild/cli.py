@@ -15,19 +15,23 @@ import sys
 COMMANDS: list[str] = ["test", "graph", "query", "check", "dump", "compile", "run"]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every sub-command, or of `only` (so a run imports just
+    the modules its command needs: `compile` need not load networkx)."""
     parser = argparse.ArgumentParser(
         prog="mkbuild",
         description="Check, draw, compile and boot CAmkES-style component systems.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in COMMANDS:
+    for name in COMMANDS if only is None else [only]:
         importlib.import_module(f"mkbuild.commands.{name}").add_parser(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    chosen = argv[0] if argv and argv[0] in COMMANDS else None
+    args = build_parser(chosen).parse_args(argv)
     try:
         return args.func(args)
     except KeyboardInterrupt:
