@@ -129,6 +129,7 @@ void fpu_load(const struct fpu_state *s);
 void arch_set_vspace(word_t ttbr0);
 void arch_fpu_trap(bool on);
 void arch_init_cpu(void);
+void arch_boot_sync(void);       /* caches and TLBs after the spec is built */
 void timer_init(void);
 void timer_rearm(void);
 void gic_init(void);

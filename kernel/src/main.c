@@ -13,6 +13,7 @@ _Noreturn void kmain(void)
     arch_init_cpu();
     gic_init();
     spec_boot();
+    arch_boot_sync();
     timer_init();
     exit_to_current();
 }

@@ -16,6 +16,18 @@ void arch_init_cpu(void)
     __asm__ volatile("msr pmuserenr_el0, %0; isb" : : "r"((word_t)(1 | 4)));
 }
 
+/* After the boot spec is instantiated: everything the kernel wrote through its
+ * cacheable map (zeroed frames, CNodes, user page tables) is cleaned to the point of
+ * coherency, so it holds for any observer (instruction fetch through the I-cache, a
+ * non-coherent DMA master, an uncached view); the I-cache and EL1 TLBs are emptied
+ * before the first thread runs. */
+void dcache_clean_all(void);
+void arch_boot_sync(void)
+{
+    dcache_clean_all();
+    __asm__ volatile("ic iallu; tlbi vmalle1; dsb sy; isb" : : : "memory");
+}
+
 void arch_fpu_trap(bool on)
 {
     word_t v = on ? ((word_t)1 << 20) : ((word_t)3 << 20);

@@ -8,6 +8,7 @@
  * routines of some libcs do; picolibc here does not) */
 #define SCTLR_MMU_ON    ((1 << 0) | (1 << 2) | (1 << 3) | (1 << 4) | (1 << 12) | (1 << 14) | (1 << 15))
 /* T0SZ=T1SZ=25 (39 bit), 4 KiB granules, inner-shareable write-back walks, 40-bit PA */
+#define SCTLR_CACHES_MMU ((1 << 0) | (1 << 2) | (1 << 12))   /* M, C, I */
 #define TCR_VALUE       0x2B5193519
 #define MAIR_VALUE      0xFF04   /* attr0: device nGnRE, attr1: normal write-back */
 #define BLOCK_DEVICE    ((1 << 0) | (0 << 2) | (1 << 10) | (1 << 53) | (1 << 54))
@@ -17,12 +18,38 @@
     .global _start
 _start:
     msr daifset, #0xf
+    ic iallu                      /* instructions cached before the boot loader's copy */
     mrs x0, CurrentEL
-    lsr x0, x0, #2
-    mov x19, x0                   /* kept for the banner: the entry exception level */
-    cmp x0, #3
+    lsr x19, x0, #2               /* kept for the banner: the entry exception level */
+    /* A boot loader may enter with its MMU and caches on (U-Boot at EL2 runs with an
+     * identity map, so turning it off here is safe). Off at the entry level first, so
+     * nothing new is allocated, then every data cache line is cleaned to memory and
+     * invalidated: what the loader left dirty (our image) reaches RAM, and nothing
+     * stale can be hit once our own MMU is on. */
+    ldr x1, =SCTLR_CACHES_MMU
+    cmp x19, #3
+    b.ne 1f
+    mrs x0, sctlr_el3
+    bic x0, x0, x1
+    msr sctlr_el3, x0
+    b 3f
+1:  cmp x19, #2
+    b.ne 2f
+    mrs x0, sctlr_el2
+    bic x0, x0, x1
+    msr sctlr_el2, x0
+    b 3f
+2:  mrs x0, sctlr_el1
+    bic x0, x0, x1
+    msr sctlr_el1, x0
+3:  isb
+    bl dcache_clean_invalidate_all
+    ic iallu
+    dsb sy
+    isb
+    cmp x19, #3
     b.eq from_el3
-    cmp x0, #2
+    cmp x19, #2
     b.eq from_el2
     b at_el1
 
@@ -72,6 +99,10 @@ el2_setup:
     msr vttbr_el2, xzr
     ldr x0, =SCTLR_RES1
     msr sctlr_el1, x0
+    isb
+    tlbi alle1                    /* EL1&0 translations the loader may have left, any VMID */
+    dsb sy
+    isb
     ret
 
 at_el1:
@@ -105,6 +136,21 @@ at_el1:
     add x1, x1, #1
     cmp x1, #512
     b.lo 3b
+    dsb sy
+    /* .bss (this table, the stack, the kernel's variables) was written with the MMU
+     * off, straight to memory: invalidate it by address so no line cached before the
+     * set/way pass can shadow it once the caches are on (the table walker reads it
+     * through the cache: TCR walks are write-back cacheable). */
+    mrs x3, ctr_el0
+    ubfx x3, x3, #16, #4          /* DminLine: log2(words) of the smallest data line */
+    mov x2, #4
+    lsl x2, x2, x3
+    adrp x1, __bss_start
+    adrp x3, __bss_end
+6:  dc ivac, x1
+    add x1, x1, x2
+    cmp x1, x3
+    b.lo 6b
     dsb sy
 
     ldr x1, =MAIR_VALUE
