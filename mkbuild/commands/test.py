@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,6 +70,16 @@ def describe(verdict: Verdict, app: str, platform: str) -> str:
     return "\n".join(lines)
 
 
+def internal_error(e: BaseException) -> str:
+    """One line for a bug in the build/boot stages: what and where it was raised."""
+    frames = traceback.extract_tb(e.__traceback__)
+    where = f" (at {Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
+    return (
+        f"mkbuild test: internal error while building or booting: "
+        f"{type(e).__name__}: {e}{where}\nhint: please report this with the app that caused it"
+    )
+
+
 def _boot_backend():
     """The end-to-end pipeline's boot entry point, or None while it is not built."""
     try:
@@ -115,13 +126,17 @@ def _boot_and_judge(boot, app: App, patterns: list[str], args: argparse.Namespac
             sys.stdout.flush()
         return matcher.feed(chunk)
 
-    result = boot(
-        app,
-        platform=args.platform,
-        build_dir=Path(args.build_dir) if args.build_dir else None,
-        timeout=args.timeout,
-        on_output=on_output,
-    )
+    try:
+        result = boot(
+            app,
+            platform=args.platform,
+            build_dir=Path(args.build_dir) if args.build_dir else None,
+            timeout=args.timeout,
+            on_output=on_output,
+        )
+    except Exception as e:  # a bug behind us must still end in a message, not a traceback
+        print(internal_error(e), file=sys.stderr)
+        return 1
     diags = getattr(result, "diagnostics", [])
     if diags:
         print(render_all(diags), file=sys.stderr)

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from mkbuild.commands.test import describe, judge
+from mkbuild.commands.test import describe, internal_error, judge
 
 APPS = Path(__file__).resolve().parents[1] / "fixtures" / "apps"
 
@@ -77,3 +77,16 @@ def test_cmake_errors_stop_before_booting(tmp_path):
         "      |                                  ^~~~~~\n"
     ) in r.stderr
     assert "no DeclareCAmkESRootserver" in r.stderr
+
+
+def test_internal_errors_are_one_message():
+    try:
+        raise KeyError("uno.group")  # the raising line is what the message points at
+    except KeyError as e:
+        line = e.__traceback__.tb_lineno
+        text = internal_error(e)
+    assert text.splitlines() == [
+        "mkbuild test: internal error while building or booting: KeyError: 'uno.group' "
+        f"(at test_appdir_testcmd.py:{line})",
+        "hint: please report this with the app that caused it",
+    ]
