@@ -11,8 +11,9 @@ import os
 from collections.abc import Mapping
 
 from mkbuild.diagnostics import Diagnostic, error, has_errors
-from mkbuild.model import PolicyStatement, Span, System
+from mkbuild.model import PolicyStatement, Span, StructDef, StructField, System
 
+from . import syntax as S
 from .assemble import assemble
 from .configure import configure
 from .connections import check_wiring
@@ -49,6 +50,28 @@ def load_system(path: str | os.PathLike[str], include_dirs: tuple[str, ...] | li
             gc.enable()
 
 
+def model_structs(structs: dict[str, S.StructType]) -> dict[str, StructDef]:
+    """The ADL structs for the model; a field of an inline struct type becomes a
+    struct of its own named `<struct>.<field>`, placed before its user."""
+    out: dict[str, StructDef] = {}
+
+    def add(name: str, body: S.StructType) -> None:
+        fields = []
+        for f in body.fields:
+            ftype = f.type
+            if isinstance(ftype, S.StructType):
+                add(f"{name}.{f.name}", ftype)
+                ftype = f"{name}.{f.name}"
+            elif ftype.startswith("struct "):
+                ftype = ftype[len("struct "):]
+            fields.append(StructField(f.name, ftype, f.array, f.span))
+        out[name] = StructDef(name, fields, body.span)
+
+    for name, body in structs.items():
+        add(name, body)
+    return out
+
+
 def _load(path: str, include_dirs: list[str],
           defines: dict[str, str | None]) -> tuple[System | None, list[Diagnostic]]:
     loaded, diags = load_files(path, include_dirs, defines)  # type: ignore[arg-type]
@@ -73,6 +96,7 @@ def _load(path: str, include_dirs: list[str],
                            decls.assemblies[0].span if decls.assemblies[0].span.line
                            else Span(path, 1, 1)))
     configure(system, asm, decls.structs, diags)
+    system.structs = model_structs(decls.structs)
     if "assembly" not in decls.broken:  # else a lost connection would be blamed
         diags += check_wiring(system, asm.exports, asm.miswired)
     policies = decls.policies + [p for a in decls.assemblies for p in a.policies]

@@ -32,6 +32,8 @@ REPO = toolchain.REPO
 CAMKES_RUNTIME = REPO / "runtime" / "camkes"
 SHARED_DIR_NAME = "_shared"  # build/_shared/<platform>: kernel and runtime library
 IMAGE_NAME = "image.elf"
+# Runtime objects holding per-instance state: each group member links its own copy.
+MEMBER_RUNTIME = ("start.c.o", "dataport.c.o", "dma.c.o")
 
 
 @dataclass
@@ -126,6 +128,7 @@ def _rules(platform: platforms.Platform, out_dir: Path) -> list[str]:
         "ninja_required_version = 1.10",
         f"cc = {tc.cc}",
         f"ar = {tc.cc.removesuffix('gcc')}ar",
+        f"objcopy = {tc.cc.removesuffix('gcc')}objcopy",
         f"python = {shlex.quote(sys.executable)}",
         # Glue and runtime run on picolibc (hosted): not -ffreestanding, so that gcc
         # inlines the small memcpy/memset calls of the marshalling code.
@@ -151,6 +154,15 @@ def _rules(platform: platforms.Platform, out_dir: Path) -> list[str]:
         "  command = $cc $ldflags -T $script $objs -Wl,--start-group $libs -lc -Wl,--end-group"
         " -o $out",
         "  description = LINK $out",
+        # A group member: its objects and per-instance runtime in one relocatable
+        # object, then every symbol made local except its thread entry.
+        "rule partial",
+        "  command = $cc -nostdlib -r $in -o $out",
+        "  description = LD -r $out",
+        "rule localise",
+        "  command = $objcopy --redefine-sym camkes_thread_main=$entry"
+        " --keep-global-symbol=$entry $in $out",
+        "  description = LOCALISE $out",
         "rule kernel_lds",
         "  command = $cc -E -P -x c $kernel_cflags $in -o $out",
         "  description = CPP $out",
@@ -217,8 +229,10 @@ def write_build(system: System, plan: layout.LayoutPlan, platform: platforms.Pla
     out_dir.mkdir(parents=True, exist_ok=True)
     write_if_changed(out_dir / "layout.json", plan.to_json())
     lines = _rules(platform, out_dir)
-    # One program per instance: glue + the component's sources + the runtime.
+    # One program per address space: an instance's glue + the component's sources +
+    # the runtime; a group's members each localised, then linked together.
     programs = []
+    member_objs: dict[str, Path] = {}
     for name in plan.instances:
         idir = out_dir / "instances" / name
         for fname, text in codegen.generate(system, plan, name).items():
@@ -234,6 +248,14 @@ def write_build(system: System, plan: layout.LayoutPlan, platform: platforms.Pla
             lines += [f"build {_q(obj)}: cc {_q(src)}",
                       f"  flags = $user_cflags {_flags(cs.c_flags + incs)}"]
             objs.append(obj)
+        if plan.instances[name].group:
+            partial, local = idir / f"{name}.partial.o", idir / f"{name}.member.o"
+            per_instance = [shared.runtime.parent / "runtime" / f for f in MEMBER_RUNTIME]
+            lines += [f"build {_q(partial)}: partial {' '.join(map(_q, objs + per_instance))}",
+                      f"build {_q(local)}: localise {_q(partial)}",
+                      f"  entry = {codegen.member_entry(name)}"]
+            member_objs[name] = local
+            continue
         elf = idir / f"{name}.elf"
         lines += [f"build {_q(elf)}: link {' '.join(map(_q, objs))} {_q(shared.runtime)} | "
                   f"{_q(idir / 'component.ld')}",
@@ -242,6 +264,22 @@ def write_build(system: System, plan: layout.LayoutPlan, platform: platforms.Pla
                   f"  libs = {shared.runtime}"]
         if cs.ld_flags:
             lines.append(f"  ldflags = $ldflags {_flags(cs.ld_flags)}")
+        programs.append(elf)
+    for space, members in plan.address_spaces().items():
+        if space in plan.instances:
+            continue
+        gdir = out_dir / "groups" / space
+        for fname, text in codegen.generate_group(plan, space).items():
+            write_if_changed(gdir / fname, text)
+        objs = [gdir / "group.c.o"] + [member_objs[m] for m in members]
+        lines += [f"build {_q(objs[0])}: cc {_q(gdir / 'group.c')}",
+                  "  flags = $glue_cflags"]
+        elf = program_path(out_dir, plan, space)
+        lines += [f"build {_q(elf)}: link {' '.join(map(_q, objs))} {_q(shared.runtime)} | "
+                  f"{_q(gdir / 'component.ld')}",
+                  f"  script = {_q(gdir / 'component.ld')}",
+                  f"  objs = {' '.join(map(str, objs))}",
+                  f"  libs = {shared.runtime}"]
         programs.append(elf)
     image = out_dir / IMAGE_NAME
     lines += [f"build {_q(image)} {_q(out_dir / 'bootspec.json')}: image {_q(shared.kernel)} "
@@ -252,6 +290,13 @@ def write_build(system: System, plan: layout.LayoutPlan, platform: platforms.Pla
     ninja_file = out_dir / "build.ninja"
     write_if_changed(ninja_file, "\n".join(lines))
     return ninja_file
+
+
+def program_path(out_dir: Path, plan: layout.LayoutPlan, space: str) -> Path:
+    """The linked program of an address space (an instance, or a group's members)."""
+    if space in plan.instances:
+        return out_dir / "instances" / space / f"{space}.elf"
+    return out_dir / "groups" / space / f"{space}.elf"
 
 
 def ninja_binary() -> str:
@@ -338,9 +383,9 @@ def make_image(out_dir: Path, kernel: Path) -> int:
         print("\n".join(d.message for d in diags), file=sys.stderr)
         return 1
     programs = {}
-    for name in plan.instances:
-        entry, segs = read_user_elf(out_dir / "instances" / name / f"{name}.elf")
-        programs[name] = layout.Program(entry, segs)
+    for space in plan.address_spaces():
+        entry, segs = read_user_elf(program_path(out_dir, plan, space))
+        programs[space] = layout.Program(entry, segs)
     spec, blobs, diags = layout.boot_spec(plan, platform, programs)
     if spec is None or diags:
         for d in diags:

@@ -256,18 +256,84 @@ class AttributeGlue:
     value: str
 
 
+def struct_c_name(name: str) -> str:
+    """The C name of an ADL struct (inline ones are named `<Component>.<attr>`)."""
+    return "".join(ch if ch.isalnum() or ch == "_" else "_" for ch in name)
+
+
+def _attr_c_type(system: System, type_: str) -> str:
+    return struct_c_name(type_) if type_ in system.structs else c_type(type_)
+
+
+@dataclass
+class CStruct:
+    """An ADL struct as the C typedef the glue header declares."""
+
+    name: str  # C name
+    fields: list[str]  # C member declarations
+
+
+def _array_lengths(system: System, type_: str, value: Any, out: dict[tuple[str, str], int]
+                   ) -> None:
+    """Longest value given to each array field of each struct (C needs a length)."""
+    if isinstance(value, list | tuple):
+        for v in value:
+            _array_lengths(system, type_, v, out)
+        return
+    struct = system.structs.get(type_)
+    if struct is None or not isinstance(value, dict):
+        return
+    for f in struct.fields:
+        v = value.get(f.name)
+        if f.array and isinstance(v, list | tuple):
+            out[type_, f.name] = max(out.get((type_, f.name), 1), len(v))
+        _array_lengths(system, f.type, v, out)
+
+
+def _structs(system: System, instance: str, ctype: ComponentType) -> list[CStruct]:
+    """Every ADL struct, dependencies first; array members as long as the longest
+    value this instance gives them (at least 1)."""
+    values = system.instances[instance].attributes
+    lengths: dict[tuple[str, str], int] = {}
+    for attr in ctype.attributes.values():
+        _array_lengths(system, attr.type, values.get(attr.name, attr.default), lengths)
+    done: list[str] = []
+
+    def visit(name: str, seen: tuple[str, ...]) -> None:
+        if name in done or name in seen:
+            return
+        for f in system.structs[name].fields:
+            if f.type in system.structs:
+                visit(f.type, (*seen, name))
+        done.append(name)
+
+    for name in system.structs:
+        visit(name, ())
+    out = []
+    for name in done:
+        members = []
+        for f in system.structs[name].fields:
+            t = "const char *" if f.type == "string" else _attr_c_type(system, f.type) + " "
+            suffix = f"[{lengths.get((name, f.name), 1)}]" if f.array else ""
+            members.append(f"{t}{f.name}{suffix};")
+        out.append(CStruct(struct_c_name(name), members))
+    return out
+
+
 def _attributes(system: System, name: str, ctype: ComponentType) -> list[AttributeGlue]:
     values = system.instances[name].attributes
     out = []
     for attr in ctype.attributes.values():
         value = values.get(attr.name, attr.default)
-        t = c_type(attr.type)
+        t = _attr_c_type(system, attr.type)
+        # A known length lets user code take sizeof() of an array attribute.
+        dims = (f"[{len(value)}]" if isinstance(value, list | tuple) and value else "[]") \
+            if attr.array else ""
         if t == "string":
-            decl = f"const char *const {attr.name}" if not attr.array else \
-                f"const char *const {attr.name}[]"
+            decl = f"const char *const {attr.name}{dims}"
             literal = c_literal(value if value is not None else "", "string")
         else:
-            decl = f"const {t} {attr.name}" + ("[]" if attr.array else "")
+            decl = f"const {t} {attr.name}{dims}"
             literal = c_literal(value if value is not None else 0, t)
             if value is None and (attr.array or t not in INTEGER_TYPES):
                 literal = "{0}"
@@ -294,6 +360,7 @@ def generate(system: System, plan: LayoutPlan, instance: str) -> dict[str, str]:
     common = {
         "instance": instance, "component": ctype, "plan": inst, "ends": ends,
         "headers": headers, "attributes": _attributes(system, instance, ctype),
+        "structs": _structs(system, instance, ctype),
         "locks": [{"name": n, "kind": k, "initial": v, "limit": lim,
                    "slot": inst.slot(n, "lock")} for n, k, v, lim in locks],
         "init_slot": inst.slot(None, "init"),
@@ -304,6 +371,30 @@ def generate(system: System, plan: LayoutPlan, instance: str) -> dict[str, str]:
         "camkes_component.h": env.get_template("component.h.j2").render(**common),
         "glue.c": env.get_template("instance.c.j2").render(**common, sections=sections),
         "component.ld": env.get_template("component.ld.j2").render(**common),
+    }
+
+
+def member_entry(instance: str) -> str:
+    """The one global symbol of a group member's localised object: its thread entry."""
+    return "".join(ch if ch.isalnum() else "_" for ch in instance) + "__camkes_thread_main"
+
+
+def generate_group(plan: LayoutPlan, space: str) -> dict[str, str]:
+    """The glue of a group's address space: `group.c` (thread dispatch to members)
+    and `component.ld` (one program, one heap for all members)."""
+    members = plan.address_spaces()[space]
+    insts = [plan.instances[m] for m in members]
+    group = insts[0].group or space
+    env = _env()
+    info = [{"name": i.name, "symbol": member_entry(i.name),
+             "first": min((t.index for t in i.threads), default=0), "count": len(i.threads)}
+            for i in insts]
+    program = {"program_base": insts[0].program_base,
+               "heap_size": sum(i.heap_size for i in insts)}
+    return {
+        "group.c": env.get_template("group.c.j2").render(group=group, members=info),
+        "component.ld": env.get_template("component.ld.j2").render(instance=space,
+                                                                   plan=program),
     }
 
 

@@ -111,6 +111,10 @@ class InstancePlan:
     dma_vaddr: int = DMA_REGION
     dma_size: int = 0
     dma_paddr: int = 0
+    # Instances of one `group` share one address space: one VSpace, one CNode (slots
+    # numbered across the group), one program; their threads, stacks, IPC buffers
+    # and shared regions are laid out one after another so nothing overlaps.
+    group: str | None = None
 
     def slot(self, interface: str | None, role: str) -> int:
         """The slot of a capability (0, the null slot, when there is none)."""
@@ -128,6 +132,15 @@ class LayoutPlan:
     platform: str
     instances: dict[str, InstancePlan] = field(default_factory=dict)
     objects: dict[str, LayoutObject] = field(default_factory=dict)
+
+    def address_spaces(self) -> dict[str, list[str]]:
+        """Address space name -> the instances living in it, in plan order. An
+        ungrouped instance is its own space (named after it); a group's space is
+        named `<group>.group` so it cannot clash with an instance's name."""
+        spaces: dict[str, list[str]] = {}
+        for name, inst in self.instances.items():
+            spaces.setdefault(space_of(inst), []).append(name)
+        return spaces
 
     def to_json(self) -> str:
         """The slot map for people and tests (the boot spec has its own JSON twin)."""
@@ -148,6 +161,26 @@ class LayoutPlan:
                    "threads": [ThreadPlan(**t) for t in i["threads"]],
                    "regions": [RegionPlan(**r) for r in i["regions"]]})
         return plan
+
+
+def space_of(inst: InstancePlan) -> str:
+    """The address space an instance lives in (see LayoutPlan.address_spaces)."""
+    return f"{inst.group}.group" if inst.group else inst.name
+
+
+@dataclass
+class _Space:
+    """What the instances of one address space allocate one after another."""
+
+    next_slot: int = 1  # slot 0 is the null capability
+    next_thread: int = 0
+    stack_vaddr: int = STACK_REGION
+    shared_vaddr: int = SHARED_REGION
+    dma_vaddr: int = DMA_REGION
+
+    def take_slot(self) -> int:
+        self.next_slot += 1
+        return self.next_slot - 1
 
 
 def _int(value: Any) -> int | None:
@@ -172,11 +205,11 @@ def _rights(rights: frozenset[str]) -> str:
 
 
 # Private objects: per-instance synchronisation the glue needs beyond the connections.
-def _private(plan: LayoutPlan, inst: InstancePlan, purpose: str, kind: str,
+def _private(plan: LayoutPlan, inst: InstancePlan, space: _Space, purpose: str, kind: str,
              interface: str | None) -> None:
     name = f"{inst.name}._{purpose}"
     plan.objects[name] = LayoutObject(name, kind)
-    inst.caps.append(SlotCap(len(inst.caps) + 1, name, "RW", 0, interface, purpose))
+    inst.caps.append(SlotCap(space.take_slot(), name, "RW", 0, interface, purpose))
 
 
 def plan(system: System, platform: Platform) -> tuple[LayoutPlan | None, list[Diagnostic]]:
@@ -197,6 +230,7 @@ def plan(system: System, platform: Platform) -> tuple[LayoutPlan | None, list[Di
     dataport_ids = {name: i for i, name in enumerate(
         sorted(n for n, o in result.objects.items() if o.kind in (FRAMES, DEVICE_FRAMES)))}
 
+    spaces: dict[str, _Space] = {}
     for name, instance in system.instances.items():
         if authority.is_hardware(system, name):
             continue
@@ -204,12 +238,12 @@ def plan(system: System, platform: Platform) -> tuple[LayoutPlan | None, list[Di
         own = [i for i in ctype.interfaces if i not in ctype.exports]
         if ctype.composite and not own and not ctype.control:
             continue  # only re-exports inner instances' interfaces: no program of its own
-        inst = InstancePlan(name, ctype.name)
+        inst = InstancePlan(name, ctype.name, group=instance.group)
+        space = spaces.setdefault(space_of(inst), _Space())
         attrs = instance.attributes
         inst.heap_size = _round_up(max(_int(attrs.get("heap_size")) or DEFAULT_HEAP_SIZE, 0),
                                    PAGE)
         # Connection capabilities, in the connector table's order.
-        shared_vaddr = SHARED_REGION
         for cap in auth_plan.caps:
             if cap.holder != name:
                 continue
@@ -217,13 +251,13 @@ def plan(system: System, platform: Platform) -> tuple[LayoutPlan | None, list[Di
             role = cap.object.rsplit(".", 1)[1].rstrip("0123456789")
             if obj.kind in (FRAMES, DEVICE_FRAMES):
                 size = _round_up(max(obj.size, PAGE), PAGE)
-                inst.regions.append(RegionPlan(cap.interface, obj.name, shared_vaddr, size,
+                inst.regions.append(RegionPlan(cap.interface, obj.name, space.shared_vaddr, size,
                                                authority.WRITE in cap.rights,
                                                obj.kind == DEVICE_FRAMES,
                                                dataport_ids[obj.name]))
-                shared_vaddr += size + PAGE
+                space.shared_vaddr += size + PAGE
                 continue
-            inst.caps.append(SlotCap(len(inst.caps) + 1, obj.name, _rights(cap.rights),
+            inst.caps.append(SlotCap(space.take_slot(), obj.name, _rights(cap.rights),
                                      cap.badge, cap.interface, role))
         # Private synchronisation objects.
         # Exported interfaces are served by the inner instance that implements them.
@@ -236,33 +270,36 @@ def plan(system: System, platform: Platform) -> tuple[LayoutPlan | None, list[Di
                 threads = [authority.Thread(name, "control", None,
                                             authority.thread_priority(instance, None))]
         if len(threads) > 1:
-            _private(result, inst, "init", NOTIFICATION, None)
+            _private(result, inst, space, "init", NOTIFICATION, None)
         for iface in ctype.interfaces.values():
             if iface.kind == "consumes" and iface.name not in ctype.exports:
-                _private(result, inst, "pending", ENDPOINT, iface.name)
+                _private(result, inst, space, "pending", ENDPOINT, iface.name)
         for lock in [*ctype.mutexes, *ctype.semaphores, *ctype.binary_semaphores]:
-            _private(result, inst, "lock", ENDPOINT, lock)
+            _private(result, inst, space, "lock", ENDPOINT, lock)
         # Threads: stacks with a guard page below each, one IPC buffer page each.
-        stack_vaddr = STACK_REGION
-        for index, t in enumerate(threads):
+        for t in threads:
             key = f"{t.interface}_stack_size" if t.interface else "_stack_size"
             size = _int(attrs.get(key)) or _int(attrs.get("stack_size")) or DEFAULT_STACK_SIZE
             size = _round_up(max(size, PAGE), PAGE)
-            stack_vaddr += PAGE  # guard
+            space.stack_vaddr += PAGE  # guard
+            index = space.next_thread
+            space.next_thread += 1
             inst.threads.append(ThreadPlan(
-                t.name, t.interface, index, t.priority, stack_vaddr, size,
+                t.name, t.interface, index, t.priority, space.stack_vaddr, size,
                 IPC_REGION + index * PAGE, t.name == "control" and ctype.control))
-            stack_vaddr += size
+            space.stack_vaddr += size
         dma = _int(attrs.get("dma_pool")) or 0
         if dma > 0:
             inst.dma_size = _round_up(dma, PAGE)
+            inst.dma_vaddr = space.dma_vaddr
+            space.dma_vaddr += inst.dma_size + PAGE
             at = _take_from_top(platform, result, inst.dma_size)
             if at is None:
                 diags.append(error(f"the DMA pool of `{name}` ({inst.dma_size:#x} bytes) does "
                                    f"not fit the RAM of `{platform.name}`", instance.span))
             else:
                 inst.dma_paddr = at
-        slots_needed = len(inst.caps) + 1
+        slots_needed = space.next_slot
         bits = _int(attrs.get("cnode_size_bits")) or MIN_CNODE_BITS
         while (1 << bits) < slots_needed:
             bits += 1
@@ -275,6 +312,11 @@ def plan(system: System, platform: Platform) -> tuple[LayoutPlan | None, list[Di
                 diags.append(error(f"priority {t.priority} of `{name}.{t.name}` is not in "
                                    f"0..{bs.MAX_PRIORITY}", instance.span))
         result.instances[name] = inst
+    # One CNode per address space: as large as its largest member needs.
+    for members in result.address_spaces().values():
+        bits = max(result.instances[m].cnode_bits for m in members)
+        for m in members:
+            result.instances[m].cnode_bits = bits
     diags += _check_memory(system, platform, result)
     return result, diags
 
@@ -438,11 +480,12 @@ def boot_spec(plan: LayoutPlan, platform: Platform, programs: dict[str, Program]
             irq = plan.objects[obj.bound_irq].irq or 0
             spec.irqs.append(bs.IrqBinding(irq, index[obj.name], 1))
 
-    for name, inst in plan.instances.items():
-        prog = programs[name]
-        vspace = add(f"{name}.vspace", bs.ObjType.VSPACE)
-        cnode = add(f"{name}.cnode", bs.ObjType.CNODE, inst.cnode_bits)
-        for c in inst.caps:
+    for space_name, members in plan.address_spaces().items():
+        prog = programs[space_name]
+        cnode_bits = plan.instances[members[0]].cnode_bits  # the same for all members
+        vspace = add(f"{space_name}.vspace", bs.ObjType.VSPACE)
+        cnode = add(f"{space_name}.cnode", bs.ObjType.CNODE, cnode_bits)
+        for c in (c for m in members for c in plan.instances[m].caps):
             spec.caps.append(bs.Cap(cnode, c.slot, index[c.object], _spec_rights(c.rights),
                                     c.badge))
         rw = bs.MapRights.READ | bs.MapRights.WRITE
@@ -466,30 +509,33 @@ def boot_spec(plan: LayoutPlan, platform: Platform, programs: dict[str, Program]
                 pages[va] = (buf, r | rights, loaded)
         for va in sorted(pages):
             buf, rights, loaded = pages[va]
-            frame = add(f"{name}.prog/{va:#x}", bs.ObjType.FRAME, 12, zero=not loaded)
+            frame = add(f"{space_name}.prog/{va:#x}", bs.ObjType.FRAME, 12, zero=not loaded)
             spec.mappings.append(bs.Mapping(vspace, va, frame, rights))
             if loaded:
                 preloaded.append((frame, bytes(buf)))
         # Heap: the program's .heap section is part of its segments (zeroed pages).
-        for t in inst.threads:
-            ipc = add(f"{name}.{t.name}.ipc", bs.ObjType.FRAME, 12)
-            spec.mappings.append(bs.Mapping(vspace, t.ipc_buffer, ipc, rw))
-            for va in range(t.stack_base, t.stack_top, PAGE):
-                f = add(f"{name}.{t.name}.stack/{(va - t.stack_base) // PAGE}",
-                        bs.ObjType.FRAME, 12)
-                spec.mappings.append(bs.Mapping(vspace, va, f, rw))
-            tcb = add(f"{name}.{t.name}.tcb", bs.ObjType.TCB)
-            spec.tcbs.append(bs.Tcb(tcb, f"{name}.{t.name}", cnode, vspace, prog.entry,
-                                    t.stack_top, (t.index, 0, 0, 0), t.ipc_buffer, ipc,
-                                    t.priority, 0, t.system_end, False))
-        for p in range(inst.dma_size // PAGE):
-            f = add(f"{name}.dma/{p}", bs.ObjType.FRAME, 12, paddr=inst.dma_paddr + p * PAGE)
-            spec.mappings.append(bs.Mapping(vspace, inst.dma_vaddr + p * PAGE, f, rw))
-        for r in inst.regions:
-            rights = bs.MapRights.READ | (bs.MapRights.WRITE if r.writable else 0)
-            for p, frame in enumerate(region_frames[r.object]):
-                spec.mappings.append(bs.Mapping(vspace, r.vaddr + p * PAGE, frame, rights,
-                                                r.device))
+        for name in members:
+            inst = plan.instances[name]
+            for t in inst.threads:
+                ipc = add(f"{name}.{t.name}.ipc", bs.ObjType.FRAME, 12)
+                spec.mappings.append(bs.Mapping(vspace, t.ipc_buffer, ipc, rw))
+                for va in range(t.stack_base, t.stack_top, PAGE):
+                    f = add(f"{name}.{t.name}.stack/{(va - t.stack_base) // PAGE}",
+                            bs.ObjType.FRAME, 12)
+                    spec.mappings.append(bs.Mapping(vspace, va, f, rw))
+                tcb = add(f"{name}.{t.name}.tcb", bs.ObjType.TCB)
+                spec.tcbs.append(bs.Tcb(tcb, f"{name}.{t.name}", cnode, vspace, prog.entry,
+                                        t.stack_top, (t.index, 0, 0, 0), t.ipc_buffer, ipc,
+                                        t.priority, 0, t.system_end, False))
+            for p in range(inst.dma_size // PAGE):
+                f = add(f"{name}.dma/{p}", bs.ObjType.FRAME, 12,
+                        paddr=inst.dma_paddr + p * PAGE)
+                spec.mappings.append(bs.Mapping(vspace, inst.dma_vaddr + p * PAGE, f, rw))
+            for r in inst.regions:
+                rights = bs.MapRights.READ | (bs.MapRights.WRITE if r.writable else 0)
+                for p, frame in enumerate(region_frames[r.object]):
+                    spec.mappings.append(bs.Mapping(vspace, r.vaddr + p * PAGE, frame, rights,
+                                                    r.device))
     for n in range(bs.page_tables_needed(spec)):
         add(f"pt/{n}", bs.ObjType.PAGE_TABLE)
 

@@ -70,6 +70,26 @@ class DataportType:
     span: Span = NOWHERE
 
 
+@dataclass
+class StructField:
+    name: str
+    type: str  # C type as written, `string`, or the name of another StructDef
+    array: bool = False  # `T name[]`: its length comes from the values given
+    span: Span = NOWHERE
+
+
+@dataclass
+class StructDef:
+    """`struct name { type field; ... };` written in ADL (attribute and procedure types).
+
+    An inline struct attribute type (`attribute {int a;} x;`) is named
+    `<Component>.<attribute>` here (not a C name: codegen derives one)."""
+
+    name: str
+    fields: list[StructField] = field(default_factory=list)
+    span: Span = NOWHERE
+
+
 # ---- components -------------------------------------------------------------
 
 INTERFACE_KINDS = ("provides", "uses", "emits", "consumes", "dataport")
@@ -199,6 +219,8 @@ class System:
     policies: list[PolicyStatement] = field(default_factory=list)
     # Files read to make this system, for build dependency tracking.
     sources: list[str] = field(default_factory=list)
+    # C structs declared in ADL, in declaration order (dependencies first as written).
+    structs: dict[str, StructDef] = field(default_factory=dict)
 
     def component_of(self, instance: str) -> ComponentType:
         return self.component_types[self.instances[instance].type]

@@ -1,6 +1,9 @@
 /* Thread start and instance initialisation, in the order CAmkES defines:
  * pre_init, interface init hooks, post_init; then the interface threads start
- * serving and the control thread calls run(). */
+ * serving and the control thread calls run().
+ * Everything here is per instance: in a `group` (several instances in one address
+ * space) each member links its own copy of this file with its glue, localised
+ * (build.py), so only process-wide code may live in the other runtime files. */
 #include <camkes/runtime.h>
 #include <stdio.h>
 
@@ -12,16 +15,6 @@ size_t morecore_size;
 
 __attribute__((weak)) void pre_init(void) {}
 __attribute__((weak)) void post_init(void) {}
-
-void camkes_puts(const char *s)
-{
-    while (*s) seL4_DebugPutChar(*s++);
-}
-
-void camkes_halt(void)
-{
-    mk_thread_exit();
-}
 
 /* A notification holds one pending signal, not a count: so thread 0 wakes one
  * waiting thread, and each woken thread wakes the next. */

@@ -38,6 +38,9 @@ EXPECTED = {
               "FAULT HANDLER: data fault from crasher.control on address 0x0",
               "survivor: still running (1/5)", "survivor: still running (5/5)",
               "survivor: done"],
+    # Two instances in one address space: back reads front's global by address.
+    "grouping": ["front: stored 11007, back saw 11007", "client: increment(1) = 11",
+                 "front: stored 15007, back saw 15007", "client: increment(5) = 15"],
     "ipcbench": ["ipcbench: 10000 round trips, checksum 100000045",
                  "ipcbench: stub round trip", "ipcbench: raw-call round trip"],
 }
@@ -77,6 +80,8 @@ def test_image_boots(build_root, name, board):
     assert run.console.startswith(f"mk kernel on {board}: booting")
     expected = EXPECTED[name]
     assert_in_order(run.console, expected[board] if isinstance(expected, dict) else expected)
+    if name == "grouping":  # both members ran their own pre_init (in either order)
+        assert "front: pre_init" in run.console and "back: pre_init (box 99)" in run.console
     if name == "fault":
         assert run.exit_code == 4 and len(run.faults) == 1
         assert "still alive" not in run.console
@@ -125,3 +130,13 @@ def test_unconnected_server_threads_end_quietly(build_root):
                            "qemu-arm-virt", timeout=30)
     assert result.run.status == "exited", result.run.console
     assert "a ran" in result.run.console and result.run.faults == []
+
+
+def test_adl_structs_become_c_types_and_attribute_values(build_root):
+    adl = Path(__file__).parent / "fixtures" / "structs" / "system.adl"
+    result = pipeline.boot(pipeline.compile(adl, "qemu-arm-virt", build_root=build_root),
+                           "qemu-arm-virt", timeout=30)
+    assert result.run.status == "exited", result.run.console
+    assert_in_order(result.run.console, [
+        "box at (3,4) size 6x7", "path has 2 points, last (5,8)",
+        "tag primes with 5 codes, last 11", "range -2..9", "area of the wider box: 49"])

@@ -1,0 +1,96 @@
+"""Groups: instances in one `group` share one address space (one VSpace, one CNode,
+one program) while keeping their own slots, threads and stacks apart."""
+
+from mkbuild import bootspec as bs
+from mkbuild import codegen, layout, platform
+from mkbuild.image import UserSegment
+from mkbuild.model import (
+    ComponentType,
+    Connection,
+    End,
+    Instance,
+    Interface,
+    Method,
+    Procedure,
+    System,
+)
+
+VIRT, _ = platform.load("qemu-arm-virt")
+PROC = Procedure("P", [Method("f", "int", [])])
+
+
+def chain() -> System:
+    """client -> (group g: front -> back): three RPC connections' worth of caps."""
+    client = ComponentType("Client", control=True, interfaces={"s": Interface("s", "uses", "P")})
+    front = ComponentType("Front", interfaces={"s": Interface("s", "provides", "P"),
+                                               "n": Interface("n", "uses", "P")})
+    back = ComponentType("Back", interfaces={"s": Interface("s", "provides", "P")})
+    return System("g.adl", procedures={"P": PROC},
+                  component_types={"Client": client, "Front": front, "Back": back},
+                  instances={"client": Instance("client", "Client"),
+                             "front": Instance("front", "Front", group="g"),
+                             "back": Instance("back", "Back", group="g")},
+                  connections={
+                      "outer": Connection("outer", "seL4RPCCall", [End("client", "s")],
+                                          [End("front", "s")]),
+                      "inner": Connection("inner", "seL4RPCCall", [End("front", "n")],
+                                          [End("back", "s")])})
+
+
+def program() -> layout.Program:
+    code = UserSegment(0x400000, 0x100, b"\x00" * 0x100, True, False, True)
+    return layout.Program(0x400000, [code])
+
+
+def test_group_members_number_slots_and_threads_across_the_group():
+    plan, diags = layout.plan(chain(), VIRT)
+    assert diags == [] and plan is not None
+    front, back = plan.instances["front"], plan.instances["back"]
+    assert (front.group, back.group, plan.instances["client"].group) == ("g", "g", None)
+    assert plan.address_spaces() == {"client": ["client"], "g.group": ["front", "back"]}
+    front_slots = [c.slot for c in front.caps]
+    back_slots = [c.slot for c in back.caps]
+    assert front_slots == [1, 2] and back_slots == [3]  # one CNode, no slot reused
+    assert [t.index for t in front.threads] == [0] and [t.index for t in back.threads] == [1]
+    assert back.threads[0].stack_base > front.threads[0].stack_top  # a guard page between
+    assert back.threads[0].ipc_buffer == front.threads[0].ipc_buffer + layout.PAGE
+    assert front.cnode_bits == back.cnode_bits
+
+
+def test_group_has_one_vspace_and_cnode_in_the_boot_spec():
+    plan, _ = layout.plan(chain(), VIRT)
+    spec, _, diags = layout.boot_spec(plan, VIRT, {"client": program(), "g.group": program()})
+    assert diags == [] and spec is not None
+    names = [o.name for o in spec.objects]
+    by_thread = {t.name: (names[t.cspace], names[t.vspace]) for t in spec.tcbs}
+    assert by_thread == {"client.control": ("client.cnode", "client.vspace"),
+                         "front.s": ("g.group.cnode", "g.group.vspace"),
+                         "back.s": ("g.group.cnode", "g.group.vspace")}
+    assert [t.args[0] for t in spec.tcbs] == [0, 0, 1]  # x0: index in its address space
+    group_cnode = names.index("g.group.cnode")
+    held = sorted((c.slot, names[c.object]) for c in spec.caps if c.cnode == group_cnode)
+    assert held == [(1, "outer.ep"), (2, "inner.ep"), (3, "inner.ep")]
+    # The program is loaded once for the group.
+    assert sum(1 for n in names if n.startswith("g.group.prog/")) == 1
+
+
+def test_group_glue_dispatches_threads_to_members():
+    plan, _ = layout.plan(chain(), VIRT)
+    files = codegen.generate_group(plan, "g.group")
+    c = files["group.c"]
+    assert "void front__camkes_thread_main(seL4_Word index);" in c
+    assert "if (index < 1)\n        front__camkes_thread_main(index - 0);" in c
+    assert "if (index >= 1 && index < 2)\n        back__camkes_thread_main(index - 1);" in c
+    assert 'return "g";' in c
+    heap = 2 * layout.DEFAULT_HEAP_SIZE  # one heap sized for both members
+    assert f". += {heap};" in files["component.ld"]
+
+
+def test_ungrouped_instances_keep_their_own_spaces():
+    system = chain()
+    for inst in system.instances.values():
+        inst.group = None
+    plan, _ = layout.plan(system, VIRT)
+    assert list(plan.address_spaces()) == ["client", "front", "back"]
+    assert [c.slot for c in plan.instances["back"].caps] == [1]
+    assert bs.MAX_CNODE_BITS >= plan.instances["back"].cnode_bits
