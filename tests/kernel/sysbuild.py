@@ -112,8 +112,11 @@ class SystemBuilder:
 
     def thread(self, space: Space, name: str, priority: int = 100, entry: str | None = None,
                args: tuple[int, int, int, int] = (0, 0, 0, 0), system_end: bool = True,
-               fault_ep_slot: int = 0, start_suspended: bool = False) -> int:
-        """A thread in `space` with its own stack (below a guard page) and IPC buffer."""
+               fault_ep_slot: int = 0, start_suspended: bool = False,
+               function: str | None = None) -> int:
+        """A thread in `space` with its own stack (below a guard page) and IPC buffer.
+        `function`: start through the runtime's __mk_thread_start, which gives the
+        thread its own TLS block and calls function(args[0], args[1], args[2])."""
         space.threads += 1
         slot = len(self.spec.tcbs)
         stack_base = STACK_AREA + slot * 0x10000 + PAGE
@@ -125,6 +128,9 @@ class SystemBuilder:
         self.spec.mappings.append(bs.Mapping(space.vspace, ipc_va, ipc))
         tcb = self.obj(f"{name}.tcb", bs.ObjType.TCB)
         pc = space.symbols[entry] if entry else space.entry
+        if function:
+            pc = space.symbols["__mk_thread_start"]
+            args = (space.symbols[function], *args[:3])
         self.spec.tcbs.append(bs.Tcb(
             tcb, name, space.cnode, space.vspace, pc=pc,
             sp=stack_base + STACK_PAGES * PAGE, args=args, ipc_buffer_vaddr=ipc_va,

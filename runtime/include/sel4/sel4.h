@@ -194,6 +194,12 @@ static inline __attribute__((noreturn)) void mk_thread_exit(void)
     __builtin_unreachable();
 }
 
+/* Entry point (the boot spec's pc) of a program's further threads with a
+ * thread-local storage block of their own, cut from the top of their stack:
+ * x0 = a function void fn(seL4_Word, seL4_Word, seL4_Word), x1..x3 its
+ * arguments; the thread ends when fn returns (runtime/sel4/crt0.S). */
+void __mk_thread_start(void);
+
 /* The cycle counter (PMCCNTR_EL0; the kernel enables it at EL0). Under
  * `qemu -icount shift=0` it counts instructions. */
 static inline seL4_Word mk_cycles(void)
