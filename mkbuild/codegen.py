@@ -14,7 +14,7 @@ from typing import Any
 
 import jinja2
 
-from mkbuild.layout import InstancePlan, LayoutPlan
+from mkbuild.layout import SELF_SERVED_EVENT_CONNECTORS, InstancePlan, LayoutPlan
 from mkbuild.model import ComponentType, Connection, Interface, Method, System
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -235,7 +235,10 @@ def _ends(system: System, inst: InstancePlan, ctype: ComponentType) -> list[EndG
             ctx["pending"] = inst.slot(iface.name, "pending")
             ctx["irq"] = inst.slot(iface.name, "irq")
             ctx["thread"] = _thread_index(inst, iface.name)
-            ends.append(EndGlue("event_consumes.c.j2", iface, ctx))
+            if conn is not None and conn.connector in SELF_SERVED_EVENT_CONNECTORS:
+                ends.append(EndGlue("event_consumes_self.c.j2", iface, ctx))
+            else:
+                ends.append(EndGlue("event_consumes.c.j2", iface, ctx))
         elif iface.kind == "dataport":
             region = inst.region(iface.name)
             dp = iface.dataport

@@ -204,6 +204,18 @@ def _rights(rights: frozenset[str]) -> str:
     return authority.rights_text(rights).replace("-", "")
 
 
+# Connectors whose consuming end is waited on by the user's own code
+# (`<iface>_notification()`): the glue runs no thread for it.
+SELF_SERVED_EVENT_CONNECTORS = frozenset({"seL4GlobalAsynch"})
+
+
+def self_served_events(system: System, instance: str) -> set[str]:
+    """`consumes` interfaces of `instance` that the user's code waits on itself."""
+    return {e.interface for c in system.connections.values()
+            if c.connector in SELF_SERVED_EVENT_CONNECTORS
+            for e in c.to_ends if e.instance == instance}
+
+
 # Private objects: per-instance synchronisation the glue needs beyond the connections.
 def _private(plan: LayoutPlan, inst: InstancePlan, space: _Space, purpose: str, kind: str,
              interface: str | None) -> None:
@@ -261,8 +273,9 @@ def plan(system: System, platform: Platform) -> tuple[LayoutPlan | None, list[Di
                                      cap.badge, cap.interface, role))
         # Private synchronisation objects.
         # Exported interfaces are served by the inner instance that implements them.
+        self_served = self_served_events(system, name)
         threads = [t for t in authority.threads_of(system, name)
-                   if t.interface not in ctype.exports]
+                   if t.interface not in ctype.exports and t.interface not in self_served]
         if not threads or not ctype.control:
             # Without a control thread the first interface thread runs the init
             # hooks; a component with no thread at all still gets one for them.
@@ -272,7 +285,8 @@ def plan(system: System, platform: Platform) -> tuple[LayoutPlan | None, list[Di
         if len(threads) > 1:
             _private(result, inst, space, "init", NOTIFICATION, None)
         for iface in ctype.interfaces.values():
-            if iface.kind == "consumes" and iface.name not in ctype.exports:
+            if iface.kind == "consumes" and iface.name not in ctype.exports \
+                    and iface.name not in self_served:
                 _private(result, inst, space, "pending", ENDPOINT, iface.name)
         for lock in [*ctype.mutexes, *ctype.semaphores, *ctype.binary_semaphores]:
             _private(result, inst, space, "lock", ENDPOINT, lock)

@@ -101,6 +101,8 @@ def compile(path: Path | str, platform: str, build_root: Path | None = None,
         inputs = [Path(s).resolve() for s in system.sources] + [path.resolve()]
         inputs += build.source_dirs(system, path.parent)
         inputs += [s for v in (sources or {}).values() for s in v.sources]
+        # The runtime library is built from whatever its directory lists.
+        inputs.append(build.CAMKES_RUNTIME)
         build.write_stamp(out, key, inputs)
     return result
 

@@ -7,6 +7,7 @@ from mkbuild.image import UserSegment
 from mkbuild.model import (
     ComponentType,
     Connection,
+    ConnectorType,
     End,
     Instance,
     Interface,
@@ -94,3 +95,28 @@ def test_ungrouped_instances_keep_their_own_spaces():
     assert list(plan.address_spaces()) == ["client", "front", "back"]
     assert [c.slot for c in plan.instances["back"].caps] == [1]
     assert bs.MAX_CNODE_BITS >= plan.instances["back"].cnode_bits
+
+
+def test_global_asynch_consumer_gets_no_glue_thread():
+    waiter = ComponentType("Waiter", control=True,
+                           interfaces={"r": Interface("r", "consumes", "Ping")})
+    kicker = ComponentType("Kicker", control=True,
+                           interfaces={"k": Interface("k", "emits", "Ping")})
+    connectors = {n: ConnectorType(n, "Events", "Event", from_multiple=True)
+                  for n in ("seL4GlobalAsynch", "seL4Notification")}
+    system = System("a.adl", component_types={"Waiter": waiter, "Kicker": kicker},
+                    connector_types=connectors,
+                    instances={"w": Instance("w", "Waiter"), "k": Instance("k", "Kicker")},
+                    connections={"n": Connection("n", "seL4GlobalAsynch", [End("k", "k")],
+                                                 [End("w", "r")])})
+    plan, diags = layout.plan(system, VIRT)
+    assert diags == []
+    w = plan.instances["w"]
+    assert [t.name for t in w.threads] == ["control"]
+    assert [(c.slot, c.object, c.role) for c in w.caps] == [(1, "n.ntfn", "ntfn")]
+    glue = codegen.generate(system, plan, "w")["glue.c"]
+    assert "seL4_CPtr r_notification(void) { return 1; }" in glue
+    assert "camkes_event_thread" not in glue
+    system.connections["n"].connector = "seL4Notification"  # the usual: a glue thread
+    plan, _ = layout.plan(system, VIRT)
+    assert [t.name for t in plan.instances["w"].threads] == ["control", "r"]
