@@ -32,8 +32,6 @@ REPO = toolchain.REPO
 CAMKES_RUNTIME = REPO / "runtime" / "camkes"
 SHARED_DIR_NAME = "_shared"  # build/_shared/<platform>: kernel and runtime library
 IMAGE_NAME = "image.elf"
-# Runtime objects holding per-instance state: each group member links its own copy.
-MEMBER_RUNTIME = ("start.c.o", "dataport.c.o", "dma.c.o")
 
 
 @dataclass
@@ -156,11 +154,17 @@ def _rules(platform: platforms.Platform, out_dir: Path) -> list[str]:
         "  description = LINK $out",
         # A group member: its objects and per-instance runtime in one relocatable
         # object, then every symbol made local except its thread entry.
+        # A group member: its objects with its own runtime and C library (its own
+        # malloc over its own heap, stdio, rand...), as one relocatable object;
+        # then every symbol made local except its thread entry and heap bounds.
         "rule partial",
-        "  command = $cc -nostdlib -r $in -o $out",
+        "  command = $cc -nostdlib -r -Wl,-u,camkes_thread_main $in -Wl,--start-group $libs"
+        f" {_q(toolchain.PICOLIBC_DIR / 'lib' / 'libc.a')} -lgcc -Wl,--end-group -o $out",
         "  description = LD -r $out",
         "rule localise",
         "  command = $objcopy --redefine-sym camkes_thread_main=$entry"
+        " --redefine-sym __heap_start=${entry}_heap_start"
+        " --redefine-sym __heap_end=${entry}_heap_end"
         " --keep-global-symbol=$entry $in $out",
         "  description = LOCALISE $out",
         "rule kernel_lds",
@@ -250,8 +254,9 @@ def write_build(system: System, plan: layout.LayoutPlan, platform: platforms.Pla
             objs.append(obj)
         if plan.instances[name].group:
             partial, local = idir / f"{name}.partial.o", idir / f"{name}.member.o"
-            per_instance = [shared.runtime.parent / "runtime" / f for f in MEMBER_RUNTIME]
-            lines += [f"build {_q(partial)}: partial {' '.join(map(_q, objs + per_instance))}",
+            lines += [f"build {_q(partial)}: partial {' '.join(map(_q, objs))} | "
+                      f"{_q(shared.runtime)}",
+                      f"  libs = {_q(shared.runtime)}",
                       f"build {_q(local)}: localise {_q(partial)}",
                       f"  entry = {codegen.member_entry(name)}"]
             member_objs[name] = local

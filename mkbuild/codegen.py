@@ -392,12 +392,12 @@ def generate_group(plan: LayoutPlan, space: str) -> dict[str, str]:
     info = [{"name": i.name, "symbol": member_entry(i.name),
              "first": min((t.index for t in i.threads), default=0), "count": len(i.threads)}
             for i in insts]
-    program = {"program_base": insts[0].program_base,
-               "heap_size": sum(i.heap_size for i in insts)}
+    program = {"program_base": insts[0].program_base, "heap_size": 0}
+    heaps = [(member_entry(i.name), i.heap_size) for i in insts]  # each member's own
     return {
         "group.c": env.get_template("group.c.j2").render(group=group, members=info),
         "component.ld": env.get_template("component.ld.j2").render(instance=space,
-                                                                   plan=program),
+                                                                   plan=program, heaps=heaps),
     }
 
 

@@ -82,6 +82,7 @@ def test_image_boots(build_root, name, board):
     assert_in_order(run.console, expected[board] if isinstance(expected, dict) else expected)
     if name == "grouping":  # both members ran their own pre_init (in either order)
         assert "front: pre_init" in run.console and "back: pre_init (box 99)" in run.console
+        assert "front: my malloc is in back's heap: no" in run.console  # a heap each
     if name == "fault":
         assert run.exit_code == 4 and len(run.faults) == 1
         assert "still alive" not in run.console

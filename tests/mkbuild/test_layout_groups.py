@@ -83,8 +83,12 @@ def test_group_glue_dispatches_threads_to_members():
     assert "if (index < 1)\n        front__camkes_thread_main(index - 0);" in c
     assert "if (index >= 1 && index < 2)\n        back__camkes_thread_main(index - 1);" in c
     assert 'return "g";' in c
-    heap = 2 * layout.DEFAULT_HEAP_SIZE  # one heap sized for both members
-    assert f". += {heap};" in files["component.ld"]
+    ld = files["component.ld"]  # a heap per member, for its own malloc
+    for member in ("front", "back"):
+        assert (f"{member}__camkes_thread_main_heap_start = .;\n"
+                f"        . += {layout.DEFAULT_HEAP_SIZE};\n"
+                f"        {member}__camkes_thread_main_heap_end = .;") in ld
+    assert "__heap_start = ." not in ld.replace("main_heap_start", "")
 
 
 def test_ungrouped_instances_keep_their_own_spaces():

@@ -1,6 +1,7 @@
 #include <camkes.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 /* The same names as in Back: each member of the group keeps its own. */
 int box;
@@ -20,4 +21,19 @@ int counter_peek(uint64_t address)
 {
     (void)address;
     return -1;
+}
+
+int counter_in_heap(uint64_t address)
+{
+    (void)address;
+    return -1;
+}
+
+void post_init(void)
+{
+    /* Each member mallocs from its own heap: ours is not back's. */
+    void *mine = malloc(64);
+    printf("front: my malloc is in back's heap: %s\n",
+           next_in_heap((uint64_t)(uintptr_t)mine) ? "yes" : "no");
+    free(mine);
 }
