@@ -118,6 +118,14 @@ SHARED_DATA_RULE = ConnectorRule(
     from_caps=(EndCap("buf", _RW),),
     to_caps=(EndCap("buf", _RW),),
 )
+# An RPC whose arguments travel in a page shared by each client with the server.
+RPC_DATAPORT_RULE = ConnectorRule(
+    objects={"ep": ENDPOINT, "buf": FRAMES},
+    from_caps=(EndCap("ep", _CALLER, badged=True), EndCap("buf", _RW)),
+    to_caps=(EndCap("ep", _SERVER), EndCap("buf", _RW)),
+    per_from_end=("buf",),
+    rpc=True,
+)
 
 CONNECTOR_RULES: dict[str, ConnectorRule] = {
     "seL4RPCCall": RPC_RULE,
@@ -128,15 +136,10 @@ CONNECTOR_RULES: dict[str, ConnectorRule] = {
         to_caps=(EndCap("ep", _SERVER), EndCap("ntfn", frozenset({WRITE}))),
         rpc=True,
     ),
-    # An RPC whose arguments travel in a page shared by each client with the server.
-    "seL4RPCDataport": ConnectorRule(
-        objects={"ep": ENDPOINT, "buf": FRAMES},
-        from_caps=(EndCap("ep", _CALLER, badged=True), EndCap("buf", _RW)),
-        to_caps=(EndCap("ep", _SERVER), EndCap("buf", _RW)),
-        per_from_end=("buf",),
-        rpc=True,
-    ),
+    "seL4RPCDataport": RPC_DATAPORT_RULE,
     "seL4Notification": NOTIFICATION_RULE,
+    # global-components' connector: the same capabilities as seL4RPCDataport.
+    "seL4RPCOverMultiSharedData": RPC_DATAPORT_RULE,
     "seL4SharedData": SHARED_DATA_RULE,
     # from: the driver's dataport; to: the hardware component's dataport.
     "seL4HardwareMMIO": ConnectorRule(

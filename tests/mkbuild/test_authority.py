@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+import pytest
+
 from mkbuild import authority as A
 from mkbuild.diagnostics import ERROR, WARNING
 
@@ -68,11 +70,12 @@ def test_hardware_objects_carry_address_and_irq_and_the_device_holds_nothing():
     assert "device:uart" in auth.graph and "instance:uart" not in auth.graph
 
 
-def test_rpc_dataport_makes_one_buffer_per_client():
+@pytest.mark.parametrize("connector", ["seL4RPCDataport", "seL4RPCOverMultiSharedData"])
+def test_rpc_dataport_makes_one_buffer_per_client(connector):
     b = S.Builder()
     b.component("C", control=True, uses={"a": "P"}).component("Srv", provides={"a": "P"})
     b.instance("c1", "C").instance("c2", "C").instance("s", "Srv")
-    b.connect("r", "seL4RPCDataport", ["c1.a", "c2.a"], "s.a")
+    b.connect("r", connector, ["c1.a", "c2.a"], "s.a")
     auth = A.build(b.system)
     assert caps(auth, "c1") == {("r.ep", "WP", 1), ("r.buf0", "RW", 0)}
     assert caps(auth, "s") == {("r.ep", "R", 0), ("r.buf0", "RW", 0), ("r.buf1", "RW", 0)}
