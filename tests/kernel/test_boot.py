@@ -77,3 +77,36 @@ def test_entry_at_el2_and_el3_drops_to_el1_with_timer_interrupts(make_system, bo
     assert run.output.startswith(f"mk kernel on {board}: booting (entered at EL{level})")
     assert "hello from user space: heap works, 42" in run.output
     assert run.status == 0
+
+
+CYCLES = r"""
+#include <stdio.h>
+#include <sel4/sel4.h>
+int main(void)
+{
+    seL4_Word a = mk_cycles();
+    for (volatile int i = 0; i < 1000; i++) {
+    }
+    seL4_Word b = mk_cycles();
+    printf("cycle counter at EL0 advances: %s\n", b > a + 1000 ? "yes" : "no");
+    return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("board", ["qemu-arm-virt", "zcu102"])
+@pytest.mark.parametrize("machine_option", ["", "virtualization=on", "secure=on"])
+def test_cycle_counter_readable_at_el0_from_every_entry_level(make_system, board,
+                                                               machine_option):
+    sys = make_system(board)
+    sys.thread(sys.space("cycles", CYCLES), "cycles.control")
+    plat = sys.platform
+    if machine_option:
+        cmd = plat.qemu_command("x")
+        machine = cmd[cmd.index("-machine") + 1]
+        plat = replace(plat, qemu_args=tuple(
+            a.replace(machine, f"{machine},{machine_option}") if a == machine else a
+            for a in plat.qemu_args))
+    run = boot(plat, sys.image())
+    assert "cycle counter at EL0 advances: yes" in run.output, run.output
+    assert run.status == 0

@@ -73,6 +73,7 @@ from_el3:
     mov x0, #0x401                /* SCR_EL3: NS, lower levels AArch64 */
     msr scr_el3, x0
     msr cptr_el3, xzr             /* no FP/SIMD traps */
+    msr mdcr_el3, xzr             /* no debug/PMU traps to EL3 (the kernel uses PMCCNTR) */
     bl el2_setup
     mov x0, #0x3c5                /* EL1h, interrupts masked */
     msr spsr_el3, x0
@@ -97,6 +98,11 @@ el2_setup:
     mov x0, #0x33ff               /* CPTR_EL2: no FP/SIMD traps */
     msr cptr_el2, x0
     msr vttbr_el2, xzr
+    /* MDCR_EL2: all PMU counters to EL1/EL0 (HPMN = PMCR_EL0.N), no PMU or debug
+     * traps to EL2 (reset values are not all defined; a trap would hang at EL2) */
+    mrs x0, pmcr_el0
+    ubfx x0, x0, #11, #5
+    msr mdcr_el2, x0
     ldr x0, =SCTLR_RES1
     msr sctlr_el1, x0
     isb
