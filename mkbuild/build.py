@@ -11,18 +11,17 @@ atomically: a failed build leaves the previous image untouched.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shlex
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mkbuild import platform as platforms
 from mkbuild import toolchain
+from mkbuild.atomic import write_atomically
 
 if TYPE_CHECKING:  # imported where used: a no-change rebuild must start fast
     from mkbuild import layout
@@ -88,20 +87,8 @@ def write_if_changed(path: Path, text: str) -> None:
             return
     except OSError:
         pass
-    write_bytes_atomically(path, text.encode())
+    write_atomically(path, text.encode())
 
-
-def write_bytes_atomically(path: Path, data: bytes) -> None:
-    """Write to a temporary file in the same directory, then rename over `path`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
 
 
 def _q(p: Path | str) -> str:
@@ -403,9 +390,9 @@ def make_image(out_dir: Path, kernel: Path) -> int:
     except ValueError as e:
         print(f"mkbuild: error: {e}", file=sys.stderr)
         return 1
-    write_bytes_atomically(out_dir / "bootspec.bin", blob)
-    write_bytes_atomically(out_dir / "bootspec.json", bs.to_json(spec).encode())
-    write_bytes_atomically(out_dir / IMAGE_NAME, data)
+    write_atomically(out_dir / "bootspec.bin", blob)
+    write_atomically(out_dir / "bootspec.json", bs.to_json(spec).encode())
+    write_atomically(out_dir / IMAGE_NAME, data)
     return 0
 
 

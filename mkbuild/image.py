@@ -11,9 +11,7 @@ spec right after the kernel (inside the platform's kernel region), and each blob
 
 from __future__ import annotations
 
-import os
 import struct
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -149,14 +147,3 @@ def _write_elf(entry: int, segments: list[_Segment]) -> bytes:
     )
     return header + b"".join(phdrs) + bytes(body)
 
-
-def write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise

@@ -64,7 +64,8 @@ def _slots(system, platform_name: str) -> tuple[dict | None, list]:
 
 
 def run(args) -> int:
-    from mkbuild.render import FORMATS, picture, write_atomically
+    from mkbuild.atomic import write_atomically
+    from mkbuild.render import FORMATS, picture
 
     out = Path(args.output)
     fmt = out.suffix.lstrip(".").lower()

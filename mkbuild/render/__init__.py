@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
-
 from mkbuild import authority as A
 from mkbuild.render import dot, html
 
@@ -26,14 +22,3 @@ def picture(auth: A.Authority, fmt: str, *, capability_view: bool = False,
         return html.page(auth, g.pipe(format="svg").decode(), h, slots).encode()
     raise ValueError(f"unknown picture format {fmt!r}")
 
-
-def write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -13,6 +13,7 @@ from elftools.elf.elffile import ELFFile
 
 from mkbuild import bootspec as bs
 from mkbuild import image, toolchain
+from mkbuild.atomic import write_atomically
 from mkbuild.platform import Platform
 
 PAGE = 4096
@@ -152,7 +153,7 @@ class SystemBuilder:
         data = image.build_image(self.kernel_elf, blob, self.blobs,
                                  self.platform.kernel_region)
         out = self.workdir / "image.elf"
-        image.write_atomically(out, data)
+        write_atomically(out, data)
         return out
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from mkbuild import authority as A
-from mkbuild.render import dot, picture, write_atomically
+from mkbuild.render import dot, picture
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -126,14 +126,6 @@ def test_html_is_self_contained_with_inline_svg_script_and_capabilities():
     for external in ("src=", "href=\"http", "<link"):
         assert external not in text
     assert '"object": "c_crypt.ep"' in text and '"slot": 3' in text
-
-
-def test_write_atomically_replaces_whole_file(tmp_path):
-    out = tmp_path / "sub" / "x.svg"
-    write_atomically(out, b"one")
-    write_atomically(out, b"two")
-    assert out.read_bytes() == b"two"
-    assert [p.name for p in out.parent.iterdir()] == ["x.svg"]
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
