@@ -29,7 +29,7 @@ from typing import Any
 import networkx as nx
 
 from mkbuild.diagnostics import Diagnostic, error, warning
-from mkbuild.model import NOWHERE, Connection, Instance, Span, System
+from mkbuild.model import NOWHERE, Connection, Instance, Span, System, as_int
 
 # ---- rights -------------------------------------------------------------------
 
@@ -217,19 +217,6 @@ class Plan:
     caps: list[Capability] = field(default_factory=list)
 
 
-def _int_attr(attrs: dict[str, Any], key: str) -> int | None:
-    value = attrs.get(key)
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str):
-        try:
-            return int(value, 0)
-        except ValueError:
-            return None
-    return None
-
 
 def truthy(value: Any) -> bool:
     if isinstance(value, str):
@@ -294,11 +281,11 @@ def _plan_connection(system: System, conn: Connection, out: Plan) -> None:
             size = _dataport_size(system, conn)
         elif kind == DEVICE_FRAMES:
             device = f"{device_instance}.{hw_iface}"
-            paddr = _int_attr(hw_attrs, f"{hw_iface}_paddr")
-            size = _int_attr(hw_attrs, f"{hw_iface}_size") or 4096
+            paddr = as_int(hw_attrs.get(f"{hw_iface}_paddr"))
+            size = as_int(hw_attrs.get(f"{hw_iface}_size")) or 4096
         elif kind == IRQ:
             device = f"{device_instance}.{hw_iface}"
-            irq = _int_attr(hw_attrs, f"{hw_iface}_irq_number")
+            irq = as_int(hw_attrs.get(f"{hw_iface}_irq_number"))
         bound = f"{conn.name}.irq" if kind == NOTIFICATION and "irq" in rule.objects else None
         obj = KernelObject(name, kind, conn.name, size or 0, paddr, irq, device, bound)
         out.objects[name] = obj
@@ -337,8 +324,8 @@ def _plan_connection(system: System, conn: Connection, out: Plan) -> None:
                     if cap.badged:
                         badge = (1 << i) if obj.kind == NOTIFICATION else i + 1
                         # CAmkES's `inst.<iface>_badge` chooses a client's badge.
-                        chosen = _int_attr(system.instances[end.instance].attributes,
-                                           f"{end.interface}_badge")
+                        attrs = system.instances[end.instance].attributes
+                        chosen = as_int(attrs.get(f"{end.interface}_badge"))
                         badge = chosen if chosen is not None else badge
                     out.caps.append(Capability(end.instance, obj.name, frozenset(rights), badge,
                                                conn.name, end.interface, side))
@@ -368,7 +355,7 @@ def thread_priority(instance: Instance, interface: str | None) -> int:
     attrs = instance.attributes
     keys = (f"{interface}_priority",) if interface else ("_control_priority", "_priority")
     for k in (*keys, "priority"):
-        value = _int_attr(attrs, k)
+        value = as_int(attrs.get(k))
         if value is not None:
             return value
     return DEFAULT_PRIORITY
@@ -824,7 +811,7 @@ def check_deadlocks(system: System, auth: Authority) -> list[Diagnostic]:
     for conn in rpcs:
         for t in conn.to_ends:
             inst = system.instances.get(t.instance)
-            if inst is None or (_int_attr(inst.attributes, f"{t.interface}_threads") or 1) > 1:
+            if inst is None or (as_int(inst.attributes.get(f"{t.interface}_threads")) or 1) > 1:
                 continue
             calls.add_node((t.instance, t.interface))
     served_by: dict[str, list[tuple[str, str]]] = {}

@@ -15,7 +15,7 @@ from typing import Any
 import jinja2
 
 from mkbuild.layout import SELF_SERVED_EVENT_CONNECTORS, InstancePlan, LayoutPlan
-from mkbuild.model import ComponentType, Connection, Interface, Method, System
+from mkbuild.model import ComponentType, Connection, Interface, Method, System, as_int
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -402,9 +402,6 @@ def generate_group(plan: LayoutPlan, space: str) -> dict[str, str]:
 
 
 def _int_attr(system: System, instance: str, key: str, default: int) -> int:
-    value = system.instances[instance].attributes.get(key, default)
-    try:
-        return int(value, 0) if isinstance(value, str) else int(value)
-    except (TypeError, ValueError):
-        return default
+    value = as_int(system.instances[instance].attributes.get(key))
+    return default if value is None else value
 

@@ -20,13 +20,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from typing import Any
 
 from mkbuild import authority
 from mkbuild import bootspec as bs
 from mkbuild.diagnostics import Diagnostic, error
 from mkbuild.image import Blob, UserSegment
-from mkbuild.model import System
+from mkbuild.model import System, as_int
 from mkbuild.platform import Platform
 
 PAGE = 4096
@@ -183,18 +182,6 @@ class _Space:
         return self.next_slot - 1
 
 
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str):
-        try:
-            return int(value, 0)
-        except ValueError:
-            return None
-    return None
-
 
 def _round_up(n: int, to: int) -> int:
     return (n + to - 1) // to * to
@@ -235,7 +222,7 @@ def plan(system: System, platform: Platform) -> tuple[LayoutPlan | None, list[Di
         if o.kind == FRAMES and conn is not None:
             # CAmkES's `conn.size = bytes;` sizes a shared dataport (C struct types
             # have no size the front end could know).
-            size = max(size, _int(conn.attributes.get("size")) or 0)
+            size = max(size, as_int(conn.attributes.get("size")) or 0)
         result.objects[o.name] = LayoutObject(o.name, o.kind, size, o.paddr, o.irq,
                                               o.bound_irq)
     diags += _check_devices(system, platform, result)
@@ -253,7 +240,7 @@ def plan(system: System, platform: Platform) -> tuple[LayoutPlan | None, list[Di
         inst = InstancePlan(name, ctype.name, group=instance.group)
         space = spaces.setdefault(space_of(inst), _Space())
         attrs = instance.attributes
-        inst.heap_size = _round_up(max(_int(attrs.get("heap_size")) or DEFAULT_HEAP_SIZE, 0),
+        inst.heap_size = _round_up(max(as_int(attrs.get("heap_size")) or DEFAULT_HEAP_SIZE, 0),
                                    PAGE)
         # Connection capabilities, in the connector table's order.
         for cap in auth_plan.caps:
@@ -293,7 +280,7 @@ def plan(system: System, platform: Platform) -> tuple[LayoutPlan | None, list[Di
         # Threads: stacks with a guard page below each, one IPC buffer page each.
         for t in threads:
             key = f"{t.interface}_stack_size" if t.interface else "_stack_size"
-            size = _int(attrs.get(key)) or _int(attrs.get("stack_size")) or DEFAULT_STACK_SIZE
+            size = as_int(attrs.get(key)) or as_int(attrs.get("stack_size")) or DEFAULT_STACK_SIZE
             size = _round_up(max(size, PAGE), PAGE)
             space.stack_vaddr += PAGE  # guard
             index = space.next_thread
@@ -302,7 +289,7 @@ def plan(system: System, platform: Platform) -> tuple[LayoutPlan | None, list[Di
                 t.name, t.interface, index, t.priority, space.stack_vaddr, size,
                 IPC_REGION + index * PAGE, t.name == "control" and ctype.control))
             space.stack_vaddr += size
-        dma = _int(attrs.get("dma_pool")) or 0
+        dma = as_int(attrs.get("dma_pool")) or 0
         if dma > 0:
             inst.dma_size = _round_up(dma, PAGE)
             inst.dma_vaddr = space.dma_vaddr
@@ -314,7 +301,7 @@ def plan(system: System, platform: Platform) -> tuple[LayoutPlan | None, list[Di
             else:
                 inst.dma_paddr = at
         slots_needed = space.next_slot
-        bits = _int(attrs.get("cnode_size_bits")) or MIN_CNODE_BITS
+        bits = as_int(attrs.get("cnode_size_bits")) or MIN_CNODE_BITS
         while (1 << bits) < slots_needed:
             bits += 1
         if bits > bs.MAX_CNODE_BITS:

@@ -180,6 +180,20 @@ class Connection:
     span: Span = NOWHERE
 
 
+def as_int(value: Any) -> int | None:
+    """A configuration value read as an integer (`4096`, `"0x1000"`, `true`), or None."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        try:
+            return int(value, 0)
+        except ValueError:
+            return None
+    return None
+
+
 @dataclass
 class Dtb:
     """A `dtb({...})` configuration value."""
