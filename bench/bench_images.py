@@ -2,7 +2,7 @@
 compile times (cold, no-change), image sizes, and RPC round-trip cycles through
 the generated stubs under `qemu -icount shift=0,sleep=off`.
 
-    .venv/bin/python images/measure.py [--board qemu-arm-virt]
+    .venv/bin/python bench/bench_images.py [--board qemu-arm-virt]
 
 Prints a Markdown table; run on an otherwise idle machine for stable times.
 """
