@@ -455,8 +455,10 @@ class Authority:
         return conn.span if conn else NOWHERE
 
 
-def build(system: System) -> Authority:
-    p = plan(system)
+def build(system: System, p: Plan | None = None) -> Authority:
+    """The authority of `system`: by default as its connections give it (`plan`);
+    translation validation passes the plan it re-derived from a boot spec."""
+    p = plan(system) if p is None else p
     graph = nx.MultiDiGraph()
     for name, inst in system.instances.items():
         if is_hardware(system, name):

@@ -320,6 +320,51 @@ def _binary_differences(named: bs.BootSpec, blob: bytes) -> list[str]:
     return problems
 
 
+def plan_from_spec(system: System, spec: bs.BootSpec) -> A.Plan:
+    """The authority plan as the boot spec hands it out, in the model's terms.
+
+    Objects are the model's connection objects (matched by name); each capability
+    and each mapped region the boot spec gives an instance becomes a capability of
+    the plan, carrying the connection of the model's capability it stands for (or
+    its slot, when the model has none), so counterexamples read the same way.
+    Private objects are left out: `validate` already keeps them to one instance.
+    """
+    model = A.plan(system)
+    derived = derive(spec)
+    known = {(c.holder, c.object): c for c in model.caps}
+    caps: list[A.Capability] = []
+
+    def add(instance: str, obj: str, rights: frozenset[str], badge: int, where: str) -> None:
+        if obj not in model.objects:
+            return
+        like = known.get((instance, obj))
+        caps.append(A.Capability(instance, obj, rights, badge,
+                                 like.connection if like else where,
+                                 like.interface if like else "?",
+                                 like.end if like else "from"))
+
+    for c in derived.caps:
+        add(c.instance, c.object, c.rights, c.badge, f"boot spec slot {c.slot}")
+    for (instance, region), rights in sorted(derived.access.items()):
+        add(instance, region, rights, 0, derived.where.get((instance, region), "boot spec"))
+    return A.Plan(dict(model.objects), caps)
+
+
+def recheck_policies(system: System, spec: bs.BootSpec) -> list[Diagnostic]:
+    """The policy assertions decided again, on the authority of the boot spec."""
+    from mkbuild import policy
+
+    statements, _ = policy.parse(system)
+    if not statements:
+        return []
+    auth = A.build(system, plan_from_spec(system, spec))
+    out = []
+    for d in policy.evaluate(auth, statements):
+        d.message = f"{PREFIX}on the built boot spec, {d.message}"
+        out.append(d)
+    return out
+
+
 def validate_build(system: System, out_dir) -> list[Diagnostic]:
     """Validate the boot spec a build wrote (`bootspec.json`, checked against the
     `bootspec.bin` the kernel reads) against the system. Called by the pipeline."""
@@ -336,4 +381,4 @@ def validate_build(system: System, out_dir) -> list[Diagnostic]:
         if problems:
             return [error(f"{PREFIX}bootspec.bin and bootspec.json disagree: "
                           + ", ".join(problems))]
-    return validate(system, spec)
+    return validate(system, spec) + recheck_policies(system, spec)

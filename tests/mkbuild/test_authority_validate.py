@@ -24,9 +24,13 @@ def load_support():
 S = load_support()
 
 
-def laid_out():
-    """The gateway through the real layout (programs: one page of code each)."""
-    system = S.gateway().system
+def laid_out(policies: tuple[str, ...] = ()):
+    """The gateway, with `policies`, through the real layout (programs: one page of
+    code each)."""
+    builder = S.gateway()
+    for text in policies:
+        builder.policy(text)
+    system = builder.system
     board, diags = platform.load("qemu-arm-virt")
     assert diags == []
     plan, diags = layout.plan(system, board)
@@ -178,3 +182,22 @@ def test_an_instance_at_both_ends_of_a_connection_holds_both_capabilities():
     assert messages(b.system, spec) == [
         f"{P}`me` should hold `self.ep` (R, badge 0) from connection `self`, but the boot "
         "spec gives it no such capability"]
+
+
+
+def test_policies_hold_again_on_the_real_layouts_boot_spec():
+    system, spec = laid_out(("log holds nothing of keystore", "no flow from log to net"))
+    assert validate.recheck_policies(system, spec) == []
+
+
+def test_policy_broken_only_by_an_injected_capability_is_refuted_on_the_boot_spec():
+    system, spec = laid_out(("log holds nothing of keystore",))
+    assert validate.recheck_policies(system, spec) == []
+    spec.caps.append(bs.Cap(index(spec, "log.cnode"), 9, index(spec, "c_keys.ep"),
+                            bs.Rights.WRITE | bs.Rights.GRANT_REPLY, 7))
+    diags = validate.recheck_policies(system, spec)
+    assert [d.message for d in diags] == [
+        f"{P}on the built boot spec, policy `log holds nothing of keystore` does not hold: "
+        "counterexample in 1 step"]
+    assert [m for _, m in diags[0].notes] == [
+        "log -> c_keys.ep: holds `c_keys.ep` (WP) (connection `c_keys`)"]
