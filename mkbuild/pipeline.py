@@ -293,15 +293,23 @@ def boot(compiled: CompileResult, platform: str, timeout: float = 30.0,
     return BootResult(compiled, result, compiled.diagnostics)
 
 
-def boot_app(app, platform: str = "qemu-arm-virt", build_dir: Path | None = None,
-             timeout: float = 60.0, on_output: Callable[[str], bool | None] | None = None
-             ) -> BootResult:
-    """Build and boot a CAmkES app directory (mkbuild.appdir.App) for `mkbuild test`."""
+def compile_app(app, platform: str = "qemu-arm-virt", build_dir: Path | None = None,
+                include_dirs: tuple = (), defines: dict | None = None) -> CompileResult:
+    """Compile a CAmkES app directory (mkbuild.appdir.App) with the sources, include
+    paths and C flags its CMakeLists.txt declares; `include_dirs` and `defines` from
+    the command line come first."""
     sources = {name: build.ComponentSources(list(c.sources), list(c.include_dirs),
                                             list(app.compile_options) + list(c.c_flags),
                                             list(c.ld_flags))
                for name, c in app.components.items()}
-    compiled = compile(app.root, platform, build_dir=build_dir,
-                       include_dirs=tuple(app.cpp_includes) + tuple(app.import_paths),
-                       defines=app.cpp_defines, sources=sources)
+    return compile(app.root, platform, build_dir=build_dir,
+                   include_dirs=tuple(include_dirs) + app.search_dirs(),
+                   defines={**app.cpp_defines, **(defines or {})}, sources=sources)
+
+
+def boot_app(app, platform: str = "qemu-arm-virt", build_dir: Path | None = None,
+             timeout: float = 60.0, on_output: Callable[[str], bool | None] | None = None
+             ) -> BootResult:
+    """Build and boot a CAmkES app directory (mkbuild.appdir.App) for `mkbuild test`."""
+    compiled = compile_app(app, platform, build_dir)
     return boot(compiled, platform, timeout, on_output=on_output)

@@ -24,7 +24,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def add_load_arguments(p: argparse.ArgumentParser) -> None:
     """The arguments every command that reads a system takes."""
-    p.add_argument("system", metavar="SYSTEM", help="the system file (.adl or .camkes)")
+    p.add_argument("system", metavar="SYSTEM",
+                   help="the system file (.adl or .camkes) or a CAmkES app directory")
     p.add_argument("-I", dest="include_dirs", action="append", default=[], metavar="DIR",
                    help="search DIR for imports and #includes (before the system's own dirs)")
     p.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME[=VALUE]",
@@ -43,14 +44,27 @@ def load(args: argparse.Namespace) -> tuple[System | None, list[Diagnostic]] | i
     """Load the system named on the command line, or an exit code for misuse."""
     from dsl import load_system
 
-    if not os.path.isfile(args.system):
-        print(f"mkbuild: error: no such system file: {args.system}", file=sys.stderr)
+    if not os.path.exists(args.system):
+        print(f"mkbuild: error: no such system file or app directory: {args.system}",
+              file=sys.stderr)
         return 2
-    for name in parse_defines(args.defines):
+    defines = parse_defines(args.defines)
+    for name in defines:
         if not name.isidentifier():
             print(f"mkbuild: error: -D {name}: not a macro name", file=sys.stderr)
             return 2
-    return load_system(args.system, tuple(args.include_dirs), parse_defines(args.defines))
+    if os.path.isdir(args.system) or os.path.basename(args.system) == "CMakeLists.txt":
+        # A CAmkES application: its CMakeLists.txt names the root ADL file, import
+        # paths and preprocessor flags.
+        from mkbuild.appdir import load_app
+
+        app, app_diags = load_app(args.system)
+        if app is None or has_errors(app_diags):
+            return None, app_diags
+        system, diags = load_system(str(app.root), tuple(args.include_dirs) + app.search_dirs(),
+                                    {**app.cpp_defines, **defines})
+        return system, app_diags + diags
+    return load_system(args.system, tuple(args.include_dirs), defines)
 
 
 def extra_checks(system: System) -> list[Diagnostic]:

@@ -12,11 +12,11 @@ import sys
 from pathlib import Path
 
 from mkbuild import pipeline
-from mkbuild.diagnostics import render_all, to_json
+from mkbuild.diagnostics import has_errors, render_all, to_json
 
 
 def add_common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", help="the system description (.adl or .camkes)")
+    p.add_argument("file", help="the system description (.adl or .camkes) or a CAmkES app directory")
     p.add_argument("--platform", default="qemu-arm-virt",
                    help="board to build for (default: qemu-arm-virt)")
     p.add_argument("--build-dir", help="output directory (default: build/<system>/<platform>)")
@@ -35,11 +35,26 @@ def defines_of(args: argparse.Namespace) -> dict[str, str]:
     return out
 
 
+def is_app(path: Path) -> bool:
+    """A CAmkES application directory (or its CMakeLists.txt) rather than one ADL file."""
+    return path.is_dir() or path.name == "CMakeLists.txt"
+
+
 def compile_from_args(args: argparse.Namespace) -> pipeline.CompileResult:
-    return pipeline.compile(
-        Path(args.file), args.platform,
-        build_dir=Path(args.build_dir) if args.build_dir else None,
-        include_dirs=tuple(args.include_dirs), defines=defines_of(args))
+    path = Path(args.file)
+    build_dir = Path(args.build_dir) if args.build_dir else None
+    if is_app(path):
+        from mkbuild.appdir import load_app
+
+        app, diags = load_app(path)
+        if app is None or has_errors(diags):
+            return pipeline.CompileResult(None, None, diags)
+        result = pipeline.compile_app(app, args.platform, build_dir,
+                                      tuple(args.include_dirs), defines_of(args))
+        result.diagnostics[:0] = diags
+        return result
+    return pipeline.compile(path, args.platform, build_dir=build_dir,
+                            include_dirs=tuple(args.include_dirs), defines=defines_of(args))
 
 
 def report(result: pipeline.CompileResult, args: argparse.Namespace) -> None:
@@ -51,8 +66,8 @@ def report(result: pipeline.CompileResult, args: argparse.Namespace) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if not Path(args.file).is_file():
-        print(f"mkbuild compile: no such file: {args.file}", file=sys.stderr)
+    if not Path(args.file).exists():
+        print(f"mkbuild compile: no such file or app directory: {args.file}", file=sys.stderr)
         return 2
     result = compile_from_args(args)
     report(result, args)

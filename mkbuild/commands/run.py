@@ -17,8 +17,8 @@ from mkbuild.commands.compile import add_common, compile_from_args, report
 
 
 def run(args: argparse.Namespace) -> int:
-    if not Path(args.file).is_file():
-        print(f"mkbuild run: no such file: {args.file}", file=sys.stderr)
+    if not Path(args.file).exists():
+        print(f"mkbuild run: no such file or app directory: {args.file}", file=sys.stderr)
         return 2
     if args.expect:
         try:

@@ -53,7 +53,8 @@ def test_bad_input_is_a_diagnostic_not_a_traceback(tmp_path):
 
 def test_misuse(tmp_path):
     missing = mkbuild("compile", "nosuch.adl", cwd=tmp_path)
-    assert missing.returncode == 2 and "no such file: nosuch.adl" in missing.stderr
+    assert missing.returncode == 2
+    assert "no such file or app directory: nosuch.adl" in missing.stderr
     board = mkbuild("compile", str(HELLO), "--platform", "qemu-arm-vrit", cwd=tmp_path)
     assert board.returncode == 1
     assert "unknown platform `qemu-arm-vrit`" in board.stderr
