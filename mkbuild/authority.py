@@ -293,7 +293,14 @@ def _plan_connection(system: System, conn: Connection, out: Plan) -> None:
 
     # DTB hardware without generate_interrupts has no IRQ.
     roles = dict(rule.objects)
-    if conn.connector == "seL4DTBHardware" and not truthy(hw_attrs.get("generate_interrupts")):
+    # CAmkES spells it on the hardware instance or its interface (`hw.dev.generate_interrupts`
+    # = `hw.dev_generate_interrupts`), or on the driver's consuming interface.
+    to_ends = [(system.instances[e.instance].attributes, e.interface) for e in conn.to_ends
+               if e.instance in system.instances]
+    wants_irq = any(truthy(a.get(k)) for a, k in [
+        (hw_attrs, "generate_interrupts"), (hw_attrs, f"{hw_iface}_generate_interrupts"),
+        *((a, f"{i}_generate_interrupts") for a, i in to_ends)])
+    if conn.connector == "seL4DTBHardware" and not wants_irq:
         roles.pop("irq", None)
         roles.pop("ntfn", None)
     for role, kind in roles.items():

@@ -226,6 +226,11 @@ def _ends(system: System, inst: InstancePlan, ctype: ComponentType) -> list[EndG
                                           shared=True) for m in ctx["methods"]]
             if iface.kind == "provides":
                 ctx["thread"] = _thread_index(inst, iface.name)
+            # seL4RPCCallSignal: the notification the server signals its clients with
+            # (0 for plain RPC connectors; the templates then add nothing).
+            ctx["signal"] = (inst.slot(iface.name, "ntfn")
+                             if conn is not None and conn.connector == "seL4RPCCallSignal"
+                             else 0)
             ends.append(EndGlue("rpc_" + iface.kind + ".c.j2", iface, ctx))
         elif iface.kind == "emits":
             ctx["slot"] = inst.slot(iface.name, "ntfn")
@@ -235,7 +240,10 @@ def _ends(system: System, inst: InstancePlan, ctype: ComponentType) -> list[EndG
             ctx["pending"] = inst.slot(iface.name, "pending")
             ctx["irq"] = inst.slot(iface.name, "irq")
             ctx["thread"] = _thread_index(inst, iface.name)
-            if conn is not None and conn.connector in SELF_SERVED_EVENT_CONNECTORS:
+            if conn is not None and conn.connector == "seL4DTBHardware":
+                ctx["region"] = inst.region(iface.name)
+                ends.append(EndGlue("dtb_hardware.c.j2", iface, ctx))
+            elif conn is not None and conn.connector in SELF_SERVED_EVENT_CONNECTORS:
                 ends.append(EndGlue("event_consumes_self.c.j2", iface, ctx))
             else:
                 ends.append(EndGlue("event_consumes.c.j2", iface, ctx))

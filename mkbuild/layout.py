@@ -19,13 +19,13 @@ Both are pure functions; problems come back as Diagnostics.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from mkbuild import authority
 from mkbuild import bootspec as bs
-from mkbuild.diagnostics import Diagnostic, error
+from mkbuild.diagnostics import Diagnostic, did_you_mean, error
 from mkbuild.image import Blob, UserSegment
-from mkbuild.model import System, as_int
+from mkbuild.model import Dtb, System, as_int
 from mkbuild.platform import Platform
 
 PAGE = 4096
@@ -193,7 +193,7 @@ def _rights(rights: frozenset[str]) -> str:
 
 # Connectors whose consuming end is waited on by the user's own code
 # (`<iface>_notification()`): the glue runs no thread for it.
-SELF_SERVED_EVENT_CONNECTORS = frozenset({"seL4GlobalAsynch"})
+SELF_SERVED_EVENT_CONNECTORS = frozenset({"seL4GlobalAsynch", "seL4DTBHardware"})
 
 
 def self_served_events(system: System, instance: str) -> set[str]:
@@ -213,7 +213,7 @@ def _private(plan: LayoutPlan, inst: InstancePlan, space: _Space, purpose: str, 
 
 def plan(system: System, platform: Platform) -> tuple[LayoutPlan | None, list[Diagnostic]]:
     """Slots, threads and virtual addresses of every instance (see module doc)."""
-    diags: list[Diagnostic] = []
+    system, diags = resolve_dtb(system, platform)
     auth_plan = authority.plan(system)
     result = LayoutPlan(platform.name)
     for o in auth_plan.objects.values():
@@ -357,6 +357,55 @@ def _take_from_top(platform: Platform, plan: LayoutPlan, size: int) -> int | Non
         if at >= base:
             return at
     return None
+
+
+def _dtb_query(attrs: dict, interface: str) -> Dtb | None:
+    """A `dtb({...})` setting: CAmkES sets it on the hardware instance (`hw.dtb`) or
+    on an interface (`x.dev.dtb` = attribute `dev_dtb`)."""
+    for key in ("dtb", f"{interface}_dtb"):
+        if isinstance(attrs.get(key), Dtb):
+            return attrs[key]
+    return None
+
+
+def resolve_dtb(system: System, platform: Platform) -> tuple[System, list[Diagnostic]]:
+    """seL4DTBHardware: each `dtb({"path": ...})` names a device of the platform by its
+    device-tree path. Returns a System whose hardware instances carry the node's
+    registers and first interrupt as `<iface>_paddr`, `_size`, `_irq_number` (what the
+    authority table reads, in layout and in translation validation alike)."""
+    diags: list[Diagnostic] = []
+    instances = dict(system.instances)
+    paths = [d.dt_path for d in platform.devices if d.dt_path]
+    for conn in system.connections.values():
+        if conn.connector != "seL4DTBHardware" or not conn.from_ends:
+            continue
+        hw = conn.from_ends[0]
+        if hw.instance not in instances:
+            continue
+        query = _dtb_query(instances[hw.instance].attributes, hw.interface)
+        for end in conn.to_ends:
+            if query is None and end.instance in instances:
+                query = _dtb_query(instances[end.instance].attributes, end.interface)
+        path = query.query.get("path") if query is not None else None
+        if not isinstance(path, str):
+            diags.append(error(f"seL4DTBHardware connection `{conn.name}` names no "
+                               f"device-tree path", conn.span,
+                               hint=f'set `{hw.instance}.dtb = dtb({{"path": "/..."}});`'))
+            continue
+        device = next((d for d in platform.devices if d.dt_path == path), None)
+        if device is None:
+            diags.append(error(f"platform `{platform.name}` has no device-tree node "
+                               f"`{path}` (connection `{conn.name}`)", conn.span,
+                               hint=did_you_mean(path, paths)
+                               or (f"its paths: {', '.join(paths)}" if paths else None)))
+            continue
+        old = instances[hw.instance]
+        attrs = {**old.attributes, f"{hw.interface}_paddr": device.base,
+                 f"{hw.interface}_size": device.size}
+        if device.irqs:
+            attrs[f"{hw.interface}_irq_number"] = device.irqs[0]
+        instances[hw.instance] = replace(old, attributes=attrs)
+    return replace(system, instances=instances), diags
 
 
 def _check_devices(system: System, platform: Platform,

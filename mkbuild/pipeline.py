@@ -124,6 +124,12 @@ def compile_system(system: System, platform: str, out_dir: Path, app_dir: Path,
     if missing:
         return CompileResult(None, None, diags + [error(
             f"cannot build for `{platform}`: missing {', '.join(missing)}")])
+    # dtb({...}) paths become addresses and IRQs here, so that layout and translation
+    # validation read the same resolved configuration.
+    system, rdiags = layout.resolve_dtb(system, board)
+    diags += rdiags
+    if has_errors(diags):
+        return CompileResult(None, None, diags, seconds=time.monotonic() - start)
     plan, ldiags = layout.plan(system, board)
     diags += ldiags
     if plan is None or has_errors(diags):

@@ -24,6 +24,7 @@ class Device:
     size: int
     irqs: tuple[int, ...] = ()  # GIC interrupt ids (SPI n is 32 + n)
     compatible: str = ""
+    dt_path: str = ""  # the node's path in the board's device tree (seL4DTBHardware)
 
 
 @dataclass(frozen=True)
@@ -145,7 +146,8 @@ def _from_toml(doc: dict) -> Platform:
         timer_irq=int(doc["timer"]["irq"]),
         devices=tuple(
             Device(str(d["name"]), int(d["base"]), int(d["size"]),
-                   tuple(int(i) for i in d.get("irqs", [])), str(d.get("compatible", "")))
+                   tuple(int(i) for i in d.get("irqs", [])), str(d.get("compatible", "")),
+                   str(d.get("dt_path", "")))
             for d in doc.get("devices", [])
         ),
         image_formats=tuple(doc.get("image_formats", ["elf"])),

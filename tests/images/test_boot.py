@@ -165,3 +165,51 @@ def test_global_asynch_consumer_waits_itself(build_root):
     assert "k1: kicked" in result.run.console and "k2: kicked" in result.run.console
     a, b, c = _musl_rand(7, 3)
     assert f"waiter: rand after srand(7): {a} {b} {c}" in result.run.console
+
+
+@pytest.mark.parametrize("board", BOARDS)
+def test_rpc_call_signal_server_signals_its_client(build_root, board):
+    """seL4RPCCallSignal: the client blocks in job_wait() until the server signals, once
+    from its control thread and once from inside the RPC handler."""
+    adl = Path(__file__).parent / "fixtures" / "rpcsignal" / "system.adl"
+    compiled_rs = pipeline.compile(adl, board, build_root=build_root)
+    assert compiled_rs.ok, [d.message for d in compiled_rs.diagnostics]
+    result = pipeline.boot(compiled_rs, board, timeout=30)
+    assert result.run.status == "exited", result.run.console
+    assert result.run.exit_code == 0 and result.run.faults == []
+    assert_in_order(result.run.console, [
+        "server: ready", "client: server is ready", "server: job 6 finished, signalling client 1",
+        "client: job done, result 42"])
+
+
+def test_dtb_hardware_driver_reads_virt_pl031(build_root):
+    """seL4DTBHardware: `dtb({"path": "/pl031@9010000"})` resolved against the platform
+    gives the driver the RTC's registers (rtc_0) and its interrupt."""
+    adl = Path(__file__).parent / "fixtures" / "dtbrtc" / "system.adl"
+    compiled_dtb = pipeline.compile(adl, "qemu-arm-virt", build_root=build_root)
+    assert compiled_dtb.ok, [d.message for d in compiled_dtb.diagnostics]
+    mmio = compiled_dtb.plan.objects["rtc_dtb.mmio"]
+    assert (mmio.paddr, compiled_dtb.plan.objects["rtc_dtb.irq"].irq) == (0x09010000, 34)
+    result = pipeline.boot(compiled_dtb, "qemu-arm-virt", timeout=30)
+    assert result.run.status == "exited", result.run.console
+    assert result.run.exit_code == 0 and result.run.faults == []
+    assert_in_order(result.run.console, [
+        "driver: 4096 bytes of registers, peripheral id 0x31", "driver: alarm armed",
+        "driver: alarm interrupt received (raw status 1)"])
+
+
+def test_dtb_path_the_platform_lacks_is_diagnosed(tmp_path):
+    src = Path(__file__).parent / "fixtures" / "dtbrtc"
+    shutil.copytree(src, tmp_path / "dtbrtc")
+    adl = tmp_path / "dtbrtc" / "system.adl"
+    adl.write_text(adl.read_text().replace("/pl031@9010000", "/pl031@9010001"))
+    result = pipeline.compile(adl, "qemu-arm-virt", build_root=tmp_path / "build")
+    assert not result.ok
+    [d] = [d for d in result.diagnostics if d.severity == "error"]
+    assert d.message == ("platform `qemu-arm-virt` has no device-tree node `/pl031@9010001` "
+                         "(connection `rtc_dtb`)")
+    assert d.hint == "did you mean `/pl031@9010000`?"
+    assert (Path(d.span.file).name, d.span.line) == ("system.adl", 19)
+    other = pipeline.compile(src / "system.adl", "zcu102", build_root=tmp_path / "build")
+    assert [d.message for d in other.diagnostics] == [
+        "platform `zcu102` has no device-tree node `/pl031@9010000` (connection `rtc_dtb`)"]
