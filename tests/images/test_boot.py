@@ -213,3 +213,25 @@ def test_dtb_path_the_platform_lacks_is_diagnosed(tmp_path):
     other = pipeline.compile(src / "system.adl", "zcu102", build_root=tmp_path / "build")
     assert [d.message for d in other.diagnostics] == [
         "platform `zcu102` has no device-tree node `/pl031@9010000` (connection `rtc_dtb`)"]
+
+
+def test_dtb_hardware_on_the_drivers_own_interface(tmp_path):
+    """CAmkES's device-tree driver form: the component wires its own `emits` to its own
+    `consumes` and sets `rtc.dtb` / `rtc.generate_interrupts` on that interface."""
+    app = tmp_path / "selfdtb"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "dtbrtc" / "components",
+                    app / "components")
+    (app / "system.adl").write_text(
+        "import <std_connector.camkes>;\n"
+        "component Driver { control; consumes Dummy rtc; emits Dummy src;\n"
+        "  composition { connection seL4DTBHardware conn(from src, to rtc); }\n"
+        '  configuration { rtc.dtb = dtb({"path": "/pl031@9010000"});'
+        " rtc.generate_interrupts = 1; } }\n"
+        "assembly { composition { component Driver driver; } }\n")
+    compiled_self = pipeline.compile(app / "system.adl", "qemu-arm-virt",
+                                     build_root=tmp_path / "build")
+    assert compiled_self.ok, [d.message for d in compiled_self.diagnostics]
+    result = pipeline.boot(compiled_self, "qemu-arm-virt", timeout=30)
+    assert result.run.status == "exited", result.run.console
+    assert_in_order(result.run.console, ["driver: 4096 bytes of registers, peripheral id 0x31",
+                                         "driver: alarm interrupt received (raw status 1)"])
