@@ -352,6 +352,12 @@ def _attributes(system: System, name: str, ctype: ComponentType) -> list[Attribu
     return out
 
 
+def process_id(plan: LayoutPlan, instance: str) -> int:
+    """What `getpid()` answers in `instance`: CAmkES numbers the components from 2 in
+    the order they are declared (1 is the loader that started them, `getppid()`)."""
+    return list(plan.instances).index(instance) + 2
+
+
 def generate(system: System, plan: LayoutPlan, instance: str) -> dict[str, str]:
     """The glue files of one instance (see module doc)."""
     inst = plan.instances[instance]
@@ -375,6 +381,7 @@ def generate(system: System, plan: LayoutPlan, instance: str) -> dict[str, str]:
         "locks": [{"name": n, "kind": k, "initial": v, "limit": lim,
                    "slot": inst.slot(n, "lock")} for n, k, v, lim in locks],
         "init_slot": inst.slot(None, "init"),
+        "pid": process_id(plan, instance),
     }
     sections = [env.get_template(e.template).render(**common, **e.context, interface=e.interface)
                 for e in ends]

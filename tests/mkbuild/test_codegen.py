@@ -91,6 +91,12 @@ def test_glue_uses_the_planned_slots(generated):
     assert 'const char *const greeting = "hi";' in files["client"]["glue.c"]
 
 
+def test_getpid_numbers_instances_from_2_in_declaration_order(generated):
+    _, files = generated
+    assert "const int camkes_pid = 2;" in files["client"]["glue.c"]
+    assert "const int camkes_pid = 3;" in files["server"]["glue.c"]
+
+
 def test_generation_is_deterministic():
     board, _ = platform.load("qemu-arm-virt")
     texts = []
