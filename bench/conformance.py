@@ -261,7 +261,7 @@ Counted over the 52 apps' `.c`/`.h` files (number of `#include` lines).
 | platsupport/sync/spinlock.h | 5 (socket) | runtime/libs/platsupport/include |
 | camkes/dataport.h, camkes/error.h, camkes/dma.h | 4, 1, 1 | runtime/include/camkes (end-to-end engineer) |
 | sync/mutex.h | 1 (mutex's connector template) | runtime/include/sync |
-| unistd.h, sys/mman.h | 2, 1 (testsyscalls: madvise, mmap family) | picolibc has unistd.h; no sys/mman.h: not provided |
+| unistd.h, sys/mman.h | 2, 1 (testsyscalls: madvise, mincore, mlock family, getpid) | picolibc has unistd.h; sys/mman.h: runtime/libs/posix (no mmap: mappings are fixed at build time); getpid from the glue |
 | autoconf.h | 1 (testcamkes438: CONFIG_CAMKES_OPTIMISATION_CALL_LEAVE_REPLY_CAP) | not provided |
 | vec.h, payload.h, buffer.h, shared_int.h | app-local headers | the apps' own INCLUDES / LIBS |
 """
