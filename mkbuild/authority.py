@@ -75,6 +75,7 @@ class EndCap:
     object: str
     rights: Rights
     badged: bool = False
+    badge: int | None = None  # a badge chosen by a connector template's alloc()
 
 
 @dataclass(frozen=True)
@@ -172,11 +173,28 @@ _RULE_BY_KIND = {"procedure": RPC_RULE, "event": NOTIFICATION_RULE, "dataport": 
 
 
 def rule_for(system: System, connection: Connection) -> ConnectorRule:
+    if connection.allocations:
+        return template_rule(system, connection)
     if connection.connector in CONNECTOR_RULES:
         return CONNECTOR_RULES[connection.connector]
     ctype = system.connector_types.get(connection.connector)
     kind = (ctype.from_kind if ctype else "").lower().rstrip("s")
     return _RULE_BY_KIND.get(kind, SHARED_DATA_RULE)
+
+
+def template_rule(system: System, connection: Connection) -> ConnectorRule:
+    """A connector defined by CAmkES templates means what its `alloc()`s ask for
+    (mkbuild.connector_templates records them on the connection)."""
+    ctype = system.connector_types.get(connection.connector)
+    kind = (ctype.from_kind if ctype else "").lower().rstrip("s")
+    allocs = connection.allocations
+
+    def caps(side: str) -> tuple[EndCap, ...]:
+        return tuple(EndCap(a.name, a.rights, badge=a.badge) for a in allocs if a.side == side)
+
+    return ConnectorRule(objects={a.name: a.kind for a in allocs},
+                         from_caps=caps("from"), to_caps=caps("to"),
+                         rpc=kind == "procedure", event=kind == "event")
 
 
 # ---- the plan: objects and capabilities of a whole system ----------------------------
@@ -327,7 +345,7 @@ def _plan_connection(system: System, conn: Connection, out: Plan) -> None:
                         rights = _access(system, conn, side, end.instance, end.interface, rights)
                     if obj.kind == ENDPOINT and grant:
                         rights = rights | {GRANT}
-                    badge = 0
+                    badge = cap.badge or 0
                     if cap.badged:
                         badge = (1 << i) if obj.kind == NOTIFICATION else i + 1
                         # CAmkES's `inst.<iface>_badge` chooses a client's badge.
@@ -370,7 +388,8 @@ def thread_priority(instance: Instance, interface: str | None) -> int:
 
 def threads_of(system: System, name: str) -> list[Thread]:
     """CAmkES gives each instance a control thread if `control`, and one thread per
-    `provides` and per `consumes` interface. Hardware instances have none."""
+    `provides` and per `consumes` interface, and per end of a connector defined by
+    templates (which run their `<interface>__run()` on it). Hardware instances have none."""
     inst = system.instances[name]
     ctype = system.component_types.get(inst.type)
     if ctype is None or ctype.hardware:
@@ -378,10 +397,20 @@ def threads_of(system: System, name: str) -> list[Thread]:
     out = []
     if ctype.control:
         out.append(Thread(name, "control", None, thread_priority(inst, None)))
+    templated = templated_interfaces(system, name)
     for iface in ctype.interfaces.values():
-        if iface.kind in ("provides", "consumes"):
+        if iface.kind in ("provides", "consumes") or iface.name in templated:
             out.append(Thread(name, iface.name, iface.name, thread_priority(inst, iface.name)))
     return out
+
+
+def templated_interfaces(system: System, name: str) -> set[str]:
+    """Interfaces of instance `name` at an end of a connector defined by templates."""
+    templated = {n for n, ct in system.connector_types.items() if ct.templates}
+    if not templated:
+        return set()
+    return {e.interface for c in system.connections.values() if c.connector in templated
+            for e in (*c.from_ends, *c.to_ends) if e.instance == name}
 
 
 def instance_priority(system: System, name: str) -> int:

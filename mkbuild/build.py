@@ -226,7 +226,8 @@ def write_build(system: System, plan: layout.LayoutPlan, platform: platforms.Pla
     member_objs: dict[str, Path] = {}
     for name in plan.instances:
         idir = out_dir / "instances" / name
-        for fname, text in codegen.generate(system, plan, name).items():
+        generated = codegen.generate(system, plan, name)
+        for fname, text in generated.items():
             write_if_changed(idir / fname, text)
         ctype = system.component_of(name).name
         cs = (sources or {}).get(ctype) or component_sources(system, ctype, app_dir)
@@ -234,7 +235,9 @@ def write_build(system: System, plan: layout.LayoutPlan, platform: platforms.Pla
         objs = [idir / "glue.c.o"]
         lines += [f"build {_q(objs[0])}: cc {_q(idir / 'glue.c')}",
                   f"  flags = $glue_cflags {_flags(incs)}"]
-        for i, src in enumerate(cs.sources):
+        # The app's connector templates, rendered: the app's code, built as such.
+        app_code = [idir / f for f in sorted(generated) if f.startswith(codegen.TEMPLATED_PREFIX)]
+        for i, src in enumerate([*app_code, *cs.sources]):
             obj = idir / f"{i}_{src.stem}.o"
             lines += [f"build {_q(obj)}: cc {_q(src)}",
                       f"  flags = $user_cflags {_flags(cs.c_flags + incs)}"]

@@ -18,6 +18,8 @@ from mkbuild.layout import SELF_SERVED_EVENT_CONNECTORS, InstancePlan, LayoutPla
 from mkbuild.model import ComponentType, Connection, Interface, Method, System, as_int
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+# Generated files holding an app's own connector template code (compiled as app code).
+TEMPLATED_PREFIX = "connector_"
 
 # C types a value of which fits one message word and prints as a number.
 INTEGER_TYPES = {
@@ -211,7 +213,17 @@ def _ends(system: System, inst: InstancePlan, ctype: ComponentType) -> list[EndG
             continue  # implemented by an inner instance
         conn = _connection_of(system, inst.name, iface.name)
         ctx: dict[str, Any] = {"iface": iface.name}
-        if iface.kind in ("uses", "provides"):
+        connector = system.connector_types.get(conn.connector) if conn else None
+        if conn is not None and connector is not None and connector.templates:
+            side = "from" if any(e.instance == inst.name and e.interface == iface.name
+                                 for e in conn.from_ends) else "to"
+            proc = system.procedures.get(iface.type)
+            ctx.update(connector=conn.connector, connection=conn, side=side,
+                       template=connector.templates[side],
+                       methods=[c_method(m, i) for i, m in enumerate(proc.methods)]
+                       if proc else [])
+            ends.append(EndGlue("connector_end.c.j2", iface, ctx))
+        elif iface.kind in ("uses", "provides"):
             proc = system.procedures.get(iface.type)
             ctx["methods"] = [c_method(m, i) for i, m in enumerate(proc.methods)] if proc else []
             ctx["slot"] = inst.slot(iface.name, "ep")
@@ -381,6 +393,7 @@ def generate(system: System, plan: LayoutPlan, instance: str) -> dict[str, str]:
         "locks": [{"name": n, "kind": k, "initial": v, "limit": lim,
                    "slot": inst.slot(n, "lock")} for n, k, v, lim in locks],
         "init_slot": inst.slot(None, "init"),
+        "templated": {e.interface.name for e in ends if e.template == "connector_end.c.j2"},
         "pid": process_id(plan, instance),
     }
     sections = [env.get_template(e.template).render(**common, **e.context, interface=e.interface)
@@ -389,7 +402,29 @@ def generate(system: System, plan: LayoutPlan, instance: str) -> dict[str, str]:
         "camkes_component.h": env.get_template("component.h.j2").render(**common),
         "glue.c": env.get_template("instance.c.j2").render(**common, sections=sections),
         "component.ld": env.get_template("component.ld.j2").render(**common),
+        **_templated_ends(system, inst, ends),
     }
+
+
+def _templated_ends(system: System, inst: InstancePlan, ends: list[EndGlue]) -> dict[str, str]:
+    """`connector_<interface>.c`: the app's connector template rendered for each end
+    of a templated connector, `alloc(name, ...)` answering with the slot the layout
+    gave this instance's capability to `<connection>.<name>`. The build compiles
+    these as the app's code, not ours."""
+    from mkbuild import connector_templates
+
+    files = {}
+    for e in ends:
+        if e.template != "connector_end.c.j2":
+            continue
+        conn, iface = e.context["connection"], e.interface.name
+        slots = {c.object: c.slot for c in inst.caps if c.interface == iface}
+        end = next(x for x in conn.from_ends + conn.to_ends
+                   if x.instance == inst.name and x.interface == iface)
+        files[f"{TEMPLATED_PREFIX}{iface}.c"] = connector_templates.render(
+            system, conn, end, e.context["side"],
+            lambda name, conn=conn, slots=slots: slots.get(f"{conn.name}.{name}", 0))
+    return files
 
 
 def member_entry(instance: str) -> str:

@@ -150,6 +150,9 @@ class ConnectorType:
     attributes: dict[str, Any] = field(default_factory=dict)
     builtin: bool = False
     span: Span = NOWHERE
+    # A connector whose glue comes from the user's CAmkES templates
+    # (`DeclareCAmkESConnector(Name FROM f.c TO t.c)`): "from"/"to" -> template file.
+    templates: dict[str, str] = field(default_factory=dict)
 
 
 # ---- the assembled system ----------------------------------------------------
@@ -170,6 +173,20 @@ class End:
     span: Span = NOWHERE
 
 
+@dataclass(frozen=True)
+class TemplateAlloc:
+    """A kernel object a connector template asks for with `alloc(name, type, ...)`:
+    one object per connection and name, a capability to it for each end whose
+    template allocates it."""
+
+    side: str  # "from" | "to"
+    name: str  # as the template names it: the object is `<connection>.<name>`
+    kind: str  # "endpoint" | "notification"
+    rights: frozenset[str]  # of mkbuild.authority's READ, WRITE, GRANT, GRANT_REPLY
+    badge: int | None = None
+    span: Span = NOWHERE  # the template line that allocates it
+
+
 @dataclass
 class Connection:
     name: str
@@ -178,6 +195,8 @@ class Connection:
     to_ends: list[End]
     attributes: dict[str, Any] = field(default_factory=dict)
     span: Span = NOWHERE
+    # What the connector's templates allocate (empty for built-in connectors).
+    allocations: list[TemplateAlloc] = field(default_factory=list)
 
 
 def as_int(value: Any) -> int | None:

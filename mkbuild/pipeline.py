@@ -70,9 +70,12 @@ def compile(path: Path | str, platform: str, build_root: Path | None = None,
             build_dir: Path | None = None, include_dirs: tuple = (),
             defines: dict | None = None,
             sources: dict[str, build.ComponentSources] | None = None,
-            shared_dir: Path | None = None) -> CompileResult:
+            shared_dir: Path | None = None,
+            connector_templates: dict[str, dict[str, str]] | None = None) -> CompileResult:
     """Compile the system in `path`; the kernel and runtime library are built in
-    `shared_dir` (default: <build root>/_shared/<platform>, or <build_dir>/_shared)."""
+    `shared_dir` (default: <build root>/_shared/<platform>, or <build_dir>/_shared).
+    `connector_templates`: connectors defined by CAmkES templates (see
+    mkbuild.connector_templates.locate)."""
     path = Path(path)
     start = time.monotonic()
     defines = {**build.platform_defines(platform), **(defines or {})}
@@ -82,7 +85,8 @@ def compile(path: Path | str, platform: str, build_root: Path | None = None,
     key = {"file": str(path.resolve()), "platform": platform,
            "include_dirs": [str(i) for i in include_dirs], "defines": dict(defines or {}),
            "sources": {k: [list(map(str, v.sources)), list(map(str, v.include_dirs)),
-                           v.c_flags, v.ld_flags] for k, v in sorted((sources or {}).items())}}
+                           v.c_flags, v.ld_flags] for k, v in sorted((sources or {}).items())},
+           "connector_templates": connector_templates or {}}
     if build.stamp_is_fresh(out, key):
         # Nothing mkbuild reads changed: only ninja's own inputs may have.
         shared_run = build.run_ninja(shared)
@@ -92,6 +96,10 @@ def compile(path: Path | str, platform: str, build_root: Path | None = None,
                                  run.no_op and shared_run.no_op, time.monotonic() - start,
                                  run.output)
     system, diags = load(path, include_dirs, defines)
+    if system is not None and connector_templates:
+        from mkbuild import connector_templates as templates
+        system, tdiags = templates.attach(system, connector_templates)
+        diags += tdiags
     if system is None or has_errors(diags):
         return CompileResult(None, None, diags, seconds=time.monotonic() - start)
     result = compile_system(system, platform, out, path.parent, sources, shared)
@@ -101,6 +109,8 @@ def compile(path: Path | str, platform: str, build_root: Path | None = None,
         inputs = [Path(s).resolve() for s in system.sources] + [path.resolve()]
         inputs += build.source_dirs(system, path.parent)
         inputs += [s for v in (sources or {}).values() for s in v.sources]
+        inputs += [Path(f) for files in (connector_templates or {}).values()
+                   for f in files.values()]
         # The runtime library is built from whatever its directory lists.
         inputs.append(build.CAMKES_RUNTIME)
         build.write_stamp(out, key, inputs)
@@ -308,9 +318,16 @@ def compile_app(app, platform: str = "qemu-arm-virt", build_dir: Path | None = N
                                             list(app.compile_options) + list(c.c_flags),
                                             list(c.ld_flags))
                for name, c in app.components.items()}
-    return compile(app.root, platform, build_dir=build_dir,
-                   include_dirs=tuple(include_dirs) + app.search_dirs(),
-                   defines={**app.cpp_defines, **(defines or {})}, sources=sources)
+    from mkbuild import connector_templates as templates
+    declared, diags = templates.locate(app.connectors, app.templates_paths, app.directory)
+    if has_errors(diags):
+        return CompileResult(None, None, diags)
+    result = compile(app.root, platform, build_dir=build_dir,
+                     include_dirs=tuple(include_dirs) + app.search_dirs(),
+                     defines={**app.cpp_defines, **(defines or {})}, sources=sources,
+                     connector_templates=declared)
+    result.diagnostics = diags + result.diagnostics
+    return result
 
 
 def boot_app(app, platform: str = "qemu-arm-virt", build_dir: Path | None = None,

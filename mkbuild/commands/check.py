@@ -63,6 +63,13 @@ def load(args: argparse.Namespace) -> tuple[System | None, list[Diagnostic]] | i
             return None, app_diags
         system, diags = load_system(str(app.root), tuple(args.include_dirs) + app.search_dirs(),
                                     {**app.cpp_defines, **defines})
+        if system is not None and app.connectors and not has_errors(diags):
+            # Connectors the app defines by templates: what they allocate is authority.
+            from mkbuild import connector_templates as templates
+            declared, tdiags = templates.locate(app.connectors, app.templates_paths,
+                                                app.directory)
+            system, attached = templates.attach(system, declared)
+            diags += tdiags + attached
         return system, app_diags + diags
     return load_system(args.system, tuple(args.include_dirs), defines)
 
