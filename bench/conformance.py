@@ -260,8 +260,8 @@ One app by hand: `mkbuild test /tmp/camkes/apps/adder --platform qemu-arm-virt`.
 `add_subdirectory`, `include` of a file. CAmkES commands: `DeclareCAmkESComponent`
 (SOURCES, INCLUDES, C_FLAGS, LD_FLAGS, LIBS, TEMPLATE_SOURCES, TEMPLATE_HEADERS),
 `DeclareCAmkESRootserver` (CPP_INCLUDES, CPP_FLAGS), `CAmkESAddImportPath`,
-`CAmkESAddCPPInclude`, `CAmkESAddTemplatesPath`, `DeclareCAmkESConnector` (recorded; its
-templates are CAmkES jinja and are not run), `includeGlobalComponents`, header-only
+`CAmkESAddCPPInclude`, `CAmkESAddTemplatesPath`, `DeclareCAmkESConnector` (FROM/TO
+templates, rendered by mkbuild.connector_templates: docs/glue.md), `includeGlobalComponents`, header-only
 libraries (`add_library(X INTERFACE)` + `target_include_directories`), `add_simulate_test`
 (`wait_for` patterns, matched in order as expect globs). Any other command is ignored with
 a warning that names it and its line.
