@@ -15,7 +15,7 @@ from mkbuild.model import NOWHERE, ComponentType, Dtb, Span, System
 from . import syntax as S
 from .assemble import Assembly, Assignment
 from .attributes import check_value
-from .settings import check_setting, describe, setting_kind, setting_names
+from .settings import check_setting, describe, not_honoured, setting_kind, setting_names
 
 _MISSING = object()
 
@@ -123,6 +123,9 @@ class _Configurator:
             if problem:
                 self.diags.append(error(f"{where}: {problem}", span))
                 return False
+            why = not_honoured(name, _setting_owners(comp), value)
+            if why:
+                self.diags.append(warning(f"{where} has no effect: {why}", span))
             return True
         known = list(comp.attributes) + setting_names(_setting_owners(comp))
         hint = did_you_mean(name, known)

@@ -97,6 +97,56 @@ def setting_kind(name: str, interfaces: Iterable[str]) -> str | None:
     return None
 
 
+_NO_MCS = ("mkbuild's kernel has no scheduling contexts (it is not a mixed-criticality "
+           "kernel): threads run by priority, round robin among equals")
+_X86_IRQ = "an x86 interrupt setting: AArch64 boards route interrupts through the GIC"
+_NO_UNTYPED = "components get no untyped memory or ASID pool: every object is made at boot"
+# Settings mkbuild knows but its kernel or layout cannot honour: suffix -> why.
+# Accepted (CAmkES apps set them) with a warning that says so, never silently.
+NOT_HONOURED: dict[str, str] = {
+    "_domain": "mkbuild's kernel has a single scheduling domain",
+    "domain": "mkbuild's kernel has a single scheduling domain",
+    "_period": _NO_MCS, "_budget": _NO_MCS, "_passive": _NO_MCS, "_data": _NO_MCS,
+    "max_priority": "threads cannot change priorities at run time (no TCB invocations "
+                    "for that are given to components)",
+    "_max_priority": "threads cannot change priorities at run time (no TCB invocations "
+                     "for that are given to components)",
+    "dma_pool_paddr": "the layout chooses the DMA pool's physical address",
+    "integrity_label": "mkbuild checks `policy { ... }` blocks instead of integrity labels",
+    "asid_pool": _NO_UNTYPED, "untyped_mmios": _NO_UNTYPED, "simple": _NO_UNTYPED,
+    "mmio_paddr": _NO_UNTYPED, "mmio_size": _NO_UNTYPED,
+    "_irq_type": _X86_IRQ, "_irq_vector": _X86_IRQ, "_irq_ioapic": _X86_IRQ,
+    "_irq_ioapic_pin": _X86_IRQ, "_irq_polarity": _X86_IRQ, "_irq_level": _X86_IRQ,
+    "_irq_trigger": "interrupt trigger modes come from the board file",
+    "_cached": "shared memory is always mapped cacheable, device registers never",
+    "_hardware_cached": "shared memory is always mapped cacheable, device registers never",
+    "_shmem_size": "dataport sizes come from the dataport type or the connection's `size`",
+    "_global_endpoint": "seL4GlobalAsynch connections get their own notification",
+}
+# Settings honoured only at one value (what mkbuild does anyway): name -> (value, why not).
+HONOURED_ONLY_AS: dict[str, tuple[Any, str]] = {
+    "affinity": (0, "mkbuild's kernel runs on one core"),
+    "_affinity": (0, "mkbuild's kernel runs on one core"),
+    "dma_pool_cached": (True, "the DMA pool is always mapped cacheable"),
+    "environment": ("c", "components are C programs"),
+}
+
+
+def not_honoured(name: str, interfaces: Iterable[str], value: Any) -> str | None:
+    """Why mkbuild cannot honour the built-in setting `name` = `value`, or None."""
+    if _POOL.fullmatch(name):
+        return _NO_UNTYPED
+    suffix = name if name in INSTANCE_SETTINGS else next(
+        (name[len(i):] for i in interfaces
+         if name.startswith(i + "_") and name[len(i):] in INTERFACE_SETTINGS), name)
+    if suffix in HONOURED_ONLY_AS:
+        wanted, why = HONOURED_ONLY_AS[suffix]
+        same = str(value).lower() == str(wanted).lower() or (
+            isinstance(wanted, bool) and value == int(wanted))
+        return None if same else why
+    return NOT_HONOURED.get(suffix)
+
+
 def setting_names(interfaces: Iterable[str]) -> list[str]:
     """Every built-in setting name an instance with these interfaces accepts."""
     names = list(INSTANCE_SETTINGS)
