@@ -842,16 +842,13 @@ def check_deadlocks(system: System, auth: Authority) -> list[Diagnostic]:
     Node = a provided interface (served by one thread). Edge p -> q when the
     component serving p uses an RPC connection to q: p's handler may call q and
     wait. A cycle means every thread on it can end up waiting for the next one.
-    An interface with attribute `<iface>_threads` > 1 is not single-threaded.
     """
     calls = nx.DiGraph()
     rpcs = [c for c in system.connections.values() if rule_for(system, c).rpc]
     for conn in rpcs:
         for t in conn.to_ends:
-            inst = system.instances.get(t.instance)
-            if inst is None or (as_int(inst.attributes.get(f"{t.interface}_threads")) or 1) > 1:
-                continue
-            calls.add_node((t.instance, t.interface))
+            if t.instance in system.instances:
+                calls.add_node((t.instance, t.interface))
     served_by: dict[str, list[tuple[str, str]]] = {}
     for node in calls:
         served_by.setdefault(node[0], []).append(node)
@@ -875,8 +872,8 @@ def check_deadlocks(system: System, auth: Authority) -> list[Diagnostic]:
         d = warning(
             "possible deadlock: cycle of synchronous calls between single-threaded "
             "interfaces " + " -> ".join(names), first.span,
-            hint="make one call asynchronous (an event), or give an interface more threads "
-                 "(`<instance>.<interface>_threads = 2`)")
+            hint="make one of the calls asynchronous (an event), or check that no handler "
+                 "on the cycle calls out while a call is in progress")
         for u, v in cycle:
             e = calls.edges[u, v]
             d.notes.append(_conn_note(system, e["connection"],

@@ -67,8 +67,8 @@ def test_deadlock_cycle_and_priority_inversion_are_warnings(tmp_path):
         "      |" + " " * 32 + "^~",
         f"{p}:11:32: note: `a.serve` may call `b.serve` through `a.call` (connection `ab`)",
         f"{p}:12:32: note: `b.serve` may call `a.serve` through `b.call` (connection `ba`)",
-        "hint: make one call asynchronous (an event), or give an interface more threads "
-        "(`<instance>.<interface>_threads = 2`)",
+        "hint: make one of the calls asynchronous (an event), or check that no handler on "
+        "the cycle calls out while a call is in progress",
         f"{p}:11:32: warning: server `b.serve` runs at priority 50, below its client `a` at "
         "priority 100 (connection `ab`)",
         "   11 |         connection seL4RPCCall ab(from a.call, to b.serve);",
