@@ -17,7 +17,7 @@ private synchronisation objects); they must stay with one instance.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from mkbuild import authority as A
 from mkbuild import bootspec as bs
@@ -381,4 +381,80 @@ def validate_build(system: System, out_dir) -> list[Diagnostic]:
         if problems:
             return [error(f"{PREFIX}bootspec.bin and bootspec.json disagree: "
                           + ", ".join(problems))]
+    if any(i.group for i in system.instances.values()):
+        from mkbuild import layout
+        try:
+            plan = layout.LayoutPlan.from_json(json.loads((out / "layout.json").read_text()))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            return [error(f"{PREFIX}cannot read the layout: {exc}")]
+        spec = split_group_spaces(spec, plan)
     return validate(system, spec) + recheck_policies(system, spec)
+
+
+def split_group_spaces(spec: bs.BootSpec, plan) -> bs.BootSpec:  # noqa: ANN001 (LayoutPlan)
+    """A copy of `spec` where each group member has a CNode and VSpace of its own
+    holding exactly its part of the group's.
+
+    The checks attribute everything in a CNode or VSpace to every instance running
+    there; a group's members share both. So each member's share is checked instead:
+    the shared CNode split by the slots the layout gave each member, the shared
+    VSpace by its stacks, IPC buffers, regions and DMA pool (the program's own
+    pages go to every member: they share it by design)."""
+    from mkbuild import layout
+
+    names = [o.name for o in spec.objects]
+    out = bs.BootSpec()
+    out.objects, out.irqs = list(spec.objects), list(spec.irqs)
+    out.caps, out.mappings, out.tcbs = [], [], []
+    own_cnode: dict[tuple[int, str], int] = {}
+    own_vspace: dict[tuple[int, str], int] = {}
+    members_of: dict[str, list[str]] = plan.address_spaces()
+    space_index = {names.index(f"{s}.cnode"): s for s in members_of if f"{s}.cnode" in names}
+    vspace_index = {names.index(f"{s}.vspace"): s for s in members_of
+                    if f"{s}.vspace" in names}
+
+    def private(table: dict, obj: int, member: str, typ) -> int:  # noqa: ANN001
+        if (obj, member) not in table:
+            base = spec.objects[obj]
+            out.objects.append(bs.KObject(f"{member}.{base.name.rsplit('.', 1)[1]}", typ, 0,
+                                          base.size_bits))
+            table[obj, member] = len(out.objects) - 1
+        return table[obj, member]
+
+    def ranges(inst) -> list[tuple[int, int]]:  # noqa: ANN001
+        r = [(t.stack_base, t.stack_top) for t in inst.threads]
+        r += [(t.ipc_buffer, t.ipc_buffer + layout.PAGE) for t in inst.threads]
+        r += [(g.vaddr, g.vaddr + g.size) for g in inst.regions]
+        if inst.dma_size:
+            r.append((inst.dma_vaddr, inst.dma_vaddr + inst.dma_size))
+        return r
+
+    for c in spec.caps:
+        space = space_index.get(c.cnode)
+        if space is None or space in plan.instances:
+            out.caps.append(c)
+            continue
+        for m in members_of[space]:
+            if any(sc.slot == c.slot for sc in plan.instances[m].caps):
+                out.caps.append(bs.Cap(private(own_cnode, c.cnode, m, bs.ObjType.CNODE),
+                                       c.slot, c.object, c.rights, c.badge))
+    for mp in spec.mappings:
+        space = vspace_index.get(mp.vspace)
+        if space is None or space in plan.instances:
+            out.mappings.append(mp)
+            continue
+        members = members_of[space]
+        owners = [m for m in members
+                  if any(lo <= mp.vaddr < hi for lo, hi in ranges(plan.instances[m]))]
+        for m in owners or members:
+            out.mappings.append(bs.Mapping(private(own_vspace, mp.vspace, m, bs.ObjType.VSPACE),
+                                           mp.vaddr, mp.frame, mp.rights, mp.device))
+    for t in spec.tcbs:
+        member = t.name.rsplit(".", 1)[0]
+        if (t.cspace, member) in own_cnode or space_index.get(t.cspace) not in (None, member):
+            t = replace(
+                t, cspace=private(own_cnode, t.cspace, member, bs.ObjType.CNODE),
+                vspace=private(own_vspace, t.vspace, member, bs.ObjType.VSPACE))
+        out.tcbs.append(t)
+    return out
+
