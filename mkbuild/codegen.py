@@ -8,6 +8,7 @@ placing the program at the address the layout chose). Pure: same input, same tex
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -160,7 +161,10 @@ def c_string(text: str) -> str:
     return '"' + "".join(out) + '"'
 
 
+@functools.cache
 def _env() -> jinja2.Environment:
+    """One environment per process: jinja2 compiles each template once and keeps it
+    (recompiling them for every instance made codegen 25 times slower)."""
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)),
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
                              trim_blocks=True, lstrip_blocks=True)
@@ -178,13 +182,10 @@ class EndGlue:
     context: dict[str, Any]
 
 
-def _connection_of(system: System, instance: str, iface: str) -> Connection | None:
-    """The connection an interface takes part in."""
-    for conn in system.connections.values():
-        for ends in (conn.from_ends, conn.to_ends):
-            if any(e.instance == instance and e.interface == iface for e in ends):
-                return conn
-    return None
+def connections_by_end(system: System) -> dict[tuple[str, str], Connection]:
+    """(instance, interface) -> the connection that end takes part in."""
+    return {(e.instance, e.interface): conn for conn in system.connections.values()
+            for e in (*conn.from_ends, *conn.to_ends)}
 
 
 def _page_size(ctype: ComponentType, region) -> str:
@@ -206,12 +207,13 @@ def _rpc_pages(inst: InstancePlan, iface: str, conn: Connection | None) -> list:
     return pages
 
 
-def _ends(system: System, inst: InstancePlan, ctype: ComponentType) -> list[EndGlue]:
+def _ends(system: System, inst: InstancePlan, ctype: ComponentType,
+          by_end: dict[tuple[str, str], Connection]) -> list[EndGlue]:
     ends: list[EndGlue] = []
     for iface in ctype.interfaces.values():
         if iface.name in ctype.exports:
             continue  # implemented by an inner instance
-        conn = _connection_of(system, inst.name, iface.name)
+        conn = by_end.get((inst.name, iface.name))
         ctx: dict[str, Any] = {"iface": iface.name}
         connector = system.connector_types.get(conn.connector) if conn else None
         if conn is not None and connector is not None and connector.templates:
@@ -364,18 +366,15 @@ def _attributes(system: System, name: str, ctype: ComponentType) -> list[Attribu
     return out
 
 
-def process_id(plan: LayoutPlan, instance: str) -> int:
-    """What `getpid()` answers in `instance`: CAmkES numbers the components from 2 in
-    the order they are declared (1 is the loader that started them, `getppid()`)."""
-    return list(plan.instances).index(instance) + 2
-
-
-def generate(system: System, plan: LayoutPlan, instance: str) -> dict[str, str]:
-    """The glue files of one instance (see module doc)."""
+def generate(system: System, plan: LayoutPlan, instance: str,
+             by_end: dict[tuple[str, str], Connection] | None = None) -> dict[str, str]:
+    """The glue files of one instance (see module doc). `by_end`: the system's
+    connections_by_end(), when the caller generates many instances."""
     inst = plan.instances[instance]
     ctype = system.component_of(instance)
     env = _env()
-    ends = _ends(system, inst, ctype)
+    ends = _ends(system, inst, ctype, by_end if by_end is not None
+                 else connections_by_end(system))
     procedures = sorted({i.type for i in ctype.interfaces.values()
                          if i.kind in ("uses", "provides")})
     headers = sorted({h for p in procedures if p in system.procedures
@@ -394,7 +393,7 @@ def generate(system: System, plan: LayoutPlan, instance: str) -> dict[str, str]:
                    "slot": inst.slot(n, "lock")} for n, k, v, lim in locks],
         "init_slot": inst.slot(None, "init"),
         "templated": {e.interface.name for e in ends if e.template == "connector_end.c.j2"},
-        "pid": process_id(plan, instance),
+        "pid": inst.pid,
     }
     sections = [env.get_template(e.template).render(**common, **e.context, interface=e.interface)
                 for e in ends]

@@ -114,6 +114,9 @@ class InstancePlan:
     # numbered across the group), one program; their threads, stacks, IPC buffers
     # and shared regions are laid out one after another so nothing overlaps.
     group: str | None = None
+    # What getpid() answers: CAmkES numbers the components from 2 in the order they
+    # are declared (1 is the loader that started them, getppid()).
+    pid: int = 0
 
     def slot(self, interface: str | None, role: str) -> int:
         """The slot of a capability (0, the null slot, when there is none)."""
@@ -196,11 +199,14 @@ def _rights(rights: frozenset[str]) -> str:
 SELF_SERVED_EVENT_CONNECTORS = frozenset({"seL4GlobalAsynch", "seL4DTBHardware"})
 
 
-def self_served_events(system: System, instance: str) -> set[str]:
-    """`consumes` interfaces of `instance` that the user's code waits on itself."""
-    return {e.interface for c in system.connections.values()
-            if c.connector in SELF_SERVED_EVENT_CONNECTORS
-            for e in c.to_ends if e.instance == instance}
+def self_served_events(system: System) -> dict[str, set[str]]:
+    """Instance -> its `consumes` interfaces that the user's code waits on itself."""
+    out: dict[str, set[str]] = {}
+    for c in system.connections.values():
+        if c.connector in SELF_SERVED_EVENT_CONNECTORS:
+            for e in c.to_ends:
+                out.setdefault(e.instance, set()).add(e.interface)
+    return out
 
 
 # Private objects: per-instance synchronisation the glue needs beyond the connections.
@@ -230,6 +236,10 @@ def plan(system: System, platform: Platform) -> tuple[LayoutPlan | None, list[Di
         sorted(n for n, o in result.objects.items() if o.kind in (FRAMES, DEVICE_FRAMES)))}
 
     spaces: dict[str, _Space] = {}
+    caps_of: dict[str, list[authority.Capability]] = {}
+    for cap in auth_plan.caps:
+        caps_of.setdefault(cap.holder, []).append(cap)
+    self_served_of = self_served_events(system)
     for name, instance in system.instances.items():
         if authority.is_hardware(system, name):
             continue
@@ -243,9 +253,7 @@ def plan(system: System, platform: Platform) -> tuple[LayoutPlan | None, list[Di
         inst.heap_size = _round_up(max(as_int(attrs.get("heap_size")) or DEFAULT_HEAP_SIZE, 0),
                                    PAGE)
         # Connection capabilities, in the connector table's order.
-        for cap in auth_plan.caps:
-            if cap.holder != name:
-                continue
+        for cap in caps_of.get(name, []):
             obj = result.objects[cap.object]
             role = cap.object.rsplit(".", 1)[1].rstrip("0123456789")
             if obj.kind in (FRAMES, DEVICE_FRAMES):
@@ -260,7 +268,7 @@ def plan(system: System, platform: Platform) -> tuple[LayoutPlan | None, list[Di
                                      cap.badge, cap.interface, role))
         # Private synchronisation objects.
         # Exported interfaces are served by the inner instance that implements them.
-        self_served = self_served_events(system, name)
+        self_served = self_served_of.get(name, set())
         threads = [t for t in authority.threads_of(system, name)
                    if t.interface not in ctype.exports and t.interface not in self_served]
         if not threads or not ctype.control:
@@ -312,6 +320,7 @@ def plan(system: System, platform: Platform) -> tuple[LayoutPlan | None, list[Di
             if not 0 <= t.priority <= bs.MAX_PRIORITY:
                 diags.append(error(f"priority {t.priority} of `{name}.{t.name}` is not in "
                                    f"0..{bs.MAX_PRIORITY}", instance.span))
+        inst.pid = len(result.instances) + 2
         result.instances[name] = inst
     # One CNode per address space: as large as its largest member needs.
     for members in result.address_spaces().values():
