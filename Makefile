@@ -18,3 +18,4 @@ test: setup
 
 bench: setup
 	$(PY)/python bench/bench_check.py
+	$(PY)/python bench/bench_pipeline.py --markdown
