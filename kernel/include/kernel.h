@@ -142,6 +142,7 @@ word_t *vspace_slot(word_t *root, word_t vaddr, int level_wanted, bool create);
 int vspace_map(word_t *root, word_t vaddr, word_t paddr, int size_bits, uint8_t rights,
                bool device);
 void *pt_pool_take(void);
+const uint8_t *user_readable_byte(word_t vaddr);  /* NULL: the caller may not read it */
 
 /* ---- scheduler ---------------------------------------------------------------- */
 

@@ -11,7 +11,7 @@ int kill(int pid, int sig);
 
 void camkes_puts(const char *s)
 {
-    while (*s) seL4_DebugPutChar(*s++);
+    seL4_DebugPutString((char *)s);
 }
 
 void camkes_halt(void)

@@ -1,10 +1,12 @@
 /* picolibc's stdout/stderr write through the kernel's debug console. Output is
- * collected per thread and written a whole line at a time, so that lines of
- * threads running side by side interleave as lines, not as characters. */
+ * collected per thread and each line goes out in one DebugWrite, which the kernel
+ * puts on the console in one piece: lines of threads running side by side (even
+ * when the timer preempts one in the middle of a printf) interleave as whole lines,
+ * never as characters. */
 #include <stdio.h>
 #include <sel4/sel4.h>
 
-#define LINE_MAX_BYTES 256
+#define LINE_MAX_BYTES MK_DEBUG_WRITE_MAX
 
 static _Thread_local char line[LINE_MAX_BYTES];
 static _Thread_local unsigned int used;
@@ -12,8 +14,8 @@ static _Thread_local unsigned int used;
 static int camkes_flush(FILE *file)
 {
     (void)file;
-    for (unsigned int i = 0; i < used; i++)
-        seL4_DebugPutChar(line[i]);
+    if (used)
+        (void)mk_debug_write(line, used);
     used = 0;
     return 0;
 }

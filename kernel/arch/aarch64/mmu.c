@@ -59,3 +59,23 @@ int vspace_map(word_t *root, word_t vaddr, word_t paddr, int size_bits, uint8_t 
     *e = pte;
     return 0;
 }
+
+/* The kernel address of the byte at user address `vaddr` in the running thread's
+ * VSpace (the one TTBR0 holds while the kernel serves its system call), or NULL when
+ * the thread could not read that byte itself or it is not RAM. The MMU answers
+ * (AT S1E0R: an EL0 read, which never faults) and the byte is then reached through
+ * the kernel's linear map of RAM: the kernel never dereferences a user address. */
+const uint8_t *user_readable_byte(word_t vaddr)
+{
+    word_t par;
+    if (vaddr >> 39)   /* TTBR1's half: never the user's */
+        return NULL;
+    __asm__ volatile("at s1e0r, %1; isb; mrs %0, par_el1" : "=r"(par) : "r"(vaddr));
+    if (par & 1)       /* PAR_EL1.F: the translation or the permission check failed */
+        return NULL;
+    word_t pa = (par & PTE_ADDR_MASK) | (vaddr & 0xFFF);
+    word_t base = PLAT_RAM_BASE;   /* may be 0: compare as variables */
+    if (pa < base || pa - base >= PLAT_RAM_SIZE)
+        return NULL;   /* a device frame: reading it could have side effects */
+    return PA_TO_KVA(pa);
+}

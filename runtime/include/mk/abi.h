@@ -20,7 +20,14 @@
 #define MK_SYS_YIELD 8
 #define MK_SYS_DEBUG_PUTCHAR 9
 #define MK_SYS_THREAD_EXIT 10
-#define MK_SYS_COUNT 11
+#define MK_SYS_DEBUG_WRITE 11
+#define MK_SYS_COUNT 12
+
+/* DebugWrite: x0 = address of the bytes in the caller's address space, x1 = how many.
+ * The kernel writes them to the console in one piece (nothing else reaches the console
+ * in between), or nothing: more than MK_DEBUG_WRITE_MAX bytes is MK_ERR_RANGE, a byte
+ * the caller could not read itself is MK_ERR_INVALID_ARGUMENT. */
+#define MK_DEBUG_WRITE_MAX 256
 
 /* Error codes: the numbers of seL4's seL4_Error. */
 #define MK_ERR_NONE 0

@@ -238,6 +238,21 @@ static inline void seL4_Yield(void)
 { seL4_Word c = 0, i = 0; (void)mk_syscall(MK_SYS_YIELD, &c, &i); }
 static inline void seL4_DebugPutChar(char ch)
 { seL4_Word c = (unsigned char)ch, i = 0; (void)mk_syscall(MK_SYS_DEBUG_PUTCHAR, &c, &i); }
+/* `len` bytes on the console in one piece: no other thread's output lands inside
+ * them (at most MK_DEBUG_WRITE_MAX bytes; more is seL4_RangeError, nothing written). */
+static inline seL4_Error mk_debug_write(const char *s, seL4_Word len)
+{
+    seL4_Word c = (seL4_Word)s, i = len;
+    return (seL4_Error)mk_syscall(MK_SYS_DEBUG_WRITE, &c, &i);
+}
+static inline void seL4_DebugPutString(char *str)
+{
+    seL4_Word n = 0;
+    while (str[n]) n++;
+    for (seL4_Word done = 0; done < n; done += MK_DEBUG_WRITE_MAX)
+        (void)mk_debug_write(str + done, n - done < MK_DEBUG_WRITE_MAX ? n - done
+                                                                      : MK_DEBUG_WRITE_MAX);
+}
 
 /* ---- invocations on object capabilities (Call with an invocation label) ------------- */
 
