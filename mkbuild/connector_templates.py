@@ -207,14 +207,15 @@ def _render(system: System, conn: Connection, end: End, side: str,
     except jinja2.TemplateSyntaxError as e:
         return None, allocator, [error(f"connector template: {e.message}",
                                        Span(str(template), e.lineno or 1, 1))]
-    except (TemplateProblem, jinja2.TemplateError, TypeError) as e:
+    except OSError as e:
+        return None, allocator, [error(f"cannot read connector template `{template}`: "
+                                       f"{e.strerror or e}", conn.span)]
+    except Exception as e:  # noqa: BLE001 -- the template is the user's code: any failure
+        # of it is reported at its line, never as a traceback of ours.
         where = _template_span(traceback.extract_tb(e.__traceback__), template) or where
         return None, allocator, [error(f"connector template (for `{end.instance}."
                                        f"{end.interface}` of `{conn.name}`): {_explain(e)}",
                                        where)]
-    except OSError as e:
-        return None, allocator, [error(f"cannot read connector template `{template}`: "
-                                       f"{e.strerror or e}", conn.span)]
 
 
 _NO_ATTRIBUTE = re.compile(r"'(?:[\w.]+\.)?(\w+) object' has no attribute '(\w+)'")

@@ -83,6 +83,8 @@ def broken_copy(tmp_path: Path, file: str, old: str, new: str) -> Path:
     ("conn/counting-to.c", "me.parent.name", "me.parent.label", 23,
      "connector template (for `tally.sum` of `c`): a connection has no `label` "
      "(it has: name, type, from_ends, to_ends)"),
+    ("conn/counting-to.c", "/*? me.parent.name ?*/", "/*? 1 // 0 ?*/", 23,
+     "connector template (for `tally.sum` of `c`): integer division or modulo by zero"),
     ("conn/counting-to.c", "options.realtime", "options.mcs", 31,
      "connector template (for `tally.sum` of `c`): `options` has no `mcs` (it has: realtime)"),
     ("conn/counting-from.c", "write=True", "writable=True", 4,
