@@ -20,6 +20,8 @@ from .preprocess import preprocess
 from .source import read_source
 
 STDLIB_DIR = str(Path(__file__).parent / "stdlib")
+# mkbuild's reusable components (`import <Logger/Logger.camkes>;`), searched last.
+BUNDLED_COMPONENTS_DIR = str(Path(__file__).resolve().parents[1] / "components")
 MAX_IMPORT_DEPTH = 100
 
 
@@ -37,7 +39,7 @@ def search_path(root: str, include_dirs: tuple[str, ...] | list[str]) -> list[st
     base = os.path.dirname(root) or "."
     dirs = list(include_dirs) + [base] + [os.path.join(base, sub)
                                           for sub in ("components", "interfaces", "include")]
-    return dirs + [STDLIB_DIR]
+    return dirs + [STDLIB_DIR, BUNDLED_COMPONENTS_DIR]
 
 
 class _Loader:

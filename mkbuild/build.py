@@ -25,7 +25,7 @@ from mkbuild.atomic import write_atomically
 
 if TYPE_CHECKING:  # imported where used: a no-change rebuild must start fast
     from mkbuild import layout
-    from mkbuild.model import System
+    from mkbuild.model import ComponentType, System
 
 REPO = toolchain.REPO
 CAMKES_RUNTIME = REPO / "runtime" / "camkes"
@@ -43,34 +43,49 @@ class ComponentSources:
     ld_flags: list[str] = field(default_factory=list)
 
 
+def _component_dirs(ctype: ComponentType, app_dir: Path) -> list[Path]:
+    """Where a component's code lives: components/<Type>/ of the app, then the folder
+    of the file that declares it when that is not the app's own folder (a component
+    imported from a library, e.g. mkbuild's components/)."""
+    dirs = [app_dir / "components" / ctype.name]
+    declared_in = Path(ctype.span.file).resolve().parent if ctype.span.file else None
+    if declared_in is not None and declared_in != app_dir and declared_in != dirs[0]:
+        dirs.append(declared_in)
+    return dirs
+
+
 def source_dirs(system: System, app_dir: Path) -> list[Path]:
     """Directories whose listing decides which C files are built (see component_sources)."""
     app_dir = app_dir.resolve()
     dirs = {app_dir}
-    for name, ctype in system.component_types.items():
-        base = app_dir / "components" / name
-        dirs |= {base, base / "src", base / "include"}
+    for ctype in system.component_types.values():
+        for base in _component_dirs(ctype, app_dir):
+            dirs |= {base, base / "src", base / "include"}
         for s in ctype.sources:
             dirs.add((Path(s) if Path(s).is_absolute() else app_dir / s).parent)
     return sorted(dirs)
 
 
 def component_sources(system: System, type_name: str, app_dir: Path) -> ComponentSources:
-    """CAmkES's conventions: sources named in the ADL, else components/<Type>/src/*.c
-    (and *.c directly in components/<Type>/), includes from components/<Type>/include."""
+    """CAmkES's conventions: sources named in the ADL, else <dir>/src/*.c (and *.c
+    directly in <dir>), includes from <dir>/include, for the first of the component's
+    folders (_component_dirs) that has sources."""
     ctype = system.component_types[type_name]
     app_dir = app_dir.resolve()
+    base = app_dir / "components" / type_name
     if ctype.sources:
         sources = []
         for s in ctype.sources:
             p = Path(s) if Path(s).is_absolute() else app_dir / s
             sources += sorted(p.parent.glob(p.name)) if "*" in p.name else [p]
     else:
-        base = app_dir / "components" / type_name
-        sources = sorted((base / "src").glob("*.c")) + sorted(base.glob("*.c"))
+        sources = []
+        for base in _component_dirs(ctype, app_dir):
+            sources = sorted((base / "src").glob("*.c")) + sorted(base.glob("*.c"))
+            if sources:
+                break
     includes = [Path(i) if Path(i).is_absolute() else app_dir / i for i in ctype.includes
                 if not i.endswith((".h", ".hpp", ".hh"))]  # headers go to the glue header
-    base = app_dir / "components" / type_name
     includes += [d for d in (base / "include", app_dir / "include") if d.is_dir()]
     return ComponentSources(sources, includes)
 

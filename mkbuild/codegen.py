@@ -351,8 +351,9 @@ def _attributes(system: System, name: str, ctype: ComponentType) -> list[Attribu
     for attr in ctype.attributes.values():
         value = values.get(attr.name, attr.default)
         t = _attr_c_type(system, attr.type)
-        # A known length lets user code take sizeof() of an array attribute.
-        dims = (f"[{len(value)}]" if isinstance(value, list | tuple) and value else "[]") \
+        # A known length lets user code take sizeof() of an array attribute (an empty
+        # one has length 0, GNU C's zero-length array; one never given holds one 0).
+        dims = (f"[{len(value)}]" if isinstance(value, list | tuple) else "[1]") \
             if attr.array else ""
         if t == "string":
             decl = f"const char *const {attr.name}{dims}"
