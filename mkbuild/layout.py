@@ -21,12 +21,12 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field, replace
 
-from mkbuild import authority
+from mkbuild import authority, devicetree
 from mkbuild import bootspec as bs
 from mkbuild.diagnostics import Diagnostic, did_you_mean, error
 from mkbuild.image import Blob, UserSegment
 from mkbuild.model import Dtb, System, as_int
-from mkbuild.platform import Platform
+from mkbuild.platform import Device, Platform
 
 PAGE = 4096
 # Every instance's virtual address space (separate per instance, so they coincide).
@@ -384,7 +384,7 @@ def resolve_dtb(system: System, platform: Platform) -> tuple[System, list[Diagno
     authority table reads, in layout and in translation validation alike)."""
     diags: list[Diagnostic] = []
     instances = dict(system.instances)
-    paths = [d.dt_path for d in platform.devices if d.dt_path]
+    known: list[Device] | None = None  # the board's devices, read when first needed
     for conn in system.connections.values():
         if conn.connector != "seL4DTBHardware" or not conn.from_ends:
             continue
@@ -395,13 +395,18 @@ def resolve_dtb(system: System, platform: Platform) -> tuple[System, list[Diagno
         for end in conn.to_ends:
             if query is None and end.instance in instances:
                 query = _dtb_query(instances[end.instance].attributes, end.interface)
-        path = query.query.get("path") if query is not None else None
+        path = None if query is None else (query.query.get("path")
+                                           or query.query.get("aliases"))
         if not isinstance(path, str):
             diags.append(error(f"seL4DTBHardware connection `{conn.name}` names no "
                                f"device-tree path", conn.span,
                                hint=f'set `{hw.instance}.dtb = dtb({{"path": "/..."}});`'))
             continue
-        device = next((d for d in platform.devices if d.dt_path == path), None)
+        if known is None:
+            known, tree_diags = devicetree.devices(platform)
+            diags += tree_diags
+        device = _device_at(known, platform, path)
+        paths = [d.dt_path for d in known if d.dt_path]
         if device is None:
             diags.append(error(f"platform `{platform.name}` has no device-tree node "
                                f"`{path}` (connection `{conn.name}`)", conn.span,
@@ -417,11 +422,27 @@ def resolve_dtb(system: System, platform: Platform) -> tuple[System, list[Diagno
     return replace(system, instances=instances), diags
 
 
+def _device_at(known: list[Device], platform: Platform, path: str) -> Device | None:
+    """The device at a tree path or alias (`serial0`)."""
+    device = next((d for d in known if d.dt_path == path), None)
+    if device is None and not path.startswith("/"):
+        root, _ = devicetree.board_tree(platform)
+        node = devicetree.find(root, path) if root is not None else None
+        device = next((d for d in known if node is not None and d.dt_path == node.path), None)
+    return device
+
+
+def _covers(devices: list[Device], base: int, size: int) -> bool:
+    return any(d.base <= base and base + size <= d.base + d.size for d in devices)
+
+
 def _check_devices(system: System, platform: Platform,
                    plan: LayoutPlan) -> list[Diagnostic]:
     """Device registers must be a device of the platform, and claimed only once."""
     diags: list[Diagnostic] = []
     claims: list[tuple[int, int, str]] = []
+    # The board file's devices; those of its device tree too, read when first needed.
+    known, tree_read = list(platform.devices), False
     for obj in plan.objects.values():
         conn = system.connections.get(obj.name.rsplit(".", 1)[0])
         span = conn.span if conn else None
@@ -433,10 +454,10 @@ def _check_devices(system: System, platform: Platform,
             size = _round_up(max(obj.size, PAGE), PAGE)
             if obj.paddr % PAGE:
                 diags.append(error(f"device address {obj.paddr:#x} is not page aligned", span))
-            inside = [d for d in platform.devices
-                      if d.base <= obj.paddr and obj.paddr + size <= d.base + d.size]
-            if not inside:
-                names = ", ".join(f"{d.name} at {d.base:#x}" for d in platform.devices)
+            if not _covers(known, obj.paddr, size) and not tree_read:
+                known, tree_read = devicetree.devices(platform)[0], True
+            if not _covers(known, obj.paddr, size):
+                names = ", ".join(f"{d.name} at {d.base:#x}" for d in known)
                 diags.append(error(f"platform `{platform.name}` has no device at "
                                    f"{obj.paddr:#x}..{obj.paddr + size:#x}", span,
                                    hint=f"its devices: {names}" if names else None))

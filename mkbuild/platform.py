@@ -49,6 +49,9 @@ class Platform:
     qemu_binary: str | None = None
     qemu_args: tuple[str, ...] = ()  # "{image}" stands for the image path
     qemu_env: dict[str, str] = field(default_factory=dict)
+    # Where the board's device tree comes from: "qemu" (the tree QEMU generates for
+    # the machine), a .dtb/.dts file in platforms/, or "" (only `devices` above).
+    devicetree: str = ""
 
     @property
     def kernel_region(self) -> tuple[int, int]:
@@ -155,4 +158,5 @@ def _from_toml(doc: dict) -> Platform:
         qemu_binary=qemu.get("binary"),
         qemu_args=tuple(str(a) for a in qemu.get("args", [])),
         qemu_env={str(k): str(v) for k, v in qemu.get("env", {}).items()},
+        devicetree=str(doc.get("devicetree", "")),
     )

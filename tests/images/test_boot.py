@@ -198,6 +198,20 @@ def test_dtb_hardware_driver_reads_virt_pl031(build_root):
         "driver: alarm interrupt received (raw status 1)"])
 
 
+def test_dtb_hardware_node_only_the_device_tree_knows(build_root):
+    """`/pl061@9030000` is in no board file: it comes from the tree QEMU generates for
+    virt (registers and SPI 7 = interrupt 39), and the driver reads the GPIO's ids."""
+    adl = Path(__file__).parent / "fixtures" / "dtbgpio" / "system.adl"
+    compiled_gpio = pipeline.compile(adl, "qemu-arm-virt", build_root=build_root)
+    assert compiled_gpio.ok, [d.message for d in compiled_gpio.diagnostics]
+    objects = compiled_gpio.plan.objects
+    assert (objects["gpio_dtb.mmio"].paddr, objects["gpio_dtb.irq"].irq) == (0x09030000, 39)
+    result = pipeline.boot(compiled_gpio, "qemu-arm-virt", timeout=30)
+    assert result.run.status == "exited" and result.run.exit_code == 0, result.run.console
+    assert_in_order(result.run.console, [
+        "driver: 4096 bytes of registers, peripheral id 0x00041061, cell id 0xb105f00d"])
+
+
 def test_dtb_path_the_platform_lacks_is_diagnosed(tmp_path):
     src = Path(__file__).parent / "fixtures" / "dtbrtc"
     shutil.copytree(src, tmp_path / "dtbrtc")
