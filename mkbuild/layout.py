@@ -384,7 +384,7 @@ def resolve_dtb(system: System, platform: Platform) -> tuple[System, list[Diagno
     authority table reads, in layout and in translation validation alike)."""
     diags: list[Diagnostic] = []
     instances = dict(system.instances)
-    known: list[Device] | None = None  # the board's devices, read when first needed
+    known: list[Device] | None = None  # with the device tree's: read when first needed
     for conn in system.connections.values():
         if conn.connector != "seL4DTBHardware" or not conn.from_ends:
             continue
@@ -402,11 +402,13 @@ def resolve_dtb(system: System, platform: Platform) -> tuple[System, list[Diagno
                                f"device-tree path", conn.span,
                                hint=f'set `{hw.instance}.dtb = dtb({{"path": "/..."}});`'))
             continue
-        if known is None:
+        device = next((d for d in platform.devices if d.dt_path == path), None)
+        if device is None and known is None:
             known, tree_diags = devicetree.devices(platform)
             diags += tree_diags
-        device = _device_at(known, platform, path)
-        paths = [d.dt_path for d in known if d.dt_path]
+        if device is None:
+            device = _device_at(known, platform, path)
+        paths = [d.dt_path for d in known or platform.devices if d.dt_path]
         if device is None:
             diags.append(error(f"platform `{platform.name}` has no device-tree node "
                                f"`{path}` (connection `{conn.name}`)", conn.span,
