@@ -212,6 +212,20 @@ def test_dtb_hardware_node_only_the_device_tree_knows(build_root):
         "driver: 4096 bytes of registers, peripheral id 0x00041061, cell id 0xb105f00d"])
 
 
+def test_dtb_hardware_from_the_zcu102_tree_file(build_root):
+    """zcu102's tree (platforms/zcu102.dts) lists TTC1, which its board file does not:
+    the driver gets its registers and counter 1's interrupt (SPI 39 = 71), which fires."""
+    adl = Path(__file__).parent / "fixtures" / "dtbttc" / "system.adl"
+    compiled_ttc = pipeline.compile(adl, "zcu102", build_root=build_root)
+    assert compiled_ttc.ok, [d.message for d in compiled_ttc.diagnostics]
+    objects = compiled_ttc.plan.objects
+    assert (objects["ttc_dtb.mmio"].paddr, objects["ttc_dtb.irq"].irq) == (0xFF120000, 71)
+    result = pipeline.boot(compiled_ttc, "zcu102", timeout=30)
+    assert result.run.status == "exited" and result.run.exit_code == 0, result.run.console
+    assert_in_order(result.run.console, ["driver: ttc1 running, 4096 bytes of registers",
+                                         "driver: ttc1 interval interrupt received"])
+
+
 def test_dtb_path_the_platform_lacks_is_diagnosed(tmp_path):
     src = Path(__file__).parent / "fixtures" / "dtbrtc"
     shutil.copytree(src, tmp_path / "dtbrtc")

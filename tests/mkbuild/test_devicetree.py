@@ -97,3 +97,17 @@ def test_virt_tree_comes_from_qemu():
     by_path = {d.dt_path: d for d in devices}
     assert (by_path["/pl061@9030000"].base, by_path["/pl061@9030000"].irqs) == (0x09030000, (39,))
     assert "/pl011@9000000" not in by_path  # the console is the kernel's
+
+
+def test_zcu102_tree_file_adds_the_zynqmp_peripherals():
+    board, _ = platform.load("zcu102")
+    devices, diags = devicetree.devices(board)
+    assert diags == []
+    by_path = {d.dt_path: d for d in devices}
+    assert by_path["/axi/timer@ff110000"].name == "ttc0"  # the board file's entry stays
+    assert (by_path["/axi/timer@ff140000"].base, by_path["/axi/timer@ff140000"].irqs) == (
+        0xFF140000, (77, 78, 79))
+    assert by_path["/axi/rtc@ffa60000"].irqs == (58, 59)
+    assert "/axi/serial@ff000000" not in by_path  # the console is the kernel's
+    root, _ = devicetree.board_tree(board)
+    assert devicetree.find(root, "serial1").path == "/axi/serial@ff010000"
