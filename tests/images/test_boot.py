@@ -167,63 +167,44 @@ def test_global_asynch_consumer_waits_itself(build_root):
     assert f"waiter: rand after srand(7): {a} {b} {c}" in result.run.console
 
 
-@pytest.mark.parametrize("board", BOARDS)
-def test_rpc_call_signal_server_signals_its_client(build_root, board):
-    """seL4RPCCallSignal: the client blocks in job_wait() until the server signals, once
-    from its control thread and once from inside the RPC handler."""
-    adl = Path(__file__).parent / "fixtures" / "rpcsignal" / "system.adl"
-    compiled_rs = pipeline.compile(adl, board, build_root=build_root)
-    assert compiled_rs.ok, [d.message for d in compiled_rs.diagnostics]
-    result = pipeline.boot(compiled_rs, board, timeout=30)
-    assert result.run.status == "exited", result.run.console
-    assert result.run.exit_code == 0 and result.run.faults == []
-    assert_in_order(result.run.console, [
-        "server: ready", "client: server is ready", "server: job 6 finished, signalling client 1",
-        "client: job done, result 42"])
-
-
-def test_dtb_hardware_driver_reads_virt_pl031(build_root):
-    """seL4DTBHardware: `dtb({"path": "/pl031@9010000"})` resolved against the platform
-    gives the driver the RTC's registers (rtc_0) and its interrupt."""
-    adl = Path(__file__).parent / "fixtures" / "dtbrtc" / "system.adl"
-    compiled_dtb = pipeline.compile(adl, "qemu-arm-virt", build_root=build_root)
-    assert compiled_dtb.ok, [d.message for d in compiled_dtb.diagnostics]
-    mmio = compiled_dtb.plan.objects["rtc_dtb.mmio"]
-    assert (mmio.paddr, compiled_dtb.plan.objects["rtc_dtb.irq"].irq) == (0x09010000, 34)
-    result = pipeline.boot(compiled_dtb, "qemu-arm-virt", timeout=30)
-    assert result.run.status == "exited", result.run.console
-    assert result.run.exit_code == 0 and result.run.faults == []
-    assert_in_order(result.run.console, [
+# Fixture systems (tests/images/fixtures/<name>): board, the device objects the
+# layout must give (connection object -> physical address or IRQ), expected lines.
+FIXTURES = {
+    # seL4RPCCallSignal: the client blocks in job_wait() until the server signals, once
+    # from its control thread and once from inside the RPC handler.
+    "rpcsignal": (BOARDS, {}, [
+        "server: ready", "client: server is ready",
+        "server: job 6 finished, signalling client 1", "client: job done, result 42"]),
+    # seL4DTBHardware: `dtb({"path": "/pl031@9010000"})` (a board-file device) gives the
+    # driver the RTC's registers (rtc_0) and its interrupt.
+    "dtbrtc": (["qemu-arm-virt"], {"rtc_dtb.mmio": 0x09010000, "rtc_dtb.irq": 34}, [
         "driver: 4096 bytes of registers, peripheral id 0x31", "driver: alarm armed",
-        "driver: alarm interrupt received (raw status 1)"])
+        "driver: alarm interrupt received (raw status 1)"]),
+    # `/pl061@9030000` is in no board file: it comes from the tree QEMU generates for
+    # virt (SPI 7 = interrupt 39); the driver reads the GPIO's ids.
+    "dtbgpio": (["qemu-arm-virt"], {"gpio_dtb.mmio": 0x09030000, "gpio_dtb.irq": 39}, [
+        "driver: 4096 bytes of registers, peripheral id 0x00041061, cell id 0xb105f00d"]),
+    # zcu102's tree (platforms/zcu102.dts) lists TTC1, which its board file does not:
+    # counter 1's interrupt (SPI 39 = 71) fires.
+    "dtbttc": (["zcu102"], {"ttc_dtb.mmio": 0xFF120000, "ttc_dtb.irq": 71}, [
+        "driver: ttc1 running, 4096 bytes of registers",
+        "driver: ttc1 interval interrupt received"]),
+}
 
 
-def test_dtb_hardware_node_only_the_device_tree_knows(build_root):
-    """`/pl061@9030000` is in no board file: it comes from the tree QEMU generates for
-    virt (registers and SPI 7 = interrupt 39), and the driver reads the GPIO's ids."""
-    adl = Path(__file__).parent / "fixtures" / "dtbgpio" / "system.adl"
-    compiled_gpio = pipeline.compile(adl, "qemu-arm-virt", build_root=build_root)
-    assert compiled_gpio.ok, [d.message for d in compiled_gpio.diagnostics]
-    objects = compiled_gpio.plan.objects
-    assert (objects["gpio_dtb.mmio"].paddr, objects["gpio_dtb.irq"].irq) == (0x09030000, 39)
-    result = pipeline.boot(compiled_gpio, "qemu-arm-virt", timeout=30)
-    assert result.run.status == "exited" and result.run.exit_code == 0, result.run.console
-    assert_in_order(result.run.console, [
-        "driver: 4096 bytes of registers, peripheral id 0x00041061, cell id 0xb105f00d"])
-
-
-def test_dtb_hardware_from_the_zcu102_tree_file(build_root):
-    """zcu102's tree (platforms/zcu102.dts) lists TTC1, which its board file does not:
-    the driver gets its registers and counter 1's interrupt (SPI 39 = 71), which fires."""
-    adl = Path(__file__).parent / "fixtures" / "dtbttc" / "system.adl"
-    compiled_ttc = pipeline.compile(adl, "zcu102", build_root=build_root)
-    assert compiled_ttc.ok, [d.message for d in compiled_ttc.diagnostics]
-    objects = compiled_ttc.plan.objects
-    assert (objects["ttc_dtb.mmio"].paddr, objects["ttc_dtb.irq"].irq) == (0xFF120000, 71)
-    result = pipeline.boot(compiled_ttc, "zcu102", timeout=30)
-    assert result.run.status == "exited" and result.run.exit_code == 0, result.run.console
-    assert_in_order(result.run.console, ["driver: ttc1 running, 4096 bytes of registers",
-                                         "driver: ttc1 interval interrupt received"])
+@pytest.mark.parametrize("name,board", [(n, b) for n, (boards, _, _) in FIXTURES.items()
+                                        for b in boards])
+def test_fixture_system_boots(build_root, name, board):
+    _, objects, expected = FIXTURES[name]
+    adl = Path(__file__).parent / "fixtures" / name / "system.adl"
+    compiled_fixture = pipeline.compile(adl, board, build_root=build_root)
+    assert compiled_fixture.ok, [d.message for d in compiled_fixture.diagnostics]
+    plan = compiled_fixture.plan.objects
+    assert {k: plan[k].paddr if k.endswith(".mmio") else plan[k].irq for k in objects} == objects
+    run = pipeline.boot(compiled_fixture, board, timeout=30).run
+    assert run.status == "exited", run.console
+    assert run.exit_code == 0 and run.faults == []
+    assert_in_order(run.console, expected)
 
 
 def test_dtb_path_the_platform_lacks_is_diagnosed(tmp_path):
