@@ -31,6 +31,8 @@ REPO = toolchain.REPO
 CAMKES_RUNTIME = REPO / "runtime" / "camkes"
 SHARED_DIR_NAME = "_shared"  # build/_shared/<platform>: kernel and runtime library
 IMAGE_NAME = "image.elf"
+# The same image as raw bytes from the kernel's load address (U-Boot `go`).
+BINARY_IMAGE_NAME = "image.bin"
 
 
 @dataclass
@@ -293,7 +295,8 @@ def write_build(system: System, plan: layout.LayoutPlan, platform: platforms.Pla
                   f"  libs = {shared.runtime}"]
         programs.append(elf)
     image = out_dir / IMAGE_NAME
-    lines += [f"build {_q(image)} {_q(out_dir / 'bootspec.json')}: image {_q(shared.kernel)} "
+    lines += [f"build {_q(image)} {_q(out_dir / 'bootspec.json')} "
+              f"{_q(out_dir / BINARY_IMAGE_NAME)}: image {_q(shared.kernel)} "
               f"{' '.join(map(_q, programs))} | {_q(out_dir / 'layout.json')}",
               f"  dir = {_q(out_dir)}",
               f"  kernel = {_q(shared.kernel)}",
@@ -385,7 +388,7 @@ def make_image(out_dir: Path, kernel: Path) -> int:
     """Read layout.json and the linked programs, write bootspec.* and the image."""
     from mkbuild import bootspec as bs
     from mkbuild import layout
-    from mkbuild.image import build_image, read_user_elf
+    from mkbuild.image import build_image, flat_binary, read_user_elf
 
     doc = json.loads((out_dir / "layout.json").read_text())
     plan = layout.LayoutPlan.from_json(doc)
@@ -406,11 +409,13 @@ def make_image(out_dir: Path, kernel: Path) -> int:
     try:
         data = build_image(kernel, blob, blobs,
                            platform.kernel_region)
+        _, raw = flat_binary(data)
     except ValueError as e:
         print(f"mkbuild: error: {e}", file=sys.stderr)
         return 1
     write_atomically(out_dir / "bootspec.bin", blob)
     write_atomically(out_dir / "bootspec.json", bs.to_json(spec).encode())
+    write_atomically(out_dir / BINARY_IMAGE_NAME, raw)
     write_atomically(out_dir / IMAGE_NAME, data)
     return 0
 

@@ -6,7 +6,8 @@ put every byte at its physical address: the kernel's segments, the encoded boot
 spec right after the kernel (inside the platform's kernel region), and each blob
 (the contents of preloaded frames). The kernel finds the spec through the
 `mk_boot_params` variable, which is patched here. QEMU `-kernel` and U-Boot
-`bootelf` both load it; the same input always gives the same bytes.
+`bootelf` both load it; the same input always gives the same bytes. `flat_binary`
+turns it into raw bytes from the kernel's load address (U-Boot `go`).
 """
 
 from __future__ import annotations
@@ -125,6 +126,25 @@ def build_image(kernel_elf: Path, spec: bytes, blobs: list[Blob],
         if region_base <= b.paddr < region_base + region_size:
             raise ValueError(f"blob at {b.paddr:#x} is inside the kernel region")
     return _write_elf(entry, segments)
+
+
+def flat_binary(elf_image: bytes) -> tuple[int, bytes]:
+    """An image (as build_image writes it) as one block of bytes from its lowest load
+    address, gaps and zero-fill included; returns (load address, bytes). Loaders that
+    take raw bytes (U-Boot `go`, QEMU's generic loader) jump to the load address:
+    the kernel's entry point is the first byte of its region."""
+    import io
+
+    elf = ELFFile(io.BytesIO(elf_image))
+    segs = [(s["p_paddr"], s.data(), s["p_memsz"]) for s in elf.iter_segments()
+            if s["p_type"] == "PT_LOAD"]
+    base = min(p for p, _, _ in segs)
+    if elf["e_entry"] != base:
+        raise ValueError(f"entry {elf['e_entry']:#x} is not the lowest load address {base:#x}")
+    out = bytearray(max(p + m for p, _, m in segs) - base)
+    for paddr, data, _ in segs:
+        out[paddr - base:paddr - base + len(data)] = data
+    return base, bytes(out)
 
 
 def _write_elf(entry: int, segments: list[_Segment]) -> bytes:

@@ -77,9 +77,18 @@ class Platform:
         return next((d for d in self.devices if d.name == name), None)
 
     def qemu_command(self, image: Path | str) -> list[str]:
+        """QEMU's command line for an image: an ELF through `-kernel`; a raw binary
+        (image.bin) through the generic loader at the kernel's load address, starting
+        there, as U-Boot's `go` would."""
         if self.qemu_binary is None:
             raise ValueError(f"platform {self.name} has no QEMU machine")
-        return [self.qemu_binary, *(a.replace("{image}", str(image)) for a in self.qemu_args)]
+        args = [a.replace("{image}", str(image)) for a in self.qemu_args]
+        if str(image).endswith(".bin") and "-kernel" in args:
+            at = args.index("-kernel")
+            load = f"{self.kernel_load_address:#x}"
+            args[at:at + 2] = ["-device", f"loader,file={image},addr={load},force-raw=on",
+                               "-device", f"loader,addr={load},cpu-num=0"]
+        return [self.qemu_binary, *args]
 
     def kernel_defines(self) -> list[str]:
         """-D flags the kernel is compiled with for this board."""

@@ -90,6 +90,20 @@ def test_image_boots(build_root, name, board):
         assert run.exit_code == 0 and run.faults == []
 
 
+@pytest.mark.parametrize("board", BOARDS)
+def test_raw_binary_image_boots_from_the_load_address(build_root, board):
+    """image.bin (for U-Boot `go`): the same system as raw bytes, started at the
+    kernel's load address by QEMU's generic loader."""
+    from mkbuild import platform, qemu
+
+    binary = compiled(build_root, "hello", board).image.with_name("image.bin")
+    plat, _ = platform.load(board)
+    run = qemu.run(plat, binary, timeout=30)
+    assert run.status == "exited" and run.exit_code == 0, run.console
+    assert_in_order(run.console, [f"mk kernel on {board}: booting",
+                                  "hello: Hello from mkbuild!"])
+
+
 def test_device_the_board_lacks_is_diagnosed(build_root):
     adl = Path(__file__).parent / "fixtures" / "pl031" / "system.adl"
     result = pipeline.compile(adl, "zcu102", build_root=build_root)

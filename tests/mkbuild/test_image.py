@@ -51,6 +51,30 @@ def test_kernel_spec_and_blobs_land_at_physical_addresses(kernel, tmp_path):
     assert params == [struct.pack("<QQQ", image.BOOT_PARAMS_MAGIC, spec_seg[0], len(spec))]
 
 
+def test_flat_binary_puts_every_segment_at_its_offset_from_the_entry(kernel, tmp_path):
+    plat, elf = kernel
+    blob = image.Blob(0x4100_0000, b"\x22" * 4096)
+    data = image.build_image(elf, b"spec" * 20, [blob], plat.kernel_region)
+    base, raw = image.flat_binary(data)
+    assert base == plat.kernel_load_address
+    _, segs = _segments(data, tmp_path)
+    assert len(raw) == max(p + m for p, m, _ in segs) - base
+    for paddr, memsz, seg in segs:
+        assert raw[paddr - base:paddr - base + len(seg)] == seg
+        assert raw[paddr - base + len(seg):paddr - base + memsz].count(0) == memsz - len(seg)
+    assert raw[0x4100_0000 - base - 1] == 0  # a gap between pieces is zero-filled
+
+
+def test_qemu_boots_a_binary_through_the_generic_loader():
+    plat, _ = platform.load("zcu102")
+    cmd = plat.qemu_command("/b/image.bin")
+    assert "-kernel" not in cmd
+    assert cmd[cmd.index("loader,file=/b/image.bin,addr=0x100000,force-raw=on") - 1:][:4] == [
+        "-device", "loader,file=/b/image.bin,addr=0x100000,force-raw=on",
+        "-device", "loader,addr=0x100000,cpu-num=0"]
+    assert plat.qemu_command("/b/image.elf")[-2:] == ["-kernel", "/b/image.elf"]
+
+
 def test_same_input_same_bytes(kernel):
     plat, elf = kernel
     blobs = [image.Blob(0x4100_0000, b"a" * 4096), image.Blob(0x4100_2000, b"b" * 100)]
