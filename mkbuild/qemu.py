@@ -9,6 +9,7 @@ system's. The result says how the run ended, in the terms a user cares about.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
@@ -50,11 +51,22 @@ class RunResult:
         return self.status in ("exited", "expected") and not self.panic
 
 
+@contextlib.contextmanager
+def _killed_at_exit(proc: subprocess.Popen):  # noqa: ANN202
+    try:
+        yield
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
 def run(platform: Platform, image: Path, timeout: float = 30.0,
         expect: re.Pattern[str] | None = None, fail_on_fault: bool = False,
         on_output: Callable[[str], bool | None] | None = None,
         extra_args: list[str] = (), console_file: Path | None = None) -> RunResult:
-    """Boot `image`; stop at exit, panic, `expect` seen, a fault (if asked) or timeout.
+    """Boot `image`; stop at exit, panic, `expect` seen, a fault (if asked) or timeout
+    (0: none). QEMU never outlives the call, even when it is interrupted (Ctrl-C).
 
     `on_output` gets each new piece of console text; returning True stops QEMU.
     """
@@ -77,7 +89,7 @@ def run(platform: Platform, image: Path, timeout: float = 30.0,
                 return RunResult("error", None, "", f"cannot start QEMU: {e}")
         text = ""
         stop: str | None = None
-        with open(console_file, "rb") as reader:
+        with open(console_file, "rb") as reader, _killed_at_exit(proc):
             while True:
                 exited = proc.poll() is not None
                 chunk = reader.read().decode("utf-8", "replace")
@@ -95,7 +107,7 @@ def run(platform: Platform, image: Path, timeout: float = 30.0,
                     break
                 if stop:
                     break
-                if time.monotonic() - start > timeout:
+                if timeout and time.monotonic() - start > timeout:
                     stop = "timeout"
                     break
                 time.sleep(POLL_SECONDS)

@@ -51,7 +51,8 @@ def add_parser(subparsers) -> None:
     p = subparsers.add_parser("run", help="compile and boot in QEMU", description=__doc__,
                               formatter_class=argparse.RawDescriptionHelpFormatter)
     add_common(p)
-    p.add_argument("--timeout", type=float, default=30.0, help="seconds (default 30)")
+    p.add_argument("--timeout", type=float, default=30.0,
+                   help="seconds (default 30; 0: until the system ends or Ctrl-C)")
     p.add_argument("--expect", metavar="REGEX", help="succeed as soon as the console matches")
     p.add_argument("--fail-on-fault", action="store_true",
                    help="fail as soon as the kernel reports a component fault")

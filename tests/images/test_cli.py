@@ -2,6 +2,7 @@
 print, and diagnostics (never a traceback) for bad input."""
 
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -41,6 +42,31 @@ def test_run_expect_and_timeout_exit_codes(tmp_path):
     late = mkbuild("run", str(spin), "--timeout", "2", cwd=tmp_path)
     assert late.returncode == 1
     assert "mkbuild run: timed out after 2 s" in late.stderr
+
+
+def test_run_without_a_time_limit_ends_with_the_system_or_ctrl_c(tmp_path):
+    ended = mkbuild("run", str(HELLO), "--timeout", "0", cwd=tmp_path)
+    assert ended.returncode == 0
+    assert "mkbuild run: every control thread returned" in ended.stderr
+    spin = Path(__file__).parent / "fixtures" / "spin" / "system.adl"
+    assert mkbuild("compile", str(spin), cwd=tmp_path).returncode == 0
+    # Only mkbuild gets the interrupt (not QEMU, as a terminal's Ctrl-C would also
+    # reach it): QEMU must still be gone afterwards.
+    proc = subprocess.Popen([sys.executable, "-m", "mkbuild.cli", "run", str(spin),
+                             "--timeout", "0"], cwd=tmp_path, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    first = proc.stdout.readline()
+    while "spinning forever" not in first:
+        first = proc.stdout.readline()
+        assert first, proc.stderr.read()
+    qemu = subprocess.run(["pgrep", "-P", str(proc.pid), "qemu"], capture_output=True,
+                          text=True).stdout.split()
+    assert len(qemu) == 1
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130 and err.strip().endswith("mkbuild: interrupted")
+    assert "Traceback" not in err
+    assert not Path(f"/proc/{qemu[0]}").exists()
 
 
 def test_bad_input_is_a_diagnostic_not_a_traceback(tmp_path):
