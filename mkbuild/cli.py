@@ -12,7 +12,7 @@ import sys
 
 # Each name is a module of mkbuild.commands defining add_parser(subparsers),
 # which registers the sub-command and sets `func` to a function(args) -> int.
-COMMANDS: list[str] = ["test", "graph", "query", "check", "dump", "compile", "run"]
+COMMANDS: list[str] = ["check", "dump", "graph", "query", "compile", "run", "test"]
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -22,10 +22,19 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         prog="mkbuild",
         description="Check, draw, compile and boot CAmkES-style component systems.",
     )
+    parser.add_argument("--version", action="version", version=f"mkbuild {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS if only is None else [only]:
         importlib.import_module(f"mkbuild.commands.{name}").add_parser(sub)
     return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("mkbuild")
+    except PackageNotFoundError:
+        return "(not installed)"
 
 
 def main(argv: list[str] | None = None) -> int:

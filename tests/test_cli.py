@@ -24,3 +24,10 @@ def test_unknown_command_is_misuse():
                             capture_output=True, text=True)
     assert result.returncode == 2
     assert "invalid choice: 'bogus'" in result.stderr
+
+
+def test_version():
+    result = subprocess.run([sys.executable, "-m", "mkbuild.cli", "--version"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0
+    assert result.stdout.strip() == "mkbuild 0.1.0"
