@@ -190,7 +190,8 @@ def board_tree(platform: Platform) -> tuple[Node | None, list[Diagnostic]]:
     try:
         return parse(_tree_bytes(platform.devicetree, platform.qemu_binary,
                                  platform.qemu_args)), []
-    except (OSError, subprocess.SubprocessError, DeviceTreeError, struct.error) as e:
+    except (OSError, subprocess.SubprocessError, ValueError, struct.error) as e:
+        # ValueError: DeviceTreeError, or a truncated blob (a missing terminator).
         return None, [error(f"cannot read the device tree of `{platform.name}` "
                             f"({platform.devicetree}): {e}")]
 

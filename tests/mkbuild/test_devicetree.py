@@ -88,6 +88,16 @@ def test_unreadable_tree_is_a_diagnostic(tmp_path):
         devicetree.parse(b"short")
 
 
+def test_every_truncation_of_a_tree_is_a_diagnostic(tmp_path):
+    _, blob = compiled(tmp_path)
+    board, _ = platform.load("zcu102")
+    for cut in range(40, len(blob), 7):
+        path = tmp_path / f"cut{cut}.dtb"
+        path.write_bytes(blob[:cut])
+        _, diags = devicetree.board_tree(dataclasses.replace(board, devicetree=str(path)))
+        assert len(diags) <= 1  # read as far as it goes, or said why not; never raised
+
+
 def test_virt_tree_comes_from_qemu():
     if shutil.which("qemu-system-aarch64") is None:
         pytest.skip("needs qemu-system-aarch64")
