@@ -54,9 +54,8 @@ def run_stages(path: str, platform_name: str) -> dict[str, float]:
     times["boot spec"] = time.perf_counter() - t
     assert spec is not None, [d.message for d in diags]
     t = time.perf_counter()
-    by_end = codegen.connections_by_end(system)
     lines = sum(text.count("\n") for name in plan.instances
-                for text in codegen.generate(system, plan, name, by_end).values())
+                for text in codegen.generate(system, plan, name).values())
     times["codegen"] = time.perf_counter() - t
     times["glue lines"] = lines
     times["instances"] = len(system.instances)

@@ -386,10 +386,29 @@ def thread_priority(instance: Instance, interface: str | None) -> int:
     return DEFAULT_PRIORITY
 
 
+# Connectors whose `consumes` end the user's code waits on itself (no glue thread).
+SELF_SERVED_EVENT_CONNECTORS = frozenset({"seL4GlobalAsynch", "seL4DTBHardware"})
+
+
+def waits_itself(system: System, instance: str, interface: str) -> bool:
+    """A `consumes` interface the user's code waits on itself (SELF_SERVED_EVENT_CONNECTORS)."""
+    conn = system.connection_of(instance, interface)
+    return conn is not None and conn.connector in SELF_SERVED_EVENT_CONNECTORS and any(
+        e.instance == instance and e.interface == interface for e in conn.to_ends)
+
+
+def is_templated(system: System, instance: str, interface: str) -> bool:
+    """An end of a connector the app defines by templates."""
+    conn = system.connection_of(instance, interface)
+    ctype = system.connector_types.get(conn.connector) if conn is not None else None
+    return bool(ctype and ctype.templates)
+
+
 def threads_of(system: System, name: str) -> list[Thread]:
-    """CAmkES gives each instance a control thread if `control`, and one thread per
-    `provides` and per `consumes` interface, and per end of a connector defined by
-    templates (which run their `<interface>__run()` on it). Hardware instances have none."""
+    """CAmkES gives each instance a control thread if `control`, one thread per
+    `provides` and per `consumes` interface (but for those the user's code waits on
+    itself), and one per end of a connector defined by templates (which run their
+    `<interface>__run()` on it). Hardware instances have none."""
     inst = system.instances[name]
     ctype = system.component_types.get(inst.type)
     if ctype is None or ctype.hardware:
@@ -397,20 +416,12 @@ def threads_of(system: System, name: str) -> list[Thread]:
     out = []
     if ctype.control:
         out.append(Thread(name, "control", None, thread_priority(inst, None)))
-    templated = templated_interfaces(system, name)
     for iface in ctype.interfaces.values():
-        if iface.kind in ("provides", "consumes") or iface.name in templated:
+        served = iface.kind == "provides" or (
+            iface.kind == "consumes" and not waits_itself(system, name, iface.name))
+        if served or is_templated(system, name, iface.name):
             out.append(Thread(name, iface.name, iface.name, thread_priority(inst, iface.name)))
     return out
-
-
-def templated_interfaces(system: System, name: str) -> set[str]:
-    """Interfaces of instance `name` at an end of a connector defined by templates."""
-    templated = {n for n, ct in system.connector_types.items() if ct.templates}
-    if not templated:
-        return set()
-    return {e.interface for c in system.connections.values() if c.connector in templated
-            for e in (*c.from_ends, *c.to_ends) if e.instance == name}
 
 
 def instance_priority(system: System, name: str) -> int:

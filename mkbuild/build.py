@@ -241,10 +241,9 @@ def write_build(system: System, plan: layout.LayoutPlan, platform: platforms.Pla
     # the runtime; a group's members each localised, then linked together.
     programs = []
     member_objs: dict[str, Path] = {}
-    by_end = codegen.connections_by_end(system)
     for name in plan.instances:
         idir = out_dir / "instances" / name
-        generated = codegen.generate(system, plan, name, by_end)
+        generated = codegen.generate(system, plan, name)
         for fname, text in generated.items():
             write_if_changed(idir / fname, text)
         ctype = system.component_of(name).name

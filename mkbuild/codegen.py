@@ -15,7 +15,8 @@ from typing import Any
 
 import jinja2
 
-from mkbuild.layout import SELF_SERVED_EVENT_CONNECTORS, InstancePlan, LayoutPlan
+from mkbuild.authority import SELF_SERVED_EVENT_CONNECTORS
+from mkbuild.layout import InstancePlan, LayoutPlan
 from mkbuild.model import ComponentType, Connection, Interface, Method, System, as_int
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -182,12 +183,6 @@ class EndGlue:
     context: dict[str, Any]
 
 
-def connections_by_end(system: System) -> dict[tuple[str, str], Connection]:
-    """(instance, interface) -> the connection that end takes part in."""
-    return {(e.instance, e.interface): conn for conn in system.connections.values()
-            for e in (*conn.from_ends, *conn.to_ends)}
-
-
 def _page_size(ctype: ComponentType, region) -> str:
     """The C expression for how many bytes of a shared page marshalling may use."""
     dp = ctype.interfaces.get(region.interface)
@@ -207,13 +202,12 @@ def _rpc_pages(inst: InstancePlan, iface: str, conn: Connection | None) -> list:
     return pages
 
 
-def _ends(system: System, inst: InstancePlan, ctype: ComponentType,
-          by_end: dict[tuple[str, str], Connection]) -> list[EndGlue]:
+def _ends(system: System, inst: InstancePlan, ctype: ComponentType) -> list[EndGlue]:
     ends: list[EndGlue] = []
     for iface in ctype.interfaces.values():
         if iface.name in ctype.exports:
             continue  # implemented by an inner instance
-        conn = by_end.get((inst.name, iface.name))
+        conn = system.connection_of(inst.name, iface.name)
         ctx: dict[str, Any] = {"iface": iface.name}
         connector = system.connector_types.get(conn.connector) if conn else None
         if conn is not None and connector is not None and connector.templates:
@@ -367,15 +361,12 @@ def _attributes(system: System, name: str, ctype: ComponentType) -> list[Attribu
     return out
 
 
-def generate(system: System, plan: LayoutPlan, instance: str,
-             by_end: dict[tuple[str, str], Connection] | None = None) -> dict[str, str]:
-    """The glue files of one instance (see module doc). `by_end`: the system's
-    connections_by_end(), when the caller generates many instances."""
+def generate(system: System, plan: LayoutPlan, instance: str) -> dict[str, str]:
+    """The glue files of one instance (see module doc)."""
     inst = plan.instances[instance]
     ctype = system.component_of(instance)
     env = _env()
-    ends = _ends(system, inst, ctype, by_end if by_end is not None
-                 else connections_by_end(system))
+    ends = _ends(system, inst, ctype)
     procedures = sorted({i.type for i in ctype.interfaces.values()
                          if i.kind in ("uses", "provides")})
     headers = sorted({h for p in procedures if p in system.procedures

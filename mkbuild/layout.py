@@ -196,19 +196,6 @@ def _rights(rights: frozenset[str]) -> str:
 
 # Connectors whose consuming end is waited on by the user's own code
 # (`<iface>_notification()`): the glue runs no thread for it.
-SELF_SERVED_EVENT_CONNECTORS = frozenset({"seL4GlobalAsynch", "seL4DTBHardware"})
-
-
-def self_served_events(system: System) -> dict[str, set[str]]:
-    """Instance -> its `consumes` interfaces that the user's code waits on itself."""
-    out: dict[str, set[str]] = {}
-    for c in system.connections.values():
-        if c.connector in SELF_SERVED_EVENT_CONNECTORS:
-            for e in c.to_ends:
-                out.setdefault(e.instance, set()).add(e.interface)
-    return out
-
-
 # Private objects: per-instance synchronisation the glue needs beyond the connections.
 def _private(plan: LayoutPlan, inst: InstancePlan, space: _Space, purpose: str, kind: str,
              interface: str | None) -> None:
@@ -239,7 +226,6 @@ def plan(system: System, platform: Platform) -> tuple[LayoutPlan | None, list[Di
     caps_of: dict[str, list[authority.Capability]] = {}
     for cap in auth_plan.caps:
         caps_of.setdefault(cap.holder, []).append(cap)
-    self_served_of = self_served_events(system)
     for name, instance in system.instances.items():
         if authority.is_hardware(system, name):
             continue
@@ -268,9 +254,8 @@ def plan(system: System, platform: Platform) -> tuple[LayoutPlan | None, list[Di
                                      cap.badge, cap.interface, role))
         # Private synchronisation objects.
         # Exported interfaces are served by the inner instance that implements them.
-        self_served = self_served_of.get(name, set())
         threads = [t for t in authority.threads_of(system, name)
-                   if t.interface not in ctype.exports and t.interface not in self_served]
+                   if t.interface not in ctype.exports]
         if not threads or not ctype.control:
             # Without a control thread the first interface thread runs the init
             # hooks; a component with no thread at all still gets one for them.
@@ -281,7 +266,7 @@ def plan(system: System, platform: Platform) -> tuple[LayoutPlan | None, list[Di
             _private(result, inst, space, "init", NOTIFICATION, None)
         for iface in ctype.interfaces.values():
             if iface.kind == "consumes" and iface.name not in ctype.exports \
-                    and iface.name not in self_served:
+                    and not authority.waits_itself(system, name, iface.name):
                 _private(result, inst, space, "pending", ENDPOINT, iface.name)
         for lock in [*ctype.mutexes, *ctype.semaphores, *ctype.binary_semaphores]:
             _private(result, inst, space, "lock", ENDPOINT, lock)

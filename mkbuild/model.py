@@ -254,9 +254,27 @@ class System:
     sources: list[str] = field(default_factory=list)
     # C structs declared in ADL, in declaration order (dependencies first as written).
     structs: dict[str, StructDef] = field(default_factory=dict)
+    # connection_of's index: (instance, interface) -> connection name, and what it was
+    # built from (not a field a copy carries: dataclasses.replace starts a new one).
+    _end_index: tuple[tuple[int, int], dict[tuple[str, str], str]] | None = field(
+        default=None, init=False, repr=False, compare=False)
 
     def component_of(self, instance: str) -> ComponentType:
         return self.component_types[self.instances[instance].type]
 
     def interface_of(self, end: End) -> Interface:
         return self.component_of(end.instance).interfaces[end.interface]
+
+    def connection_of(self, instance: str, interface: str) -> Connection | None:
+        """The connection the end `instance.interface` takes part in, if any. Stages
+        look this up for every interface, so it is indexed once. The index is made
+        again when the number of connections changes; stages never change a
+        System's connections in place (they make a new System), and code that does
+        must not swap one connection for another between two lookups."""
+        key = (id(self.connections), len(self.connections))
+        if self._end_index is None or self._end_index[0] != key:
+            self._end_index = (key, {(e.instance, e.interface): c.name
+                                     for c in self.connections.values()
+                                     for e in (*c.from_ends, *c.to_ends)})
+        name = self._end_index[1].get((instance, interface))
+        return self.connections.get(name) if name is not None else None

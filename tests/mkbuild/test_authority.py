@@ -90,6 +90,21 @@ def test_threads_control_and_one_per_provided_or_consumed_interface():
     assert A.threads_of(s, "uart") == []
 
 
+def test_no_thread_for_an_event_the_users_code_waits_on_itself():
+    b = S.Builder()
+    b.component("Src", control=True, emits={"e": "Ev"})
+    b.component("Sink", control=True, consumes={"e": "Ev", "f": "Ev"})
+    b.instance("src", "Src").instance("sink", "Sink")
+    b.connect("glob", "seL4GlobalAsynch", "src.e", "sink.e")
+    assert [t.id for t in A.threads_of(b.system, "sink")] == ["sink.control", "sink.f"]
+    # The index behind it follows connections added and removed.
+    del b.system.connections["glob"]
+    assert [t.id for t in A.threads_of(b.system, "sink")] == [
+        "sink.control", "sink.e", "sink.f"]
+    b.connect("glob2", "seL4GlobalAsynch", "src.e", "sink.f")
+    assert [t.id for t in A.threads_of(b.system, "sink")] == ["sink.control", "sink.e"]
+
+
 # ---- relations -------------------------------------------------------------------
 
 def test_can_send_is_directional():
