@@ -41,6 +41,9 @@ EXPECTED = {
     # Two instances in one address space: back reads front's global by address.
     "grouping": ["front: stored 11007, back saw 11007", "client: increment(1) = 11",
                  "front: stored 15007, back saw 15007", "client: increment(5) = 15"],
+    "thermo": ["[sensor] read 20 C, average 20 C", "[sensor] read 22 C, average 21 C",
+               "[filter] spike above 25 C", "[sensor] read 27 C, average 23 C",
+               "[sensor] read 21 C, average 23 C", "[sensor] read 19 C, average 22 C"],
     "ipcbench": ["ipcbench: 10000 round trips, checksum 100000045",
                  "ipcbench: stub round trip", "ipcbench: raw-call round trip"],
 }
