@@ -18,6 +18,7 @@ import argparse
 import importlib
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -203,6 +204,18 @@ def render(results: list[Result], command: str, stages_run: list[str], platforms
         rs = [r for r in results if r.platform == plat]
         ok = sum(r.passed for r in rs)
         out.append(f"| {plat} | {ok} | {len(rs) - ok} | {len(rs)} |")
+    timed = [(plat, [r for r in results if r.platform == plat and r.passed
+                     and r.rerun_seconds is not None]) for plat in platforms]
+    if any(rs for _, rs in timed):
+        out += ["", "Times of the passing apps (seconds; per app below):", "",
+                "| board | cold median | cold max | no-change median | no-change max |",
+                "|---|---:|---:|---:|---:|"]
+        for plat, rs in timed:
+            if rs:
+                cold = [r.seconds for r in rs]
+                again = [r.rerun_seconds for r in rs]
+                out.append(f"| {plat} | {statistics.median(cold):.1f} | {max(cold):.1f} | "
+                           f"{statistics.median(again):.1f} | {max(again):.1f} |")
     failed_at: dict[str, int] = {}
     for r in results:
         if not r.passed:

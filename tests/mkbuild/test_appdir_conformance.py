@@ -78,3 +78,14 @@ def test_failure_reason_prefers_verdict_then_compiler_errors():
     assert reason("x.c:63: undefined reference to `_exit'\ncollect2: error: ld returned 1", app) == (
         "link: undefined reference to `_exit'"
     )
+
+
+def test_times_table_gives_median_and_max_per_board():
+    module = conformance()
+    results = [module.Result("a", "b1", True, "test", "", 4.0, 0.5),
+               module.Result("b", "b1", True, "test", "", 2.0, 0.3),
+               module.Result("c", "b1", True, "test", "", 9.0, 0.4),
+               module.Result("d", "b1", False, "test", "boom", 1.0, None)]
+    page = module.render(results, "cmd", ["app", "check", "test"], ["b1"])
+    assert "| board | cold median | cold max | no-change median | no-change max |" in page
+    assert "| b1 | 4.0 | 9.0 | 0.4 | 0.5 |" in page  # the failed app does not count
