@@ -99,18 +99,18 @@ def setting_kind(name: str, interfaces: Iterable[str]) -> str | None:
 
 _NO_MCS = ("mkbuild's kernel has no scheduling contexts (it is not a mixed-criticality "
            "kernel): threads run by priority, round robin among equals")
+_ONE_DOMAIN = "mkbuild's kernel has a single scheduling domain"
+_FIXED_PRIORITY = ("threads cannot change priorities at run time (no TCB invocations for "
+                   "that are given to components)")
 _X86_IRQ = "an x86 interrupt setting: AArch64 boards route interrupts through the GIC"
 _NO_UNTYPED = "components get no untyped memory or ASID pool: every object is made at boot"
+_CACHING = "shared memory is always mapped cacheable, device registers never"
 # Settings mkbuild knows but its kernel or layout cannot honour: suffix -> why.
 # Accepted (CAmkES apps set them) with a warning that says so, never silently.
 NOT_HONOURED: dict[str, str] = {
-    "_domain": "mkbuild's kernel has a single scheduling domain",
-    "domain": "mkbuild's kernel has a single scheduling domain",
+    "_domain": _ONE_DOMAIN, "domain": _ONE_DOMAIN,
     "_period": _NO_MCS, "_budget": _NO_MCS, "_passive": _NO_MCS, "_data": _NO_MCS,
-    "max_priority": "threads cannot change priorities at run time (no TCB invocations "
-                    "for that are given to components)",
-    "_max_priority": "threads cannot change priorities at run time (no TCB invocations "
-                     "for that are given to components)",
+    "max_priority": _FIXED_PRIORITY, "_max_priority": _FIXED_PRIORITY,
     "dma_pool_paddr": "the layout chooses the DMA pool's physical address",
     "integrity_label": "mkbuild checks `policy { ... }` blocks instead of integrity labels",
     "asid_pool": _NO_UNTYPED, "untyped_mmios": _NO_UNTYPED, "simple": _NO_UNTYPED,
@@ -118,8 +118,7 @@ NOT_HONOURED: dict[str, str] = {
     "_irq_type": _X86_IRQ, "_irq_vector": _X86_IRQ, "_irq_ioapic": _X86_IRQ,
     "_irq_ioapic_pin": _X86_IRQ, "_irq_polarity": _X86_IRQ, "_irq_level": _X86_IRQ,
     "_irq_trigger": "interrupt trigger modes come from the board file",
-    "_cached": "shared memory is always mapped cacheable, device registers never",
-    "_hardware_cached": "shared memory is always mapped cacheable, device registers never",
+    "_cached": _CACHING, "_hardware_cached": _CACHING,
     "_shmem_size": "dataport sizes come from the dataport type or the connection's `size`",
     "_global_endpoint": "seL4GlobalAsynch connections get their own notification",
 }

@@ -393,8 +393,8 @@ def resolve_dtb(system: System, platform: Platform) -> tuple[System, list[Diagno
             diags += tree_diags
         if device is None:
             device = _device_at(known, platform, path)
-        paths = [d.dt_path for d in known or platform.devices if d.dt_path]
         if device is None:
+            paths = [d.dt_path for d in known or platform.devices if d.dt_path]
             diags.append(error(f"platform `{platform.name}` has no device-tree node "
                                f"`{path}` (connection `{conn.name}`)", conn.span,
                                hint=did_you_mean(path, paths)
