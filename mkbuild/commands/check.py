@@ -19,6 +19,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                               description="Parse, resolve and check SYSTEM (.adl or .camkes).")
     add_load_arguments(p)
     p.add_argument("--json", action="store_true", help="print diagnostics as JSON")
+    p.add_argument("--format", choices=("text", "json", "sarif"),
+                   help="how to print diagnostics: text (on stderr, the default), json, or "
+                        "sarif (SARIF 2.1.0, for CI and code review); json and sarif go to stdout")
     p.set_defaults(func=run)
 
 
@@ -87,7 +90,12 @@ def run(args: argparse.Namespace) -> int:
     system, diags = loaded
     if system is not None and not has_errors(diags):
         diags = diags + extra_checks(system)
-    if args.json:
+    fmt = args.format or ("json" if args.json else "text")
+    if fmt == "sarif":
+        from mkbuild.cli import _version
+        from mkbuild.sarif import to_sarif
+        print(to_sarif(diags, _version()))
+    elif fmt == "json":
         print(to_json(diags))
     elif diags:
         print(render_all(diags), file=sys.stderr)
