@@ -155,6 +155,8 @@ class _Configurator:
                 if chosen is not None and not self.check(key, value, span):
                     continue
                 inst.attributes[name] = value
+                if chosen is not None:
+                    inst.spans[name] = chosen.span
 
 
 def _setting_owners(comp: ComponentType) -> list[str]:

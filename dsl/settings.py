@@ -34,10 +34,15 @@ INSTANCE_SETTINGS: dict[str, str] = {
     "dma_pool_cached": "bool",
     "_domain": "uint",
     "domain": "uint",
-    "_period": "uint",
+    "_period": "uint",  # scheduling context (MCS) of the control thread, µs
     "_budget": "uint",
     "_data": "uint",
+    "_size_bits": "uint",
     "_passive": "bool",
+    "period": "uint",  # ... and of every thread of the instance without its own
+    "budget": "uint",
+    "data": "uint",
+    "size_bits": "uint",
     "ID": "int",
     "integrity_label": "string",
     "simple": "bool",
@@ -58,6 +63,7 @@ INTERFACE_SETTINGS: dict[str, str] = {
     "_period": "uint",
     "_budget": "uint",
     "_data": "uint",
+    "_size_bits": "uint",
     "_passive": "bool",
     "_attributes": "badge",
     "_badge": "badge",
@@ -97,8 +103,6 @@ def setting_kind(name: str, interfaces: Iterable[str]) -> str | None:
     return None
 
 
-_NO_MCS = ("mkbuild's kernel has no scheduling contexts (it is not a mixed-criticality "
-           "kernel): threads run by priority, round robin among equals")
 _ONE_DOMAIN = "mkbuild's kernel has a single scheduling domain"
 _FIXED_PRIORITY = ("threads cannot change priorities at run time (no TCB invocations for "
                    "that are given to components)")
@@ -109,7 +113,6 @@ _CACHING = "shared memory is always mapped cacheable, device registers never"
 # Accepted (CAmkES apps set them) with a warning that says so, never silently.
 NOT_HONOURED: dict[str, str] = {
     "_domain": _ONE_DOMAIN, "domain": _ONE_DOMAIN,
-    "_period": _NO_MCS, "_budget": _NO_MCS, "_passive": _NO_MCS, "_data": _NO_MCS,
     "max_priority": _FIXED_PRIORITY, "_max_priority": _FIXED_PRIORITY,
     "dma_pool_paddr": "the layout chooses the DMA pool's physical address",
     "integrity_label": "mkbuild checks `policy { ... }` blocks instead of integrity labels",

@@ -1062,12 +1062,13 @@ def analyse(system: System) -> list[Diagnostic]:
     """Everything `mkbuild check` runs after the front end: authority checks and
     policy assertions. (Imported here, not at the top, because mkbuild.policy is
     written on top of this module.)"""
-    from mkbuild import policy
+    from mkbuild import policy, scheduling
 
     auth = build(system)
     statements, diags = policy.parse(system)
     allowed = {s.args[0] for s in statements if s.kind == "allow-shared-device"}
-    return checks(system, auth, allowed) + diags + policy.evaluate(auth, statements)
+    return (scheduling.check(system) + checks(system, auth, allowed) + diags
+            + policy.evaluate(auth, statements))
 
 
 def graph_summary(auth: Authority) -> dict[str, int]:

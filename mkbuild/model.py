@@ -164,6 +164,9 @@ class Instance:
     attributes: dict[str, Any] = field(default_factory=dict)  # final values, settings included
     group: str | None = None  # instances in one group share an address space
     span: Span = NOWHERE
+    # Where each attribute in `attributes` was set (absent for defaults), for
+    # diagnostics of later stages about a setting's value.
+    spans: dict[str, Span] = field(default_factory=dict)
 
 
 @dataclass

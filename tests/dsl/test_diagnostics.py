@@ -287,18 +287,15 @@ def test_settings_the_kernel_cannot_honour_are_accepted_with_a_warning(adl):
         "  k._domain = 1; k.affinity = 0; k._affinity = 1; k.dma_pool_cached = false;\n"
         "  k.i_priority = 100; } }")
     assert adl.errors(diags) == []
-    no_mcs = ("mkbuild's kernel has no scheduling contexts (it is not a mixed-criticality "
-              "kernel): threads run by priority, round robin among equals")
+    # _period and i_budget are honoured (scheduling contexts): no warning for them
     assert [(d.severity, d.span.line, d.span.col, d.message) for d in diags] == [
-        ("warning", 4, 18, f"`k._period` has no effect: {no_mcs}"),
-        ("warning", 4, 35, f"`k.i_budget` has no effect: {no_mcs}"),
         ("warning", 5, 3, "`k._domain` has no effect: mkbuild's kernel has a single "
                           "scheduling domain"),
         # affinity 0 is what mkbuild does anyway: no warning
         ("warning", 5, 34, "`k._affinity` has no effect: mkbuild's kernel runs on one core"),
         ("warning", 5, 51, "`k.dma_pool_cached` has no effect: the DMA pool is always "
                            "mapped cacheable")]
-    assert system.instances["k"].attributes["_period"] == 100  # accepted, kept
+    assert system.instances["k"].attributes["_period"] == 100
 
 
 def test_recovery_inside_declarations_reports_every_error_once(adl):
