@@ -36,6 +36,8 @@ def load_sdf(path: str | Path, search_paths: list[Path] | tuple = ()
         return None, [error(e.message, e.span)]
     r = reader.Reader(source, [Path(p) for p in search_paths] + [path.parent])
     system = r.system()
-    diagnostics = r.diagnostics + rules.check(system)
+    diagnostics = r.diagnostics
+    if source.root.tag == "system":
+        diagnostics += rules.check(system)
     diagnostics.sort(key=lambda d: (d.span or Span("", 0, 0)))
     return (None if has_errors(diagnostics) else system), diagnostics
