@@ -75,6 +75,9 @@ def run(args: argparse.Namespace) -> int:
         return 1
     what = "up to date" if result.no_op else f"built in {result.seconds:.2f} s"
     print(f"{result.image} ({what})")
+    if getattr(args, "capdl", False):
+        from mkbuild.capdl import write_beside
+        print(write_beside(result.build_dir))
     return 0
 
 
@@ -83,4 +86,6 @@ def add_parser(subparsers) -> None:
                               description=__doc__,
                               formatter_class=argparse.RawDescriptionHelpFormatter)
     add_common(p)
+    p.add_argument("--capdl", action="store_true",
+                   help="also write the boot spec as seL4 capDL text (system.cdl beside the image)")
     p.set_defaults(func=run)
