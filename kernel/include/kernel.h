@@ -8,44 +8,43 @@
 #include <stdarg.h>
 #include "bootspec.h"
 #include "../../runtime/include/mk/abi.h"
+#include "arch.h"
 
-typedef uint64_t word_t;
-
-/* Physical memory is mapped linearly at KERNEL_VBASE (TTBR1, 39-bit). */
-#define KERNEL_VBASE 0xFFFFFF8000000000ull
 #define PA_TO_KVA(pa) ((void *)((word_t)(pa) + KERNEL_VBASE))
 #define KVA_TO_PA(va) ((word_t)(va) - KERNEL_VBASE)
+#define PAGE_SIZE (1ull << PAGE_BITS)
 
 #define NUM_PRIORITIES 256
 #define MAX_OBJECTS 16384
 #define MAX_ASIDS 256
 #define NUM_IRQS 1020
 
+struct tcb;
+struct endpoint;
+struct notification;
+
 /* ---- capabilities ------------------------------------------------------------ */
 
+/* A CNode slot. The object a capability names, and what the kernel keeps with it,
+ * depends on its type; the member of the union to use is the one the type names. */
 struct cap {
-    void *obj;       /* kernel address of the object (NULL: empty slot) */
-    word_t badge;
-    uint32_t irq;    /* IRQ handler caps */
     uint8_t type;    /* BS_OBJ_* (0: empty) */
     uint8_t rights;  /* BS_RIGHT_* */
-    uint16_t pad;
+    uint16_t pad0;
+    uint32_t pad1;
+    union {
+        struct { struct endpoint *obj; word_t badge; } ep;
+        struct { struct notification *obj; word_t badge; } ntfn;
+        struct { struct tcb *obj; } tcb;
+        struct { struct cap *slots; word_t size_bits; } cnode;
+        struct { uint32_t number; } irq;
+        struct { void *obj; } memory;   /* frames, VSpaces, page tables: never invoked */
+    };
     word_t pad2;
 };
 _Static_assert(sizeof(struct cap) == (1u << BS_CNODE_SLOT_BITS), "cap slot size");
 
 /* ---- threads -------------------------------------------------------------------- */
-
-/* Saved user state; arch/aarch64/vectors.S knows these offsets. */
-struct context {
-    word_t x[31];
-    word_t sp_el0, elr, spsr, tpidr_el0, tpidrro_el0;
-};
-
-struct fpu_state {
-    word_t q[64];    /* q0..q31, 128 bits each */
-    word_t fpsr, fpcr;
-};
 
 enum thread_state {
     TS_INACTIVE = 0,     /* suspended, never started, exited or stopped by a fault */
@@ -54,6 +53,11 @@ enum thread_state {
     TS_BLOCKED_RECV,     /* queued on an endpoint to receive */
     TS_BLOCKED_REPLY,    /* waiting for the reply to a Call (or a fault message) */
     TS_BLOCKED_NTFN,     /* waiting on a notification */
+};
+
+/* Threads waiting on an endpoint or a notification, first come first served. */
+struct wait_queue {
+    struct tcb *head, *tail;
 };
 
 struct tcb {
@@ -69,30 +73,71 @@ struct tcb {
     uint8_t queued;      /* in a ready queue */
     uint8_t fault_kind;  /* MK_FAULT_* while a fault message is pending, else 0 */
     struct tcb *sched_next, *sched_prev;  /* ready queue */
-    struct tcb *wait_next, *wait_prev;    /* endpoint/notification queue */
-    void *blocked_on;    /* endpoint or notification queued on; the server for BLOCKED_REPLY */
+    struct tcb *wait_next, *wait_prev;    /* wait queue */
+    struct wait_queue *queue;  /* the wait queue this thread is in, or NULL */
+    struct tcb *reply_from;    /* BLOCKED_REPLY: the thread that owes this one its reply */
     word_t send_badge;   /* badge of the cap used by a blocked sender */
     struct tcb *reply_to; /* the caller this thread owes a reply */
     struct cap *cspace;  /* root CNode slots */
-    word_t ttbr0;        /* VSpace root | ASID << 48 */
+    word_t vspace;       /* arch_vspace_token() of its address space */
     word_t *ipcbuf;      /* kernel address of the IPC buffer, or NULL */
     uint32_t fault_ep_slot;
     uint32_t index;      /* index in the spec's TCB table */
     char name[BS_NAME_LEN];
-    word_t fault_msg[4]; /* pc, address, ESR, thread index (the name follows) */
+    word_t fault_msg[4]; /* pc, address, syndrome, thread index (the name follows) */
     struct fpu_state fpu;
 };
 _Static_assert(sizeof(struct tcb) <= (1u << BS_TCB_SIZE_BITS), "TCB fits its object");
 
+static inline void wq_append(struct wait_queue *q, struct tcb *t)
+{
+    t->wait_next = NULL;
+    t->wait_prev = q->tail;
+    if (q->tail)
+        q->tail->wait_next = t;
+    else
+        q->head = t;
+    q->tail = t;
+    t->queue = q;
+}
+
+static inline void wq_remove(struct wait_queue *q, struct tcb *t)
+{
+    if (t->wait_prev)
+        t->wait_prev->wait_next = t->wait_next;
+    else
+        q->head = t->wait_next;
+    if (t->wait_next)
+        t->wait_next->wait_prev = t->wait_prev;
+    else
+        q->tail = t->wait_prev;
+    t->wait_next = t->wait_prev = NULL;
+    t->queue = NULL;
+}
+
+/* Removes and returns the first waiter (the queue must not be empty). */
+static inline struct tcb *wq_take_head(struct wait_queue *q)
+{
+    struct tcb *t = q->head;
+    q->head = t->wait_next;
+    if (q->head)
+        q->head->wait_prev = NULL;
+    else
+        q->tail = NULL;
+    t->wait_next = NULL;
+    t->queue = NULL;
+    return t;
+}
+
 struct endpoint {
-    struct tcb *head, *tail;  /* all senders or all receivers; head's state says which */
+    struct wait_queue waiters;  /* all senders or all receivers; head's state says which */
 };
 _Static_assert(sizeof(struct endpoint) <= (1u << BS_ENDPOINT_SIZE_BITS), "endpoint size");
 
 struct notification {
     word_t word;
-    word_t active;            /* signalled since the last wait (even with badge 0) */
-    struct tcb *head, *tail;  /* waiters */
+    word_t active;              /* signalled since the last wait (even with badge 0) */
+    struct wait_queue waiters;
 };
 _Static_assert(sizeof(struct notification) <= (1u << BS_NOTIFICATION_SIZE_BITS), "ntfn size");
 
@@ -121,28 +166,36 @@ _Noreturn void panic(const char *fmt, ...);
 _Noreturn void system_exit(int status);  /* semihosting SYS_EXIT */
 _Noreturn void halt_forever(void);
 
-/* ---- arch ------------------------------------------------------------------------- */
+/* ---- arch (arch/<arch>/) ----------------------------------------------------------- */
 
 _Noreturn void restore_user(struct context *ctx);
 void fpu_save(struct fpu_state *s);
 void fpu_load(const struct fpu_state *s);
-void arch_set_vspace(word_t ttbr0);
+void arch_set_vspace(word_t vspace);
 void arch_fpu_trap(bool on);
 void arch_init_cpu(void);
+void arch_print_entry(void);     /* how the kernel was entered, for the banner */
 void arch_boot_sync(void);       /* caches and TLBs after the spec is built */
+bool arch_is_kernel_device(word_t pa, word_t size);  /* reaches a device the kernel owns */
 void timer_init(void);
 void timer_rearm(void);
-void gic_init(void);
-uint32_t gic_ack(void);          /* 1023 when nothing is pending */
-void gic_eoi(uint32_t iar);
-void gic_enable(uint32_t irq);
-void gic_disable(uint32_t irq);
-uint32_t gic_num_irqs(void);
+/* the interrupt controller */
+void intc_init(void);
+uint32_t intc_ack(void);         /* intc_irq_of() >= NUM_IRQS: nothing pending */
+void intc_eoi(uint32_t ack);
+void intc_enable(uint32_t irq);
+void intc_disable(uint32_t irq);
+uint32_t intc_num_irqs(void);
 word_t *vspace_slot(word_t *root, word_t vaddr, int level_wanted, bool create);
 int vspace_map(word_t *root, word_t vaddr, word_t paddr, int size_bits, uint8_t rights,
                bool device);
-void *pt_pool_take(void);
 const uint8_t *user_readable_byte(word_t vaddr);  /* NULL: the caller may not read it */
+
+/* entry points of the exception vectors (each ends by returning to some thread) */
+_Noreturn void handle_syscall(word_t cptr, word_t info, struct context *ctx, word_t num);
+_Noreturn void fast_call(word_t cptr, word_t info, struct context *ctx, word_t num);
+_Noreturn void fast_reply_recv(word_t cptr, word_t info, struct context *ctx, word_t num);
+_Noreturn void handle_irq(void);
 
 /* ---- scheduler ---------------------------------------------------------------- */
 
@@ -167,18 +220,20 @@ void preempt_check(void);             /* after waking threads: run a higher one 
 _Noreturn void exit_to_current(void);
 _Noreturn void resume_current(void);
 void thread_ended(struct tcb *t);
+void sched_timeslice_end(void);       /* round robin: current goes behind its equals */
+_Noreturn void fpu_switch(void);      /* the first FP/SIMD use by a non-owner */
+extern int halt_when_idle;            /* no interrupt can wake a thread */
+extern int system_end_remaining;      /* threads whose end ends the system */
 
 /* ---- objects ------------------------------------------------------------------------ */
 
 struct cap *cap_lookup(struct tcb *t, word_t cptr, word_t *err);
 word_t ep_send(struct endpoint *ep, word_t badge, bool grant, bool call, bool block);
 word_t ep_recv(struct endpoint *ep, bool block);
-void ep_dequeue(struct endpoint *ep, struct tcb *t);
 void do_reply(void);
 void deliver(struct tcb *from, struct tcb *to, word_t info, word_t badge, bool grant);
 void ntfn_signal(struct notification *n, word_t badge);
 word_t ntfn_wait(struct notification *n, bool block);
-void ntfn_dequeue(struct notification *n, struct tcb *t);
 word_t invoke_tcb(struct cap *c, word_t label);
 word_t invoke_cnode(struct cap *c, word_t label);
 word_t invoke_irq(struct cap *c, word_t label);
@@ -187,13 +242,17 @@ void irq_bind(uint32_t irq, struct notification *n, word_t badge);
 void irq_poll(void);
 bool irq_is_bound(uint32_t irq);
 struct tcb *reply_take(void);
-_Noreturn void handle_user_fault(word_t esr, word_t far);
+_Noreturn void handle_user_fault(const struct arch_fault *f);
+void *pt_pool_take(void);
 void spec_boot(void);
+_Noreturn void kmain(void);
 bool fastpath_call(word_t cptr, word_t info);
 bool fastpath_reply_recv(word_t cptr, word_t info);
 
 /* message info fields */
-static inline word_t mi_len(word_t info) { return info & 0x7f; }
+static inline word_t mi_len(word_t info) { return info & ((1u << MK_MSG_LENGTH_BITS) - 1); }
+/* length and extra caps together: only a short message without caps takes the fastpath */
+static inline word_t mi_len_and_caps(word_t info) { return info & ((1u << MK_MSG_LABEL_SHIFT) - 1); }
 static inline word_t mi_extra(word_t info) { return (info >> MK_MSG_EXTRA_CAPS_SHIFT) & 3; }
 static inline word_t mi_label(word_t info) { return info >> MK_MSG_LABEL_SHIFT; }
 static inline word_t mi_make(word_t label, word_t extra, word_t len)
@@ -201,10 +260,14 @@ static inline word_t mi_make(word_t label, word_t extra, word_t len)
     return (label << MK_MSG_LABEL_SHIFT) | (extra << MK_MSG_EXTRA_CAPS_SHIFT) | len;
 }
 
-/* the status register of a system call (x6) */
-#define CTX_STATUS 6
+static inline bool ranges_overlap(word_t a, word_t asize, word_t b, word_t bsize)
+{
+    return a < b + bsize && b < a + asize;
+}
 
 void *kmemset(void *d, int c, size_t n);
 void *kmemcpy(void *d, const void *s, size_t n);
+void *memset(void *d, int c, size_t n);   /* for the compiler's struct copies */
+void *memcpy(void *d, const void *s, size_t n);
 
 #endif

@@ -20,9 +20,9 @@ struct cap *cap_lookup(struct tcb *t, word_t cptr, word_t *err)
  * MR4 the source CNode (a CPtr in the caller's CSpace). */
 word_t invoke_cnode(struct cap *cn, word_t label)
 {
-    word_t *mr = &current->ctx.x[2];
-    struct cap *slots = cn->obj;
-    word_t size = 1ull << cn->irq;   /* CNode caps keep the size bits in `irq` */
+    word_t *mr = &current->ctx.x[REG_MR0];
+    struct cap *slots = cn->cnode.slots;
+    word_t size = 1ull << cn->cnode.size_bits;
 
     if (label == MK_INV_CNODE_DELETE) {
         if (mr[0] == 0 || mr[0] >= size)
@@ -32,7 +32,7 @@ word_t invoke_cnode(struct cap *cn, word_t label)
     }
     if (label != MK_INV_CNODE_COPY && label != MK_INV_CNODE_MINT && label != MK_INV_CNODE_MOVE)
         return MK_ERR_ILLEGAL_OPERATION;
-    if (mi_len(current->ctx.x[1]) < 5 || !current->ipcbuf)
+    if (mi_len(current->ctx.x[REG_INFO]) < 5 || !current->ipcbuf)
         return MK_ERR_TRUNCATED_MESSAGE;
     word_t err;
     struct cap *root = cap_lookup(current, current->ipcbuf[MK_IPCBUF_MSG + 4], &err);
@@ -40,8 +40,8 @@ word_t invoke_cnode(struct cap *cn, word_t label)
         return err;
     if (root->type != BS_OBJ_CNODE)
         return MK_ERR_INVALID_CAPABILITY;
-    struct cap *src_slots = root->obj;
-    if (mr[0] == 0 || mr[0] >= size || mr[1] == 0 || mr[1] >= (1ull << root->irq))
+    struct cap *src_slots = root->cnode.slots;
+    if (mr[0] == 0 || mr[0] >= size || mr[1] == 0 || mr[1] >= (1ull << root->cnode.size_bits))
         return MK_ERR_RANGE;
     struct cap *src = &src_slots[mr[1]], *dst = &slots[mr[0]];
     if (!src->type)
@@ -55,9 +55,10 @@ word_t invoke_cnode(struct cap *cn, word_t label)
         copy.rights &= (uint8_t)mr[2];
     if (label == MK_INV_CNODE_MINT && mr[3] &&
         (copy.type == BS_OBJ_ENDPOINT || copy.type == BS_OBJ_NOTIFICATION)) {
-        if (copy.badge)
+        word_t *badge = copy.type == BS_OBJ_ENDPOINT ? &copy.ep.badge : &copy.ntfn.badge;
+        if (*badge)
             return MK_ERR_ILLEGAL_OPERATION;   /* a badged cap keeps its badge */
-        copy.badge = mr[3];
+        *badge = mr[3];
     }
     *dst = copy;
     if (label == MK_INV_CNODE_MOVE)

@@ -93,7 +93,5 @@ void *kmemcpy(void *d, const void *s, size_t n)
 }
 
 /* The compiler may emit calls to these for struct copies. */
-void *memset(void *d, int c, size_t n);
-void *memcpy(void *d, const void *s, size_t n);
 __attribute__((used)) void *memset(void *d, int c, size_t n) { return kmemset(d, c, n); }
 __attribute__((used)) void *memcpy(void *d, const void *s, size_t n) { return kmemcpy(d, s, n); }

@@ -12,44 +12,37 @@ static inline struct endpoint *ep_cap(struct tcb *t, word_t cptr, uint8_t right,
     struct cap *c = &t->cspace[cptr];
     if (c->type != BS_OBJ_ENDPOINT || !(c->rights & right))
         return NULL;
-    *badge = c->badge;
-    return c->obj;
+    *badge = c->ep.badge;
+    return c->ep.obj;
 }
 
 static inline void copy_regs(struct tcb *to, const struct tcb *from, word_t badge, word_t info)
 {
-    to->ctx.x[0] = badge;
-    to->ctx.x[1] = info;
-    to->ctx.x[2] = from->ctx.x[2];
-    to->ctx.x[3] = from->ctx.x[3];
-    to->ctx.x[4] = from->ctx.x[4];
-    to->ctx.x[5] = from->ctx.x[5];
-    to->ctx.x[CTX_STATUS] = MK_ERR_NONE;
+    to->ctx.x[REG_BADGE] = badge;
+    to->ctx.x[REG_INFO] = info;
+    for (int i = 0; i < MK_MSG_REGS; i++)
+        to->ctx.x[REG_MR0 + i] = from->ctx.x[REG_MR0 + i];
+    to->ctx.x[REG_STATUS] = MK_ERR_NONE;
 }
 
 bool fastpath_call(word_t cptr, word_t info)
 {
     struct tcb *self = current;
     word_t badge;
-    if ((info & 0xfff) > MK_MSG_REGS)   /* caps or a long message: slow path */
+    if (mi_len_and_caps(info) > MK_MSG_REGS)   /* caps or a long message: slow path */
         return false;
     struct endpoint *ep = ep_cap(self, cptr, BS_RIGHT_WRITE, &badge);
     if (!ep)
         return false;
-    struct tcb *r = ep->head;
+    struct tcb *r = ep->waiters.head;
     if (!r || r->state != TS_BLOCKED_RECV || (int)r->prio < sched_highest_prio())
         return false;
-    ep->head = r->wait_next;
-    if (ep->head)
-        ep->head->wait_prev = NULL;
-    else
-        ep->tail = NULL;
-    r->wait_next = NULL;
+    wq_take_head(&ep->waiters);
     copy_regs(r, self, badge, info);
     r->state = TS_RUNNABLE;
     r->reply_to = self;
     self->state = TS_BLOCKED_REPLY;
-    self->blocked_on = r;
+    self->reply_from = r;
     current = r;
     return true;
 }
@@ -58,27 +51,19 @@ bool fastpath_reply_recv(word_t cptr, word_t info)
 {
     struct tcb *self = current, *caller = self->reply_to;
     word_t badge;
-    if ((info & 0xfff) > MK_MSG_REGS || !caller || caller->state != TS_BLOCKED_REPLY ||
-        caller->blocked_on != self || caller->fault_kind)
+    if (mi_len_and_caps(info) > MK_MSG_REGS || !caller || caller->state != TS_BLOCKED_REPLY ||
+        caller->reply_from != self || caller->fault_kind)
         return false;
     struct endpoint *ep = ep_cap(self, cptr, BS_RIGHT_READ, &badge);
-    if (!ep || (ep->head && ep->head->state == TS_BLOCKED_SEND) ||
+    struct tcb *first = ep ? ep->waiters.head : NULL;
+    if (!ep || (first && first->state == TS_BLOCKED_SEND) ||
         (int)caller->prio < sched_highest_prio())
         return false;
     copy_regs(caller, self, 0, info);
-    caller->state = TS_RUNNABLE;
-    caller->blocked_on = NULL;
+    caller->state = TS_RUNNABLE;   /* reply_from is read only while BLOCKED_REPLY */
     self->reply_to = NULL;
-    /* block receiving: join the endpoint's queue of receivers */
-    self->state = TS_BLOCKED_RECV;
-    self->blocked_on = ep;
-    self->wait_next = NULL;
-    self->wait_prev = ep->tail;
-    if (ep->tail)
-        ep->tail->wait_next = self;
-    else
-        ep->head = self;
-    ep->tail = self;
+    self->state = TS_BLOCKED_RECV;   /* joins the endpoint's receivers */
+    wq_append(&ep->waiters, self);
     current = caller;
     return true;
 }

@@ -1,29 +1,8 @@
 /* User faults: the faulting thread stops; the fault goes to its fault endpoint as a
- * message (as if the thread had called it), or, without one, to the console. */
+ * message (as if the thread had called it), or, without one, to the console. The
+ * architecture decodes the exception (arch_fault); an address is reported only
+ * where the architecture defines one. */
 #include "kernel.h"
-
-#define EC_UNKNOWN 0x00
-#define EC_FP_ACCESS 0x07
-#define EC_IABT_LOWER 0x20
-#define EC_PC_ALIGN 0x22
-#define EC_DABT_LOWER 0x24
-#define EC_SP_ALIGN 0x26
-#define DFSC_ALIGNMENT 0x21
-
-_Noreturn void fpu_switch(void);
-
-static unsigned fault_kind(word_t esr)
-{
-    switch (esr >> 26) {
-    case EC_DABT_LOWER:
-        return (esr & 0x3f) == DFSC_ALIGNMENT ? MK_FAULT_MISALIGNED : MK_FAULT_DATA_ABORT;
-    case EC_IABT_LOWER: return MK_FAULT_INSTRUCTION_ABORT;
-    case EC_UNKNOWN: return MK_FAULT_UNDEFINED_INSTRUCTION;
-    case EC_PC_ALIGN:
-    case EC_SP_ALIGN: return MK_FAULT_MISALIGNED;
-    default: return MK_FAULT_OTHER;
-    }
-}
 
 static const char *const kind_names[] = {
     [MK_FAULT_DATA_ABORT] = "data fault",
@@ -33,27 +12,29 @@ static const char *const kind_names[] = {
     [MK_FAULT_OTHER] = "unknown exception",
 };
 
-_Noreturn void handle_sync_other(word_t esr, word_t far);
-_Noreturn void handle_sync_other(word_t esr, word_t far)
+_Noreturn void handle_user_fault(const struct arch_fault *f)
 {
-    if ((esr >> 26) == EC_FP_ACCESS)
-        fpu_switch();
     struct tcb *t = current;
-    unsigned kind = fault_kind(esr);
-    t->fault_msg[0] = t->ctx.elr;
-    t->fault_msg[1] = far;
-    t->fault_msg[2] = esr;
+    word_t pc = arch_context_pc(&t->ctx);
+    t->fault_msg[0] = pc;
+    t->fault_msg[1] = f->address;   /* 0 where the architecture defines none */
+    t->fault_msg[2] = f->syndrome;
     t->fault_msg[3] = t->index;
 
     word_t err;
     struct cap *c = t->fault_ep_slot ? cap_lookup(t, t->fault_ep_slot, &err) : NULL;
     if (c && c->type == BS_OBJ_ENDPOINT && (c->rights & BS_RIGHT_WRITE)) {
-        t->fault_kind = (uint8_t)kind;
-        ep_send(c->obj, c->badge, false, true, true);
+        t->fault_kind = (uint8_t)f->kind;
+        ep_send(c->ep.obj, c->ep.badge, false, true, true);
         exit_to_current();
     }
-    kprintf("FAULT HANDLER: %s from %s on address 0x%lx, pc 0x%lx, esr 0x%lx\n",
-            kind_names[kind], t->name, far, t->ctx.elr, esr);
+    kprintf("FAULT HANDLER: %s", f->what ? f->what : kind_names[f->kind]);
+    if (f->detail[0])
+        kprintf(" (%s)", f->detail);
+    kprintf(" from %s", t->name);
+    if (f->has_address)
+        kprintf(" on address 0x%lx", f->address);
+    kprintf(", pc 0x%lx, " ARCH_SYNDROME_NAME " 0x%lx\n", pc, f->syndrome);
     kprintf("FAULT HANDLER: thread %s stopped\n", t->name);
     t->faulted = 1;
     thread_ended(t);

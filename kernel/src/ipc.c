@@ -2,32 +2,6 @@
  * (only through a cap with the grant right) and the reply of a Call. */
 #include "kernel.h"
 
-static void queue_append(struct endpoint *ep, struct tcb *t)
-{
-    t->wait_next = NULL;
-    t->wait_prev = ep->tail;
-    if (ep->tail)
-        ep->tail->wait_next = t;
-    else
-        ep->head = t;
-    ep->tail = t;
-    t->blocked_on = ep;
-}
-
-void ep_dequeue(struct endpoint *ep, struct tcb *t)
-{
-    if (t->wait_prev)
-        t->wait_prev->wait_next = t->wait_next;
-    else
-        ep->head = t->wait_next;
-    if (t->wait_next)
-        t->wait_next->wait_prev = t->wait_prev;
-    else
-        ep->tail = t->wait_prev;
-    t->wait_next = t->wait_prev = NULL;
-    t->blocked_on = NULL;
-}
-
 /* Move one capability from `from`'s IPC buffer caps[0] to the slot `to` asked for. */
 static word_t transfer_cap(struct tcb *from, struct tcb *to)
 {
@@ -49,7 +23,7 @@ void deliver(struct tcb *from, struct tcb *to, word_t info, word_t badge, bool g
         label = from->fault_kind;
         len = MK_FAULT_MSG_LENGTH;
         for (int i = 0; i < 4; i++)
-            dst[2 + i] = from->fault_msg[i];
+            dst[REG_MR0 + i] = from->fault_msg[i];
         if (to->ipcbuf)
             kmemcpy(&to->ipcbuf[MK_IPCBUF_MSG + 4], from->name, BS_NAME_LEN);
         else
@@ -59,8 +33,8 @@ void deliver(struct tcb *from, struct tcb *to, word_t info, word_t badge, bool g
         len = mi_len(info);
         if (len > MK_MSG_MAX_LENGTH)
             len = MK_MSG_MAX_LENGTH;
-        for (int i = 2; i < 6; i++)
-            dst[i] = from->ctx.x[i];
+        for (int i = 0; i < MK_MSG_REGS; i++)
+            dst[REG_MR0 + i] = from->ctx.x[REG_MR0 + i];
         if (len > MK_MSG_REGS) {
             if (from->ipcbuf && to->ipcbuf)
                 kmemcpy(&to->ipcbuf[MK_IPCBUF_MSG + MK_MSG_REGS],
@@ -72,26 +46,26 @@ void deliver(struct tcb *from, struct tcb *to, word_t info, word_t badge, bool g
         if (mi_extra(info) && grant && from->ipcbuf && to->ipcbuf)
             extra = transfer_cap(from, to);
     }
-    dst[0] = badge;
-    dst[1] = mi_make(label, extra, len);
-    dst[CTX_STATUS] = MK_ERR_NONE;
+    dst[REG_BADGE] = badge;
+    dst[REG_INFO] = mi_make(label, extra, len);
+    dst[REG_STATUS] = MK_ERR_NONE;
 }
 
 /* The receiver got a Call: it now owes the caller a reply. */
 static void start_reply_wait(struct tcb *caller, struct tcb *server)
 {
     caller->state = TS_BLOCKED_REPLY;
-    caller->blocked_on = server;
+    caller->reply_from = server;
     server->reply_to = caller;
 }
 
 word_t ep_send(struct endpoint *ep, word_t badge, bool grant, bool call, bool block)
 {
     struct tcb *self = current;
-    struct tcb *r = ep->head;
+    struct tcb *r = ep->waiters.head;
     if (r && r->state == TS_BLOCKED_RECV) {
-        ep_dequeue(ep, r);
-        deliver(self, r, self->ctx.x[1], badge, grant);
+        wq_remove(&ep->waiters, r);
+        deliver(self, r, self->ctx.x[REG_INFO], badge, grant);
         if (call) {
             start_reply_wait(self, r);
             /* direct switch: the receiver runs now if nothing more urgent is ready */
@@ -111,7 +85,7 @@ word_t ep_send(struct endpoint *ep, word_t badge, bool grant, bool call, bool bl
     self->is_call = call;
     self->grant = grant;
     self->send_badge = badge;
-    queue_append(ep, self);
+    wq_append(&ep->waiters, self);
     current = NULL;
     return MK_ERR_NONE;
 }
@@ -119,10 +93,10 @@ word_t ep_send(struct endpoint *ep, word_t badge, bool grant, bool call, bool bl
 word_t ep_recv(struct endpoint *ep, bool block)
 {
     struct tcb *self = current;
-    struct tcb *s = ep->head;
+    struct tcb *s = ep->waiters.head;
     if (s && s->state == TS_BLOCKED_SEND) {
-        ep_dequeue(ep, s);
-        deliver(s, self, s->ctx.x[1], s->send_badge, s->grant);
+        wq_remove(&ep->waiters, s);
+        deliver(s, self, s->ctx.x[REG_INFO], s->send_badge, s->grant);
         if (s->is_call)
             start_reply_wait(s, self);
         else
@@ -130,12 +104,12 @@ word_t ep_recv(struct endpoint *ep, bool block)
         return MK_ERR_NONE;
     }
     if (!block) {
-        self->ctx.x[0] = 0;
-        self->ctx.x[1] = 0;
+        self->ctx.x[REG_BADGE] = 0;
+        self->ctx.x[REG_INFO] = 0;
         return MK_ERR_NONE;
     }
     self->state = TS_BLOCKED_RECV;
-    queue_append(ep, self);
+    wq_append(&ep->waiters, self);
     current = NULL;
     return MK_ERR_NONE;
 }
@@ -146,13 +120,13 @@ struct tcb *reply_take(void)
 {
     struct tcb *self = current, *c = self->reply_to;
     self->reply_to = NULL;
-    if (!c || c->state != TS_BLOCKED_REPLY || c->blocked_on != self)
+    if (!c || c->state != TS_BLOCKED_REPLY || c->reply_from != self)
         return NULL;
-    c->blocked_on = NULL;
+    c->reply_from = NULL;
     if (c->fault_kind)
         c->fault_kind = 0;   /* the handler answered: the thread retries the access */
     else
-        deliver(self, c, self->ctx.x[1], 0, false);
+        deliver(self, c, self->ctx.x[REG_INFO], 0, false);
     c->state = TS_RUNNABLE;
     return c;
 }

@@ -5,14 +5,13 @@
 static struct notification *irq_ntfn[NUM_IRQS];
 static word_t irq_badge[NUM_IRQS];
 int halt_when_idle = 1;   /* cleared when some interrupt can wake a thread */
-void sched_timeslice_end(void);
 
 void irq_bind(uint32_t irq, struct notification *n, word_t badge)
 {
     irq_ntfn[irq] = n;
     irq_badge[irq] = badge;
     halt_when_idle = 0;
-    gic_enable(irq);
+    intc_enable(irq);
 }
 
 bool irq_is_bound(uint32_t irq) { return irq < NUM_IRQS && irq_ntfn[irq]; }
@@ -21,25 +20,24 @@ bool irq_is_bound(uint32_t irq) { return irq < NUM_IRQS && irq_ntfn[irq]; }
 void irq_poll(void)
 {
     for (;;) {
-        uint32_t iar = gic_ack();
-        uint32_t irq = iar & 0x3ff;
+        uint32_t ack = intc_ack();
+        uint32_t irq = intc_irq_of(ack);
         if (irq >= NUM_IRQS)
             return;
         if (irq == PLAT_TIMER_IRQ) {
             timer_rearm();
             sched_timeslice_end();
         } else if (irq_ntfn[irq]) {
-            gic_disable(irq);
+            intc_disable(irq);
             ntfn_signal(irq_ntfn[irq], irq_badge[irq]);
         } else {
-            gic_disable(irq);
+            intc_disable(irq);
             kprintf("mk: interrupt %u has no handler; masked\n", irq);
         }
-        gic_eoi(iar);
+        intc_eoi(ack);
     }
 }
 
-_Noreturn void handle_irq(void);
 _Noreturn void handle_irq(void)
 {
     irq_poll();
@@ -50,7 +48,7 @@ word_t invoke_irq(struct cap *c, word_t label)
 {
     if (label != MK_INV_IRQ_ACK)
         return MK_ERR_ILLEGAL_OPERATION;
-    if (irq_is_bound(c->irq))
-        gic_enable(c->irq);
+    if (irq_is_bound(c->irq.number))
+        intc_enable(c->irq.number);
     return MK_ERR_NONE;
 }

@@ -4,14 +4,14 @@
 /* Patched by mkbuild/image.py: where the boot spec is. In .data, not .bss. */
 volatile struct boot_params mk_boot_params = {0x1, 0, 0};
 
-_Noreturn void kmain(void);
 _Noreturn void kmain(void)
 {
-    extern word_t boot_entry_el;
     uart_init();
-    kprintf("mk kernel on " PLAT_NAME ": booting (entered at EL%lu)\n", boot_entry_el);
+    kputs("mk kernel on " PLAT_NAME ": booting (");
+    arch_print_entry();
+    kputs(")\n");
     arch_init_cpu();
-    gic_init();
+    intc_init();
     spec_boot();
     arch_boot_sync();
     timer_init();

@@ -1,28 +1,13 @@
 /* Notifications: a word of badge bits; Signal ORs in, Wait takes and clears. */
 #include "kernel.h"
 
-void ntfn_dequeue(struct notification *n, struct tcb *t)
-{
-    if (t->wait_prev)
-        t->wait_prev->wait_next = t->wait_next;
-    else
-        n->head = t->wait_next;
-    if (t->wait_next)
-        t->wait_next->wait_prev = t->wait_prev;
-    else
-        n->tail = t->wait_prev;
-    t->wait_next = t->wait_prev = NULL;
-    t->blocked_on = NULL;
-}
-
 void ntfn_signal(struct notification *n, word_t badge)
 {
-    struct tcb *t = n->head;
-    if (t) {
-        ntfn_dequeue(n, t);
-        t->ctx.x[0] = badge;
-        t->ctx.x[1] = 0;
-        t->ctx.x[CTX_STATUS] = MK_ERR_NONE;
+    if (n->waiters.head) {
+        struct tcb *t = wq_take_head(&n->waiters);
+        t->ctx.x[REG_BADGE] = badge;
+        t->ctx.x[REG_INFO] = 0;
+        t->ctx.x[REG_STATUS] = MK_ERR_NONE;
         make_runnable(t);
         return;
     }
@@ -34,26 +19,19 @@ word_t ntfn_wait(struct notification *n, bool block)
 {
     struct tcb *self = current;
     if (n->active) {
-        self->ctx.x[0] = n->word;
-        self->ctx.x[1] = 0;
+        self->ctx.x[REG_BADGE] = n->word;
+        self->ctx.x[REG_INFO] = 0;
         n->word = 0;
         n->active = 0;
         return MK_ERR_NONE;
     }
     if (!block) {
-        self->ctx.x[0] = 0;
-        self->ctx.x[1] = 0;
+        self->ctx.x[REG_BADGE] = 0;
+        self->ctx.x[REG_INFO] = 0;
         return MK_ERR_NONE;
     }
     self->state = TS_BLOCKED_NTFN;
-    self->wait_next = NULL;
-    self->wait_prev = n->tail;
-    if (n->tail)
-        n->tail->wait_next = self;
-    else
-        n->head = self;
-    n->tail = self;
-    self->blocked_on = n;
+    wq_append(&n->waiters, self);
     current = NULL;
     return MK_ERR_NONE;
 }

@@ -9,9 +9,8 @@ struct tcb *fpu_owner;
 static struct tcb *queue_head[NUM_PRIORITIES], *queue_tail[NUM_PRIORITIES];
 word_t prio_bitmap[NUM_PRIORITIES / 64];
 word_t prio_summary;      /* bit i: prio_bitmap[i] is not zero */
-static word_t active_ttbr0;
+static word_t active_vspace;
 static bool fpu_trapped = true;
-extern int halt_when_idle;
 
 static void bitmap_set(unsigned p)
 {
@@ -91,7 +90,6 @@ void make_runnable(struct tcb *t)
 }
 
 /* Round robin: the current thread goes behind its equals, if it has any. */
-void sched_timeslice_end(void);
 void sched_timeslice_end(void)
 {
     if (current && current->state == TS_RUNNABLE && queue_head[current->prio]) {
@@ -107,7 +105,7 @@ static void idle_until_runnable(void)
             kputs("mk: no thread can run and no interrupt can wake one: system halted\n");
             system_exit(2);
         }
-        __asm__ volatile("dsb sy; wfi");
+        arch_wait_for_interrupt();
         irq_poll();
     }
 }
@@ -130,9 +128,9 @@ _Noreturn void exit_to_current(void)
 /* Return to `current`, known to be the thread that should run. */
 _Noreturn void resume_current(void)
 {
-    if (current->ttbr0 != active_ttbr0) {
-        active_ttbr0 = current->ttbr0;
-        arch_set_vspace(active_ttbr0);
+    if (current->vspace != active_vspace) {
+        active_vspace = current->vspace;
+        arch_set_vspace(active_vspace);
     }
     bool trap = current != fpu_owner;
     if (trap != fpu_trapped) {
@@ -143,7 +141,6 @@ _Noreturn void resume_current(void)
 }
 
 /* The first use of FP/SIMD by a thread that does not own the registers. */
-_Noreturn void fpu_switch(void);
 _Noreturn void fpu_switch(void)
 {
     if (fpu_owner)

@@ -11,7 +11,6 @@ static uint32_t order[MAX_OBJECTS];
 static uint16_t vspace_asid[MAX_OBJECTS];
 static uint8_t tcb_configured[MAX_OBJECTS];
 static uint32_t pt_cursor;
-extern int system_end_remaining;
 
 _Noreturn static void reject(const char *fmt, ...)
 {
@@ -36,11 +35,6 @@ static word_t obj_size(const struct bs_object *o)
     case BS_OBJ_PAGE_TABLE: return 1ull << BS_PAGE_TABLE_SIZE_BITS;
     default: return 0;
     }
-}
-
-static bool overlaps(word_t a, word_t asize, word_t b, word_t bsize)
-{
-    return a < b + bsize && b < a + asize;
 }
 
 static bool in_ram(word_t pa, word_t size)
@@ -99,12 +93,6 @@ static void check_header(void)
     objs = (const void *)((const char *)hdr + hdr->objects_off);
 }
 
-static bool touches_kernel_devices(word_t pa, word_t size)
-{
-    return overlaps(pa, size, PLAT_CONSOLE_BASE & ~0xfffull, 0x1000) ||
-           overlaps(pa, size, PLAT_GICD_BASE, 0x1000) || overlaps(pa, size, PLAT_GICC_BASE, 0x2000);
-}
-
 static void check_objects(void)
 {
     uint32_t n = 0;
@@ -113,7 +101,7 @@ static void check_objects(void)
         if (o->type < BS_OBJ_TCB || o->type > BS_OBJ_IRQ_HANDLER)
             reject("object %u has unknown type %u", i, o->type);
         if (o->type == BS_OBJ_IRQ_HANDLER) {
-            if (o->irq >= gic_num_irqs())
+            if (o->irq >= intc_num_irqs())
                 reject("object %u: interrupt %u does not exist", i, o->irq);
             continue;
         }
@@ -124,17 +112,17 @@ static void check_objects(void)
         word_t size = obj_size(o);
         if (o->paddr & (size - 1))
             reject("object %u at 0x%lx is not aligned to its size 0x%lx", i, o->paddr, size);
-        if (o->paddr >= (1ull << 39))
+        if (o->paddr >= (1ull << USER_VADDR_BITS))
             reject("object %u at 0x%lx is beyond physical memory", i, o->paddr);
         if (o->type == BS_OBJ_FRAME && !in_ram(o->paddr, size)) {
             /* device memory: never zeroed, never the kernel's own devices */
-            if ((o->flags & BS_OBJ_FLAG_ZERO) || touches_kernel_devices(o->paddr, size))
+            if ((o->flags & BS_OBJ_FLAG_ZERO) || arch_is_kernel_device(o->paddr, size))
                 reject("object %u: device frame at 0x%lx is the kernel's or flagged zero",
                        i, o->paddr);
         } else if (!in_ram(o->paddr, size)) {
             reject("object %u at 0x%lx+0x%lx is outside RAM", i, o->paddr, size);
         }
-        if (overlaps(o->paddr, size, PLAT_KERNEL_LOAD, PLAT_KERNEL_REGION_SIZE))
+        if (ranges_overlap(o->paddr, size, PLAT_KERNEL_LOAD, PLAT_KERNEL_REGION_SIZE))
             reject("object %u at 0x%lx overlaps the kernel", i, o->paddr);
         order[n++] = i;
     }
@@ -195,10 +183,15 @@ static void create_caps(void)
         const struct bs_object *o = &objs[c->object];
         slot->type = o->type;
         slot->rights = c->rights;
-        slot->badge = c->badge;
-        slot->obj = o->type == BS_OBJ_IRQ_HANDLER ? NULL : PA_TO_KVA(o->paddr);
-        slot->irq = o->type == BS_OBJ_IRQ_HANDLER ? o->irq
-                  : o->type == BS_OBJ_CNODE      ? o->size_bits : 0;
+        void *obj = PA_TO_KVA(o->paddr);
+        switch (o->type) {
+        case BS_OBJ_ENDPOINT: slot->ep.obj = obj; slot->ep.badge = c->badge; break;
+        case BS_OBJ_NOTIFICATION: slot->ntfn.obj = obj; slot->ntfn.badge = c->badge; break;
+        case BS_OBJ_TCB: slot->tcb.obj = obj; break;
+        case BS_OBJ_CNODE: slot->cnode.slots = obj; slot->cnode.size_bits = o->size_bits; break;
+        case BS_OBJ_IRQ_HANDLER: slot->irq.number = o->irq; break;
+        default: slot->memory.obj = obj; break;
+        }
     }
 }
 
@@ -245,26 +238,23 @@ static void create_tcbs(void)
             if (d->ipc_buffer_vaddr % BS_IPC_BUFFER_SIZE || !in_ram(f->paddr, fsize))
                 reject("tcb %u: IPC buffer at 0x%lx not 1 KiB aligned or not in RAM", i,
                        d->ipc_buffer_vaddr);
-            word_t *pte = vspace_slot(PA_TO_KVA(vs->paddr), d->ipc_buffer_vaddr,
-                                      f->size_bits == 21 ? 2 : 3, false);
-            if (!pte || ((*pte & 0x0000FFFFFFFFF000ull) & ~(fsize - 1)) != f->paddr)
+            bool writable;
+            if (arch_vspace_lookup(PA_TO_KVA(vs->paddr), d->ipc_buffer_vaddr, f->size_bits,
+                                   &writable) != f->paddr)
                 reject("tcb %u: IPC buffer frame is not mapped at 0x%lx", i,
                        d->ipc_buffer_vaddr);
             t->ipcbuf = PA_TO_KVA(f->paddr + (d->ipc_buffer_vaddr & (fsize - 1)));
         }
-        t->ctx.elr = d->pc;
-        t->ctx.sp_el0 = d->sp;
-        t->ctx.x[0] = d->arg0;
-        t->ctx.x[1] = d->arg1;
-        t->ctx.x[2] = d->arg2;
-        t->ctx.x[3] = d->arg3;
-        t->ctx.spsr = 0;   /* EL0t, interrupts unmasked */
-        t->ctx.tpidrro_el0 = d->ipc_buffer_vaddr;
+        arch_context_init(&t->ctx, d->pc, d->sp, d->ipc_buffer_vaddr);
+        t->ctx.x[REG_ARG0] = d->arg0;
+        t->ctx.x[REG_ARG0 + 1] = d->arg1;
+        t->ctx.x[REG_ARG0 + 2] = d->arg2;
+        t->ctx.x[REG_ARG0 + 3] = d->arg3;
         t->prio = d->priority;
         t->flags = d->flags;
         t->cspace = PA_TO_KVA(cn->paddr);
         t->cspace_bits = cn->size_bits;
-        t->ttbr0 = vs->paddr | ((word_t)vspace_asid[d->vspace] << 48);
+        t->vspace = arch_vspace_token(vs->paddr, vspace_asid[d->vspace]);
         t->fault_ep_slot = d->fault_ep_slot;
         t->index = i;
         kmemcpy(t->name, d->name, BS_NAME_LEN);
@@ -282,7 +272,7 @@ static void create_irqs(void)
     for (uint32_t i = 0; i < hdr->n_irqs; i++) {
         const struct bs_irq *b = &irqs[i];
         const struct bs_object *n = obj_of(b->notification, BS_OBJ_NOTIFICATION, "notification", i);
-        if (b->irq < 16 || b->irq >= gic_num_irqs() || b->irq == PLAT_TIMER_IRQ)
+        if (b->irq < INTC_FIRST_BINDABLE || b->irq >= intc_num_irqs() || b->irq == PLAT_TIMER_IRQ)
             reject("irq binding %u: interrupt %u cannot be bound", i, b->irq);
         if (irq_is_bound(b->irq))
             reject("irq binding %u: interrupt %u bound twice", i, b->irq);
@@ -299,7 +289,6 @@ void spec_boot(void)
     create_mappings();
     create_tcbs();
     create_irqs();
-    __asm__ volatile("dsb ishst; tlbi vmalle1; dsb ish; isb" ::: "memory");
     kprintf("mk: %u objects, %u threads, %u mappings; starting\n", hdr->n_objects,
             hdr->n_tcbs, hdr->n_mappings);
 }

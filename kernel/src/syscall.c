@@ -1,8 +1,6 @@
 /* System-call dispatch. Every capability is checked for type and rights; errors
- * come back in x6 (and, for invocations, as the reply label). */
+ * come back in the status register (and, for invocations, as the reply label). */
 #include "kernel.h"
-
-struct tcb *reply_take(void);
 
 static bool is_object_invocation(uint8_t type)
 {
@@ -28,20 +26,20 @@ static word_t sys_send(word_t cptr, bool call, bool block)
     if (c->type == BS_OBJ_ENDPOINT) {
         if (!(c->rights & BS_RIGHT_WRITE))
             return MK_ERR_ILLEGAL_OPERATION;
-        if (mi_len(current->ctx.x[1]) > MK_MSG_MAX_LENGTH)
+        if (mi_len(current->ctx.x[REG_INFO]) > MK_MSG_MAX_LENGTH)
             return MK_ERR_RANGE;
-        return ep_send(c->obj, c->badge, c->rights & BS_RIGHT_GRANT, call, block);
+        return ep_send(c->ep.obj, c->ep.badge, c->rights & BS_RIGHT_GRANT, call, block);
     }
     if (c->type == BS_OBJ_NOTIFICATION && !call) {
         if (!(c->rights & BS_RIGHT_WRITE))
             return MK_ERR_ILLEGAL_OPERATION;
-        ntfn_signal(c->obj, c->badge);
+        ntfn_signal(c->ntfn.obj, c->ntfn.badge);
         return MK_ERR_NONE;
     }
     if (call && is_object_invocation(c->type)) {
         struct tcb *self = current;
-        word_t e = do_invocation(c, self->ctx.x[1]);
-        self->ctx.x[1] = mi_make(e, 0, 0);
+        word_t e = do_invocation(c, self->ctx.x[REG_INFO]);
+        self->ctx.x[REG_INFO] = mi_make(e, 0, 0);
         return e;
     }
     return MK_ERR_INVALID_CAPABILITY;
@@ -66,8 +64,8 @@ static struct cap *recv_cap(word_t cptr, word_t *err)
 static word_t sys_recv(struct cap *c, bool block)
 {
     if (c->type == BS_OBJ_ENDPOINT)
-        return ep_recv(c->obj, block);
-    return ntfn_wait(c->obj, block);
+        return ep_recv(c->ep.obj, block);
+    return ntfn_wait(c->ntfn.obj, block);
 }
 
 /* DebugWrite: every byte is checked before the first is written, and nothing can
@@ -80,26 +78,25 @@ static word_t sys_debug_write(word_t vaddr, word_t len)
     if (vaddr + len < vaddr)
         return MK_ERR_INVALID_ARGUMENT;
     /* one check per page: mappings are page-sized and never change after boot */
-    for (word_t va = vaddr; va < vaddr + len; va = (va | 0xFFF) + 1)
+    for (word_t va = vaddr; va < vaddr + len; va = (va | (PAGE_SIZE - 1)) + 1)
         if (!user_readable_byte(va))
             return MK_ERR_INVALID_ARGUMENT;
     const uint8_t *p = NULL;
     for (word_t va = vaddr; va < vaddr + len; va++) {
-        if (!p || !(va & 0xFFF))
+        if (!p || !(va & (PAGE_SIZE - 1)))
             p = user_readable_byte(va);
         uart_putc((char)*p++);
     }
     return MK_ERR_NONE;
 }
 
-_Noreturn void handle_syscall(word_t cptr, word_t info, struct context *ctx, word_t num);
 _Noreturn void handle_syscall(word_t cptr, word_t info, struct context *ctx, word_t num)
 {
     /* info: the message info word is read from the context where needed; for
      * DebugWrite it is the byte count */
     word_t err = MK_ERR_NONE;
     struct cap *c;
-    ctx->x[CTX_STATUS] = MK_ERR_NONE;
+    ctx->x[REG_STATUS] = MK_ERR_NONE;
     switch (num) {
     case MK_SYS_CALL:
         err = sys_send(cptr, true, true);
@@ -147,13 +144,12 @@ _Noreturn void handle_syscall(word_t cptr, word_t info, struct context *ctx, wor
         break;
     }
     if (err)
-        ctx->x[CTX_STATUS] = err;
+        ctx->x[REG_STATUS] = err;
     exit_to_current();
 }
 
 /* Entered straight from the vector for Call and ReplyRecv: the fastpath picks the
  * next thread itself; anything it does not handle goes the general way. */
-_Noreturn void fast_call(word_t cptr, word_t info, struct context *ctx, word_t num);
 _Noreturn void fast_call(word_t cptr, word_t info, struct context *ctx, word_t num)
 {
     if (fastpath_call(cptr, info))
@@ -161,7 +157,6 @@ _Noreturn void fast_call(word_t cptr, word_t info, struct context *ctx, word_t n
     handle_syscall(cptr, info, ctx, num);
 }
 
-_Noreturn void fast_reply_recv(word_t cptr, word_t info, struct context *ctx, word_t num);
 _Noreturn void fast_reply_recv(word_t cptr, word_t info, struct context *ctx, word_t num)
 {
     if (fastpath_reply_recv(cptr, info))

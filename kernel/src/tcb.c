@@ -7,19 +7,10 @@ int system_end_faulted;
 /* Take a thread out of whatever it waits on. */
 void thread_cancel_ipc(struct tcb *t)
 {
-    switch (t->state) {
-    case TS_BLOCKED_SEND:
-    case TS_BLOCKED_RECV:
-        ep_dequeue(t->blocked_on, t);
-        break;
-    case TS_BLOCKED_NTFN:
-        ntfn_dequeue(t->blocked_on, t);
-        break;
-    default:
-        break;
-    }
+    if (t->queue)
+        wq_remove(t->queue, t);
     sched_dequeue(t);
-    t->blocked_on = NULL;
+    t->reply_from = NULL;
     t->fault_kind = 0;
 }
 
@@ -27,7 +18,7 @@ static void suspend(struct tcb *t)
 {
     thread_cancel_ipc(t);
     t->state = TS_INACTIVE;
-    t->ctx.x[CTX_STATUS] = MK_ERR_NONE;
+    t->ctx.x[REG_STATUS] = MK_ERR_NONE;
     if (t == current)
         current = NULL;
 }
@@ -48,7 +39,7 @@ void thread_ended(struct tcb *t)
 
 word_t invoke_tcb(struct cap *c, word_t label)
 {
-    struct tcb *t = c->obj;
+    struct tcb *t = c->tcb.obj;
     switch (label) {
     case MK_INV_TCB_SUSPEND:
         if (t->exited)
@@ -62,8 +53,8 @@ word_t invoke_tcb(struct cap *c, word_t label)
             make_runnable(t);
         return MK_ERR_NONE;
     case MK_INV_TCB_SET_PRIORITY: {
-        word_t prio = current->ctx.x[2];
-        if (mi_len(current->ctx.x[1]) < 1)
+        word_t prio = current->ctx.x[REG_MR0];
+        if (mi_len(current->ctx.x[REG_INFO]) < 1)
             return MK_ERR_TRUNCATED_MESSAGE;
         /* no thread may raise another above its own priority */
         if (prio > BS_MAX_PRIORITY || prio > current->prio)

@@ -21,7 +21,6 @@ void arch_init_cpu(void)
  * coherency, so it holds for any observer (instruction fetch through the I-cache, a
  * non-coherent DMA master, an uncached view); the I-cache and EL1 TLBs are emptied
  * before the first thread runs. */
-void dcache_clean_all(void);
 void arch_boot_sync(void)
 {
     dcache_clean_all();
@@ -34,11 +33,11 @@ void arch_fpu_trap(bool on)
     __asm__ volatile("msr cpacr_el1, %0; isb" : : "r"(v));
 }
 
-void arch_set_vspace(word_t ttbr0)
+void arch_set_vspace(word_t vspace)
 {
     /* ASID-tagged: no TLB maintenance is needed, mappings never change after boot.
      * No isb: the kernel never uses TTBR0 addresses, and eret synchronises. */
-    __asm__ volatile("msr ttbr0_el1, %0" : : "r"(ttbr0));
+    __asm__ volatile("msr ttbr0_el1, %0" : : "r"(vspace));   /* the TTBR0 value */
 }
 
 void timer_rearm(void)
@@ -54,7 +53,7 @@ void timer_init(void)
     timeslice_ticks = freq / TIMESLICE_HZ;
     if (timeslice_ticks == 0)
         timeslice_ticks = 1000;
-    gic_enable(PLAT_TIMER_IRQ);
+    intc_enable(PLAT_TIMER_IRQ);
     timer_rearm();
 }
 
@@ -81,11 +80,21 @@ _Noreturn void halt_forever(void)
         __asm__ volatile("wfi");
 }
 
-_Noreturn void kernel_fault(word_t esr, word_t elr, word_t far);
 _Noreturn void kernel_fault(word_t esr, word_t elr, word_t far)
 {
     if (exiting)
         halt_forever();
     exiting = 1;
     panic("exception in the kernel: ESR %lx ELR %lx FAR %lx", esr, elr, far);
+}
+
+void arch_print_entry(void) { kprintf("entered at EL%lu", boot_entry_el); }
+
+/* The devices the kernel drives: the console UART and the GIC. A user frame must not
+ * reach any of them. */
+bool arch_is_kernel_device(word_t pa, word_t size)
+{
+    return ranges_overlap(pa, size, PLAT_CONSOLE_BASE & ~(PAGE_SIZE - 1), PAGE_SIZE) ||
+           ranges_overlap(pa, size, PLAT_GICD_BASE, 0x1000) ||
+           ranges_overlap(pa, size, PLAT_GICC_BASE, 0x2000);
 }

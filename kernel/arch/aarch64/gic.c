@@ -15,15 +15,15 @@
 #define GICC_IAR 0x0C
 #define GICC_EOIR 0x10
 
-uint32_t gic_num_irqs(void)
+uint32_t intc_num_irqs(void)
 {
     uint32_t n = ((GICD[GICD_TYPER / 4] & 0x1f) + 1) * 32;
     return n > NUM_IRQS ? NUM_IRQS : n;
 }
 
-void gic_init(void)
+void intc_init(void)
 {
-    uint32_t n = gic_num_irqs();
+    uint32_t n = intc_num_irqs();
     GICD[GICD_CTLR / 4] = 0;
     for (uint32_t i = 0; i < n / 32; i++)
         GICD[GICD_ICENABLER / 4 + i] = 0xffffffffu;
@@ -36,7 +36,7 @@ void gic_init(void)
     GICC[GICC_CTLR / 4] = 1;
 }
 
-uint32_t gic_ack(void) { return GICC[GICC_IAR / 4]; }
-void gic_eoi(uint32_t iar) { GICC[GICC_EOIR / 4] = iar; }
-void gic_enable(uint32_t irq) { GICD[GICD_ISENABLER / 4 + irq / 32] = 1u << (irq % 32); }
-void gic_disable(uint32_t irq) { GICD[GICD_ICENABLER / 4 + irq / 32] = 1u << (irq % 32); }
+uint32_t intc_ack(void) { return GICC[GICC_IAR / 4]; }
+void intc_eoi(uint32_t ack) { GICC[GICC_EOIR / 4] = ack; }
+void intc_enable(uint32_t irq) { GICD[GICD_ISENABLER / 4 + irq / 32] = 1u << (irq % 32); }
+void intc_disable(uint32_t irq) { GICD[GICD_ICENABLER / 4 + irq / 32] = 1u << (irq % 32); }

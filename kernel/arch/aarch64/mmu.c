@@ -79,3 +79,13 @@ const uint8_t *user_readable_byte(word_t vaddr)
         return NULL;   /* a device frame: reading it could have side effects */
     return PA_TO_KVA(pa);
 }
+
+word_t arch_vspace_lookup(word_t *root, word_t vaddr, unsigned size_bits, bool *writable)
+{
+    word_t *e = vspace_slot(root, vaddr, size_bits == 21 ? 2 : 3, false);
+    /* level 2 must hold a block (bit 1 clear), level 3 a page (bit 1 set) */
+    if (!e || !(*e & PTE_VALID) || !(*e & PTE_TABLE) != (size_bits == 21))
+        return ~0ull;
+    *writable = !(*e & PTE_AP_RO);
+    return (*e & PTE_ADDR_MASK) & ~((1ull << size_bits) - 1);
+}

@@ -1,0 +1,109 @@
+/* AArch64 façade of the mk kernel. Generic code (kernel/src/) reaches the CPU only
+ * through what this header defines; the assembly (vectors.S) includes it too, so the
+ * context offsets it uses are the ones the C structure is checked against. */
+#ifndef MK_ARCH_AARCH64_H
+#define MK_ARCH_AARCH64_H
+
+/* Physical memory is mapped linearly at KERNEL_VBASE (TTBR1, 39-bit). */
+#define KERNEL_VBASE 0xFFFFFF8000000000ull
+#define PAGE_BITS 12
+#define USER_VADDR_BITS 39
+
+/* Byte offsets in struct context, for vectors.S (checked below). */
+#define CTX_X 0
+#define CTX_SP_EL0 248
+#define CTX_ELR 256
+#define CTX_SPSR 264
+#define CTX_TPIDR 272
+#define CTX_TPIDRRO 280
+#define CTX_SIZE 288
+#define FPU_FPSR 512    /* struct fpu_state: fpsr, then fpcr */
+
+/* The system-call ABI's registers (runtime/include/mk/abi.h), as indices of x[]. */
+#define REG_CPTR 0      /* in: capability pointer */
+#define REG_BADGE 0     /* out: sender's badge */
+#define REG_INFO 1      /* message info */
+#define REG_MR0 2       /* message registers 0..3: x2..x5 */
+#define REG_STATUS 6    /* out: status of the call */
+#define REG_SYSNO 7     /* in: system-call number */
+#define REG_ARG0 0      /* a thread's start arguments: x0..x3 */
+
+#ifndef __ASSEMBLER__
+#include <stdint.h>
+#include <stddef.h>
+#include <stdbool.h>
+
+typedef uint64_t word_t;
+
+/* Saved user state. */
+struct context {
+    word_t x[31];
+    word_t sp_el0, elr, spsr, tpidr_el0, tpidrro_el0;
+};
+_Static_assert(offsetof(struct context, x) == CTX_X, "ctx x");
+_Static_assert(offsetof(struct context, sp_el0) == CTX_SP_EL0, "ctx sp_el0");
+_Static_assert(offsetof(struct context, elr) == CTX_ELR, "ctx elr");
+_Static_assert(offsetof(struct context, spsr) == CTX_SPSR, "ctx spsr");
+_Static_assert(offsetof(struct context, tpidr_el0) == CTX_TPIDR, "ctx tpidr_el0");
+_Static_assert(offsetof(struct context, tpidrro_el0) == CTX_TPIDRRO, "ctx tpidrro_el0");
+_Static_assert(sizeof(struct context) == CTX_SIZE, "ctx size");
+
+struct fpu_state {
+    word_t q[64];    /* q0..q31, 128 bits each */
+    word_t fpsr, fpcr;
+};
+_Static_assert(offsetof(struct fpu_state, fpsr) == FPU_FPSR, "fpu fpsr");
+_Static_assert(offsetof(struct fpu_state, fpcr) == FPU_FPSR + 8, "fpu fpcr");
+
+/* A new thread: starts at pc in EL0 with interrupts unmasked, its IPC buffer address
+ * readable through TPIDRRO_EL0. */
+static inline void arch_context_init(struct context *c, word_t pc, word_t sp, word_t ipcbuf)
+{
+    c->elr = pc;
+    c->sp_el0 = sp;
+    c->spsr = 0;   /* EL0t */
+    c->tpidrro_el0 = ipcbuf;
+}
+
+static inline word_t arch_context_pc(const struct context *c) { return c->elr; }
+
+/* A synchronous exception from user code, decoded (arch/aarch64/fault_decode.c). */
+struct arch_fault {
+    unsigned kind;        /* MK_FAULT_* */
+    bool has_address;     /* the architecture defines a fault address for this kind */
+    word_t address;
+    word_t syndrome;      /* ESR_EL1 */
+    const char *what;     /* a description, or NULL: the kind's name */
+    char detail[40];      /* e.g. "mrs cntvct_el0" for a trapped system register */
+};
+
+#define ARCH_SYNDROME_NAME "esr"   /* what fault reports call the syndrome */
+
+/* A VSpace as the MMU takes it: the root table's physical address and the ASID. */
+static inline word_t arch_vspace_token(word_t root_pa, unsigned asid)
+{
+    return root_pa | ((word_t)asid << 48);
+}
+
+/* The physical address `vaddr` is mapped to in `root` by a mapping of `size_bits`
+ * (12 or 21), or ~0 when it is not mapped that way. */
+word_t arch_vspace_lookup(word_t *root, word_t vaddr, unsigned size_bits, bool *writable);
+
+/* arch/aarch64 internals: boot.S, cache.S */
+extern word_t boot_entry_el;                 /* the exception level the kernel entered at */
+void dcache_clean_all(void);                 /* to the point of coherency, by set/way */
+void dcache_clean_invalidate_all(void);
+/* vectors.S entry points besides the generic ones in kernel.h */
+_Noreturn void handle_sync_other(word_t esr, word_t far);   /* fault_decode.c */
+_Noreturn void kernel_fault(word_t esr, word_t elr, word_t far);
+
+static inline void arch_wait_for_interrupt(void) { __asm__ volatile("dsb sy; wfi" ::: "memory"); }
+
+/* The interrupt controller's acknowledge word: the interrupt number is its low ten
+ * bits; 1020..1023 are special (nothing pending). */
+static inline uint32_t intc_irq_of(uint32_t ack) { return ack & 0x3ff; }
+/* Interrupts 0..15 are software-generated: never bound to a user notification. */
+#define INTC_FIRST_BINDABLE 16
+
+#endif /* __ASSEMBLER__ */
+#endif
