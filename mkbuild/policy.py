@@ -20,6 +20,10 @@ from mkbuild.model import NOWHERE, Span, System
 # a comparison operator, one or more instances separated by commas.
 INST, HW, REGION, PRIO, OP, INSTS = "<instance>", "<device>", "<dataport>", "<who>", "<op>", \
     "<instances>"
+# A thread with its own scheduling context (`instance` for its only or control thread,
+# `instance.interface`, `instance.control`), a number, a unit of time.
+THREAD, NUM, UNIT = "<thread>", "<number>", "<unit>"
+UNITS = {"us": 1, "ms": 1000, "s": 1_000_000}  # in µs
 
 FORMS: list[tuple[str, list[str]]] = [
     ("no-flow", ["no", "flow", "from", INST, "to", INST]),
@@ -32,7 +36,10 @@ FORMS: list[tuple[str, list[str]]] = [
     ("device-only-via", ["device", HW, "only", "via", INSTS]),
     ("priority", ["priority", PRIO, OP, PRIO]),
     ("allow-shared-device", ["allow", "shared", "device", HW]),
+    ("schedulable", ["schedulable"]),
+    ("response", ["response", THREAD, "<=", NUM, UNIT]),
 ]
+TIME_KINDS = ("schedulable", "response")  # refuted with a bound and its interference chain
 OPS = {">": int.__gt__, ">=": int.__ge__, "<": int.__lt__, "<=": int.__le__, "==": int.__eq__,
        "!=": int.__ne__}
 
@@ -87,6 +94,14 @@ def _match(form: list[str], tokens: list[tuple[str, str, Span]]):
                 return None
             args.append(text)
             spans.append(span)
+        elif part == NUM:
+            if kind != "number":
+                return None
+            args.append(text)
+            spans.append(span)
+        elif part in OPS:  # an operator the form fixes
+            if kind != "op" or text != part:
+                return None
         elif part.startswith("<"):
             if kind != "name":
                 return None
@@ -132,14 +147,24 @@ def _unknown(span: Span, tokens, text: str) -> Diagnostic:
 
 def _check_names(system: System, form: list[str], st: Statement) -> list[Diagnostic]:
     out: list[Diagnostic] = []
-    placeholders = [p for p in form if p.startswith("<") and p != OP]
+    placeholders = [p for p in form if p.startswith("<") and p != OP and p not in OPS]
     if placeholders and placeholders[-1] == INSTS:
         placeholders = placeholders[:-1] + [INST] * (len(st.args) - len(placeholders) + 1)
     values = [(a, s) for a, s in zip(st.args, st.arg_spans, strict=True) if a not in OPS]
     software = [n for n in system.instances if not A.is_hardware(system, n)]
     hardware = [n for n in system.instances if A.is_hardware(system, n)]
     for (name, span), place in zip(values, placeholders, strict=True):
-        if place == INST:
+        if place == THREAD:
+            problem = _thread_problem(system, name)
+            if problem:
+                out.append(error(problem[0], span, problem[1]))
+        elif place == UNIT:
+            if name not in UNITS:
+                out.append(error(f"unknown unit of time `{name}` in policy", span,
+                                 did_you_mean(name, UNITS) or "units: us, ms, s"))
+        elif place == NUM:
+            continue
+        elif place == INST:
             if name not in system.instances:
                 out.append(error(f"unknown instance `{name}` in policy", span,
                                  did_you_mean(name, system.instances)))
@@ -171,6 +196,36 @@ def _check_names(system: System, form: list[str], st: Statement) -> list[Diagnos
                 out.append(error(f"`{name}` is not a {what} of `{inst}`", span,
                                  did_you_mean(name, pool)))
     return out
+
+
+def thread_of(system: System, name: str) -> str | None:
+    """The thread a policy names: `instance.interface`, `instance.control`, or an
+    instance for its control thread (or its only thread)."""
+    from mkbuild import schedulability
+    threads = schedulability.timed_threads(system)
+    if name in threads:
+        return name
+    mine = [t for t in threads.values() if t.thread.instance == name]
+    if len(mine) == 1 or f"{name}.control" in threads:
+        return mine[0].id if len(mine) == 1 else f"{name}.control"
+    return None
+
+
+def _thread_problem(system: System, name: str) -> tuple[str, str | None] | None:
+    from mkbuild import schedulability
+    threads = schedulability.timed_threads(system)
+    tid = thread_of(system, name)
+    if tid is None:
+        if name in system.instances and not A.is_hardware(system, name):
+            return (f"instance `{name}` has several threads and no control thread: name one "
+                    "in policy", did_you_mean(name, list(threads)) or
+                    "threads: " + ", ".join(f"`{t}`" for t in threads
+                                            if t.startswith(name + ".")))
+        return f"unknown thread `{name}` in policy", did_you_mean(name, list(threads))
+    if threads[tid].params.passive:
+        return (f"`{tid}` is passive: it has no time of its own, its work counts in the "
+                "response time of the threads that call it", None)
+    return None
 
 
 def _dataports(system: System) -> list[str]:
@@ -233,6 +288,25 @@ def decide(auth: A.Authority, st: Statement) -> Verdict:
         left, right = _priority_of(auth, a[0]), _priority_of(auth, a[2])
         ok = OPS[a[1]](left, right)
         return Verdict(st, ok, [], f"`{a[0]}` has priority {left}, `{a[2]}` has {right}")
+    if st.kind == "schedulable":
+        from mkbuild import schedulability as T
+        analysis = T.analyse(auth.system)
+        missed = [b for b in analysis.bounds.values() if not b.schedulable]
+        if not missed:
+            return Verdict(st, True)
+        worst = min(missed, key=lambda b: (-b.thread.priority, b.thread.id))
+        return Verdict(st, False, T.witness(worst),
+                       f"`{worst.thread.id}` may miss its period of "
+                       f"{worst.thread.params.period} µs (response-time bound "
+                       f"{T.bound_text(worst)})")
+    if st.kind == "response":
+        from mkbuild import schedulability as T
+        tid = thread_of(auth.system, a[0])
+        limit = int(a[1], 0) * UNITS[a[2]]
+        bound = T.analyse(auth.system, {tid: limit}).bounds[tid]
+        ok = bound.response is not None and bound.response <= limit
+        return Verdict(st, ok, [] if ok else T.witness(bound),
+                       f"the response-time bound of `{tid}` is {T.bound_text(bound, limit)}")
     return Verdict(st, True)  # allow-shared-device: a permission, always holds
 
 
@@ -246,8 +320,10 @@ def evaluate(auth: A.Authority, statements: list[Statement]) -> list[Diagnostic]
         if v.holds:
             continue
         st = v.statement
-        if v.path:
-            steps = len(v.path)
+        steps = len(v.path)
+        if v.path and st.kind in TIME_KINDS:
+            detail = f"{v.detail}; interference in {steps} step{'s' if steps != 1 else ''}"
+        elif v.path:
             detail = f"counterexample in {steps} step{'s' if steps != 1 else ''}"
         else:
             detail = v.detail

@@ -19,6 +19,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                               description="Parse, resolve and check SYSTEM (.adl or .camkes).")
     add_load_arguments(p)
     p.add_argument("--json", action="store_true", help="print diagnostics as JSON")
+    p.add_argument("--schedule", action="store_true",
+                   help="print the schedulability table even if the system sets no budgets, "
+                        "periods or passive threads")
     p.add_argument("--format", choices=("text", "json", "sarif"),
                    help="how to print diagnostics: text (on stderr, the default), json, or "
                         "sarif (SARIF 2.1.0, for CI and code review); json and sarif go to stdout")
@@ -97,6 +100,12 @@ def run(args: argparse.Namespace) -> int:
         print(to_sarif(diags, _version()))
     elif fmt == "json":
         print(to_json(diags))
-    elif diags:
-        print(render_all(diags), file=sys.stderr)
+    else:
+        if diags:
+            print(render_all(diags), file=sys.stderr)
+        if system is not None and not has_errors(diags):
+            from mkbuild import schedulability
+            report = schedulability.report(system, args.schedule)
+            if report:
+                print(report)
     return 1 if has_errors(diags) else 0
