@@ -1,7 +1,9 @@
 """`mkbuild graph SYSTEM -o out.svg|.png|.dot|.html`: draw the system.
 
     --authority       the capability view (objects, rights, badges) instead of the structure
-    --flow FROM TO    paint every information path from FROM to TO
+    --matrix          the authority matrix: instances x instances, cells = rights
+    --flow FROM TO    draw only the information flows from FROM to TO, the shortest
+                      emphasised, and say whether there is one
     --platform NAME   with the HTML view: show each capability's CSpace slot from the layout
 """
 
@@ -21,8 +23,12 @@ def add_parser(subparsers) -> None:
     p.add_argument("-o", "--output", required=True,
                    help="output file; its extension picks the format (.svg .png .dot .html)")
     p.add_argument("--authority", action="store_true", help="draw the capability view")
+    p.add_argument("--matrix", action="store_true",
+                   help="the authority matrix (instances x instances, cells = rights), for "
+                        "systems too big to draw as a graph (.svg or .html)")
     p.add_argument("--flow", nargs=2, metavar=("FROM", "TO"),
-                   help="highlight every information path from FROM to TO")
+                   help="draw the information flows from FROM to TO and answer whether there "
+                        "is one")
     p.add_argument("--platform", help="add CSpace slots from the layout for this platform")
     p.add_argument("--json", action="store_true", help="diagnostics as JSON")
     p.set_defaults(func=run)
@@ -85,6 +91,17 @@ def run(args) -> int:
             print(f"mkbuild graph: error: unknown instance `{unknown[0]}`"
                   + (f" ({hint})" if hint else ""), file=sys.stderr)
             return 2
+    if args.matrix:
+        if fmt not in ("svg", "html"):
+            print("mkbuild graph: error: --matrix draws .svg or .html", file=sys.stderr)
+            return 2
+        from mkbuild.render import dot, html, matrix
+        picture_svg = matrix.svg(auth)
+        data = (picture_svg if fmt == "svg" else
+                html.page(auth, picture_svg, dot.highlights(auth), None)).encode()
+        write_atomically(out, data)
+        print(f"wrote {out}")
+        return 0
     slots = None
     if args.platform:
         slots, diags = _slots(system, args.platform)
@@ -93,10 +110,14 @@ def run(args) -> int:
             return 1
     try:
         data = picture(auth, fmt, capability_view=args.authority,
-                       flow=tuple(args.flow) if args.flow else None, slots=slots)
+                       flow_ends=tuple(args.flow) if args.flow else None, slots=slots)
     except Exception as exc:  # graphviz missing or failing: say so, no traceback
         print(f"mkbuild graph: error: drawing failed: {exc}", file=sys.stderr)
         return 1
     write_atomically(out, data)
+    if args.flow:
+        from mkbuild.render.flow import answer
+        a = answer(auth, *args.flow)
+        print(f"{a.question} {a.answer}")
     print(f"wrote {out}")
     return 0

@@ -6,8 +6,8 @@ interfaces, hardware components as 3-D boxes and interrupts as octagons.
 Capability view (`authority=True`): instances with their threads, kernel objects,
 capabilities as edges labelled with rights and badge.
 
-Highlights: `flow=(A, B)` paints every information path from A to B orange;
-refuted policies and shared devices (the error-level authority findings) are red.
+Highlights: refuted policies and shared devices (the error-level authority
+findings) are red. The picture of one flow question is `mkbuild.render.flow`.
 Both views name their graphviz nodes `instance:<name>`, `object:<name>`,
 `device:<name>`, so the SVG's element ids say what they are.
 """
@@ -41,28 +41,20 @@ OBJECT_SHAPES = {
     A.IRQ: "octagon",
 }
 RED = "#d01010"
-FLOW = "#ff8c00"
 
 
 @dataclass
 class Highlights:
-    """What to paint: connections and instances on flow paths and on violations."""
+    """What to paint: connections and instances on violations."""
 
-    flow_connections: set[str] = field(default_factory=set)
-    flow_instances: set[str] = field(default_factory=set)
     red_connections: set[str] = field(default_factory=set)
     red_instances: set[str] = field(default_factory=set)
     violations: list[str] = field(default_factory=list)  # messages for the caption
     policies: list[tuple[str, bool]] = field(default_factory=list)  # (statement, holds)
 
 
-def highlights(auth: A.Authority, flow: tuple[str, str] | None = None) -> Highlights:
+def highlights(auth: A.Authority) -> Highlights:
     h = Highlights()
-    if flow:
-        sub = A.flow_subgraph(auth, *flow)
-        h.flow_instances = set(sub.nodes)
-        for _, _, data in sub.edges(data=True):
-            h.flow_connections |= {c for c in data["connections"] if c}
     statements, _ = P.parse(auth.system)
     allowed = {s.args[0] for s in statements if s.kind == "allow-shared-device"}
     for v in P.verdicts(auth, statements):
@@ -135,8 +127,6 @@ def _instance_style(auth: A.Authority, name: str, h: Highlights) -> dict[str, st
                  "label": label + (f"\ngroup {inst.group}" if inst.group else "")}
     if name in h.red_instances:
         style.update(color=RED, penwidth="2.5")
-    elif name in h.flow_instances:
-        style.update(color=FLOW, penwidth="2.5")
     return style
 
 
@@ -163,8 +153,7 @@ def structure(auth: A.Authority, h: Highlights | None = None) -> graphviz.Digrap
         attrs = {"color": colour, "fontcolor": colour}
         if conn.name in h.red_connections:
             attrs = {"color": RED, "fontcolor": RED, "penwidth": "2.5"}
-        elif conn.name in h.flow_connections:
-            attrs = {"color": FLOW, "fontcolor": FLOW, "penwidth": "3"}
+        attrs["decorate"] = "true"  # a line from each label to its own edge
         irq = auth.plan.objects.get(f"{conn.name}.irq")
         n = 0
         for f in conn.from_ends:
@@ -184,7 +173,52 @@ def structure(auth: A.Authority, h: Highlights | None = None) -> graphviz.Digrap
                 else:
                     g.edge(_gv(src), _gv(dst), label=label, id=f"edge:{conn.name}:{n}", **attrs)
                 n += 1
+    _grid(g, auth)
+    _legend(g, sorted({c.connector for c in system.connections.values()}), capability=False)
     return g
+
+
+def _grid(g: graphviz.Digraph, auth: A.Authority) -> None:
+    """Lay the parts of the system that share nothing out in a grid, not in one long
+    column (30 disjoint client/server groups made a 424x6657 strip): an invisible
+    edge from the last receiver of each part to the first sender of the part after it
+    in its row puts that part to the right. (graphviz's own `pack` drops edge labels
+    with dot, and crashes with clusters.)"""
+    import networkx as nx
+
+    parts = sorted((sorted(c) for c in nx.weakly_connected_components(auth.flow)),
+                   key=lambda c: c[0])
+    if len(parts) < 2:
+        return
+    rows = max(1, round(len(parts) ** 0.5))
+    receives = {c.holder for c in auth.plan.caps if c.end == "to"}
+    for i in range(len(parts) - rows):
+        left, right = parts[i], parts[i + rows]
+        tail = ([n for n in left if n in receives] or left)[-1]
+        head = ([n for n in right if n not in receives] or right)[0]
+        g.edge(_gv(_node_id(auth, tail)), _gv(_node_id(auth, head)), style="invis",
+               weight="0")
+
+
+def _legend(g: graphviz.Digraph, connectors: list[str], capability: bool) -> None:
+    """One table node: colours of the connectors drawn, and the edge kinds."""
+    rows = [f'<TR><TD ALIGN="LEFT"><FONT COLOR="{CONNECTOR_COLOURS.get(c, OTHER_COLOUR)}">'
+            f"━━▶ {_html(c)}</FONT></TD></TR>" for c in connectors]
+    if capability:
+        rows += ['<TR><TD ALIGN="LEFT">rights: R read, W write, G grant, P grant-reply</TD></TR>',
+                 f'<TR><TD ALIGN="LEFT"><FONT COLOR="{RED}">╍╍▶ held only via grant</FONT>'
+                 "</TD></TR>",
+                 '<TR><TD ALIGN="LEFT">box: component (its threads and the objects only it '
+                 "holds inside)</TD></TR>"]
+    rows.append(f'<TR><TD ALIGN="LEFT"><FONT COLOR="{RED}">red: refuted policy or shared '
+                "device</FONT></TD></TR>")
+    g.node("legend", id="legend", shape="plaintext", fontsize="9",
+           label=f'<<TABLE BORDER="1" COLOR="#cccccc" CELLBORDER="0" CELLSPACING="1">'
+                 f'<TR><TD><B>legend</B></TD></TR>{"".join(rows)}</TABLE>>')
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _caption(system, h: Highlights) -> str:
@@ -198,7 +232,36 @@ def _caption(system, h: Highlights) -> str:
 THREADS_UP_TO = 200
 
 
+def _private_objects(auth: A.Authority) -> dict[str, list[str]]:
+    """instance -> the objects no other instance holds (drawn inside its box)."""
+    holders: dict[str, set[str]] = {}
+    for cap in auth.plan.caps:
+        holders.setdefault(cap.object, set()).add(cap.holder)
+    for inst, held in A.acquired(auth):
+        holders.setdefault(held.object, set()).add(inst)
+    out: dict[str, list[str]] = {}
+    for obj, who in sorted(holders.items()):
+        if len(who) == 1:
+            out.setdefault(next(iter(who)), []).append(obj)
+    return out
+
+
+def _object_node(g: graphviz.Digraph, obj: A.KernelObject) -> None:
+    node = A.object_node(obj.name)
+    extra = ""
+    if obj.kind in (A.FRAMES, A.DEVICE_FRAMES):
+        extra = f"\n{obj.size:#x} bytes" + (f" @ {obj.paddr:#x}" if obj.paddr else "")
+    elif obj.kind == A.IRQ and obj.irq is not None:
+        extra = f"\nIRQ {obj.irq}"
+    g.node(_gv(node), id=node, label=f"{obj.name}\n{obj.kind}{extra}",
+           shape=OBJECT_SHAPES[obj.kind], style="filled", fillcolor="#fbfbe8")
+
+
 def capabilities(auth: A.Authority, h: Highlights | None = None) -> graphviz.Digraph:
+    """Each component a box holding its threads and the objects only it holds; shared
+    objects between the boxes. A capability an instance uses to send (a `from` end)
+    points from it to the object; one it receives with sits to the right of the
+    object, its arrow still pointing at the object, so senders read left to right."""
     system = auth.system
     h = h or Highlights()
     with_threads = len(system.instances) <= THREADS_UP_TO
@@ -207,50 +270,60 @@ def capabilities(auth: A.Authority, h: Highlights | None = None) -> graphviz.Dig
         "labelloc": "t", "fontcolor": RED if h.violations else "black"},
         node_attr={"fontname": "Helvetica", "fontsize": "10"},
         edge_attr={"fontname": "Helvetica", "fontsize": "9"})
+    private = _private_objects(auth)
 
     def emit(sub: graphviz.Digraph, name: str) -> None:
         node = _node_id(auth, name)
         if A.is_hardware(system, name):
             sub.node(_gv(node), id=node, **_instance_style(auth, name, h))
             return
-        sub.node(_gv(node), id=node, **_instance_style(auth, name, h))
-        if not with_threads:
-            return
-        for t in A.threads_of(system, name):
-            tn = A.thread_node(t.id)
-            sub.node(_gv(tn), id=tn, label=f"{t.name}\nprio {t.priority}", shape="cds",
-                     fontsize="9", style="filled", fillcolor="#f0f0f0")
-            sub.edge(_gv(node), _gv(tn), style="dotted", arrowhead="none")
+        with sub.subgraph(name=f"cluster_instance_{name}") as box:
+            colour = RED if name in h.red_instances else "#888888"
+            box.attr(label="", style="rounded,filled", fillcolor=_group_fill(system, name),
+                     color=colour, id=f"box:{name}")
+            style = _instance_style(auth, name, h)
+            style.update(style="rounded,filled", fillcolor="white")
+            box.node(_gv(node), id=node, **style)
+            if with_threads:
+                for t in A.threads_of(system, name):
+                    tn = A.thread_node(t.id)
+                    box.node(_gv(tn), id=tn, label=f"{name}.{t.name}\nthread, prio {t.priority}",
+                             shape="cds", fontsize="9", style="filled", fillcolor="#f0f0f0")
+                    box.edge(_gv(node), _gv(tn), style="dotted", arrowhead="none")
+            for obj in private.get(name, []):
+                _object_node(box, auth.plan.objects[obj])
 
     _place(g, sorted(system.instances), emit)
+    inside = {o for objs in private.values() for o in objs}
     for obj in auth.plan.objects.values():
+        if obj.name not in inside:
+            _object_node(g, obj)
         node = A.object_node(obj.name)
-        extra = ""
-        if obj.kind in (A.FRAMES, A.DEVICE_FRAMES):
-            extra = f"\n{obj.size:#x} bytes" + (f" @ {obj.paddr:#x}" if obj.paddr else "")
-        elif obj.kind == A.IRQ and obj.irq is not None:
-            extra = f"\nIRQ {obj.irq}"
-        g.node(_gv(node), id=node, label=f"{obj.name}\n{obj.kind}{extra}",
-               shape=OBJECT_SHAPES[obj.kind], style="filled", fillcolor="#fbfbe8")
         if obj.device:
             hw = obj.device.rsplit(".", 1)[0]
             if hw in system.instances:
-                g.edge(_gv(A.device_node(hw)), _gv(node), style="dashed", arrowhead="none")
+                g.edge(_gv(A.device_node(hw)), _gv(node), style="dashed", arrowhead="none",
+                       id=f"backs:{hw}:{obj.name}")
         if obj.bound_irq and obj.bound_irq in auth.plan.objects:
-            g.edge(_gv(A.object_node(obj.bound_irq)), _gv(node), style="dashed", label="signals")
+            g.edge(_gv(A.object_node(obj.bound_irq)), _gv(node), style="dashed",
+                   label="signals", decorate="true")
     for n, cap in enumerate(auth.plan.caps):
         label = A.rights_text(cap.rights) + (f" badge {cap.badge}" if cap.badge else "")
         colour = CONNECTOR_COLOURS.get(system.connections[cap.connection].connector,
                                        OTHER_COLOUR)
-        attrs = {"color": colour, "fontcolor": colour}
+        attrs = {"color": colour, "fontcolor": colour, "decorate": "true"}
         if cap.connection in h.red_connections:
-            attrs = {"color": RED, "fontcolor": RED, "penwidth": "2.5"}
-        elif cap.connection in h.flow_connections:
-            attrs = {"color": FLOW, "fontcolor": FLOW, "penwidth": "3"}
-        g.edge(_gv(A.instance_node(cap.holder)), _gv(A.object_node(cap.object)), label=label,
-               id=f"cap:{n}:{cap.holder}:{cap.object}", **attrs)
+            attrs.update(color=RED, fontcolor=RED, penwidth="2.5")
+        holder, obj = _gv(A.instance_node(cap.holder)), _gv(A.object_node(cap.object))
+        ident = f"cap:{n}:{cap.holder}:{cap.object}"
+        if cap.end == "to" and cap.object not in inside:
+            g.edge(obj, holder, label=label, id=ident, dir="back", **attrs)
+        else:
+            g.edge(holder, obj, label=label, id=ident, **attrs)
     for inst, held in A.acquired(auth):
         g.edge(_gv(A.instance_node(inst)), _gv(A.object_node(held.object)), style="dashed",
                label=A.rights_text(held.rights) + " (via grant)", color=RED, fontcolor=RED,
-               id=f"grant:{inst}:{held.object}")
+               decorate="true", id=f"grant:{inst}:{held.object}")
+    _grid(g, auth)
+    _legend(g, sorted({c.connector for c in system.connections.values()}), capability=True)
     return g

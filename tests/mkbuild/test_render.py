@@ -72,18 +72,62 @@ def test_hierarchy_becomes_clusters_and_groups_are_shaded():
 
 
 @needs_dot
-def test_refuted_policy_paints_its_path_red_and_flow_paints_orange():
+def test_refuted_policy_paints_its_path_red():
     b = S.gateway()
     b.policy("no flow from net to keystore")
     auth = A.build(b.system)
-    ids = svg_elements(picture(auth, "svg", flow=("keystore", "net")))
+    ids = svg_elements(picture(auth, "svg"))
     assert stroke(ids["edge:c_crypt:0"]) == dot.RED
     assert stroke(ids["edge:c_keys:0"]) == dot.RED
-    assert stroke(ids["edge:c_ready:0"]) == dot.FLOW  # keystore signals crypto
-    assert stroke(ids["edge:c_log:0"]) != dot.FLOW  # log leads nowhere back to net
+    assert stroke(ids["edge:c_log:0"]) == dot.CONNECTOR_COLOURS["seL4Notification"]
     caption = ET.fromstring(picture(auth, "svg"))
     assert "✗ policy `no flow from net to keystore` does not hold" in [
         t.text for t in caption.iter(f"{SVG}text")]
+
+
+@needs_dot
+def test_flow_draws_only_the_flows_shortest_first_labelled_by_how_information_moves():
+    from mkbuild.render import flow
+
+    auth = A.build(S.gateway().system)
+    ids = svg_elements(picture(auth, "svg", flow_ends=("keystore", "net")))
+    # keystore's answer reaches crypto through the reply, crypto's through the reply to
+    # net's call (and the buffer net reads): drawn in the direction information moves.
+    assert texts(ids["flow:keystore:crypto"]) == ["1. event, reply", "c_keys, c_ready"]
+    assert texts(ids["flow:crypto:net"]) == ["2. reply", "c_crypt"]
+    assert stroke(ids["flow:keystore:crypto"]) == flow.EMPHASIS
+    # Only instances on some path from keystore to net (the uart: net -> uart -> net),
+    # not log, which nothing reaches net from.
+    nodes = {k for k in ids if k.startswith("instance:")}
+    assert nodes == {"instance:keystore", "instance:crypto", "instance:net", "instance:uart"}
+    assert stroke(ids["flow:uart:net"]) == flow.OTHER
+    caption = [t.text for t in ET.fromstring(picture(auth, "svg", flow_ends=("keystore", "net")))
+               .iter(f"{SVG}text")][:2]
+    assert caption == ["Can information flow from keystore to net?",
+                       "Yes, in 2 steps at the shortest: keystore → crypto → net."]
+
+
+@needs_dot
+def test_no_flow_is_said_in_the_picture():
+    auth = A.build(S.gateway().system)
+    data = picture(auth, "svg", flow_ends=("log", "net"))
+    ids = svg_elements(data)
+    assert texts(ids["noflow"]) == ["no flow"]
+    assert [t.text for t in ET.fromstring(data).iter(f"{SVG}text")][:2] == [
+        "Can information flow from log to net?", "No: no flow from log to net."]
+
+
+def test_flow_hop_kinds_name_each_way_information_moves():
+    from mkbuild.render.flow import hop_kind
+
+    auth = A.build(S.gateway().system)
+    assert hop_kind(auth, "net", "crypto", "c_crypt") == "call"
+    assert hop_kind(auth, "crypto", "net", "c_crypt") == "reply"
+    assert hop_kind(auth, "keystore", "crypto", "c_ready") == "event"
+    assert hop_kind(auth, "net", "crypto", "c_pkt") == "shared write/read"
+    assert hop_kind(auth, "net", "uart", "c_regs") == "device registers"
+    assert hop_kind(auth, "uart", "net", "c_irq") == "interrupt"
+    assert hop_kind(auth, "a", "b", None) == "shared address space"
 
 
 @needs_dot
@@ -95,7 +139,16 @@ def test_capability_view_shows_objects_rights_badges_and_grant_leaks():
         "c_regs.mmio", "device-frames", "0x1000 bytes @ 0x9040000"]
     assert texts(ids["cap:0:net:c_crypt.ep"]) == ["WP badge 1"]
     assert texts(ids["cap:1:crypto:c_crypt.ep"]) == ["R"]
-    assert "thread:net.control" in ids
+    # Each component is a box holding its threads (named with their instance) and
+    # the objects only it holds; shared objects stay outside the boxes.
+    assert texts(ids["thread:net.control"]) == ["net.control", "thread, prio 254"]
+    box = ids["box:net"]
+    assert box.get("class") == "cluster"
+    assert "legend" in ids
+    from mkbuild.render.dot import _private_objects
+    private = _private_objects(auth)
+    assert private["net"] == ["c_irq.irq", "c_irq.ntfn", "c_regs.mmio"]
+    assert "c_crypt.ep" not in {o for objs in private.values() for o in objs}
     b = S.Builder()
     b.component("A", control=True, uses={"x": "P"}, dataport={"d": 4096})
     b.component("B", provides={"x": "P"}).component("D", control=True, dataport={"d": 4096})
