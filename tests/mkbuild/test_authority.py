@@ -342,7 +342,8 @@ def test_analysis_never_raises_on_random_systems():
         for q in ("flow a b", "can-send b a", "can-read a g.d", "holds a hw"):
             query.ask(auth, q)
         picture(auth, "dot")
-        picture(auth, "dot", capability_view=True, flow=("a", "b"))
+        picture(auth, "dot", capability_view=True)
+        picture(auth, "dot", flow_ends=("a", "b"))
 
     run()
 
