@@ -450,6 +450,10 @@ def device_node(name: str) -> str:
     return f"device:{name}"
 
 
+def sched_context_node(thread_id: str) -> str:
+    return f"sc:{thread_id}"
+
+
 @dataclass(frozen=True)
 class Hop:
     """One step of a witness path: `src` affects / passes authority to `dst`."""
@@ -517,6 +521,7 @@ def build(system: System, p: Plan | None = None) -> Authority:
             graph.add_node(thread_node(t.id), kind="thread", name=t.id, priority=t.priority,
                            interface=t.interface)
             graph.add_edge(instance_node(name), thread_node(t.id), kind="thread")
+    _add_time(system, graph)
     for obj in p.objects.values():
         graph.add_node(object_node(obj.name), kind=obj.kind, name=obj.name,
                        connection=obj.connection, size=obj.size, paddr=obj.paddr, irq=obj.irq)
@@ -534,6 +539,25 @@ def build(system: System, p: Plan | None = None) -> Authority:
     auth = Authority(system, p, graph, holdings, nx.DiGraph())
     auth.flow = _flow_graph(auth)
     return auth
+
+
+def _add_time(system: System, graph: nx.MultiDiGraph) -> None:
+    """Time as authority: each thread's own scheduling context ("runs-on"), and each
+    Call to a passive thread, which lets the server consume the caller's time
+    ("donates"). docs/scheduling.md."""
+    from mkbuild import schedulability
+
+    timed = schedulability.timed_threads(system)
+    for t in timed.values():
+        if t.params.passive:
+            continue
+        sc = sched_context_node(t.id)
+        graph.add_node(sc, kind="sched-context", name=f"{t.id}.sc", budget=t.params.budget,
+                       period=t.params.period, data=t.params.data)
+        graph.add_edge(thread_node(t.id), sc, kind="runs-on")
+    for d in schedulability.donations(system, timed):
+        graph.add_edge(thread_node(d.caller), thread_node(d.server), kind="donates",
+                       connection=d.connection)
 
 
 # ---- take-grant closure ---------------------------------------------------------------

@@ -6,6 +6,8 @@
     can-write A X.d  A can write it
     holds A X        A holds (or can come to hold) a capability to an object X holds;
                      X may also name a kernel object (`holds net encrypt.ep`)
+    runs-on A B      a thread of A can run on (consume) the time of a thread of B: A is a
+                     passive server B calls, directly or along a chain of passive servers
 
 All relations include capabilities obtainable through grant rights.
 """
@@ -23,6 +25,7 @@ QUESTIONS = {
     "can-read": ("instance", "dataport"),
     "can-write": ("instance", "dataport"),
     "holds": ("instance", "instance or object"),
+    "runs-on": ("instance", "instance"),
 }
 
 
@@ -58,6 +61,23 @@ def _dataports(auth: A.Authority) -> set[str]:
             if auth.plan.objects[c.object].kind in (A.FRAMES, A.DEVICE_FRAMES)}
     return held | {o.device for o in auth.plan.objects.values()
                    if o.kind == A.DEVICE_FRAMES and o.device}
+
+
+def _runs_on(auth: A.Authority, a: str, b: str) -> list[A.Hop] | None:
+    """The shortest chain of donating Calls from a thread of `b` with time of its own to
+    a thread of `a`; [] when a is b and has such a thread."""
+    from mkbuild import schedulability
+
+    analysis = schedulability.analyse(auth.system)
+    owners = [t for t in analysis.threads.values()
+              if t.thread.instance == b and not t.params.passive]
+    if a == b and owners:
+        return []
+    chains = [chain for t in owners for server, chain in analysis.chains[t.id].items()
+              if analysis.threads[server].thread.instance == a]
+    if not chains:
+        return None
+    return [d.hop() for d in min(chains, key=lambda c: (len(c), [d.caller for d in c]))]
 
 
 def ask(auth: A.Authority, question: str) -> tuple[Answer | None, list[Diagnostic]]:
@@ -100,6 +120,8 @@ def ask(auth: A.Authority, question: str) -> tuple[Answer | None, list[Diagnosti
         path = A.can_read(auth, a, b)
     elif kind == "can-write":
         path = A.can_write(auth, a, b)
+    elif kind == "runs-on":
+        path = _runs_on(auth, a, b)
     elif b in auth.system.instances:
         path = A.holds_any_of(auth, a, b)
     else:

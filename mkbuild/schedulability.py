@@ -119,17 +119,21 @@ def donations(system: System, threads: dict[str, TimedThread]) -> list[Donation]
     """Every Call that donates: from each thread of a client instance to the passive
     thread serving the interface it uses."""
     out = []
+    if not any(t.params.passive for t in threads.values()):
+        return out
+    of_instance: dict[str, list[TimedThread]] = {}
+    for t in threads.values():
+        of_instance.setdefault(t.thread.instance, []).append(t)
     for conn in system.connections.values():
-        if not A.rule_for(system, conn).rpc:
+        passive = [s for to in conn.to_ends
+                   if (s := threads.get(f"{to.instance}.{to.interface}")) is not None
+                   and s.params.passive]
+        if not passive or not A.rule_for(system, conn).rpc:
             continue
-        for to in conn.to_ends:
-            server = threads.get(f"{to.instance}.{to.interface}")
-            if server is None or not server.params.passive:
-                continue
+        for server in passive:
             for frm in conn.from_ends:
-                for caller in threads.values():
-                    if caller.thread.instance == frm.instance:
-                        out.append(Donation(caller.id, server.id, conn.name, conn.span))
+                out += [Donation(c.id, server.id, conn.name, conn.span)
+                        for c in of_instance.get(frm.instance, ())]
     return out
 
 

@@ -227,6 +227,20 @@ def _caption(system, h: Highlights) -> str:
     return "\n".join(_esc(x) for x in lines)
 
 
+TIME = "#7b3fa0"  # scheduling contexts and donation
+
+
+def _time(graph, sub: graphviz.Digraph, thread: str) -> None:
+    """A thread's own scheduling context, as a node beside it ("runs on")."""
+    for _, sc, data in graph.out_edges(thread, data=True):
+        if data["kind"] != "runs-on":
+            continue
+        ctx = graph.nodes[sc]
+        sub.node(_gv(sc), id=sc, label=f"SC\n{ctx['budget']}/{ctx['period']} µs",
+                 shape="hexagon", fontsize="8", color=TIME, fontcolor=TIME)
+        sub.edge(_gv(thread), _gv(sc), style="dotted", color=TIME, arrowhead="none")
+
+
 # Above this many instances the capability view leaves threads out: dot's layout
 # time grows steeply with node count (a 1,000-instance view took minutes with them).
 THREADS_UP_TO = 200
@@ -287,9 +301,14 @@ def capabilities(auth: A.Authority, h: Highlights | None = None) -> graphviz.Dig
             if with_threads:
                 for t in A.threads_of(system, name):
                     tn = A.thread_node(t.id)
-                    box.node(_gv(tn), id=tn, label=f"{name}.{t.name}\nthread, prio {t.priority}",
+                    passive = not any(d["kind"] == "runs-on"
+                                      for *_, d in auth.graph.out_edges(tn, data=True))
+                    label = f"{name}.{t.name}\nthread, prio {t.priority}" + (
+                        "\npassive" if passive else "")
+                    box.node(_gv(tn), id=tn, label=label,
                              shape="cds", fontsize="9", style="filled", fillcolor="#f0f0f0")
                     box.edge(_gv(node), _gv(tn), style="dotted", arrowhead="none")
+                    _time(auth.graph, box, tn)
             for obj in private.get(name, []):
                 _object_node(box, auth.plan.objects[obj])
 
@@ -320,6 +339,11 @@ def capabilities(auth: A.Authority, h: Highlights | None = None) -> graphviz.Dig
             g.edge(obj, holder, label=label, id=ident, dir="back", **attrs)
         else:
             g.edge(holder, obj, label=label, id=ident, **attrs)
+    if with_threads:
+        for src, dst, data in auth.graph.edges(data=True):
+            if data["kind"] == "donates":
+                g.edge(_gv(src), _gv(dst), label="donates time", style="bold", color=TIME,
+                       fontcolor=TIME, decorate="true", id=f"donates:{src}:{dst}")
     for inst, held in A.acquired(auth):
         g.edge(_gv(A.instance_node(inst)), _gv(A.object_node(held.object)), style="dashed",
                label=A.rights_text(held.rights) + " (via grant)", color=RED, fontcolor=RED,
