@@ -15,6 +15,7 @@ from typing import Any
 
 import jinja2
 
+from mkbuild import scheduling
 from mkbuild.authority import SELF_SERVED_EVENT_CONNECTORS
 from mkbuild.layout import InstancePlan, LayoutPlan
 from mkbuild.model import ComponentType, Connection, Interface, Method, System, as_int
@@ -234,6 +235,7 @@ def _ends(system: System, inst: InstancePlan, ctype: ComponentType) -> list[EndG
                                           shared=True) for m in ctx["methods"]]
             if iface.kind == "provides":
                 ctx["thread"] = _thread_index(inst, iface.name)
+                ctx["passive_sc"] = _passive_context(system, inst, iface.name)
             # seL4RPCCallSignal: the notification the server signals its clients with
             # (0 for plain RPC connectors; the templates then add nothing).
             ctx["signal"] = (inst.slot(iface.name, "ntfn")
@@ -262,6 +264,17 @@ def _ends(system: System, inst: InstancePlan, ctype: ComponentType) -> list[EndG
             ctx["region"] = region
             ends.append(EndGlue("dataport.c.j2", iface, ctx))
     return ends
+
+
+def _passive_context(system: System, inst: InstancePlan, iface: str) -> int:
+    """The slot of a passive thread's own scheduling context, which it gives up as it
+    first waits for a call (docs/scheduling.md, "Start-up of passive threads"); 0 when
+    the thread is not passive or the layout gives it no such capability (role "sc"),
+    and then the thread simply keeps its context."""
+    instance = system.instances[inst.name]
+    if not scheduling.thread_params(instance, iface).passive:
+        return 0
+    return inst.slot(iface, "sc")
 
 
 def _thread_index(inst: InstancePlan, iface: str) -> int | None:

@@ -124,3 +124,27 @@ def test_glue_compiles_warning_free(generated, tmp_path):
                "-o", str(d / "glue.o")]
         proc = subprocess.run(cmd, capture_output=True, text=True)
         assert proc.returncode == 0, proc.stderr
+
+
+def passive_glue(with_context_cap: bool) -> tuple[str, int, int]:
+    system = rpc_system()
+    system.instances["server"].attributes["c_passive"] = True
+    board, _ = platform.load("qemu-arm-virt")
+    plan, _ = layout.plan(system, board)
+    server = plan.instances["server"]
+    sc_slot = max(c.slot for c in server.caps) + 1
+    if with_context_cap:  # what the layout gives a passive thread on an MCS kernel
+        server.caps.append(layout.SlotCap(sc_slot, "server.c.sc", "RW", 0, "c", "sc"))
+    return codegen.generate(system, plan, "server")["glue.c"], sc_slot, server.slot("c", "ep")
+
+
+def test_a_passive_thread_gives_up_its_context_as_it_first_waits():
+    glue, sc, ep = passive_glue(with_context_cap=True)
+    assert f"_info = camkes_passive_recv({sc}, {ep}, &c__badge);" in glue
+    assert f"seL4_Recv({ep}," not in glue
+
+
+def test_without_a_capability_to_its_context_a_passive_thread_keeps_it():
+    glue, _, ep = passive_glue(with_context_cap=False)
+    assert f"_info = seL4_Recv({ep}, &c__badge);" in glue
+    assert "camkes_passive_recv" not in glue

@@ -25,6 +25,22 @@ extern const seL4_CPtr camkes_init_notification;
 /* Instance-level init written by the glue (interface init hooks). */
 void camkes_glue_init(void);
 
+/* A passive interface thread (`<iface>_passive = true`) starts on a scheduling context
+ * of its own, so that it can reach its first receive. This gives that context up and
+ * waits on `ep` in one system call: NBSendRecv whose send phase is SchedContext_Unbind
+ * on the thread's own context, then Recv. Doing it in two calls would leave the thread
+ * without time before it waits, and it would never wait. The glue calls it only when
+ * the layout gives the thread a capability to its context (role "sc"), which it does
+ * only for a kernel with NBSendRecv (docs/scheduling.md, "Start-up of passive threads"). */
+#ifdef MK_SYS_NBSEND_RECV
+static inline seL4_MessageInfo_t camkes_passive_recv(seL4_CPtr own_sc, seL4_CPtr ep,
+                                                     seL4_Word *badge)
+{
+    return seL4_NBSendRecv(own_sc, seL4_MessageInfo_new(MK_INV_SCHED_CONTEXT_UNBIND, 0, 0, 0),
+                           ep, badge);
+}
+#endif
+
 /* ---- marshalling -------------------------------------------------------------- */
 
 /* A message under construction or being read: whole words, each item word
