@@ -254,9 +254,13 @@ def witness(bound: Bound) -> list[A.Hop]:
 def has_time_settings(system: System) -> bool:
     """Whether the system says anything about time (otherwise every thread has CAmkES's
     default full budget and the table tells nothing)."""
-    fields = ("period", "budget", "passive")
-    return any(key.endswith(tuple(f"_{f}" for f in fields)) or key in fields
-               for inst in system.instances.values() for key in inst.attributes)
+    for name, inst in system.instances.items():
+        owners = [None, *system.component_of(name).interfaces]
+        keys = {k for o in owners for f in ("period", "budget") for k in
+                scheduling.setting_keys(o, f)} | {f"{o}_passive" for o in owners if o}
+        if keys & inst.attributes.keys():
+            return True
+    return False
 
 
 def report(system: System, always: bool = False) -> str | None:

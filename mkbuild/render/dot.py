@@ -209,7 +209,10 @@ def _legend(g: graphviz.Digraph, connectors: list[str], capability: bool) -> Non
                  f'<TR><TD ALIGN="LEFT"><FONT COLOR="{RED}">╍╍▶ held only via grant</FONT>'
                  "</TD></TR>",
                  '<TR><TD ALIGN="LEFT">box: component (its threads and the objects only it '
-                 "holds inside)</TD></TR>"]
+                 "holds inside)</TD></TR>",
+                 f'<TR><TD ALIGN="LEFT"><FONT COLOR="{TIME}">SC budget/period: a thread\'s '
+                 "scheduling context; ━━▶ donates time: a Call to a passive thread</FONT>"
+                 "</TD></TR>"]
     rows.append(f'<TR><TD ALIGN="LEFT"><FONT COLOR="{RED}">red: refuted policy or shared '
                 "device</FONT></TD></TR>")
     g.node("legend", id="legend", shape="plaintext", fontsize="9",

@@ -194,3 +194,14 @@ def test_an_unbounded_response_says_how_much_of_the_core_is_taken(tmp_path):
 def test_bad_time_statements(tmp_path, statement, message):
     system = load(tmp_path, SERVERS, "  " + statement)
     assert policy_errors(system)[0] == message
+
+
+def test_an_attribute_that_merely_ends_in_period_says_nothing_about_time(tmp_path):
+    text = TASKS.replace("component Task { control; }",
+                         "component Task { control; attribute int tick_period; }")
+    text = text.replace("t1._budget = 3; t1._period = 7;", "t1.tick_period = 7;")
+    text = text.replace("t2._budget = 3; t2._period = 12;", "").replace(
+        "t3._budget = 5; t3._period = 20;", "")
+    system = load(tmp_path, text)
+    assert not T.has_time_settings(system)
+    assert T.has_time_settings(load(tmp_path, TASKS))
