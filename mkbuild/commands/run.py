@@ -12,7 +12,7 @@ import re
 import sys
 from pathlib import Path
 
-from mkbuild import pipeline
+from mkbuild import debugger, pipeline
 from mkbuild.commands.compile import add_common, compile_from_args, report
 
 
@@ -31,16 +31,25 @@ def run(args: argparse.Namespace) -> int:
     if not compiled.ok:
         return 1
 
+    timeout = args.timeout if args.timeout is not None else (0 if args.gdb else 30.0)
+    extra = []
+    if args.gdb:
+        extra, started = debugger.start(compiled.build_dir, args.gdb_port)
+        print(started, file=sys.stderr)
+
     def echo(text: str) -> bool:
         sys.stdout.write(text)
         sys.stdout.flush()
         return False
 
-    result = pipeline.boot(compiled, args.platform, timeout=args.timeout, expect=args.expect,
-                           fail_on_fault=args.fail_on_fault, on_output=echo)
+    result = pipeline.boot(compiled, args.platform, timeout=timeout, expect=args.expect,
+                           fail_on_fault=args.fail_on_fault, on_output=echo,
+                           extra_args=extra)
     if result.run is None:
         report(pipeline.CompileResult(None, None, result.diagnostics), args)
         return 1
+    if args.gdb:
+        debugger.judge(result.run)
     if result.run.console and not result.run.console.endswith("\n"):
         print()
     print(f"mkbuild run: {result.run.message}", file=sys.stderr)
@@ -51,9 +60,14 @@ def add_parser(subparsers) -> None:
     p = subparsers.add_parser("run", help="compile and boot in QEMU", description=__doc__,
                               formatter_class=argparse.RawDescriptionHelpFormatter)
     add_common(p)
-    p.add_argument("--timeout", type=float, default=30.0,
-                   help="seconds (default 30; 0: until the system ends or Ctrl-C)")
+    p.add_argument("--timeout", type=float, default=None,
+                   help="seconds (default 30, with --gdb none; 0: until the system ends "
+                        "or Ctrl-C)")
     p.add_argument("--expect", metavar="REGEX", help="succeed as soon as the console matches")
     p.add_argument("--fail-on-fault", action="store_true",
                    help="fail as soon as the kernel reports a component fault")
+    p.add_argument("--gdb", action="store_true",
+                   help="QEMU waits for gdb; prints the gdb command that loads every symbol")
+    p.add_argument("--gdb-port", type=int, default=debugger.DEFAULT_PORT, metavar="PORT",
+                   help=f"QEMU's gdb port on 127.0.0.1 (default {debugger.DEFAULT_PORT})")
     p.set_defaults(func=run)
