@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 
 apt_packages=(qemu-system-arm ipxe-qemu gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
               picolibc-aarch64-linux-gnu graphviz device-tree-compiler
-              chromium)  # chromium: the browser test of the HTML system view
+              chromium  # chromium: the browser test of the HTML system view
+              gdb-multiarch u-boot-qemu u-boot-tools)  # run --gdb; boots through U-Boot; mkimage
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
