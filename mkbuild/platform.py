@@ -52,6 +52,12 @@ class Platform:
     # Where the board's device tree comes from: "qemu" (the tree QEMU generates for
     # the machine), a .dtb/.dts file in platforms/, or "" (only `devices` above).
     devicetree: str = ""
+    # U-Boot ([uboot] in the board file, see mkbuild/uboot.py): where its boot script
+    # loads the files from by default, QEMU firmware that is U-Boot for this machine,
+    # and whether `compile` prints the steps for putting the image on the board.
+    uboot_device: str = ""
+    uboot_qemu_firmware: str = ""
+    uboot_board_steps: bool = False
 
     @property
     def kernel_region(self) -> tuple[int, int]:
@@ -168,4 +174,7 @@ def _from_toml(doc: dict) -> Platform:
         qemu_args=tuple(str(a) for a in qemu.get("args", [])),
         qemu_env={str(k): str(v) for k, v in qemu.get("env", {}).items()},
         devicetree=str(doc.get("devicetree", "")),
+        uboot_device=str(doc.get("uboot", {}).get("device", "")),
+        uboot_qemu_firmware=str(doc.get("uboot", {}).get("qemu_firmware", "")),
+        uboot_board_steps=bool(doc.get("uboot", {}).get("board_steps", False)),
     )

@@ -78,7 +78,21 @@ def run(args: argparse.Namespace) -> int:
     if getattr(args, "capdl", False):
         from mkbuild.capdl import write_beside
         print(write_beside(result.build_dir))
+    _boot_files(result, args)
     return 0
+
+
+def _boot_files(result: pipeline.CompileResult, args: argparse.Namespace) -> None:
+    """boot.scr and uImage beside the image; the board's steps (mkbuild.uboot)."""
+    from mkbuild import platform, uboot
+
+    board, _ = platform.load(args.platform)
+    path = Path(args.file).resolve()
+    system = (path.name if path.is_dir() else path.parent.name) if is_app(path) \
+        else pipeline.system_name(path)
+    said = uboot.after_compile(result.build_dir, board, system) if board else ""
+    if said:
+        print(said)
 
 
 def add_parser(subparsers) -> None:
