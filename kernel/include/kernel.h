@@ -86,6 +86,7 @@ struct tcb {
     char name[BS_NAME_LEN];
     word_t fault_msg[4]; /* pc, address, syndrome, thread index (the name follows) */
     struct fpu_state fpu;
+    struct notification *bound_ntfn; /* its signals also end this thread's endpoint Recv */
 };
 _Static_assert(sizeof(struct tcb) <= (1u << BS_TCB_SIZE_BITS), "TCB fits its object");
 
@@ -136,7 +137,9 @@ _Static_assert(sizeof(struct endpoint) <= (1u << BS_ENDPOINT_SIZE_BITS), "endpoi
 
 struct notification {
     word_t word;
-    word_t active;              /* signalled since the last wait (even with badge 0) */
+    /* bit 0: signalled since the last wait (even with badge 0); the bits above: the TCB
+     * bound to it (TCBs are 1 KiB aligned), or 0 */
+    word_t state;
     struct wait_queue waiters;
 };
 _Static_assert(sizeof(struct notification) <= (1u << BS_NOTIFICATION_SIZE_BITS), "ntfn size");
@@ -234,6 +237,9 @@ void do_reply(void);
 void deliver(struct tcb *from, struct tcb *to, word_t info, word_t badge, bool grant);
 void ntfn_signal(struct notification *n, word_t badge);
 word_t ntfn_wait(struct notification *n, bool block);
+word_t ntfn_bind(struct tcb *t, struct notification *n);
+bool ntfn_take_bound(struct tcb *t);   /* a bound signal pending: delivered to t */
+bool ntfn_bound_pending(const struct tcb *t);
 word_t invoke_tcb(struct cap *c, word_t label);
 word_t invoke_cnode(struct cap *c, word_t label);
 word_t invoke_irq(struct cap *c, word_t label);

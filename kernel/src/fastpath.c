@@ -52,7 +52,7 @@ bool fastpath_reply_recv(word_t cptr, word_t info)
     struct tcb *self = current, *caller = self->reply_to;
     word_t badge;
     if (mi_len_and_caps(info) > MK_MSG_REGS || !caller || caller->state != TS_BLOCKED_REPLY ||
-        caller->reply_from != self || caller->fault_kind)
+        caller->reply_from != self || caller->fault_kind || ntfn_bound_pending(self))
         return false;
     struct endpoint *ep = ep_cap(self, cptr, BS_RIGHT_READ, &badge);
     struct tcb *first = ep ? ep->waiters.head : NULL;

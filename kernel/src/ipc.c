@@ -94,6 +94,8 @@ word_t ep_recv(struct endpoint *ep, bool block)
 {
     struct tcb *self = current;
     struct tcb *s = ep->waiters.head;
+    if (ntfn_take_bound(self))
+        return MK_ERR_NONE;
     if (s && s->state == TS_BLOCKED_SEND) {
         wq_remove(&ep->waiters, s);
         deliver(s, self, s->ctx.x[REG_INFO], s->send_badge, s->grant);

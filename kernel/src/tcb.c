@@ -1,4 +1,5 @@
-/* Thread control: suspend, resume, set priority; a thread's end. */
+/* Thread control: suspend, resume, set priority, bind a notification, restart at a
+ * pc (a parent restarting a faulted child); a thread's end. */
 #include "kernel.h"
 
 int system_end_remaining;
@@ -66,6 +67,27 @@ word_t invoke_tcb(struct cap *c, word_t label)
             sched_enqueue(t);
         return MK_ERR_NONE;
     }
+    case MK_INV_TCB_BIND_NOTIFICATION: {
+        word_t err;
+        if (mi_len(current->ctx.x[REG_INFO]) < 1)
+            return MK_ERR_TRUNCATED_MESSAGE;
+        struct cap *n = cap_lookup(current, current->ctx.x[REG_MR0], &err);
+        if (!n)
+            return err;
+        if (n->type != BS_OBJ_NOTIFICATION || !(n->rights & BS_RIGHT_READ))
+            return MK_ERR_INVALID_CAPABILITY;
+        return ntfn_bind(t, n->ntfn.obj);
+    }
+    case MK_INV_TCB_RESTART:
+        if (mi_len(current->ctx.x[REG_INFO]) < 1)
+            return MK_ERR_TRUNCATED_MESSAGE;
+        if (t->exited || t == current)
+            return MK_ERR_ILLEGAL_OPERATION;
+        thread_cancel_ipc(t);   /* also drops a pending fault: it is not answered */
+        t->ctx.elr = current->ctx.x[REG_MR0];
+        t->state = TS_INACTIVE;
+        make_runnable(t);
+        return MK_ERR_NONE;
     default:
         return MK_ERR_ILLEGAL_OPERATION;
     }

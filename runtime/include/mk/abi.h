@@ -66,6 +66,8 @@
 #define MK_INV_TCB_SUSPEND 1
 #define MK_INV_TCB_RESUME 2
 #define MK_INV_TCB_SET_PRIORITY 3
+#define MK_INV_TCB_BIND_NOTIFICATION 4 /* MR0 = CPtr (caller's CSpace) of a notification to read */
+#define MK_INV_TCB_RESTART 5           /* MR0 = pc: drop what it waits on, run from pc */
 #define MK_INV_CNODE_COPY 10
 #define MK_INV_CNODE_MINT 11
 #define MK_INV_CNODE_MOVE 12
