@@ -12,7 +12,8 @@ import sys
 
 # Each name is a module of mkbuild.commands defining add_parser(subparsers),
 # which registers the sub-command and sets `func` to a function(args) -> int.
-COMMANDS: list[str] = ["check", "dump", "graph", "query", "diff", "compile", "run", "test", "lsp"]
+COMMANDS: list[str] = ["check", "dump", "graph", "query", "diff", "compile", "run", "test", "lsp",
+                       "sdk"]
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
