@@ -71,13 +71,13 @@ def plan(system: m.SdfSystem, platform: Platform) -> tuple[layout.LayoutPlan, li
     diags: list[Diagnostic] = []
     lp = layout.LayoutPlan(platform.name)
     for mr in system.memory_regions.values():
-        if mr.phys_addr is not None and _in_ram(platform, mr.phys_addr, mr.size):
-            diags.append(error(f"memory region `{mr.name}` at phys_addr {mr.phys_addr:#x} is in "
-                               f"the RAM of `{platform.name}`, which mkbuild allocates itself: "
-                               "fixed RAM addresses are not supported yet", mr.span))
         mapped = any(mp.mr == mr.name for pd in system.all_pds() for mp in pd.maps)
         if mr.phys_addr is not None and not mapped:
             continue  # only its address is used (setvar): no frames to make
+        if mr.phys_addr is not None and _in_ram(platform, mr.phys_addr, mr.size):
+            diags.append(error(f"memory region `{mr.name}` at phys_addr {mr.phys_addr:#x} is in "
+                               f"the RAM of `{platform.name}`, which mkbuild allocates itself: "
+                               "mapping fixed RAM addresses is not supported yet", mr.span))
         kind = layout.DEVICE_FRAMES if mr.phys_addr is not None else layout.FRAMES
         lp.objects[_mr(mr.name)] = layout.LayoutObject(_mr(mr.name), kind, mr.size, mr.phys_addr)
     pds = system.all_pds()

@@ -84,7 +84,7 @@ word_t invoke_tcb(struct cap *c, word_t label)
         if (t->exited || t == current)
             return MK_ERR_ILLEGAL_OPERATION;
         thread_cancel_ipc(t);   /* also drops a pending fault: it is not answered */
-        t->ctx.elr = current->ctx.x[REG_MR0];
+        arch_context_set_pc(&t->ctx, current->ctx.x[REG_MR0]);
         t->state = TS_INACTIVE;
         make_runnable(t);
         return MK_ERR_NONE;

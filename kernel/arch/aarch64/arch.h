@@ -66,6 +66,7 @@ static inline void arch_context_init(struct context *c, word_t pc, word_t sp, wo
 }
 
 static inline word_t arch_context_pc(const struct context *c) { return c->elr; }
+static inline void arch_context_set_pc(struct context *c, word_t pc) { c->elr = pc; }
 
 /* A synchronous exception from user code, decoded (arch/aarch64/fault_decode.c). */
 struct arch_fault {
