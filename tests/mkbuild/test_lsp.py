@@ -251,3 +251,28 @@ def test_rename_an_instance_everywhere_it_is_written(system):
                            .replace("server cannot send", "store cannot send"))
 
     run(system.parent, script)
+
+
+def test_rename_reaches_the_files_the_system_includes(tmp_path):
+    (tmp_path / "interfaces.camkes").write_text(INTERFACES)
+    system = tmp_path / "system.adl"
+    system.write_text(SYSTEM.replace("        client.priority = 100;\n        server.priority = 200;\n",
+                                     '#include "settings.inc"\n'))
+    settings = tmp_path / "settings.inc"
+    settings.write_text("client.priority = 100;\nserver.priority = 200;\n")
+
+    async def script(s: Session):
+        await s.open(system)
+        assert list(s.diagnostics[from_fs_path(str(system))]) == []
+        edit = await s.client.text_document_rename_async(T.RenameParams(
+            text_document=T.TextDocumentIdentifier(uri=from_fs_path(str(system))),
+            position=pos(system.read_text(), "server.store", 0, 2), new_name="store"))
+        got = {uri: sorted((e.range.start.line + 1, e.range.start.character + 1, e.new_text)
+                           for e in edits) for uri, edits in edit.changes.items()}
+        assert got == {
+            # the declaration, the connection end, the policy statement ...
+            from_fs_path(str(system)): [(17, 26, "store"), (18, 60, "store"), (25, 9, "store")],
+            # ... and the setting in the included file
+            from_fs_path(str(settings)): [(2, 1, "store")]}
+
+    run(tmp_path, script)
