@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from mkbuild import authority, policy  # noqa: E402
-from mkbuild.model import (  # noqa: E402
+from model.system import (  # noqa: E402
     ComponentType,
     Connection,
     DataportType,

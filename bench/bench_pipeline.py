@@ -31,7 +31,7 @@ def run_stages(path: str, platform_name: str) -> dict[str, float]:
     import time
 
     import dsl
-    from mkbuild import authority, codegen, layout, platform
+    from mkbuild import codegen, layout, pipeline, platform
     from mkbuild.image import UserSegment
 
     times: dict[str, float] = {}
@@ -40,7 +40,7 @@ def run_stages(path: str, platform_name: str) -> dict[str, float]:
     times["front end"] = time.perf_counter() - t
     assert system is not None, diags
     t = time.perf_counter()
-    authority.analyse(system)
+    pipeline.check(system)
     times["checks"] = time.perf_counter() - t
     board, _ = platform.load(platform_name)
     t = time.perf_counter()

@@ -31,7 +31,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from mkbuild.appdir import load_app  # noqa: E402
-from mkbuild.diagnostics import Diagnostic, has_errors  # noqa: E402
+from model.diagnostics import Diagnostic, has_errors  # noqa: E402
 
 # The apps of seL4/camkes `apps/` that form the conformance suite (simulation tests).
 SUITE = (

@@ -1,7 +1,7 @@
 """The ADL language: grammar, parser, diagnostics and name resolution.
 
 `load_system` is the front end's single entry point: source file in, resolved
-`mkbuild.model.System` and diagnostics out.
+`model.system.System` and diagnostics out.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import gc
 import os
 from collections.abc import Mapping
 
-from mkbuild.diagnostics import Diagnostic, error, has_errors
-from mkbuild.model import PolicyStatement, Span, StructDef, StructField, System
+from model.diagnostics import Diagnostic, error, has_errors
+from model.system import PolicyStatement, Span, StructDef, StructField, System
 
 from . import syntax as S
 from .assemble import assemble

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from mkbuild.diagnostics import Diagnostic, did_you_mean, error
-from mkbuild.model import ComponentType, Connection, End, Instance, Span, System
+from model.diagnostics import Diagnostic, did_you_mean, error
+from model.system import ComponentType, Connection, End, Instance, Span, System
 
 from . import syntax as S
 from .declarations import Declarations, component_type
@@ -260,7 +260,7 @@ class _Assembler:
             self.diags.append(error(f"unknown instance `{spelled}` in setting", s.target.span,
                                     hint))
             return
-        from mkbuild.diagnostics import warning
+        from model.diagnostics import warning
 
         self.diags.append(warning(f"`{spelled}` is neither an instance nor a connection; "
                                   f"setting `{s.target.text}` is kept as written",

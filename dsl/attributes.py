@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mkbuild.diagnostics import did_you_mean
+from model.diagnostics import did_you_mean
 
 from . import syntax as S
 from .settings import check_scalar, describe

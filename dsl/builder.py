@@ -12,8 +12,8 @@ from typing import Any
 
 from lark import Token, Transformer
 
-from mkbuild.diagnostics import Diagnostic, error, warning
-from mkbuild.model import Dtb, Span
+from model.diagnostics import Diagnostic, error, warning
+from model.system import Dtb, Span
 
 from . import syntax as S
 from .source import SourceMap

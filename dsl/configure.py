@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from mkbuild.diagnostics import Diagnostic, did_you_mean, error, warning
-from mkbuild.model import NOWHERE, ComponentType, Dtb, Span, System
+from model.diagnostics import Diagnostic, did_you_mean, error, warning
+from model.system import NOWHERE, ComponentType, Dtb, Span, System
 
 from . import syntax as S
 from .assemble import Assembly, Assignment

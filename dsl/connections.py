@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from mkbuild.diagnostics import Diagnostic, error
-from mkbuild.model import Connection, ConnectorType, End, Interface, System
+from model.diagnostics import Diagnostic, error
+from model.system import Connection, ConnectorType, End, Interface, System
 
 # Which interface kind a connector end of each kind accepts, per side.
 _EXPECTED = {

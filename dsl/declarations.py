@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from mkbuild.diagnostics import Diagnostic, did_you_mean, error
-from mkbuild.model import (
+from model.diagnostics import Diagnostic, did_you_mean, error
+from model.system import (
     AttributeDecl,
     ComponentType,
     ConnectorType,

@@ -6,7 +6,7 @@ import dataclasses
 import json
 from typing import Any
 
-from mkbuild.model import Dtb, Span, System
+from model.system import Dtb, Span, System
 
 
 def to_plain(value: Any) -> Any:

@@ -11,8 +11,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mkbuild.diagnostics import Diagnostic, error, warning
-from mkbuild.model import Span
+from model.diagnostics import Diagnostic, error, warning
+from model.system import Span
 
 from . import syntax as S
 from .parser import parse_text

@@ -24,8 +24,8 @@ from lark.exceptions import (
 )
 from lark.lexer import PatternStr
 
-from mkbuild.diagnostics import Diagnostic, error
-from mkbuild.model import Span
+from model.diagnostics import Diagnostic, error
+from model.system import Span
 
 from . import syntax as S
 from .builder import Builder

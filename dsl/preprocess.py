@@ -15,8 +15,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from mkbuild.diagnostics import Diagnostic, error
-from mkbuild.model import Span
+from model.diagnostics import Diagnostic, error
+from model.system import Span
 
 from .source import LineOrigin, Segment, SourceMap
 
@@ -155,7 +155,7 @@ class _Preprocessor:
         elif name == "error":
             self.diagnostics.append(error(f"#error {rest}".rstrip(), span))
         elif name == "warning":
-            from mkbuild.diagnostics import warning
+            from model.diagnostics import warning
 
             self.diagnostics.append(warning(f"#warning {rest}".rstrip(), span))
         elif name in ("pragma", "line", "ident", ""):

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from mkbuild.model import Dtb
+from model.system import Dtb
 
 # kind names: "int", "uint", "priority", "bool", "string", "badge", "dtb", "any"
 INSTANCE_SETTINGS: dict[str, str] = {

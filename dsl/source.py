@@ -7,8 +7,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mkbuild.diagnostics import Diagnostic, error
-from mkbuild.model import Span
+from model.diagnostics import Diagnostic, error
+from model.system import Span
 
 # Larger inputs are refused rather than parsed slowly (a generated system of
 # 5,000 components is about 2 MB).

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from mkbuild.model import NOWHERE, Span
+from model.system import NOWHERE, Span
 
 
 @dataclass

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from mkbuild.model import Span
+from model.system import Span
 
 from .syntax import BadValue
 

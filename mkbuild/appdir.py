@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mkbuild import cmake
-from mkbuild.diagnostics import Diagnostic, error, has_errors, warning
-from mkbuild.model import Span
+from model.diagnostics import Diagnostic, error, has_errors, warning
+from model.system import Span
 
 ADL_SUFFIXES = (".adl", ".camkes")
 

@@ -25,7 +25,7 @@ from mkbuild.atomic import write_atomically
 
 if TYPE_CHECKING:  # imported where used: a no-change rebuild must start fast
     from mkbuild import layout
-    from mkbuild.model import ComponentType, System
+    from model.system import ComponentType, System
 
 REPO = toolchain.REPO
 CAMKES_RUNTIME = REPO / "runtime" / "camkes"
@@ -346,7 +346,7 @@ def run_ninja(out_dir: Path, jobs: int = 2) -> NinjaResult:
 # headers, the runtime and the kernel, which it tracks itself.
 
 STAMP = "inputs.json"
-_TOOL_DIRS = ("mkbuild", "dsl", "platforms")
+_TOOL_DIRS = ("model", "dsl", "mkbuild", "platforms")
 _TOOL_SUFFIXES = (".py", ".j2", ".lark", ".camkes", ".idl4", ".toml")
 
 

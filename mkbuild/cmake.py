@@ -18,8 +18,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mkbuild.diagnostics import Diagnostic, error, warning
-from mkbuild.model import Span
+from model.diagnostics import Diagnostic, error, warning
+from model.system import Span
 
 # ---- syntax -----------------------------------------------------------------
 

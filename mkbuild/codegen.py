@@ -18,7 +18,7 @@ import jinja2
 from mkbuild import scheduling
 from mkbuild.authority import SELF_SERVED_EVENT_CONNECTORS
 from mkbuild.layout import InstancePlan, LayoutPlan
-from mkbuild.model import ComponentType, Connection, Interface, Method, System, as_int
+from model.system import ComponentType, Connection, Interface, Method, System, as_int
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 # Generated files holding an app's own connector template code (compiled as app code).

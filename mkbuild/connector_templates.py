@@ -31,8 +31,8 @@ from pathlib import Path
 
 import jinja2
 
-from mkbuild.diagnostics import Diagnostic, error
-from mkbuild.model import NOWHERE, Connection, End, Span, System, TemplateAlloc
+from model.diagnostics import Diagnostic, error
+from model.system import NOWHERE, Connection, End, Span, System, TemplateAlloc
 
 # Object types a template may allocate, by the names templates use.
 OBJECT_KINDS = {"seL4_EndpointObject": "endpoint", "seL4_NotificationObject": "notification"}

@@ -21,8 +21,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mkbuild.diagnostics import Diagnostic, error
 from mkbuild.platform import PLATFORMS_DIR, Device, Platform
+from model.diagnostics import Diagnostic, error
 
 FDT_MAGIC = 0xD00DFEED
 FDT_BEGIN_NODE, FDT_END_NODE, FDT_PROP, FDT_NOP, FDT_END = 1, 2, 3, 4, 9

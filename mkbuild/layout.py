@@ -23,10 +23,10 @@ from dataclasses import asdict, dataclass, field, replace
 
 from mkbuild import authority, devicetree
 from mkbuild import bootspec as bs
-from mkbuild.diagnostics import Diagnostic, did_you_mean, error
 from mkbuild.image import Blob, UserSegment
-from mkbuild.model import Dtb, System, as_int
 from mkbuild.platform import Device, Platform
+from model.diagnostics import Diagnostic, did_you_mean, error
+from model.system import Dtb, System, as_int
 
 PAGE = 4096
 # Every instance's virtual address space (separate per instance, so they coincide).

@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING
 
 from mkbuild import build
 from mkbuild import platform as platforms
-from mkbuild.diagnostics import Diagnostic, error, has_errors
+from model.diagnostics import Diagnostic, error, has_errors
 
 if TYPE_CHECKING:  # the heavy stages are imported where used (fast no-change rebuilds)
     from mkbuild import layout, qemu
-    from mkbuild.model import System
+    from model.system import System
 
 
 @dataclass
@@ -59,9 +59,15 @@ def load(path: Path, include_dirs: tuple = (), defines: dict | None = None
 
 
 def check(system: System) -> list[Diagnostic]:
-    """The authority checks and policy assertions (mkbuild.authority)."""
-    from mkbuild import authority
-    return authority.analyse(system)
+    """Everything `mkbuild check` runs after the front end: the authority checks
+    (mkbuild.authority) and the policy assertions (mkbuild.policy)."""
+    from mkbuild import authority, policy, scheduling
+
+    auth = authority.build(system)
+    statements, diags = policy.parse(system)
+    allowed = {s.args[0] for s in statements if s.kind == "allow-shared-device"}
+    return (scheduling.check(system) + authority.checks(system, auth, allowed) + diags
+            + policy.evaluate(auth, statements))
 
 
 def compile(path: Path | str, platform: str, build_root: Path | None = None,

@@ -10,8 +10,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mkbuild.diagnostics import Diagnostic, error
-from mkbuild.model import Span
+from model.diagnostics import Diagnostic, error
+from model.system import Span
 
 PLATFORMS_DIR = Path(__file__).resolve().parent.parent / "platforms"
 CONSOLE_KINDS = ("pl011", "cadence")
@@ -123,7 +123,7 @@ def load(name_or_path: str | Path) -> tuple[Platform | None, list[Diagnostic]]:
     if not path.suffix:
         path = PLATFORMS_DIR / f"{name_or_path}.toml"
     if not path.exists():
-        from mkbuild.diagnostics import did_you_mean
+        from model.diagnostics import did_you_mean
         return None, [error(f"unknown platform `{name_or_path}`",
                             hint=did_you_mean(str(name_or_path), available())
                             or f"available: {', '.join(available())}")]

@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from mkbuild import authority as A
-from mkbuild.diagnostics import Diagnostic, did_you_mean, error
-from mkbuild.model import NOWHERE, Span, System
+from model.diagnostics import Diagnostic, did_you_mean, error
+from model.system import NOWHERE, Span, System
 
 # Placeholders in a form: an instance, a hardware instance, a dataport
 # (`instance.interface`), an instance or thread (`instance` / `instance.interface`),

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from mkbuild import authority as A
-from mkbuild.diagnostics import Diagnostic, did_you_mean, error
+from model.diagnostics import Diagnostic, did_you_mean, error
 
 QUESTIONS = {
     "flow": ("instance", "instance"),

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field, replace
 
 from mkbuild import authority as A
 from mkbuild import bootspec as bs
-from mkbuild.diagnostics import Diagnostic, error
-from mkbuild.model import Span, System
+from model.diagnostics import Diagnostic, error
+from model.system import Span, System
 
 PAGE = 4096
 PREFIX = "translation validation: "

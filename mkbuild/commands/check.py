@@ -10,8 +10,8 @@ import argparse
 import os
 import sys
 
-from mkbuild.diagnostics import Diagnostic, has_errors, render_all, to_json
-from mkbuild.model import System
+from model.diagnostics import Diagnostic, has_errors, render_all, to_json
+from model.system import System
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -82,8 +82,8 @@ def load(args: argparse.Namespace) -> tuple[System | None, list[Diagnostic]] | i
 
 def extra_checks(system: System) -> list[Diagnostic]:
     """Checks beyond the front end's (authority, policies) run by `check`."""
-    from mkbuild.authority import analyse  # authority checks + policy assertions
-    return analyse(system)
+    from mkbuild.pipeline import check  # authority checks + policy assertions
+    return check(system)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from mkbuild import pipeline
-from mkbuild.diagnostics import has_errors, render_all, to_json
+from model.diagnostics import has_errors, render_all, to_json
 
 
 def add_common(p: argparse.ArgumentParser) -> None:

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from mkbuild.commands.check import add_load_arguments, load
-from mkbuild.diagnostics import has_errors, render_all
+from model.diagnostics import has_errors, render_all
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:

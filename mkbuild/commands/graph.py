@@ -14,7 +14,7 @@ from pathlib import Path
 
 from mkbuild import authority
 from mkbuild.commands.check import add_load_arguments
-from mkbuild.diagnostics import has_errors, render_all, to_json
+from model.diagnostics import has_errors, render_all, to_json
 
 
 def add_parser(subparsers) -> None:
@@ -86,7 +86,7 @@ def run(args) -> int:
     if args.flow:
         unknown = [n for n in args.flow if n not in system.instances]
         if unknown:
-            from mkbuild.diagnostics import did_you_mean
+            from model.diagnostics import did_you_mean
             hint = did_you_mean(unknown[0], system.instances)
             print(f"mkbuild graph: error: unknown instance `{unknown[0]}`"
                   + (f" ({hint})" if hint else ""), file=sys.stderr)

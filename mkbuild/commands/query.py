@@ -8,7 +8,7 @@ import sys
 from mkbuild import authority, query
 from mkbuild.commands.check import add_load_arguments
 from mkbuild.commands.graph import load
-from mkbuild.diagnostics import render_all, to_json
+from model.diagnostics import render_all, to_json
 
 
 def add_parser(subparsers) -> None:

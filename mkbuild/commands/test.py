@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mkbuild.appdir import App, ExpectationMatcher, load_app
-from mkbuild.diagnostics import has_errors, render_all, to_json
+from model.diagnostics import has_errors, render_all, to_json
 
 TAIL_LINES = 20
 

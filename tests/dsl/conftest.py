@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from dsl import load_system
-from mkbuild.diagnostics import ERROR, Diagnostic
+from model.diagnostics import ERROR, Diagnostic
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "adl"
 

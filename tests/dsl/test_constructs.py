@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mkbuild.model import Dtb
+from model.system import Dtb
 
 HEAD = "import <std_connector.camkes>;\nprocedure P { int f(in int x); };\n"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mkbuild.diagnostics import render_all
+from model.diagnostics import render_all
 
 BASE = """import <std_connector.camkes>;
 procedure Adder { int add(in int x); };

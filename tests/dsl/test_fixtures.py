@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from dsl import load_system
-from mkbuild.model import Dtb
+from model.system import Dtb
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "adl"
 ALL = sorted(p for p in FIXTURES.glob("*/*.camkes"))

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dsl import load_system
-from mkbuild.diagnostics import ERROR, render_all
+from model.diagnostics import ERROR, render_all
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "adl"
 SEEDS = [p.read_text() for p in sorted(FIXTURES.glob("*/*.camkes"))

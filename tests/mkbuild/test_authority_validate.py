@@ -3,25 +3,12 @@ missing or changed capabilities, mappings and IRQ bindings are caught."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
+import hand_built as S
 import pytest
 
 from mkbuild import bootspec as bs
 from mkbuild import layout, platform, validate
 from mkbuild.image import UserSegment
-
-
-def load_support():
-    path = Path(__file__).with_name("test_authority_support.py")
-    spec = importlib.util.spec_from_file_location("authority_support", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-S = load_support()
 
 
 def laid_out(policies: tuple[str, ...] = ()):

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mkbuild.cmake import Interpreter, evaluate_args, expand, parse
-from mkbuild.diagnostics import render_all
+from model.diagnostics import render_all
 
 
 def values(text: str, variables: dict[str, str] | None = None) -> list[list[str]]:

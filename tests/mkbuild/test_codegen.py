@@ -7,7 +7,8 @@ import subprocess
 import pytest
 
 from mkbuild import codegen, layout, platform
-from mkbuild.model import (
+from mkbuild.toolchain import RUNTIME_INCLUDE
+from model.system import (
     AttributeDecl,
     ComponentType,
     Connection,
@@ -20,7 +21,6 @@ from mkbuild.model import (
     Procedure,
     System,
 )
-from mkbuild.toolchain import RUNTIME_INCLUDE
 
 CALC = Procedure("Calc", [
     Method("add", "int", [Param("a", "in", "int"), Param("b", "in", "int")]),

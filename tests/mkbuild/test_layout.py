@@ -4,7 +4,7 @@ diagnostics for systems that cannot be laid out."""
 from mkbuild import bootspec as bs
 from mkbuild import layout, platform
 from mkbuild.image import UserSegment
-from mkbuild.model import (
+from model.system import (
     ComponentType,
     Connection,
     DataportType,

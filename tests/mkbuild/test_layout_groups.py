@@ -4,7 +4,7 @@ one program) while keeping their own slots, threads and stacks apart."""
 from mkbuild import bootspec as bs
 from mkbuild import codegen, layout, platform, validate
 from mkbuild.image import UserSegment
-from mkbuild.model import (
+from model.system import (
     ComponentType,
     Connection,
     ConnectorType,

@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
+import hand_built as S
 import pytest
 
 from mkbuild import authority as A
+from mkbuild import pipeline
 from mkbuild import policy as P
-from mkbuild.diagnostics import render_all
-
-
-def load_support():
-    path = Path(__file__).with_name("test_authority_support.py")
-    spec = importlib.util.spec_from_file_location("authority_support", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-S = load_support()
+from model.diagnostics import render_all
 
 
 def run(*statements: str, builder=None):
@@ -161,7 +149,7 @@ def test_analyse_runs_checks_and_policies_together():
     b = S.gateway()
     b.policy("no flow from net to keystore")
     b.system.instances["net"].attributes["priority"] = 255
-    messages = [d.message for d in A.analyse(b.system)]
+    messages = [d.message for d in pipeline.check(b.system)]
     assert len(messages) == 2
     assert messages[0].startswith("server `crypto.crypt` runs at priority 254")
     assert messages[1].startswith("policy `no flow from net to keystore` does not hold")

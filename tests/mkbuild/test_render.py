@@ -3,12 +3,11 @@ and the HTML view's script run in headless Chromium (skipped without it)."""
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
+import hand_built as S
 import pytest
 
 from mkbuild import authority as A
@@ -17,15 +16,6 @@ from mkbuild.render import dot, picture
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-def load_support():
-    path = Path(__file__).with_name("test_authority_support.py")
-    spec = importlib.util.spec_from_file_location("authority_support", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-S = load_support()
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz `dot` not installed")
 
 

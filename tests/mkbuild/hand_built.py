@@ -1,14 +1,12 @@
-"""Builds `System`s by hand for the authority, policy, query and render tests.
-
-Loaded by the other test files through `load_support()` (pytest runs with
---import-mode=importlib, so test modules cannot import each other by name).
+"""Builds `System`s by hand for the authority, policy, query and render tests
+(`import hand_built as S`; tests/mkbuild/conftest.py puts this folder on the path).
 """
 
 from __future__ import annotations
 
 import re
 
-from mkbuild.model import (
+from model.system import (
     ComponentType,
     Connection,
     DataportType,

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mkbuild.model import Span
+from model.system import Span
 
 ERROR = "error"
 WARNING = "warning"

@@ -1,0 +1,143 @@
+"""The connector table applied to a whole system: every kernel object its
+connections need and every capability each instance receives (`plan`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mkbuild.authority.connectors import EndCap, rule_for
+from mkbuild.authority.objects import (
+    DEVICE_FRAMES,
+    ENDPOINT,
+    FRAMES,
+    IRQ,
+    NOTIFICATION,
+    Capability,
+    KernelObject,
+    Plan,
+)
+from mkbuild.authority.rights import GRANT, READ, WRITE, Rights
+from model.system import Connection, System, as_int
+
+
+def truthy(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
+
+
+def is_hardware(system: System, instance: str) -> bool:
+    inst = system.instances.get(instance)
+    ctype = system.component_types.get(inst.type) if inst else None
+    return bool(ctype and ctype.hardware)
+
+
+def _dataport_size(system: System, connection: Connection) -> int:
+    sizes = []
+    for end in connection.from_ends + connection.to_ends:
+        try:
+            iface = system.interface_of(end)
+        except KeyError:
+            continue
+        if iface.dataport is not None:
+            sizes.append(iface.dataport.size)
+    return max(sizes, default=4096)
+
+
+def _access(system: System, connection: Connection, side: str, instance: str, interface: str,
+            default: Rights) -> Rights:
+    """CAmkES's `inst.<dataport>_access = "R"` (or mkbuild's `conn.from_access` /
+    `conn.to_access`) narrows a shared dataport's rights for that end."""
+    value = system.instances[instance].attributes.get(f"{interface}_access")
+    if not isinstance(value, str):
+        value = connection.attributes.get(f"{side}_access")
+    if not isinstance(value, str):
+        return default
+    letters = value.upper()
+    return frozenset(r for r, ch in ((READ, "R"), (WRITE, "W")) if ch in letters)
+
+
+def plan(system: System) -> Plan:
+    """Apply the connector table to every connection of the system."""
+    result = Plan()
+    for conn in system.connections.values():
+        _plan_connection(system, conn, result)
+    return result
+
+
+def _plan_connection(system: System, conn: Connection, out: Plan) -> None:
+    rule = rule_for(system, conn)
+    grant = truthy(conn.attributes.get("grant", False))
+    hw_ends = conn.from_ends if rule.hardware_end == "from" else (
+        conn.to_ends if rule.hardware_end == "to" else [])
+    device_instance = hw_ends[0].instance if hw_ends else None
+    hw_attrs = system.instances[device_instance].attributes if (
+        device_instance in system.instances) else {}
+    hw_iface = hw_ends[0].interface if hw_ends else ""
+
+    def make(role: str, kind: str, suffix: str = "") -> KernelObject:
+        name = f"{conn.name}.{role}{suffix}"
+        size = paddr = irq = None
+        device = None
+        if kind == FRAMES:
+            size = _dataport_size(system, conn)
+        elif kind == DEVICE_FRAMES:
+            device = f"{device_instance}.{hw_iface}"
+            paddr = as_int(hw_attrs.get(f"{hw_iface}_paddr"))
+            size = as_int(hw_attrs.get(f"{hw_iface}_size")) or 4096
+        elif kind == IRQ:
+            device = f"{device_instance}.{hw_iface}"
+            irq = as_int(hw_attrs.get(f"{hw_iface}_irq_number"))
+        bound = f"{conn.name}.irq" if kind == NOTIFICATION and "irq" in rule.objects else None
+        obj = KernelObject(name, kind, conn.name, size or 0, paddr, irq, device, bound)
+        out.objects[name] = obj
+        return obj
+
+    # DTB hardware without generate_interrupts has no IRQ.
+    roles = dict(rule.objects)
+    # CAmkES spells it on the hardware instance or its interface (`hw.dev.generate_interrupts`
+    # = `hw.dev_generate_interrupts`), or on the driver's consuming interface.
+    to_ends = [(system.instances[e.instance].attributes, e.interface) for e in conn.to_ends
+               if e.instance in system.instances]
+    wants_irq = any(truthy(a.get(k)) for a, k in [
+        (hw_attrs, "generate_interrupts"), (hw_attrs, f"{hw_iface}_generate_interrupts"),
+        *((a, f"{i}_generate_interrupts") for a, i in to_ends)])
+    if conn.connector == "seL4DTBHardware" and not wants_irq:
+        roles.pop("irq", None)
+        roles.pop("ntfn", None)
+    for role, kind in roles.items():
+        if role not in rule.per_from_end:
+            make(role, kind)
+    for i, _ in enumerate(conn.from_ends):
+        for role in rule.per_from_end:
+            make(role, roles[role], str(i))
+
+    def give(ends, caps: tuple[EndCap, ...], side: str) -> None:
+        for i, end in enumerate(ends):
+            if end.instance not in system.instances or is_hardware(system, end.instance):
+                continue
+            for cap in caps:
+                if cap.object not in roles:
+                    continue
+                per_end = cap.object in rule.per_from_end
+                targets = [str(i)] if per_end and side == "from" else (
+                    [str(j) for j in range(len(conn.from_ends))] if per_end else [""])
+                for suffix in targets:
+                    obj = out.objects[f"{conn.name}.{cap.object}{suffix}"]
+                    rights = cap.rights
+                    if obj.kind == FRAMES and not per_end:
+                        rights = _access(system, conn, side, end.instance, end.interface, rights)
+                    if obj.kind == ENDPOINT and grant:
+                        rights = rights | {GRANT}
+                    badge = cap.badge or 0
+                    if cap.badged:
+                        badge = (1 << i) if obj.kind == NOTIFICATION else i + 1
+                        # CAmkES's `inst.<iface>_badge` chooses a client's badge.
+                        attrs = system.instances[end.instance].attributes
+                        chosen = as_int(attrs.get(f"{end.interface}_badge"))
+                        badge = chosen if chosen is not None else badge
+                    out.caps.append(Capability(end.instance, obj.name, frozenset(rights), badge,
+                                               conn.name, end.interface, side))
+
+    give(conn.from_ends, rule.from_caps, "from")
+    give(conn.to_ends, rule.to_caps, "to")
