@@ -19,8 +19,8 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from mkbuild.diagnostics import Diagnostic
-from mkbuild.model import Span
+from model.diagnostics import Diagnostic
+from model.system import Span
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 LEVELS = {"error": "error", "warning": "warning", "note": "note"}

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from mkbuild import authority as A
 from mkbuild import scheduling
-from mkbuild.model import NOWHERE, Span, System
+from model.system import NOWHERE, Span, System
 
 MAX_ITERATIONS = 10_000  # then the closed-form bound of the same equation is used
 

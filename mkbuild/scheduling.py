@@ -28,8 +28,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mkbuild.diagnostics import Diagnostic, error
-from mkbuild.model import Instance, Span, System, as_int
+from model.diagnostics import Diagnostic, error
+from model.system import Instance, Span, System, as_int
 
 DEFAULT_PERIOD_US = 10_000
 DEFAULT_BUDGET_US = 10_000

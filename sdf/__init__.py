@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mkbuild.diagnostics import Diagnostic, error, has_errors
-from mkbuild.model import Span
+from model.diagnostics import Diagnostic, error, has_errors
+from model.system import Span
 from sdf.model import SdfSystem
 
 SUFFIX = ".system"

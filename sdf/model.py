@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from mkbuild.model import NOWHERE, Span
+from model.system import NOWHERE, Span
 
 MAX_CHANNELS = 62  # channel, IRQ and child ids are below this (MICROKIT_MAX_CHANNELS)
 MAX_PDS = 63

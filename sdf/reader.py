@@ -11,8 +11,8 @@ from pathlib import Path
 
 from lxml import etree
 
-from mkbuild.diagnostics import Diagnostic, did_you_mean, error
-from mkbuild.model import Span
+from model.diagnostics import Diagnostic, did_you_mean, error
+from model.system import Span
 from sdf import model as m
 from sdf.xmlsource import XmlSource
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from mkbuild.diagnostics import Diagnostic, did_you_mean, error
-from mkbuild.model import Span
+from model.diagnostics import Diagnostic, did_you_mean, error
+from model.system import Span
 from sdf import model as m
 
 # Maps must end at or below this: the top of the 39-bit user address space is where the

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from mkbuild.model import Span
+from model.system import Span
 
 _SKIP = {"<!--": "-->", "<?": "?>", "<![CDATA[": "]]>", "<!": ">"}
 _NAME = re.compile(r"[A-Za-z_:][-A-Za-z0-9_.:]*")

@@ -39,7 +39,7 @@ def _load(arg: str, args, scratch: Path):
     """(Authority, label) or (None, exit code) after printing why."""
     from mkbuild import authority, revision
     from mkbuild.commands.check import load
-    from mkbuild.diagnostics import has_errors, render_all, to_json
+    from model.diagnostics import has_errors, render_all, to_json
 
     label, path, prefix = arg, arg, None
     rp = revision.parse(arg)

@@ -9,9 +9,9 @@ import sys
 import pytest
 
 import dsl
-from mkbuild import authority, scheduling
+from mkbuild import authority, pipeline, scheduling
 from mkbuild import schedulability as T
-from mkbuild.diagnostics import has_errors, render_all
+from model.diagnostics import has_errors, render_all
 
 # Three tasks with (budget, period): the textbook example whose lowest task's
 # response time is exactly its period (Burns & Wellings: R3 = 20).
@@ -128,7 +128,7 @@ def test_check_prints_no_table_for_a_system_silent_about_time(tmp_path):
 
 
 def policy_errors(system) -> list[str]:
-    return render_all([d for d in authority.analyse(system) if d.severity == "error"]).replace(
+    return render_all([d for d in pipeline.check(system) if d.severity == "error"]).replace(
         str(system.file), "F").splitlines()
 
 

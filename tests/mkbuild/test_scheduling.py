@@ -6,7 +6,7 @@ import pytest
 
 import dsl
 from mkbuild import scheduling as S
-from mkbuild.diagnostics import has_errors
+from model.diagnostics import has_errors
 
 HEADER = """procedure P { void f(); }
 component K { control; provides P i; provides P j; consumes Tick e; }
@@ -95,7 +95,7 @@ def test_settings_no_kernel_could_honour_are_errors_at_the_setting(tmp_path, set
 
 
 def test_mkbuild_check_reports_them_with_file_line_and_column(tmp_path):
-    from mkbuild import authority
+    from mkbuild import pipeline
     system = load(tmp_path, "    k._budget = 20000;")
-    (diag,) = [d for d in authority.analyse(system) if d.severity == "error"]
+    (diag,) = [d for d in pipeline.check(system) if d.severity == "error"]
     assert str(diag.span) == f"{tmp_path / 'system.camkes'}:8:5"

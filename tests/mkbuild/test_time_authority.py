@@ -11,8 +11,8 @@ import pytest
 import dsl
 from mkbuild import authority as A
 from mkbuild import query
-from mkbuild.diagnostics import has_errors
 from mkbuild.render import picture
+from model.diagnostics import has_errors
 
 # A client calling a passive intermediate that calls a passive server (seL4's
 # cms-donate app, written again), and a second, active server.

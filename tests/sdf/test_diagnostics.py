@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mkbuild.diagnostics import render_all
+from model.diagnostics import render_all
 from sdf import load_sdf
 
 BAD = Path(__file__).parent / "bad"
