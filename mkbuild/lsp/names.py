@@ -3,7 +3,7 @@
 `word_at` finds the (possibly dotted) name under a cursor; `resolve` says what it
 names, with the span of its definition; `describe` is the hover text; `instance_
 references` lists every place an instance's name is written (for rename).
-Positions here are 1-based lines and columns, as in `mkbuild.model.Span`.
+Positions here are 1-based lines and columns, as in `model.system.Span`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from mkbuild import authority as A
-from mkbuild.model import NOWHERE, Span, System
+from model.system import NOWHERE, Span, System
 
 WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 IMPORT = re.compile(r'^\s*import\s+(?:"([^"]+)"|<([^>]+)>)\s*;')

@@ -29,7 +29,7 @@ from pygls.uris import from_fs_path, to_fs_path
 from dsl import load_system
 from dsl import source as dsl_source
 from mkbuild.lsp import names
-from mkbuild.model import Span, System
+from model.system import Span, System
 
 SEVERITY = {"error": T.DiagnosticSeverity.Error, "warning": T.DiagnosticSeverity.Warning,
             "note": T.DiagnosticSeverity.Information}
@@ -71,8 +71,8 @@ class SystemServer(LanguageServer):
             return None
 
     def load(self, root: str) -> tuple[System | None, list]:
-        from mkbuild.authority import analyse
-        from mkbuild.diagnostics import has_errors
+        from mkbuild.pipeline import check
+        from model.diagnostics import has_errors
 
         dsl_source.OVERLAY.clear()
         for uri, doc in self.workspace.text_documents.items():
@@ -84,7 +84,7 @@ class SystemServer(LanguageServer):
         finally:
             dsl_source.OVERLAY.clear()
         if system is not None and not has_errors(diags):
-            diags = diags + analyse(system)
+            diags = diags + check(system)
             self.systems[root] = system
         return system, diags
 
