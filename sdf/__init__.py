@@ -41,3 +41,12 @@ def load_sdf(path: str | Path, search_paths: list[Path] | tuple = ()
         diagnostics += rules.check(system)
     diagnostics.sort(key=lambda d: (d.span or Span("", 0, 0)))
     return (None if has_errors(diagnostics) else system), diagnostics
+
+
+def load_system(path: str | Path, search_paths: list[Path] | tuple = ()):
+    """The SDF at `path` as mkbuild's resolved System (sdf.to_system), for the stages
+    an ADL system goes through: (System or None, diagnostics)."""
+    from sdf.to_system import to_system
+
+    sdf, diagnostics = load_sdf(path, search_paths)
+    return (to_system(sdf) if sdf is not None else None), diagnostics

@@ -59,6 +59,9 @@ def load(args: argparse.Namespace) -> tuple[System | None, list[Diagnostic]] | i
         if not name.isidentifier():
             print(f"mkbuild: error: -D {name}: not a macro name", file=sys.stderr)
             return 2
+    if args.system.endswith(".system"):  # a Microkit System Description File
+        import sdf
+        return sdf.load_system(args.system)
     if os.path.isdir(args.system) or os.path.basename(args.system) == "CMakeLists.txt":
         # A CAmkES application: its CMakeLists.txt names the root ADL file, import
         # paths and preprocessor flags.

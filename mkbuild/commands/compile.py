@@ -25,6 +25,9 @@ def add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME[=VALUE]",
                    help="preprocessor definition for the ADL")
     p.add_argument("--json", action="store_true", help="diagnostics as JSON")
+    p.add_argument("--search-path", dest="search_paths", action="append", default=[],
+                   metavar="DIR", help="Microkit systems (.system): where program images "
+                   "and prefill files are (then the SDF's directory and its build/)")
 
 
 def defines_of(args: argparse.Namespace) -> dict[str, str]:
@@ -43,6 +46,10 @@ def is_app(path: Path) -> bool:
 def compile_from_args(args: argparse.Namespace) -> pipeline.CompileResult:
     path = Path(args.file)
     build_dir = Path(args.build_dir) if args.build_dir else None
+    if path.suffix == ".system":  # a Microkit System Description File
+        from sdf.compile import compile_sdf
+        return compile_sdf(path, args.platform, build_dir,
+                           [Path(d) for d in args.search_paths])
     if is_app(path):
         from mkbuild.appdir import load_app
 

@@ -1,7 +1,8 @@
 """`mkbuild run system.adl --platform P`: compile, then boot the image in QEMU.
 
-The console streams to stdout. Exit 0 when every control thread has returned (or
-`--expect REGEX` was seen), 1 on a kernel panic, a component fault with
+The console streams to stdout. Exit 0 when every control thread has returned (a
+Microkit system: when every PD waits and nothing can wake one), or `--expect REGEX`
+was seen; 1 on a kernel panic, a component fault with
 `--fail-on-fault`, a timeout, a build error, or a board QEMU cannot boot.
 """
 
@@ -52,6 +53,9 @@ def run(args: argparse.Namespace) -> int:
         debugger.judge(result.run)
     if result.run.console and not result.run.console.endswith("\n"):
         print()
+    if Path(args.file).suffix == ".system":
+        from sdf.compile import idle_is_done
+        idle_is_done(result.run)
     print(f"mkbuild run: {result.run.message}", file=sys.stderr)
     return 0 if result.run.ok else 1
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from sdf import examples, sdk
+from sdf import examples
 
 MICROKIT = Path(os.environ.get("MICROKIT_DIR", "/work/microkit"))
 
@@ -21,13 +21,6 @@ pytestmark = [
     pytest.mark.skipif(shutil.which("make") is None or shutil.which("qemu-system-aarch64") is None,
                        reason="needs make and qemu-system-aarch64 (scripts/setup.sh)"),
 ]
-
-
-@pytest.fixture(scope="module")
-def sdk_dir(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("sdk")
-    assert sdk.write(out) == []
-    return out
 
 
 CASES = [(e, b) for e in examples.EXAMPLES for b in e.boards]

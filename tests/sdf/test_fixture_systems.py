@@ -1,0 +1,129 @@
+"""Our own Microkit-style systems (tests/sdf/systems/), programs built as a Microkit
+user builds them, booted with `mkbuild run SYSTEM.system` on both boards: channels,
+protected calls with message registers past the four in registers, shared memory
+(read-only for one end), setvar, notifications (deferred too), the channel checks,
+faults to a parent with restart and stop, a fault without a parent, and a device's
+interrupt acknowledged plainly and deferred."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+import programs  # noqa: E402
+
+SYSTEMS = Path(__file__).parent / "systems"
+MKBUILD = Path(sys.executable).parent / "mkbuild"
+BOARDS = {"qemu_virt_aarch64": "qemu-arm-virt", "zcu102": "zcu102"}
+
+EXPECTED = {
+    "pingpong": [
+        "server: init, shared buffer of 4096 bytes",
+        "client: calling the server on channel 3",
+        "server: protected call on channel 7, label 7, 6 words, mr0 41, mr5 1000, "
+        "buffer 'hello from the client'",
+        "client: reply label 8, 2 words: 42 2000",
+        "server: notified on channel 7, answering with a deferred notify",
+        "client microkit_notify: invalid channel given '5'",
+        "client: notified on channel 3",
+    ],
+    "faults": [
+        "monitor: watching child 4",
+        "worker: writing to a read-only page",
+        "monitor: fault 1 from child 4, label 1",
+        "monitor: restarted the worker",
+        "worker: writing to a read-only page",
+        "monitor: fault 2 from child 4, label 1",
+        "monitor: stopped the worker",
+        "orphan: executing an undefined instruction",
+        "FAULT HANDLER: thread orphan.control stopped",
+    ],
+    "irq": [
+        "driver: device armed, interrupt on channel 5",
+        "driver: interrupt 1 on channel 5",
+        "driver: interrupt 2 on channel 5",
+    ],
+}
+
+
+def _sdf(name: str, board: str) -> Path:
+    per_board = SYSTEMS / name / f"{name}-{board}.system"
+    return per_board if per_board.exists() else SYSTEMS / name / f"{name}.system"
+
+
+def _run(name: str, board: str, sdk: Path, work: Path, *extra: str
+         ) -> subprocess.CompletedProcess:
+    programs.build(SYSTEMS / name, sdk, board, work / "programs")
+    return subprocess.run([str(MKBUILD), "run", str(_sdf(name, board)), "--platform",
+                           BOARDS[board], "--search-path", str(work / "programs"),
+                           "--build-dir", str(work / "out"), "--timeout", "30", *extra],
+                          capture_output=True, text=True)
+
+
+def _lines(console: str) -> list[str]:
+    return [ln.rstrip("\r") for ln in console.splitlines()]
+
+
+@pytest.mark.parametrize("board", sorted(BOARDS))
+def test_pingpong_channels_ppc_shared_memory_setvar(board, sdk_dir, tmp_path):
+    proc = _run("pingpong", board, sdk_dir, tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = _lines(proc.stdout)
+    assert [ln for ln in lines if ln in EXPECTED["pingpong"]] == EXPECTED["pingpong"]
+    assert proc.stderr.strip().endswith(
+        "mkbuild run: every protection domain waits for an event and none can come: idle")
+
+
+@pytest.mark.parametrize("board", sorted(BOARDS))
+def test_faults_go_to_the_parent_or_the_console(board, sdk_dir, tmp_path):
+    proc = _run("faults", board, sdk_dir, tmp_path)
+    lines = _lines(proc.stdout)
+    wanted = [ln for ln in lines if ln in EXPECTED["faults"]]
+    assert wanted == EXPECTED["faults"], proc.stdout
+    assert "worker: not reached" not in lines
+    assert any(ln.startswith("FAULT HANDLER: undefined instruction from orphan.control")
+               for ln in lines)
+    # A PD without a parent faulted: the run says so and fails.
+    assert proc.returncode == 1
+    assert "idle after 1 fault report(s) of a protection domain without a parent" in proc.stderr
+
+
+@pytest.mark.parametrize("board", sorted(BOARDS))
+def test_irq_delivered_on_its_channel_and_acknowledged(board, sdk_dir, tmp_path):
+    proc = _run("irq", board, sdk_dir, tmp_path, "--expect", "interrupt 2 on channel 5")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert [ln for ln in _lines(proc.stdout) if ln.startswith("driver:")] == EXPECTED["irq"]
+
+
+def test_check_query_graph_read_an_sdf(tmp_path):
+    sdf = SYSTEMS / "pingpong" / "pingpong.system"
+    check = subprocess.run([str(MKBUILD), "check", str(sdf)], capture_output=True, text=True)
+    assert (check.returncode, check.stderr) == (0, "")
+    flow = subprocess.run([str(MKBUILD), "query", str(sdf), "flow server client"],
+                          capture_output=True, text=True)
+    assert flow.returncode == 0
+    assert flow.stdout.splitlines() == [
+        "yes",
+        "  1. server -> client: replies to `client` over endpoint `client_ppcall_3.ep` "
+        f"(connection `client_ppcall_3`, {sdf}:15:9)"]
+    write = subprocess.run([str(MKBUILD), "query", str(sdf), "can-write server client.map_buf"],
+                           capture_output=True, text=True)
+    assert write.stdout.splitlines()[0] == "no", write.stdout + write.stderr
+    dot = tmp_path / "pingpong.dot"
+    graph = subprocess.run([str(MKBUILD), "graph", str(sdf), "-o", str(dot)],
+                           capture_output=True, text=True)
+    assert graph.returncode == 0, graph.stderr
+    text = dot.read_text()
+    assert "client" in text and "server" in text
+
+
+def test_check_reports_every_error_of_a_bad_sdf():
+    bad = Path(__file__).parent / "bad" / "several.system"
+    proc = subprocess.run([str(MKBUILD), "check", str(bad)], capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert [ln.split(": error: ")[0] for ln in proc.stderr.splitlines() if ": error: " in ln] == [
+        f"{bad}:6:9", f"{bad}:8:52", f"{bad}:13:9", f"{bad}:14:9"]
