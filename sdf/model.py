@@ -1,7 +1,7 @@
 """A Microkit system as its System Description File states it, with source spans.
 
 Plain data, read from the XML by sdf.reader and checked by sdf.rules; sdf.to_system
-turns it into mkbuild's resolved System and sdf.plan into a capability layout.
+turns it into mkbuild's resolved System and mkbuild.microkit.plan into a capability layout.
 Defaults are Microkit's (manual, "System Description File").
 """
 

@@ -15,7 +15,7 @@ from model.system import Span
 from sdf import model as m
 
 # Maps must end at or below this: the top of the 39-bit user address space is where the
-# layout puts each PD's stack and IPC buffer (sdf.plan).
+# layout puts each PD's stack and IPC buffer (mkbuild.microkit.plan).
 MAP_LIMIT = 0x7F_0000_0000
 
 

@@ -24,7 +24,7 @@ one thread, as the model's thread count for the PD may not show.
 
 from __future__ import annotations
 
-from mkbuild.model import (
+from model.system import (
     ComponentType,
     Connection,
     ConnectorType,

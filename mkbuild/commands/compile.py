@@ -47,7 +47,7 @@ def compile_from_args(args: argparse.Namespace) -> pipeline.CompileResult:
     path = Path(args.file)
     build_dir = Path(args.build_dir) if args.build_dir else None
     if path.suffix == ".system":  # a Microkit System Description File
-        from sdf.compile import compile_sdf
+        from mkbuild.microkit.compile import compile_sdf
         return compile_sdf(path, args.platform, build_dir,
                            [Path(d) for d in args.search_paths])
     if is_app(path):

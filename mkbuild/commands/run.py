@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     if result.run.console and not result.run.console.endswith("\n"):
         print()
     if Path(args.file).suffix == ".system":
-        from sdf.compile import idle_is_done
+        from mkbuild.microkit.compile import idle_is_done
         idle_is_done(result.run)
     print(f"mkbuild run: {result.run.message}", file=sys.stderr)
     return 0 if result.run.ok else 1

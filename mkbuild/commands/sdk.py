@@ -1,4 +1,4 @@
-"""`mkbuild sdk -o DIR`: write a Microkit-shaped SDK for mkbuild's kernel (sdf/sdk.py)."""
+"""`mkbuild sdk -o DIR`: write a Microkit-shaped SDK for mkbuild's kernel (mkbuild/microkit/sdk.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    from sdf.image import BOARDS
+    from mkbuild.microkit.image import BOARDS
     p = subparsers.add_parser(
         "sdk", help="write a Microkit-shaped SDK (libmicrokit, bin/microkit) for our kernel",
         description="Write a directory shaped like the seL4 Microkit SDK, so that Microkit "
@@ -20,7 +20,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sdf import sdk
+    from mkbuild.microkit import sdk
     problems = sdk.write(Path(args.output), args.board)
     for p in problems:
         print(f"mkbuild: error: {p}", file=sys.stderr)

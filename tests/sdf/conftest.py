@@ -7,7 +7,7 @@ pytest.importorskip("lxml", reason="lxml is not installed: run scripts/setup.sh"
 @pytest.fixture(scope="session")
 def sdk_dir(tmp_path_factory):
     """The SDK `mkbuild sdk` writes, once per test run (both boards, both configurations)."""
-    from sdf import sdk
+    from mkbuild.microkit import sdk
 
     out = tmp_path_factory.mktemp("microkit-sdk")
     assert sdk.write(out) == []

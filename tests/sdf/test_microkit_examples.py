@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from sdf import examples
+from mkbuild.microkit import examples
 
 MICROKIT = Path(os.environ.get("MICROKIT_DIR", "/work/microkit"))
 

@@ -2,7 +2,7 @@
  * manual), written for mk's system calls (<sel4/sel4.h>, <mk/abi.h>).
  *
  * A PD is one thread. Its capabilities sit at Microkit's fixed slots, which the
- * image tool (sdf/plan.py) fills: notifications to channel ch at 10 + ch, endpoints
+ * image tool (mkbuild/microkit/plan.py) fills: notifications to channel ch at 10 + ch, endpoints
  * for protected calls at 74 + ch, IRQ handlers at 138 + ch, child TCBs at 202 + id.
  * Badges: bit 63 marks a protected call (channel in bits 0..5), bit 62 a fault of a
  * child (id in bits 0..7); otherwise each set bit is one notified channel. */

@@ -1,6 +1,6 @@
 """`mkbuild sdk -o DIR`: a directory shaped like the Microkit SDK, for mkbuild's kernel.
 
-    DIR/bin/microkit                                   Microkit's command line (sdf.tool)
+    DIR/bin/microkit                                   Microkit's command line (mkbuild.microkit.tool)
     DIR/board/<board>/<config>/include/microkit.h      our libmicrokit's API
     DIR/board/<board>/<config>/include/kernel/gen_config.h   what the Makefiles grep
     DIR/board/<board>/<config>/lib/libmicrokit.a, microkit.ld
@@ -21,8 +21,8 @@ from pathlib import Path
 
 from mkbuild import build, toolchain
 from mkbuild import platform as platforms
-from sdf import plan
-from sdf.image import BOARDS, CONFIGS
+from mkbuild.microkit import plan
+from mkbuild.microkit.image import BOARDS, CONFIGS
 
 LIBMICROKIT = toolchain.RUNTIME_DIR / "microkit"
 CFLAGS = ["-std=c11", "-O2", "-g", "-Wall", "-Wextra", "-Werror", "-ffreestanding", "-nostdlib",
@@ -30,7 +30,7 @@ CFLAGS = ["-std=c11", "-O2", "-g", "-Wall", "-Wextra", "-Werror", "-ffreestandin
 
 LINKER_SCRIPT = f"""\
 /* Microkit programs for mkbuild's kernel: linked at {plan.PROGRAM_BASE:#x}, entry first
- * (a restarted child starts there); the stack top is where sdf/plan.py maps the stack. */
+ * (a restarted child starts there); the stack top is where mkbuild/microkit/plan.py maps the stack. */
 ENTRY(_start)
 EXTERN(_start)
 __microkit_stack_top = {plan.STACK_TOP:#x};
@@ -51,11 +51,11 @@ SECTIONS {{
 
 TOOL = """\
 #!{python}
-# Microkit's `microkit` command, implemented by mkbuild (sdf/tool.py).
+# Microkit's `microkit` command, implemented by mkbuild (mkbuild/microkit/tool.py).
 import sys
 from pathlib import Path
 
-from sdf.tool import main
+from mkbuild.microkit.tool import main
 
 sys.exit(main(sys.argv[1:], Path(__file__).resolve().parent.parent))
 """

@@ -19,11 +19,11 @@ from pathlib import Path
 
 from mkbuild import bootspec as bs
 from mkbuild import layout
-from mkbuild.diagnostics import Diagnostic, error, warning
 from mkbuild.image import Blob, UserSegment, read_user_elf
+from mkbuild.microkit import setvar
 from mkbuild.platform import Platform
+from model.diagnostics import Diagnostic, error, warning
 from sdf import model as m
-from sdf import setvar
 from sdf.rules import MAP_LIMIT
 
 PROGRAM_BASE = 0x20_0000

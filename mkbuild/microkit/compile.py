@@ -15,9 +15,9 @@ from pathlib import Path
 from mkbuild import build, qemu
 from mkbuild import platform as platforms
 from mkbuild.atomic import write_atomically
-from mkbuild.diagnostics import error
+from mkbuild.microkit.image import make
 from mkbuild.pipeline import CompileResult, default_build_dir
-from sdf.image import make
+from model.diagnostics import error
 
 
 def search_paths(path: Path, given: list[Path]) -> list[Path]:

@@ -13,8 +13,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from mkbuild.diagnostics import render_all
-from sdf.image import BOARDS, CONFIGS, make
+from mkbuild.microkit.image import BOARDS, CONFIGS, make
+from model.diagnostics import render_all
 
 IGNORED = ("--viper-output", "--capdl-json", "--image-type", "--override-kernel")
 

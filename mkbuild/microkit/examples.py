@@ -17,7 +17,7 @@ from pathlib import Path
 
 from mkbuild import platform as platforms
 from mkbuild import qemu
-from sdf.image import BOARDS
+from mkbuild.microkit.image import BOARDS
 
 MAKE_TOOLS = ["CC=aarch64-linux-gnu-gcc", "LD=aarch64-linux-gnu-ld", "AS=aarch64-linux-gnu-as"]
 

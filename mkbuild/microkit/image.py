@@ -9,12 +9,12 @@ from pathlib import Path
 
 from mkbuild import bootspec as bs
 from mkbuild import platform as platforms
-from mkbuild.diagnostics import Diagnostic, error, has_errors
 from mkbuild.image import build_image
+from mkbuild.microkit import plan as sdfplan
+from mkbuild.microkit.loader import loader_image
+from model.diagnostics import Diagnostic, error, has_errors
 from sdf import load_sdf
 from sdf import model as m
-from sdf import plan as sdfplan
-from sdf.loader import loader_image
 
 # Microkit's board names -> mkbuild's platforms.
 BOARDS = {"qemu_virt_aarch64": "qemu-arm-virt", "zcu102": "zcu102"}
