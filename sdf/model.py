@@ -67,6 +67,7 @@ class ProtectionDomain:
     budget: int = DEFAULT_BUDGET
     period: int = DEFAULT_BUDGET
     passive: bool = False
+    timed: bool = False  # budget, period or passive was written (else Microkit's defaults)
     stack_size: int = DEFAULT_STACK_SIZE
     cpu: int = 0
     fpu: bool = True

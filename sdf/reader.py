@@ -163,6 +163,7 @@ class Reader:
                      f"({pd.period}) of protection domain `{name}`",
                      self.span(el, "budget"))
         pd.passive = self.bool_attr(el, "passive", False)
+        pd.timed = bool({"budget", "period", "passive"} & set(el.attrib))
         pd.fpu = self.bool_attr(el, "fpu", True)
         pd.smc = self.bool_attr(el, "smc", False)
         if pd.smc:

@@ -6,7 +6,8 @@ control thread at the PD's priority. Each channel end becomes interfaces and
 connections of the standard connectors whose capabilities the PD really holds:
 
 - `notify` (the default): an `emits` on the notifier, a `consumes` on the other
-  end, joined by seL4Notification (`<pd>.notify_<id>` -> `<other>.notified_<id>`);
+  end, joined by seL4GlobalAsynch (a notification the program waits on itself:
+  `<pd>.notify_<id>` -> `<other>.notified_<id>`);
 - `pp`: a `uses` on the caller and a `provides` on the callee, joined by
   seL4RPCCall (`<pd>.ppcall_<id>` -> `<other>.protected_<id>`);
 - a memory region mapped into several PDs: a dataport in each, joined by
@@ -17,9 +18,14 @@ connections of the standard connectors whose capabilities the PD really holds:
 - a child: its faults go to the parent as a call (`<child>.fault` ->
   `<parent>.child_<id>`), and the parent's answer (or restart) flows back.
 
+Budget, period and passive, when the SDF gives them for some PD, become the settings
+mkbuild.scheduling reads: the instance's `budget` and `period` (µs, as in Microkit),
+and `<protected interface>_passive` for a passive PD, whose protected entries run
+on their callers' time.
+
 Memory a PD maps alone gives no authority over another PD and is left out. The
-PD's protected entry shows up as a provided interface; Microkit runs it on the PD's
-one thread, as the model's thread count for the PD may not show.
+PD's protected entries and its interrupts show up as interfaces with a thread each
+(as CAmkES would serve them); Microkit runs them on the PD's one thread.
 """
 
 from __future__ import annotations
@@ -43,7 +49,9 @@ PPC_PROCEDURE = "MicrokitProtected"
 NOTIFICATION_EVENT = "MicrokitNotification"
 CONNECTORS = {
     "seL4RPCCall": ("Procedure", "Procedure", True, False, False, False),
-    "seL4Notification": ("Event", "Event", True, True, False, False),
+    # its consuming end is waited on by the program itself (no thread of its own), as a
+    # PD's notifications are delivered to its one event loop
+    "seL4GlobalAsynch": ("Event", "Event", True, True, False, False),
     "seL4SharedData": ("Dataport", "Dataport", True, True, False, False),
     "seL4HardwareMMIO": ("Dataport", "Dataport", False, False, False, True),
     "seL4HardwareInterrupt": ("Event", "Event", False, False, True, False),
@@ -82,21 +90,28 @@ class _Builder:
                                                    span=span)
 
     def build(self) -> System:
+        self.pds = {pd.name: pd for pd in self.sdf.all_pds()}
+        timed = any(pd.timed for pd in self.pds.values())
         for pd in self.sdf.all_pds():
-            self.instance(pd.name, pd.span, attributes={"priority": pd.priority})
+            attributes = {"priority": pd.priority}
+            if timed:  # the time each PD may use (Microkit's defaults where not written)
+                attributes |= {"budget": pd.budget, "period": pd.period}
+            self.instance(pd.name, pd.span, attributes=attributes)
         for ch in self.sdf.channels:
             for this, other in ((ch.a, ch.b), (ch.b, ch.a)):
                 if this.notify:
                     out, into = f"notify_{this.id}", f"notified_{other.id}"
                     self.interface(this.pd, out, "emits", NOTIFICATION_EVENT, this.span)
                     self.interface(other.pd, into, "consumes", NOTIFICATION_EVENT, other.span)
-                    self.connect(f"{this.pd}_{out}", "seL4Notification",
+                    self.connect(f"{this.pd}_{out}", "seL4GlobalAsynch",
                                  [End(this.pd, out, this.span)], [End(other.pd, into, other.span)],
                                  this.span)
                 if this.pp:
                     out, into = f"ppcall_{this.id}", f"protected_{other.id}"
                     self.interface(this.pd, out, "uses", PPC_PROCEDURE, this.span)
                     self.interface(other.pd, into, "provides", PPC_PROCEDURE, other.span)
+                    if self.pds[other.pd].passive:  # runs on the caller's time
+                        self.system.instances[other.pd].attributes[f"{into}_passive"] = True
                     self.connect(f"{this.pd}_{out}", "seL4RPCCall",
                                  [End(this.pd, out, this.span)], [End(other.pd, into, other.span)],
                                  this.span)
