@@ -45,6 +45,8 @@ ROOTSERVER_KEYWORDS = ("CPP_FLAGS", "CPP_INCLUDES")
 # the app's own directories.
 RUNTIME_LIBS = Path(__file__).resolve().parent.parent / "runtime" / "libs"
 DEFAULT_LIB_INCLUDES = tuple(sorted(p for p in RUNTIME_LIBS.glob("*/include") if p.is_dir()))
+# A LIBS entry naming one of them needs nothing more (its headers are on every path).
+RUNTIME_LIB_NAMES = frozenset(p.parent.name for p in DEFAULT_LIB_INCLUDES)
 
 
 @dataclass
@@ -590,7 +592,7 @@ def _load_cmake(
         for lib in comp.libs:
             if lib in reader.libraries:
                 comp.include_dirs += reader.libraries[lib].include_dirs
-            else:
+            elif lib not in RUNTIME_LIB_NAMES:
                 diags.append(
                     warning(
                         f"library `{lib}` of component `{comp.name}` is not a header-only "

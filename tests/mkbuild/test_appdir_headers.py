@@ -1,6 +1,6 @@
 """The small headers CAmkES apps include besides <camkes.h> (runtime/include/utils,
-runtime/include/sync, runtime/libs/platsupport): they compile under the project's
-strict flags and the macros do what component code relies on."""
+runtime/include/sync, runtime/libs/platsupport, runtime/libs/sel4bench): they compile
+under the project's strict flags and the macros do what component code relies on."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from mkbuild import toolchain
 
 RUNTIME = Path(__file__).resolve().parents[2] / "runtime"
 INCLUDES = [f"-I{RUNTIME / 'include'}", f"-I{RUNTIME / 'libs' / 'platsupport' / 'include'}",
-            f"-I{RUNTIME / 'libs' / 'config' / 'include'}"]
+            f"-I{RUNTIME / 'libs' / 'config' / 'include'}",
+            f"-I{RUNTIME / 'libs' / 'sel4bench' / 'include'}"]
 
 UTIL_PROGRAM = r"""
 #include <stdio.h>
@@ -92,6 +93,7 @@ CROSS_PROGRAM = r"""
 #include <utils/util.h>
 #include <sync/mutex.h>
 #include <platsupport/sync/spinlock.h>
+#include <sel4bench/sel4bench.h>
 
 static sync_mutex_t mutex;
 static sync_spinlock_t lock;
@@ -116,6 +118,12 @@ int use_all(seL4_CPtr notification)
     sync_spinlock_lock(&lock);
     sync_spinlock_unlock(&lock);
     ZF_LOGE("value %d", result);
+    sel4bench_init();
+    ccnt_t start = sel4bench_get_cycle_count(), end;
+    COMPILER_MEMORY_FENCE();
+    SEL4BENCH_READ_CCNT(end);
+    sel4bench_destroy();
+    result += (int)(end - start);
     return sync_mutex_destroy(&mutex) + sync_spinlock_destroy(&lock);
 }
 """
