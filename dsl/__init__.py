@@ -20,7 +20,7 @@ from .connections import check_wiring
 from .declarations import collect
 from .loader import load_files, search_path
 
-__all__ = ["load_system", "search_path"]
+__all__ = ["load_policies", "load_system", "search_path"]
 
 
 def load_system(path: str | os.PathLike[str], include_dirs: tuple[str, ...] | list[str] = (),
@@ -48,6 +48,30 @@ def load_system(path: str | os.PathLike[str], include_dirs: tuple[str, ...] | li
     finally:
         if collecting:
             gc.enable()
+
+
+def load_policies(path: str | os.PathLike[str]) -> tuple[list[PolicyStatement], list[Diagnostic]]:
+    """The `policy { ... }` blocks of a file that holds nothing else (a Microkit
+    system's side file, `<system>.policy`): their statements in source order, and
+    the diagnostics (anything but a policy block is an error)."""
+    path = os.fspath(path)
+    try:
+        loaded, diags = load_files(path, [], {})
+        if loaded.root is None:
+            return [], diags
+        decls, more = collect(loaded)
+    except RecursionError:
+        return [], [error("input nested too deeply to process", Span(path, 1, 1))]
+    diags += more
+    others = [d for d in (*decls.assemblies, *decls.components.values(),
+                          *decls.procedures.values(), *decls.connectors.values())
+              if getattr(d, "span", None) is not None]
+    for d in others:
+        diags.append(error("a policy file holds only `policy { ... }` blocks", d.span))
+    statements = [PolicyStatement(tokens, span)
+                  for policy in sorted(decls.policies, key=lambda p: p.span)
+                  for tokens, span in zip(policy.statements, policy.spans, strict=True)]
+    return statements, diags
 
 
 def model_structs(structs: dict[str, S.StructType]) -> dict[str, StructDef]:

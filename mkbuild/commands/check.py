@@ -60,8 +60,7 @@ def load(args: argparse.Namespace) -> tuple[System | None, list[Diagnostic]] | i
             print(f"mkbuild: error: -D {name}: not a macro name", file=sys.stderr)
             return 2
     if args.system.endswith(".system"):  # a Microkit System Description File
-        import sdf
-        return sdf.load_system(args.system)
+        return load_microkit(args.system)
     if os.path.isdir(args.system) or os.path.basename(args.system) == "CMakeLists.txt":
         # A CAmkES application: its CMakeLists.txt names the root ADL file, import
         # paths and preprocessor flags.
@@ -81,6 +80,24 @@ def load(args: argparse.Namespace) -> tuple[System | None, list[Diagnostic]] | i
             diags += tdiags + attached
         return system, app_diags + diags
     return load_system(args.system, tuple(args.include_dirs), defines)
+
+
+def load_microkit(path: str) -> tuple[System | None, list[Diagnostic]]:
+    """An SDF as the resolved System, with the policies of its side file
+    `<system>.policy` (policy blocks in ADL syntax; Microkit's tool would reject an
+    element of ours inside the SDF), when there is one."""
+    import dsl
+    import sdf
+
+    system, diags = sdf.load_system(path)
+    side = os.path.splitext(path)[0] + ".policy"
+    if os.path.exists(side):
+        policies, more = dsl.load_policies(side)
+        diags = diags + more
+        if system is not None:
+            system.policies += policies
+            system.sources.append(side)
+    return system, diags
 
 
 def extra_checks(system: System) -> list[Diagnostic]:

@@ -127,3 +127,25 @@ def test_check_reports_every_error_of_a_bad_sdf():
     assert proc.returncode == 1
     assert [ln.split(": error: ")[0] for ln in proc.stderr.splitlines() if ": error: " in ln] == [
         f"{bad}:6:9", f"{bad}:8:52", f"{bad}:13:9", f"{bad}:14:9"]
+
+
+def test_policies_of_the_side_file_are_proved_or_refuted(tmp_path):
+    # pingpong.policy holds (check above exits 0); a refuted one fails with the path.
+    for f in (SYSTEMS / "pingpong").iterdir():
+        (tmp_path / f.name).write_bytes(f.read_bytes())
+    (tmp_path / "pingpong.policy").write_text("policy {\n    no flow from server to client;\n}\n")
+    proc = subprocess.run([str(MKBUILD), "check", str(tmp_path / "pingpong.system")],
+                          capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert proc.stderr.splitlines() == [
+        f"{tmp_path}/pingpong.policy:2:5: error: policy `no flow from server to client` "
+        "does not hold: counterexample in 1 step",
+        "    2 |     no flow from server to client;",
+        "      |     ^~",
+        f"{tmp_path}/pingpong.system:15:9: note: server -> client: replies to `client` over "
+        "endpoint `client_ppcall_3.ep` (connection `client_ppcall_3`)"]
+    (tmp_path / "pingpong.policy").write_text("assembly { composition { } }\n")
+    proc = subprocess.run([str(MKBUILD), "check", str(tmp_path / "pingpong.system")],
+                          capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert "error: a policy file holds only `policy { ... }` blocks" in proc.stderr
