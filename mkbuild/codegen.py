@@ -235,7 +235,8 @@ def _ends(system: System, inst: InstancePlan, ctype: ComponentType) -> list[EndG
                                           shared=True) for m in ctx["methods"]]
             if iface.kind == "provides":
                 ctx["thread"] = _thread_index(inst, iface.name)
-                ctx["passive_sc"] = _passive_context(system, inst, iface.name)
+                ctx["handoff"] = (inst.slot(None, "passive") if any(
+                    t.interface == iface.name for t in passive_threads(system, inst)) else 0)
             # seL4RPCCallSignal: the notification the server signals its clients with
             # (0 for plain RPC connectors; the templates then add nothing).
             ctx["signal"] = (inst.slot(iface.name, "ntfn")
@@ -266,15 +267,19 @@ def _ends(system: System, inst: InstancePlan, ctype: ComponentType) -> list[EndG
     return ends
 
 
-def _passive_context(system: System, inst: InstancePlan, iface: str) -> int:
-    """The slot of a passive thread's own scheduling context, which it gives up as it
-    first waits for a call (docs/scheduling.md, "Start-up of passive threads"); 0 when
-    the thread is not passive or the layout gives it no such capability (role "sc"),
-    and then the thread simply keeps its context."""
+def passive_threads(system: System, inst: InstancePlan) -> list:
+    """The threads of `inst` made passive after init (docs/scheduling.md, "Start-up of
+    passive threads"): `<iface>_passive` threads the layout gives a capability to their
+    own scheduling context (role "sc") when it also gives the instance its hand-off
+    endpoint (role "passive"). Thread 0 runs the init hooks and makes the others
+    passive, so it stays active itself. Empty for a layout without them: then every
+    thread keeps a context of its own."""
+    if not inst.slot(None, "passive"):
+        return []
     instance = system.instances[inst.name]
-    if not scheduling.thread_params(instance, iface).passive:
-        return 0
-    return inst.slot(iface, "sc")
+    return [t for t in inst.threads
+            if t.index != 0 and t.interface is not None and inst.slot(t.interface, "sc")
+            and scheduling.thread_params(instance, t.interface).passive]
 
 
 def _thread_index(inst: InstancePlan, iface: str) -> int | None:
@@ -397,6 +402,9 @@ def generate(system: System, plan: LayoutPlan, instance: str) -> dict[str, str]:
         "locks": [{"name": n, "kind": k, "initial": v, "limit": lim,
                    "slot": inst.slot(n, "lock")} for n, k, v, lim in locks],
         "init_slot": inst.slot(None, "init"),
+        "passive": [{"thread": t.index, "context": inst.slot(t.interface, "sc")}
+                    for t in passive_threads(system, inst)],
+        "passive_handoff": inst.slot(None, "passive"),
         "templated": {e.interface.name for e in ends if e.template == "connector_end.c.j2"},
         "pid": inst.pid,
     }

@@ -42,6 +42,8 @@ void camkes_thread_main(seL4_Word index)
         seL4_Wait(camkes_init_notification, NULL);
     }
     release_next(index);
+    if (index == 0 && camkes_passive_count)
+        camkes_make_passive();
     (void)camkes_threads[index].entry();
     fflush(stdout);
     mk_thread_exit();

@@ -126,25 +126,53 @@ def test_glue_compiles_warning_free(generated, tmp_path):
         assert proc.returncode == 0, proc.stderr
 
 
-def passive_glue(with_context_cap: bool) -> tuple[str, int, int]:
+def passive_glue(with_caps: bool, control: bool = True) -> tuple[str, dict]:
     system = rpc_system()
+    system.component_types["Server"].control = control
     system.instances["server"].attributes["c_passive"] = True
     board, _ = platform.load("qemu-arm-virt")
     plan, _ = layout.plan(system, board)
     server = plan.instances["server"]
-    sc_slot = max(c.slot for c in server.caps) + 1
-    if with_context_cap:  # what the layout gives a passive thread on an MCS kernel
-        server.caps.append(layout.SlotCap(sc_slot, "server.c.sc", "RW", 0, "c", "sc"))
-    return codegen.generate(system, plan, "server")["glue.c"], sc_slot, server.slot("c", "ep")
+    free = max(c.slot for c in server.caps) + 1
+    if with_caps:  # what the layout gives an instance with a passive thread (MCS kernel)
+        server.caps += [layout.SlotCap(free, "server.c.sc", "RW", 0, "c", "sc"),
+                        layout.SlotCap(free + 1, "server.passive", "RWP", 0, None, "passive")]
+    thread = next(t.index for t in server.threads if t.interface == "c")
+    return codegen.generate(system, plan, "server")["glue.c"], {
+        "sc": free, "handoff": free + 1, "ep": server.slot("c", "ep"), "thread": thread}
 
 
-def test_a_passive_thread_gives_up_its_context_as_it_first_waits():
-    glue, sc, ep = passive_glue(with_context_cap=True)
-    assert f"_info = camkes_passive_recv({sc}, {ep}, &c__badge);" in glue
-    assert f"seL4_Recv({ep}," not in glue
+def test_a_passive_thread_is_handed_off_after_init():
+    glue, n = passive_glue(with_caps=True)
+    assert n["thread"] != 0
+    assert (f"_info = camkes_passive_start({n['handoff']}, {n['thread']}, {n['ep']}, "
+            "&c__badge);") in glue
+    assert f"    {{.thread = {n['thread']}, .context = {n['sc']}}},\n" in glue
+    assert "const unsigned int camkes_passive_count = 1;" in glue
+    assert f"const seL4_CPtr camkes_passive_handoff = {n['handoff']};" in glue
 
 
-def test_without_a_capability_to_its_context_a_passive_thread_keeps_it():
-    glue, _, ep = passive_glue(with_context_cap=False)
-    assert f"_info = seL4_Recv({ep}, &c__badge);" in glue
-    assert "camkes_passive_recv" not in glue
+@pytest.mark.parametrize("with_caps, control", [(False, True), (True, False)])
+def test_a_passive_thread_keeps_its_context_without_the_layouts_caps_or_as_thread_0(
+        with_caps, control):
+    # thread 0 runs the init hooks and makes the others passive: it stays active
+    glue, n = passive_glue(with_caps, control)
+    assert f"_info = seL4_Recv({n['ep']}, &c__badge);" in glue
+    assert "camkes_passive_start" not in glue
+    assert "const unsigned int camkes_passive_count = 0;" in glue
+
+
+@pytest.mark.skipif(shutil.which("aarch64-linux-gnu-gcc") is None, reason="no cross compiler")
+def test_passive_glue_compiles_warning_free(tmp_path):
+    system = rpc_system()
+    glue, _ = passive_glue(with_caps=True)
+    (tmp_path / "glue.c").write_text(glue)
+    board, _ = platform.load("qemu-arm-virt")
+    plan, _ = layout.plan(system, board)
+    (tmp_path / "camkes_component.h").write_text(
+        codegen.generate(system, plan, "server")["camkes_component.h"])
+    cmd = ["aarch64-linux-gnu-gcc", "--specs=picolibc.specs", "-std=c11", "-O2", "-Wall",
+           "-Wextra", "-Werror", f"-I{RUNTIME_INCLUDE}", f"-I{tmp_path}", "-c",
+           str(tmp_path / "glue.c"), "-o", str(tmp_path / "glue.o")]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr

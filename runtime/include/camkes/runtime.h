@@ -25,21 +25,24 @@ extern const seL4_CPtr camkes_init_notification;
 /* Instance-level init written by the glue (interface init hooks). */
 void camkes_glue_init(void);
 
-/* A passive interface thread (`<iface>_passive = true`) starts on a scheduling context
- * of its own, so that it can reach its first receive. This gives that context up and
- * waits on `ep` in one system call: NBSendRecv whose send phase is SchedContext_Unbind
- * on the thread's own context, then Recv. Doing it in two calls would leave the thread
- * without time before it waits, and it would never wait. The glue calls it only when
- * the layout gives the thread a capability to its context (role "sc"), which it does
- * only for a kernel with NBSendRecv (docs/scheduling.md, "Start-up of passive threads"). */
-#ifdef MK_SYS_NBSEND_RECV
-static inline seL4_MessageInfo_t camkes_passive_recv(seL4_CPtr own_sc, seL4_CPtr ep,
-                                                     seL4_Word *badge)
-{
-    return seL4_NBSendRecv(own_sc, seL4_MessageInfo_new(MK_INV_SCHED_CONTEXT_UNBIND, 0, 0, 0),
-                           ep, badge);
-}
-#endif
+/* Passive interface threads (`<iface>_passive = true`, docs/scheduling.md). Each starts
+ * on a scheduling context of its own so that it can reach its first receive; then:
+ * thread 0, after init, Calls the instance's hand-off endpoint once per passive thread
+ * (camkes_make_passive); a passive thread answers with its index and waits for its
+ * first client in the same ReplyRecv (camkes_passive_start), so when thread 0 resumes
+ * that thread is blocked, and thread 0 unbinds its context. Unbinding a thread that
+ * has not reached its receive yet would leave it without time before it waits. */
+typedef struct {
+    seL4_Word thread;    /* index in camkes_threads */
+    seL4_CPtr context;   /* its own scheduling context */
+} camkes_passive_desc_t;
+
+extern const camkes_passive_desc_t camkes_passive_threads[];
+extern const unsigned int camkes_passive_count;
+extern const seL4_CPtr camkes_passive_handoff;  /* endpoint; 0: no passive thread */
+void camkes_make_passive(void);
+seL4_MessageInfo_t camkes_passive_start(seL4_CPtr handoff, seL4_Word index, seL4_CPtr ep,
+                                        seL4_Word *badge);
 
 /* ---- marshalling -------------------------------------------------------------- */
 
