@@ -16,7 +16,7 @@ from mkbuild import build, qemu
 from mkbuild import platform as platforms
 from mkbuild.atomic import write_atomically
 from mkbuild.microkit.image import make
-from mkbuild.pipeline import CompileResult, default_build_dir
+from mkbuild.pipeline import BootResult, CompileResult, boot, default_build_dir
 from model.diagnostics import error
 
 
@@ -61,3 +61,13 @@ def idle_is_done(run: qemu.RunResult) -> None:
         return
     run.status = "exited"
     run.message = "every protection domain waits for an event and none can come: idle"
+
+
+def boot_sdf(path: Path, platform: str, build_dir: Path | None, given_search_paths: list[Path],
+             timeout: float, on_output) -> BootResult:
+    """Compile and boot (what `mkbuild test SYSTEM.system` runs)."""
+    compiled = compile_sdf(path, platform, build_dir, given_search_paths)
+    result = boot(compiled, platform, timeout=timeout, on_output=on_output)
+    if result.run is not None:
+        idle_is_done(result.run)
+    return result

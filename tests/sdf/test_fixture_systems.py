@@ -149,3 +149,26 @@ def test_policies_of_the_side_file_are_proved_or_refuted(tmp_path):
                           capture_output=True, text=True)
     assert proc.returncode == 1
     assert "error: a policy file holds only `policy { ... }` blocks" in proc.stderr
+
+
+def test_mkbuild_test_matches_expectations_given_on_the_command_line(sdk_dir, tmp_path):
+    programs.build(SYSTEMS / "pingpong", sdk_dir, "qemu_virt_aarch64", tmp_path / "programs")
+    sdf = SYSTEMS / "pingpong" / "pingpong.system"
+
+    def test(*expect: str) -> subprocess.CompletedProcess:
+        return subprocess.run([str(MKBUILD), "test", str(sdf), "--search-path",
+                               str(tmp_path / "programs"), "--build-dir", str(tmp_path / "out"),
+                               *[a for e in expect for a in ("--expect", e)]],
+                              capture_output=True, text=True)
+
+    passed = test("client: reply label 8*", "client: notified on channel 3")
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert passed.stdout.splitlines()[-1] == (
+        f"mkbuild test: PASS {sdf} on qemu-arm-virt: all 2 expected outputs seen")
+    failed = test("client: notified on channel 4")
+    assert failed.returncode == 1
+    assert failed.stdout.splitlines()[0] == (
+        f"mkbuild test: FAIL {sdf} on qemu-arm-virt: expected output not seen: "
+        "`client: notified on channel 4` (pattern 1 of 1)")
+    nothing = test()
+    assert nothing.returncode == 1 and "give --expect PATTERN" in nothing.stderr
