@@ -21,6 +21,19 @@ from mkbuild import bootspec as bs
 from mkbuild import layout
 from mkbuild.image import Blob, UserSegment, read_user_elf
 from mkbuild.microkit import setvar
+from mkbuild.microkit.slots import (
+    BASE_ENDPOINT_CAP,
+    BASE_IRQ_CAP,
+    BASE_OUTPUT_NOTIFICATION_CAP,
+    BASE_TCB_CAP,
+    FAULT_BADGE,
+    FAULT_EP_CAP,
+    INPUT_CAP,
+    NOTIFICATION_CAP,
+    PPC_BADGE,
+    TCB_CAP,
+)
+from mkbuild.microkit.validate import validate
 from mkbuild.platform import Platform
 from model.diagnostics import Diagnostic, error, warning
 from sdf import model as m
@@ -32,9 +45,6 @@ IPC_BUFFER = 0x7F_C000_0000
 CNODE_BITS = 9  # slots up to 202 + 62 (child TCBs)
 PAGE = 0x1000
 
-INPUT_CAP, NOTIFICATION_CAP, FAULT_EP_CAP, TCB_CAP = 1, 2, 3, 6
-BASE_OUTPUT_NOTIFICATION_CAP, BASE_ENDPOINT_CAP, BASE_IRQ_CAP, BASE_TCB_CAP = 10, 74, 138, 202
-PPC_BADGE, FAULT_BADGE = 1 << 63, 1 << 62
 
 
 @dataclass
@@ -286,6 +296,7 @@ def build(system: m.SdfSystem, platform: Platform, search_paths: list[Path]
     if spec is None or any(d.severity == "error" for d in diags):
         return None, diags
     _extras(system, spec, blobs)
+    diags += validate(system, spec)
     problems = bs.check(spec, list(platform.ram), [*platform.reserved, platform.kernel_region])
     diags += [error(f"internal layout error: {p}") for p in problems]
     return Built(spec, blobs, lp, paddrs), diags

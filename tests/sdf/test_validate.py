@@ -1,0 +1,71 @@
+"""Translation validation of Microkit images: an extra, missing or changed capability,
+mapping, interrupt binding or fault endpoint in the boot spec is an error."""
+
+from __future__ import annotations
+
+import copy
+import sys
+from pathlib import Path
+
+from mkbuild import bootspec as bs
+from mkbuild import platform as platforms
+from mkbuild.microkit import plan, validate
+from sdf import load_sdf
+
+sys.path.insert(0, str(Path(__file__).parent))
+import programs  # noqa: E402
+
+SYSTEMS = Path(__file__).parent / "systems"
+
+
+def _built(name: str, sdf_name: str, sdk: Path, work: Path):
+    programs.build(SYSTEMS / name, sdk, "qemu_virt_aarch64", work)
+    system, diags = load_sdf(SYSTEMS / name / sdf_name)
+    assert diags == []
+    board, _ = platforms.load("qemu-arm-virt")
+    built, diags = plan.build(system, board, [work])
+    assert built is not None and [d for d in diags if d.severity == "error"] == []
+    return system, built.spec
+
+
+def test_the_spec_made_from_an_sdf_validates_and_tampering_is_caught(sdk_dir, tmp_path):
+    system, spec = _built("pingpong", "pingpong.system", sdk_dir, tmp_path / "pp")
+    assert validate.validate(system, spec) == []
+    names = [o.name for o in spec.objects]
+    cnode = {n.removesuffix(".cnode"): i for i, n in enumerate(names) if n.endswith(".cnode")}
+
+    extra = copy.deepcopy(spec)  # the server may notify the client only on channel 7
+    extra.caps.append(bs.Cap(cnode["server"], 11, names.index("client.notification"),
+                             bs.Rights.WRITE, 1 << 3))
+    assert [d.message for d in validate.validate(system, extra)] == [
+        "translation validation: `server` holds a capability the SDF does not give: slot 11, "
+        "`client.notification`, rights W, badge 0x8"]
+
+    wider = copy.deepcopy(spec)  # the server's map of `buf` is read-only
+    for mp in wider.mappings:
+        if names[mp.frame].startswith("mr.buf/") and mp.vaddr == 0x5000000:
+            mp.rights |= bs.MapRights.WRITE
+    messages = [d.message for d in validate.validate(system, wider)]
+    assert "translation validation: `server` maps region `buf` at 0x5000000 writable, unlike " \
+           "the SDF" in messages
+
+    fewer = copy.deepcopy(spec)
+    fewer.caps = [c for c in fewer.caps if c.slot != 74 + 3]
+    assert [d.message for d in validate.validate(system, fewer)] == [
+        "translation validation: `client` lacks a capability the SDF gives: slot 77, "
+        f"`server.input`, rights W, badge {(1 << 63) | 7:#x}"]
+
+
+def test_faults_and_interrupts_are_validated(sdk_dir, tmp_path):
+    system, spec = _built("faults", "faults.system", sdk_dir, tmp_path / "f")
+    assert validate.validate(system, spec) == []
+    for t in spec.tcbs:
+        t.fault_ep_slot = 0
+    assert [d.message for d in validate.validate(system, spec)] == [
+        "translation validation: `worker`'s faults go to slot 0, not 3"]
+    system, spec = _built("irq", "irq-qemu_virt_aarch64.system", sdk_dir, tmp_path / "i")
+    assert validate.validate(system, spec) == []
+    spec.irqs[0].badge = 1
+    assert [d.message for d in validate.validate(system, spec)] == [
+        "translation validation: interrupt 34 -> `driver.notification` badge 0x1: not in the SDF",
+        "translation validation: interrupt 34 -> `driver.notification` badge 0x20: missing"]
