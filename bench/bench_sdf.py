@@ -48,11 +48,11 @@ def generate(n: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def best(fn, repeat: int) -> tuple[float, object]:
+def best(repeat: int, fn, *args) -> tuple[float, object]:
     times, out = [], None
     for _ in range(repeat):
         t = time.perf_counter()
-        out = fn()
+        out = fn(*args)
         times.append(time.perf_counter() - t)
     return min(times), out
 
@@ -69,15 +69,14 @@ def main() -> int:
         for n in args.sizes:
             path = Path(tmp) / f"gen{n}.system"
             path.write_text(generate(n))
-            t_read, (sdf, diags) = best(lambda: load_sdf(path), args.repeat)
+            t_read, (sdf, diags) = best(args.repeat, load_sdf, path)
             assert sdf is not None, diags
-            t_model, system = best(lambda: to_system(sdf), args.repeat)
-            t_check, found = best(lambda: pipeline.check(system), args.repeat)
+            t_model, system = best(args.repeat, to_system, sdf)
+            t_check, found = best(args.repeat, pipeline.check, system)
             assert not [d for d in found if d.severity == "error"], found
-            t_plan, _ = best(lambda: plan.plan(sdf, board), args.repeat)
+            t_plan, _ = best(args.repeat, plan.plan, sdf, board)
             mkbuild = Path(sys.executable).parent / "mkbuild"
-            t_cli, proc = best(lambda: subprocess.run([str(mkbuild), "check", str(path)],
-                                                      capture_output=True), args.repeat)
+            t_cli, proc = best(args.repeat, subprocess.run, [str(mkbuild), "check", str(path)])
             assert proc.returncode == 0, proc.stderr
             print(f"| {n} | {n - 1} | {t_read * 1e3:.1f} ms | {t_model * 1e3:.1f} ms | "
                   f"{t_check * 1e3:.1f} ms | {t_plan * 1e3:.1f} ms | {t_cli:.2f} s |")
