@@ -1,8 +1,10 @@
 """`mkbuild compile system.adl --platform P`: layout, glue, build -> image.
 
 Writes build/<system>/<platform>/image.elf (and bootspec.json, layout.json next to
-it). Exit 0 with the image path, 1 with diagnostics when the input is wrong or
-the build fails (the previous image then stays as it was).
+it; report.txt, what the image holds per component; image.bin, uImage and
+boot.scr for U-Boot, whose steps are printed for a real board). Exit 0 with the
+image path, 1 with diagnostics when the input is wrong or the build fails (the
+previous image then stays as it was).
 """
 
 from __future__ import annotations
@@ -85,20 +87,27 @@ def run(args: argparse.Namespace) -> int:
     if getattr(args, "capdl", False):
         from mkbuild.capdl import write_beside
         print(write_beside(result.build_dir))
-    _boot_files(result, args)
+    write_beside_image(result, args)
     return 0
 
 
-def _boot_files(result: pipeline.CompileResult, args: argparse.Namespace) -> None:
-    """boot.scr and uImage beside the image; the board's steps (mkbuild.uboot)."""
-    from mkbuild import platform, uboot
+def write_beside_image(result: pipeline.CompileResult, args: argparse.Namespace,
+                       board_steps: bool = True) -> None:
+    """report.txt (mkbuild.report), boot.scr and uImage (mkbuild.uboot) beside the
+    image; and, for a real board, the steps to boot it there."""
+    from mkbuild import platform, report, uboot
 
     board, _ = platform.load(args.platform)
+    if board is None or result.build_dir is None:
+        return
     path = Path(args.file).resolve()
     system = (path.name if path.is_dir() else path.parent.name) if is_app(path) \
         else pipeline.system_name(path)
-    said = uboot.after_compile(result.build_dir, board, system) if board else ""
-    if said:
+    report.write(result.build_dir, board, system)
+    said = uboot.after_compile(result.build_dir, board, system)
+    if said.startswith("mkbuild"):  # a warning
+        print(said, file=sys.stderr)
+    elif said and board_steps:
         print(said)
 
 

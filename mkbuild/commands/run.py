@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from mkbuild import debugger, pipeline
-from mkbuild.commands.compile import add_common, compile_from_args, report
+from mkbuild.commands.compile import add_common, compile_from_args, report, write_beside_image
 
 
 def run(args: argparse.Namespace) -> int:
@@ -31,6 +31,7 @@ def run(args: argparse.Namespace) -> int:
     report(compiled, args)
     if not compiled.ok:
         return 1
+    write_beside_image(compiled, args, board_steps=False)
 
     timeout = args.timeout if args.timeout is not None else (0 if args.gdb else 30.0)
     extra = []
