@@ -97,10 +97,12 @@ def write_beside_image(result: pipeline.CompileResult, args: argparse.Namespace,
     image; and, for a real board, the steps to boot it there."""
     from mkbuild import platform, report, uboot
 
+    path = Path(args.file).resolve()
+    if path.suffix == ".system":  # mkbuild.microkit writes its own report and loader
+        return
     board, _ = platform.load(args.platform)
     if board is None or result.build_dir is None:
         return
-    path = Path(args.file).resolve()
     system = (path.name if path.is_dir() else path.parent.name) if is_app(path) \
         else pipeline.system_name(path)
     report.write(result.build_dir, board, system)
