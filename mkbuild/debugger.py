@@ -12,6 +12,7 @@ record them relative to the repository and the build directory).
 from __future__ import annotations
 
 import json
+import re
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
@@ -122,9 +123,21 @@ def judge(run: RunResult) -> None:
         run.status, run.message = "error", "stopped from gdb (kill) before the system ended"
 
 
-def fault_hint(thread: str, pc: int, script_path: Path | str | None = None) -> str:
-    """How to stop at a faulting instruction in gdb (said under a fault report)."""
-    space = thread.split(".")[0]
-    start = f"{GDB} -x {script_path}" if script_path else "mkbuild run --gdb ..."
-    return (f"to stop there in gdb: {start}, then `mk-break {space} *{pc:#x}` and "
-            f"`continue`")
+FAULT_AT = re.compile(r"from (\S+) on address \S+, pc (0x[0-9a-fA-F]+)")
+
+
+def fault_hints(build_dir: Path, faults: list[str]) -> list[str]:
+    """For each fault the kernel reported: how to stop at its instruction in gdb."""
+    try:
+        spec = json.loads((build_dir / "bootspec.json").read_text())
+    except (OSError, ValueError):
+        return []
+    space_of = {t["name"]: t["vspace"].removesuffix(".vspace") for t in spec["tcbs"]}
+    hints = []
+    for fault in faults:
+        found = FAULT_AT.search(fault)
+        if found and found.group(1) in space_of:
+            thread, pc = found.groups()
+            hints.append(f"to stop at {thread}'s fault in gdb: add --gdb to this command, "
+                         f"then in gdb: mk-break {space_of[thread]} *{pc}, continue")
+    return hints

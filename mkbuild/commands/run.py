@@ -58,6 +58,9 @@ def run(args: argparse.Namespace) -> int:
         from mkbuild.microkit.compile import idle_is_done
         idle_is_done(result.run)
     print(f"mkbuild run: {result.run.message}", file=sys.stderr)
+    if not args.gdb:
+        for hint in debugger.fault_hints(compiled.build_dir, result.run.faults):
+            print(f"mkbuild run: {hint}", file=sys.stderr)
     return 0 if result.run.ok else 1
 
 

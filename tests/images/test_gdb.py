@@ -43,12 +43,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def debug_session(tmp_path: Path, board: str, commands: str) -> tuple[str, str, int]:
+def debug_session(tmp_path: Path, board: str, commands: str, example: str = "rpc"
+                  ) -> tuple[str, str, int]:
     """gdb's output, `mkbuild run --gdb`'s stdout+stderr and its exit status."""
     build_dir = tmp_path / board
     port = free_port()
     run = subprocess.Popen(
-        [*MKBUILD, "run", str(REPO / "images" / "rpc" / "system.adl"), "--platform", board,
+        [*MKBUILD, "run", str(REPO / "images" / example / "system.adl"), "--platform", board,
          "--build-dir", str(build_dir), "--gdb", "--gdb-port", str(port), "--timeout", "120"],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
@@ -106,3 +107,23 @@ def test_killed_from_gdb_is_no_success(tmp_path):
     assert "Breakpoint 1, handle_syscall (" in out
     assert "mkbuild run: stopped from gdb (kill) before the system ended" in console
     assert status == 1
+
+
+def test_the_fault_report_says_how_to_stop_there_in_gdb(tmp_path):
+    fault = REPO / "images" / "fault" / "system.adl"
+    plain = subprocess.run([*MKBUILD, "run", str(fault), "--build-dir",
+                            str(tmp_path / "qemu-arm-virt")],
+                           cwd=REPO, capture_output=True, text=True, timeout=120)
+    hint = next(ln for ln in plain.stderr.splitlines() if "in gdb" in ln)
+    assert hint.startswith("mkbuild run: to stop at crasher.control's fault in gdb: add --gdb "
+                           "to this command, then in gdb: mk-break crasher *0x"), hint
+    commands = hint.split("then in gdb: ")[1].split(", ")
+    out, console, status = debug_session(tmp_path, "qemu-arm-virt",
+                                         "\n".join([*commands, "delete", "continue", ""]),
+                                         example="fault")
+    pc = int(commands[0].rsplit("*", 1)[1], 16)  # the faulting instruction
+    assert (f"Breakpoint 1, {pc:#018x} in run () at "
+            "images/fault/components/Crasher/src/crasher.c:8") in out, out
+    assert "8\t    *(volatile int *)0 = 42;" in out
+    assert "FAULT HANDLER: data fault from crasher.control" in console
+    assert "survivor: done" in console
