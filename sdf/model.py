@@ -13,6 +13,7 @@ from model.system import NOWHERE, Span
 
 MAX_CHANNELS = 62  # channel, IRQ and child ids are below this (MICROKIT_MAX_CHANNELS)
 MAX_PDS = 63
+MAX_USER_CAPS = 128  # `<cspace>` slots are below this (MICROKIT_MAX_USER_CAPS)
 MAX_PRIORITY = 254
 DEFAULT_BUDGET = 1000  # µs
 DEFAULT_STACK_SIZE = 0x2000

@@ -272,7 +272,7 @@ class Reader:
                 continue
             if not self.attrs(child, {"slot", "pd"}, ("slot", "pd")):
                 continue
-            slot = self.int_attr(child, "slot", None, 0)
+            slot = self.int_attr(child, "slot", None, 0, m.MAX_USER_CAPS)
             if slot == 0:
                 self.err("the destination slot 0 is reserved for the Microkit CNode",
                          self.span(child, "slot"))

@@ -16,7 +16,9 @@ connections of the standard connectors whose capabilities the PD really holds:
   joined to each mapping PD by seL4HardwareMMIO;
 - an `irq`: a hardware instance `irq_<number>` joined by seL4HardwareInterrupt;
 - a child: its faults go to the parent as a call (`<child>.fault` ->
-  `<parent>.child_<id>`), and the parent's answer (or restart) flows back.
+  `<parent>.child_<id>`), and the parent's answer (or restart) flows back;
+- a `<cspace>` cap to another PD's TCB or VSpace: a call from the holder
+  (`<pd>.cap_tcb_<slot>` -> `<other>.tcb_of_<pd>`), as control flows both ways.
 
 Budget, period and passive, when the SDF gives them for some PD, become the settings
 mkbuild.scheduling reads: the instance's `budget` and `period` (µs, as in Microkit),
@@ -127,6 +129,12 @@ class _Builder:
                 self.interface(pd.name, into, "consumes", NOTIFICATION_EVENT, irq.span)
                 self.connect(f"{pd.name}_{into}", "seL4HardwareInterrupt",
                              [End(dev, "irq", irq.span)], [End(pd.name, into, irq.span)], irq.span)
+            for cap in pd.caps:  # another PD's TCB or VSpace: control over it, both ways
+                out, into = f"cap_{cap.kind}_{cap.slot}", f"{cap.kind}_of_{pd.name}"
+                self.interface(pd.name, out, "uses", PPC_PROCEDURE, cap.span)
+                self.interface(cap.pd, into, "provides", PPC_PROCEDURE, cap.span)
+                self.connect(f"{pd.name}_{out}", "seL4RPCCall", [End(pd.name, out, cap.span)],
+                             [End(cap.pd, into, cap.span)], cap.span)
             for child in pd.children:
                 into = f"child_{child.id}"
                 self.interface(child.name, "fault", "uses", PPC_PROCEDURE, child.span)

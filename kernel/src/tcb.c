@@ -17,6 +17,12 @@ void thread_cancel_ipc(struct tcb *t)
 
 static void suspend(struct tcb *t)
 {
+    /* Blocked in a system call (not on a fault's message): Resume issues the call
+     * again, as seL4 restarts it, rather than returning stale registers from it. */
+    bool in_call = t->state == TS_BLOCKED_RECV || t->state == TS_BLOCKED_NTFN ||
+                   t->state == TS_BLOCKED_SEND || t->state == TS_BLOCKED_REPLY;
+    if (in_call && !t->fault_kind)
+        arch_context_rewind_syscall(&t->ctx);
     thread_cancel_ipc(t);
     t->state = TS_INACTIVE;
     t->ctx.x[REG_STATUS] = MK_ERR_NONE;

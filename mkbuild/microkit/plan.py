@@ -26,6 +26,7 @@ from mkbuild.microkit.slots import (
     BASE_IRQ_CAP,
     BASE_OUTPUT_NOTIFICATION_CAP,
     BASE_TCB_CAP,
+    BASE_USER_CAPS,
     FAULT_BADGE,
     FAULT_EP_CAP,
     INPUT_CAP,
@@ -43,6 +44,7 @@ PROGRAM_BASE = 0x20_0000
 STACK_TOP = 0x7F_8000_0000  # also in microkit.ld (mkbuild/microkit_sdk.py writes it)
 IPC_BUFFER = 0x7F_C000_0000
 CNODE_BITS = 9  # slots up to 202 + 62 (child TCBs)
+CNODE_BITS_USER_CAPS = 10  # and up to 458 + 128 (`<cspace>` caps)
 PAGE = 0x1000
 
 
@@ -120,8 +122,11 @@ def plan(system: m.SdfSystem, platform: Platform) -> tuple[layout.LayoutPlan, li
                                  "are not enforced yet (scheduling contexts are not in the "
                                  "kernel): it runs round robin at its priority", pd.span))
         if pd.caps:
-            diags.append(error("`cspace` (another PD's TCB, SC or VSpace capability) is not "
-                               "supported yet", pd.caps[0].span))
+            inst.cnode_bits = CNODE_BITS_USER_CAPS
+        for cap in pd.caps:
+            if cap.kind == "sc":
+                diags.append(error("`cap_sc`: scheduling contexts are not in mkbuild's kernel "
+                                   "yet", cap.span))
     for ch in system.channels:
         for this, other in ((ch.a, ch.b), (ch.b, ch.a)):
             caps = lp.instances[this.pd].caps
@@ -236,7 +241,7 @@ def _region_paddrs(system: m.SdfSystem, spec: bs.BootSpec) -> tuple[dict[str, in
 
 def _extras(system: m.SdfSystem, spec: bs.BootSpec, blobs: list[Blob]) -> None:
     """What mkbuild.layout.boot_spec does not make: TCB caps, children's fault endpoints,
-    Microkit's interrupt badges, prefilled regions."""
+    `<cspace>` caps, Microkit's interrupt badges, prefilled regions."""
     index = {o.name: i for i, o in enumerate(spec.objects)}
     tcbs = {t.name: t for t in spec.tcbs}
     rw = bs.Rights.READ | bs.Rights.WRITE
@@ -248,6 +253,9 @@ def _extras(system: m.SdfSystem, spec: bs.BootSpec, blobs: list[Blob]) -> None:
                                     rw, 0))
         if pd.parent:
             tcbs[f"{pd.name}.control"].fault_ep_slot = FAULT_EP_CAP
+        for cap in pd.caps:  # another PD's TCB or VSpace (cap_sc was refused by plan())
+            target = _tcb(cap.pd) if cap.kind == "tcb" else f"{cap.pd}.vspace"
+            spec.caps.append(bs.Cap(cnode, BASE_USER_CAPS + cap.slot, index[target], rw, 0))
     spec.irqs = [bs.IrqBinding(irq.irq, index[_ntfn(pd.name)], 1 << irq.id)
                  for pd in system.all_pds() for irq in pd.irqs]
     for mr in system.memory_regions.values():

@@ -9,4 +9,5 @@ BASE_OUTPUT_NOTIFICATION_CAP = 10  # + channel id
 BASE_ENDPOINT_CAP = 74  # + channel id: protected calls
 BASE_IRQ_CAP = 138  # + channel id
 BASE_TCB_CAP = 202  # + child id
+BASE_USER_CAPS = 458  # + `<cspace>` slot: another PD's TCB or VSpace
 PPC_BADGE, FAULT_BADGE = 1 << 63, 1 << 62

@@ -40,6 +40,9 @@ def _expected_caps(system: m.SdfSystem) -> set[tuple]:
             out.add((pd.name, p.BASE_TCB_CAP + child.id, f"{child.name}.control.tcb", R | W, 0))
         for irq in pd.irqs:
             out.add((pd.name, p.BASE_IRQ_CAP + irq.id, f"{pd.name}.irq{irq.id}", R | W, 0))
+        for cap in pd.caps:
+            target = f"{cap.pd}.control.tcb" if cap.kind == "tcb" else f"{cap.pd}.vspace"
+            out.add((pd.name, p.BASE_USER_CAPS + cap.slot, target, R | W, 0))
     for ch in system.channels:
         for this, other in ((ch.a, ch.b), (ch.b, ch.a)):
             if this.notify:

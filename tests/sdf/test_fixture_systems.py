@@ -2,8 +2,8 @@
 user builds them, booted with `mkbuild run SYSTEM.system` on both boards: channels,
 protected calls with message registers past the four in registers, shared memory
 (read-only for one end), setvar, notifications (deferred too), the channel checks,
-faults to a parent with restart and stop, a fault without a parent, and a device's
-interrupt acknowledged plainly and deferred."""
+faults to a parent with restart and stop, a fault without a parent, another PD's TCB
+through `<cspace>`, and a device's interrupt acknowledged plainly and deferred."""
 
 from __future__ import annotations
 
@@ -41,6 +41,13 @@ EXPECTED = {
         "monitor: stopped the worker",
         "orphan: executing an undefined instruction",
         "FAULT HANDLER: thread orphan.control stopped",
+    ],
+    "capshare": [
+        "secondary: init",
+        "primary: suspending the secondary",
+        "primary: notified the suspended secondary, resuming it",
+        "secondary: notified on channel 0",
+        "primary: done",
     ],
     "irq": [
         "driver: device armed, interrupt on channel 5",
@@ -90,6 +97,14 @@ def test_faults_go_to_the_parent_or_the_console(board, sdk_dir, tmp_path):
     # A PD without a parent faulted: the run says so and fails.
     assert proc.returncode == 1
     assert "idle after 1 fault report(s) of a protection domain without a parent" in proc.stderr
+
+
+@pytest.mark.parametrize("board", sorted(BOARDS))
+def test_cspace_caps_let_a_pd_stop_and_resume_another(board, sdk_dir, tmp_path):
+    proc = _run("capshare", board, sdk_dir, tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    said = [ln for ln in _lines(proc.stdout) if ln.startswith(("primary", "secondary"))]
+    assert said == EXPECTED["capshare"]  # notified once, after the resume, no error line
 
 
 @pytest.mark.parametrize("board", sorted(BOARDS))

@@ -67,6 +67,9 @@ static inline void arch_context_init(struct context *c, word_t pc, word_t sp, wo
 
 static inline word_t arch_context_pc(const struct context *c) { return c->elr; }
 static inline void arch_context_set_pc(struct context *c, word_t pc) { c->elr = pc; }
+/* Back to the `svc` a thread blocked in: it runs the system call again when resumed
+ * (its x0..x7 still hold the call's arguments while it waits). */
+static inline void arch_context_rewind_syscall(struct context *c) { c->elr -= 4; }
 
 /* A synchronous exception from user code, decoded (arch/aarch64/fault_decode.c). */
 struct arch_fault {

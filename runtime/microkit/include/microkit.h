@@ -3,7 +3,8 @@
  *
  * A PD is one thread. Its capabilities sit at Microkit's fixed slots, which the
  * image tool (mkbuild/microkit/plan.py) fills: notifications to channel ch at 10 + ch, endpoints
- * for protected calls at 74 + ch, IRQ handlers at 138 + ch, child TCBs at 202 + id.
+ * for protected calls at 74 + ch, IRQ handlers at 138 + ch, child TCBs at 202 + id,
+ * `<cspace>` caps at 458 + slot.
  * Badges: bit 63 marks a protected call (channel in bits 0..5), bit 62 a fault of a
  * child (id in bits 0..7); otherwise each set bit is one notified channel. */
 #ifndef MICROKIT_H
@@ -31,6 +32,8 @@ typedef seL4_MessageInfo_t microkit_msginfo;
 #define MICROKIT_BASE_ENDPOINT_CAP 74
 #define MICROKIT_BASE_IRQ_CAP 138
 #define MICROKIT_BASE_TCB_CAP 202
+#define MICROKIT_BASE_USER_CAPS 458   /* + the slot of a `<cspace>` cap */
+#define MICROKIT_MAX_USER_CAPS 128
 
 #define MICROKIT_PPC_BADGE (1ull << 63)
 #define MICROKIT_FAULT_BADGE (1ull << 62)
@@ -76,6 +79,15 @@ static inline seL4_Word microkit_msginfo_get_label(microkit_msginfo msginfo)
 static inline seL4_Word microkit_msginfo_get_count(microkit_msginfo msginfo)
 {
     return seL4_MessageInfo_get_length(msginfo);
+}
+
+/* The CPtr of the `<cspace>` cap at `slot` (another PD's TCB or VSpace); seL4_CapNull
+ * outside 1 .. MICROKIT_MAX_USER_CAPS - 1. mk's CSpace is one level: slots are CPtrs. */
+static inline seL4_CPtr microkit_cspace_root_slot_to_cptr(seL4_Word slot)
+{
+    if (slot == 0 || slot >= MICROKIT_MAX_USER_CAPS)
+        return seL4_CapNull;
+    return MICROKIT_BASE_USER_CAPS + slot;
 }
 
 static inline void microkit_mr_set(seL4_Uint8 mr, seL4_Word value) { seL4_SetMR(mr, value); }
