@@ -117,7 +117,7 @@ def plan(system: m.SdfSystem, platform: Platform) -> tuple[layout.LayoutPlan, li
                                               STACK_TOP - pd.stack_size, pd.stack_size,
                                               IPC_BUFFER, False))
         lp.instances[pd.name] = inst
-        if pd.passive or pd.budget != m.DEFAULT_BUDGET or pd.period != pd.budget:
+        if pd.timed:
             diags.append(warning(f"protection domain `{pd.name}`: budget, period and passive "
                                  "are not enforced yet (scheduling contexts are not in the "
                                  "kernel): it runs round robin at its priority", pd.span))
