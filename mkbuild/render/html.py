@@ -354,6 +354,37 @@ _SCRIPT = r"""
   document.getElementById('view').addEventListener('dblclick', function () {
     clearMarks('selected'); clearMarks('neighbour'); document.body.classList.remove('focus');
   });
+  // The authority matrix: reorder rows and columns together.
+  var body = document.getElementById('matrix-body');
+  if (body) {
+    var left = +body.dataset.left, top = +body.dataset.top, cell = +body.dataset.cell;
+    var rows = Array.prototype.slice.call(body.querySelectorAll('.mrow'));
+    var shares = {};
+    body.querySelectorAll('.mcell').forEach(function (c) {
+      shares[c.dataset.a] = (shares[c.dataset.a] || 0) + 1; });
+    var orders = {
+      clustered: function (a, b) { return a.dataset.i - b.dataset.i; },
+      name: function (a, b) { return a.dataset.name < b.dataset.name ? -1 : 1; },
+      shares: function (a, b) { return (shares[b.dataset.name] || 0) - (shares[a.dataset.name] || 0)
+                                       || (a.dataset.i - b.dataset.i); }
+    };
+    var pick = el('select'); pick.id = 'order';
+    [['clustered', 'order: clustered (who shares sits together)'], ['name', 'order: by name'],
+     ['shares', 'order: most shared first']].forEach(function (o) {
+      var opt = el('option', o[1]); opt.value = o[0]; pick.appendChild(opt); });
+    pick.addEventListener('change', function () {
+      var at = {};
+      rows.slice().sort(orders[pick.value]).forEach(function (r, i) { at[r.dataset.name] = i; });
+      rows.forEach(function (r) {
+        r.setAttribute('transform', 'translate(' + (left - 4) + ',' + (top + at[r.dataset.name] * cell + cell - 5) + ')'); });
+      body.querySelectorAll('.mcol').forEach(function (c) {
+        c.setAttribute('transform', 'translate(' + (left + at[c.dataset.name] * cell + cell - 5) + ',' + (top - 4) + ') rotate(-90)'); });
+      body.querySelectorAll('.mcell').forEach(function (c) {
+        c.setAttribute('transform', 'translate(' + (left + at[c.dataset.b] * cell) + ',' + (top + at[c.dataset.a] * cell) + ')'); });
+      document.body.setAttribute('data-order', pick.value);
+    });
+    filters.parentNode.insertBefore(pick, filters);
+  }
   // page.html#select=NAME opens with NAME selected, exactly as if it was clicked.
   var hash = /^#select=(.*)$/.exec(window.location.hash);
   if (hash) {

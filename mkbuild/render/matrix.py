@@ -62,12 +62,17 @@ def svg(auth: A.Authority) -> str:
            f"objects B holds too (R read, W write, G grant, P grant-reply, + via grant)</text>",
            f'<text x="4" y="{height - 8}" font-size="11">{escape(auth.system.file)}: '
            f"{len(names)} instances, {len(table)} pairs share objects</text>"]
+    # Rows, columns and cells are placed by transforms from their index, so the HTML
+    # view can reorder them (by name, by how much they share) without a new layout.
+    out.append(f'<g id="matrix-body" data-left="{label_w}" data-top="{top}" data-cell="{CELL}">')
     for i, n in enumerate(names):
         y = top + i * CELL
-        out.append(f'<text x="{label_w - 4}" y="{y + CELL - 5}" text-anchor="end" '
+        out.append(f'<text class="mrow" data-name="{escape(n)}" data-i="{i}" '
+                   f'transform="translate({label_w - 4},{y + CELL - 5})" text-anchor="end" '
                    f'id="row:{escape(n)}">{escape(n)}</text>')
         x = label_w + i * CELL
-        out.append(f'<text transform="translate({x + CELL - 5},{top - 4}) rotate(-90)" '
+        out.append(f'<text class="mcol" data-name="{escape(n)}" '
+                   f'transform="translate({x + CELL - 5},{top - 4}) rotate(-90)" '
                    f'id="col:{escape(n)}">{escape(n)}</text>')
     for i in range(len(names) + 1):
         p = label_w + i * CELL
@@ -80,11 +85,13 @@ def svg(auth: A.Authority) -> str:
     for (a, b), (rights, connector) in sorted(table.items()):
         x, y = label_w + index[b] * CELL, top + index[a] * CELL
         colour = CONNECTOR_COLOURS.get(connector, OTHER_COLOUR)
-        out.append(f'<g id="cell:{escape(a)}:{escape(b)}"><title>{escape(a)} → {escape(b)}: '
-                   f'{rights} ({escape(connector)})</title>'
-                   f'<rect x="{x + 1}" y="{y + 1}" width="{CELL - 2}" height="{CELL - 2}" '
+        out.append(f'<g class="mcell" data-a="{escape(a)}" data-b="{escape(b)}" '
+                   f'transform="translate({x},{y})" id="cell:{escape(a)}:{escape(b)}">'
+                   f'<title>{escape(a)} → {escape(b)}: {rights} ({escape(connector)})</title>'
+                   f'<rect x="1" y="1" width="{CELL - 2}" height="{CELL - 2}" '
                    f'fill="{colour}" fill-opacity="0.25" stroke="{colour}"/>'
-                   f'<text x="{x + CELL / 2}" y="{y + CELL - 5}" text-anchor="middle" '
+                   f'<text x="{CELL / 2}" y="{CELL - 5}" text-anchor="middle" '
                    f'font-size="8">{rights}</text></g>')
+    out.append("</g>")
     out.append("</svg>")
     return "\n".join(out) + "\n"

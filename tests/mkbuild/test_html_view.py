@@ -207,3 +207,31 @@ def test_three_hundred_instances_load_search_and_select(tmp_path):
                                     "rpc84 [seL4RPCCall], rpc85 [seL4RPCCall]",
                                     "client84.work, client85.work"]
     assert got["zoomed"] is True
+
+
+def test_the_matrix_reorders_rows_and_columns_together(tmp_path):
+    from mkbuild.render import dot, html as page_html, matrix
+
+    auth = gateway_auth(tmp_path)
+    page = page_html.page(auth, matrix.svg(auth), dot.highlights(auth)).encode()
+    got = drive(tmp_path, page, """
+      function order() {
+        return Array.prototype.slice.call(document.querySelectorAll('.mrow')).sort(function (a, b) {
+          return a.transform.baseVal[0].matrix.f - b.transform.baseVal[0].matrix.f;
+        }).map(function (r) { return r.dataset.name; });
+      }
+      out.clustered = order();
+      var pick = q('#order'); pick.value = 'name'; pick.dispatchEvent(new Event('change'));
+      out.name = order();
+      var cell = document.getElementById('cell:net:crypto').transform.baseVal[0].matrix;
+      var row = document.getElementById('row:net').transform.baseVal[0].matrix;
+      var col = document.getElementById('col:crypto').transform.baseVal[0].matrix;
+      out.aligned = [Math.round(cell.f + 13) === Math.round(row.f),
+                     Math.round(cell.e + 13) === Math.round(col.e)];
+      pick.value = 'shares'; pick.dispatchEvent(new Event('change'));
+      out.shares = order();
+    """)
+    assert got["name"] == ["clock", "crypto", "keystore", "net"]
+    assert sorted(got["clustered"]) == got["name"]
+    assert got["aligned"] == [True, True]  # a cell moves with its row and its column
+    assert got["shares"][0] == "crypto"  # the only one sharing with two others
