@@ -210,7 +210,8 @@ def test_three_hundred_instances_load_search_and_select(tmp_path):
 
 
 def test_the_matrix_reorders_rows_and_columns_together(tmp_path):
-    from mkbuild.render import dot, html as page_html, matrix
+    from mkbuild.render import dot, matrix
+    from mkbuild.render import html as page_html
 
     auth = gateway_auth(tmp_path)
     page = page_html.page(auth, matrix.svg(auth), dot.highlights(auth)).encode()
