@@ -83,6 +83,9 @@ def script(build_dir: Path, port: int) -> str:
         "set pagination off",
         "set confirm off",
         "set architecture aarch64",
+        # The exception entry has no unwind information: a backtrace through it would
+        # repeat its frame without end.
+        "set backtrace limit 32",
         # A component's source path is relative to the repository or the build directory.
         f"directory {REPO}",
         f"directory {build_dir}",
