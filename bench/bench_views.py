@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from gen_system import generate  # noqa: E402
 
 from dsl import load_system  # noqa: E402
-from mkbuild import authority, authority_diff, sarif  # noqa: E402
+from mkbuild import authority, authority_diff, pipeline, sarif  # noqa: E402
 from mkbuild.render import matrix, picture  # noqa: E402
 
 
@@ -62,7 +62,7 @@ def row(servers: int, tmp: Path) -> list[str]:
     inverted = tmp / f"gen{servers}-inverted.camkes"
     inverted.write_text(generate(servers).replace(".priority = 200;", ".priority = 50;"))
     inverted_system, _ = load_system(str(inverted))
-    diags = authority.analyse(inverted_system)
+    diags = pipeline.check(inverted_system)
     text, seconds = timed(lambda: sarif.to_sarif(diags))
     results.append(f"| {len(system.instances)} | SARIF of {len(diags)} diagnostics | "
                    f"{len(text) // 1024} KiB | {seconds:.3f} |")
