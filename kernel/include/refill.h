@@ -1,0 +1,60 @@
+/* The budget of a scheduling context as a queue of refills: the sporadic-server rule
+ * that keeps a thread at or below `budget` in every window of one `period`.
+ * Generic C on plain integers (time in timer ticks): no kernel state, no
+ * architecture, so tests/kernel/test_refill.py compiles it for the host too. */
+#ifndef MK_REFILL_H
+#define MK_REFILL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Budget that becomes usable at `time`. */
+struct refill {
+    uint64_t time;
+    uint64_t amount;
+};
+
+/* A circular queue of refills ordered by time; the amounts sum to the budget.
+ * budget == period is a round-robin context: one refill, always usable, that
+ * starts over (a new time slice) when it is used up. */
+struct refills {
+    uint64_t budget, period;
+    uint16_t head, count, max;   /* max: the queue's capacity, at least 2 */
+    uint16_t pad;
+    struct refill r[];
+};
+
+/* Bytes a queue of `max` refills takes. */
+#define REFILLS_SIZE(max) (sizeof(struct refills) + (max) * sizeof(struct refill))
+
+/* (Re)start the queue: the whole budget usable at `now`. */
+void refill_configure(struct refills *q, uint64_t budget, uint64_t period, unsigned max,
+                      uint64_t now);
+
+static inline bool refill_round_robin(const struct refills *q) { return q->budget == q->period; }
+static inline const struct refill *refill_head(const struct refills *q) { return &q->r[q->head]; }
+
+/* The head refill can be used now (and holds at least `min` ticks). */
+static inline bool refill_ready(const struct refills *q, uint64_t now)
+{
+    return q->count && q->r[q->head].time <= now;
+}
+
+/* Account `used` ticks consumed from `start` on. Sporadic: each piece comes back one
+ * period after its use began. Round robin: the slice shrinks; a slice shorter than
+ * `min` starts over at `now`. Returns true when the head was used up (round robin:
+ * the slice ended; sporadic: the next refill is the head now, maybe in the future). */
+bool refill_charge(struct refills *q, uint64_t used, uint64_t start, uint64_t min,
+                   uint64_t now);
+
+/* A thread woke after blocking: budget whose time has passed is usable from `now`,
+ * and refills that run into each other merge. */
+void refill_unblock(struct refills *q, uint64_t now);
+
+/* Give up the rest of the head refill (Yield): it returns one period from `now`. */
+void refill_yield(struct refills *q, uint64_t min, uint64_t now);
+
+/* Sum of the amounts (the budget, unless the queue is broken: tests check it). */
+uint64_t refill_total(const struct refills *q);
+
+#endif
