@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum, IntFlag
 
 MAGIC = 0x53424B4D  # "MKBS" read as a little-endian u32
-VERSION = 1
+VERSION = 2
 NO_OBJECT = 0xFFFF_FFFF  # an absent object index (e.g. a thread without IPC buffer)
 NAME_LEN = 32  # bytes of a thread name, NUL padded (31 usable)
 IPC_BUFFER_SIZE = 1024  # bytes; the IPC buffer must be aligned to this
@@ -31,6 +31,17 @@ MAX_PRIORITY = 255
 CNODE_SLOT_BITS = 5  # a capability slot is 32 bytes in kernel memory
 MAX_CNODE_BITS = 16
 MAX_IRQ = 1019  # GIC interrupt ids 0..1019
+# Scheduling contexts: a header, then the refill queue from this byte offset on.
+SC_REFILLS_OFFSET = 128
+SC_REFILL_SIZE = 16
+SC_MIN_SIZE_BITS = 8  # 8 refills
+SC_MAX_SIZE_BITS = 16  # 4088 refills
+SC_MIN_REFILLS = 2
+SC_MIN_BUDGET_US = 10  # the smallest budget: enough to enter and leave the kernel
+SC_MAX_PERIOD_US = 1 << 32  # about 71 minutes
+DEFAULT_PERIOD_US = 10_000  # CAmkES's defaults: a full budget, i.e. 10 ms round robin
+DEFAULT_BUDGET_US = 10_000
+DEFAULT_SC_SIZE_BITS = 8
 
 
 class ObjType(IntEnum):
@@ -42,6 +53,13 @@ class ObjType(IntEnum):
     VSPACE = 6  # a top-level translation table (4 KiB); the kernel gives it an ASID
     PAGE_TABLE = 7  # a lower-level table (4 KiB); the kernel takes these from a pool
     IRQ_HANDLER = 8  # no memory (paddr 0); `irq` says which interrupt
+    SCHED_CONTEXT = 9  # size_bits = log2 bytes (8..12): parameters + refill queue
+    REPLY = 10  # the reply of one Call received (and the context lent with it)
+    SCHED_CONTROL = 11  # no memory (paddr 0): configures contexts; `irq` = the core
+
+
+# Kinds without memory of their own.
+NO_MEMORY = (ObjType.IRQ_HANDLER, ObjType.SCHED_CONTROL)
 
 
 # Log2 of the kernel memory each object kind occupies (CNode: plus size_bits).
@@ -52,6 +70,7 @@ OBJECT_SIZE_BITS: dict[ObjType, int] = {
     ObjType.CNODE: CNODE_SLOT_BITS,
     ObjType.VSPACE: 12,
     ObjType.PAGE_TABLE: 12,
+    ObjType.REPLY: 5,
 }
 
 
@@ -83,15 +102,15 @@ class KObject:
     name: str  # for people and the JSON twin only; not encoded
     type: ObjType
     paddr: int = 0
-    size_bits: int = 0  # CNode: slot bits; frame: 12 or 21; otherwise ignored
+    size_bits: int = 0  # CNode: slot bits; frame: 12 or 21; SC: 8..12; otherwise ignored
     zero: bool = True  # frames: zero at boot (False: the image already holds its contents)
-    irq: int = 0  # IRQ_HANDLER only
+    irq: int = 0  # IRQ_HANDLER: the interrupt; SCHED_CONTROL: the core
 
     def size(self) -> int:
         """Bytes of physical memory the object covers (0 for IRQ handlers)."""
-        if self.type == ObjType.IRQ_HANDLER:
+        if self.type in NO_MEMORY:
             return 0
-        if self.type == ObjType.FRAME:
+        if self.type in (ObjType.FRAME, ObjType.SCHED_CONTEXT):
             return 1 << self.size_bits
         if self.type == ObjType.CNODE:
             return 1 << (self.size_bits + CNODE_SLOT_BITS)
@@ -131,6 +150,26 @@ class Tcb:
     fault_ep_slot: int = 0  # CSpace slot of the fault endpoint cap; 0 = none
     system_end: bool = False
     start_suspended: bool = False
+    sched_context: int = NO_OBJECT  # the SCHED_CONTEXT it runs on; none: a passive thread
+    reply: int = NO_OBJECT  # the REPLY it receives Calls with; none: it cannot answer one
+    timeout_ep_slot: int = 0  # CSpace slot of its timeout-fault endpoint cap; 0 = none
+
+
+@dataclass
+class SchedContext:
+    """The parameters of a SCHED_CONTEXT object (one without is empty: 0 % of a CPU)."""
+
+    object: int  # object index of the SCHED_CONTEXT
+    budget_us: int = DEFAULT_BUDGET_US
+    period_us: int = DEFAULT_PERIOD_US
+    badge: int = 0  # the data word a timeout fault carries (CAmkES `_data`)
+    extra_refills: int = 0  # the queue holds 2 + this many refills
+    core: int = 0
+
+
+def sc_refill_capacity(size_bits: int) -> int:
+    """How many refills a scheduling context of 2^size_bits bytes holds."""
+    return ((1 << size_bits) - SC_REFILLS_OFFSET) // SC_REFILL_SIZE
 
 
 @dataclass
@@ -147,6 +186,7 @@ class BootSpec:
     mappings: list[Mapping] = field(default_factory=list)
     tcbs: list[Tcb] = field(default_factory=list)
     irqs: list[IrqBinding] = field(default_factory=list)
+    sched_contexts: list[SchedContext] = field(default_factory=list)
 
     def add(self, obj: KObject) -> int:
         """Append an object, return its index."""
@@ -162,7 +202,8 @@ HEADER_FIELDS = [
     ("magic", "I"), ("version", "H"), ("header_size", "H"), ("total_size", "I"),
     ("n_objects", "I"), ("n_caps", "I"), ("n_mappings", "I"), ("n_tcbs", "I"),
     ("n_irqs", "I"), ("objects_off", "I"), ("caps_off", "I"), ("mappings_off", "I"),
-    ("tcbs_off", "I"), ("irqs_off", "I"), ("reserved0", "I"), ("reserved1", "Q"),
+    ("tcbs_off", "I"), ("irqs_off", "I"), ("n_sched_contexts", "I"),
+    ("sched_contexts_off", "I"), ("reserved", "I"),
 ]
 OBJECT_FIELDS = [
     ("paddr", "Q"), ("type", "B"), ("size_bits", "B"), ("flags", "B"), ("pad", "B"),
@@ -181,9 +222,14 @@ TCB_FIELDS = [
     ("ipc_buffer_vaddr", "Q"), ("pc", "Q"), ("sp", "Q"),
     ("arg0", "Q"), ("arg1", "Q"), ("arg2", "Q"), ("arg3", "Q"),
     ("fault_ep_slot", "I"), ("priority", "B"), ("flags", "B"), ("pad", "H"),
-    ("name", f"{NAME_LEN}s"),
+    ("name", f"{NAME_LEN}s"), ("sched_context", "I"), ("reply", "I"),
+    ("timeout_ep_slot", "I"), ("pad1", "I"),
 ]
 IRQ_FIELDS = [("irq", "I"), ("notification", "I"), ("badge", "Q")]
+SCHED_CONTEXT_FIELDS = [
+    ("object", "I"), ("core", "I"), ("budget_us", "Q"), ("period_us", "Q"), ("badge", "Q"),
+    ("extra_refills", "I"), ("pad", "I"),
+]
 
 RECORDS: dict[str, list[tuple[str, str]]] = {
     "bs_header": HEADER_FIELDS,
@@ -192,6 +238,7 @@ RECORDS: dict[str, list[tuple[str, str]]] = {
     "bs_mapping": MAPPING_FIELDS,
     "bs_tcb": TCB_FIELDS,
     "bs_irq": IRQ_FIELDS,
+    "bs_sched_context": SCHED_CONTEXT_FIELDS,
 }
 
 
@@ -215,6 +262,7 @@ _CAP = record_struct("bs_cap")
 _MAPPING = record_struct("bs_mapping")
 _TCB = record_struct("bs_tcb")
 _IRQ = record_struct("bs_irq")
+_SC = record_struct("bs_sched_context")
 
 
 def _name_bytes(name: str) -> bytes:
@@ -256,14 +304,17 @@ def encode(spec: BootSpec) -> bytes:
                   *t.args, t.fault_ep_slot, t.priority,
                   (TCB_FLAG_SYSTEM_END if t.system_end else 0)
                   | (TCB_FLAG_START_SUSPENDED if t.start_suspended else 0),
-                  0, _name_bytes(t.name))
+                  0, _name_bytes(t.name), t.sched_context, t.reply, t.timeout_ep_slot, 0)
         for t in spec.tcbs
     ])
     irqs_off = table([_IRQ.pack(i.irq, i.notification, i.badge) for i in spec.irqs])
+    scs_off = table([_SC.pack(c.object, c.core, c.budget_us, c.period_us, c.badge,
+                              c.extra_refills, 0) for c in spec.sched_contexts])
     header = _HEADER.pack(
         MAGIC, VERSION, _HEADER.size, offset,
         len(spec.objects), len(spec.caps), len(spec.mappings), len(spec.tcbs), len(spec.irqs),
-        objects_off, caps_off, mappings_off, tcbs_off, irqs_off, 0, 0,
+        objects_off, caps_off, mappings_off, tcbs_off, irqs_off, len(spec.sched_contexts),
+        scs_off, 0,
     )
     return header + b"".join(parts)
 
@@ -274,7 +325,7 @@ def decode(blob: bytes) -> BootSpec:
         raise ValueError("boot spec shorter than its header")
     h = dict(zip([f for f, _ in HEADER_FIELDS], _HEADER.unpack_from(blob), strict=True))
     if h["magic"] != MAGIC or h["version"] != VERSION:
-        raise ValueError("not a version 1 boot spec")
+        raise ValueError(f"not a version {VERSION} boot spec")
 
     def rows(st: struct.Struct, off: int, n: int) -> list[tuple]:
         if off + st.size * n > len(blob):
@@ -293,13 +344,17 @@ def decode(blob: bytes) -> BootSpec:
         spec.mappings.append(Mapping(vs, vaddr, frame, MapRights(rights),
                                      bool(attr & MAP_ATTR_DEVICE)))
     for r in rows(_TCB, h["tcbs_off"], h["n_tcbs"]):
-        (tcb, cs, vs, ipcf, ipcv, pc, sp, a0, a1, a2, a3, fslot, prio, flags, _, name) = r
+        (tcb, cs, vs, ipcf, ipcv, pc, sp, a0, a1, a2, a3, fslot, prio, flags, _, name,
+         sc, reply, tslot, _) = r
         spec.tcbs.append(Tcb(tcb, name.rstrip(b"\0").decode("utf-8", "replace"), cs, vs, pc,
                              sp, (a0, a1, a2, a3), ipcv, ipcf, prio, fslot,
                              bool(flags & TCB_FLAG_SYSTEM_END),
-                             bool(flags & TCB_FLAG_START_SUSPENDED)))
+                             bool(flags & TCB_FLAG_START_SUSPENDED), sc, reply, tslot))
     for irq, ntfn, badge in rows(_IRQ, h["irqs_off"], h["n_irqs"]):
         spec.irqs.append(IrqBinding(irq, ntfn, badge))
+    for obj, core, budget, period, badge, extra, _ in rows(_SC, h["sched_contexts_off"],
+                                                            h["n_sched_contexts"]):
+        spec.sched_contexts.append(SchedContext(obj, budget, period, badge, extra, core))
     return spec
 
 
@@ -315,9 +370,11 @@ def to_json(spec: BootSpec) -> str:
         "objects": [
             {"index": i, "name": o.name, "type": o.type.name.lower(), "paddr": hex(o.paddr),
              "size": o.size(), **({"size_bits": o.size_bits} if o.type in
-                                  (ObjType.CNODE, ObjType.FRAME) else {}),
+                                  (ObjType.CNODE, ObjType.FRAME,
+                                                   ObjType.SCHED_CONTEXT) else {}),
              **({"zero": o.zero} if o.type == ObjType.FRAME else {}),
-             **({"irq": o.irq} if o.type == ObjType.IRQ_HANDLER else {})}
+             **({"irq": o.irq} if o.type == ObjType.IRQ_HANDLER else {}),
+             **({"core": o.irq} if o.type == ObjType.SCHED_CONTROL else {})}
             for i, o in enumerate(spec.objects)
         ],
         "caps": [
@@ -337,13 +394,37 @@ def to_json(spec: BootSpec) -> str:
              "pc": hex(t.pc), "sp": hex(t.sp), "args": [hex(a) for a in t.args],
              "ipc_buffer_vaddr": hex(t.ipc_buffer_vaddr), "ipc_buffer_frame":
              ref(t.ipc_buffer_frame), "priority": t.priority, "fault_ep_slot": t.fault_ep_slot,
-             "system_end": t.system_end, "start_suspended": t.start_suspended}
+             "system_end": t.system_end, "start_suspended": t.start_suspended,
+             "sched_context": ref(t.sched_context), "reply": ref(t.reply),
+             "timeout_ep_slot": t.timeout_ep_slot}
             for t in spec.tcbs
         ],
         "irqs": [{"irq": i.irq, "notification": ref(i.notification), "badge": i.badge}
                  for i in spec.irqs],
+        "sched_contexts": [
+            {"object": ref(c.object), "budget_us": c.budget_us, "period_us": c.period_us,
+             "badge": c.badge, "extra_refills": c.extra_refills, "core": c.core}
+            for c in spec.sched_contexts
+        ],
     }
     return json.dumps(doc, indent=2) + "\n"
+
+
+def sched_params_problems(c: SchedContext, size_bits: int) -> list[str]:
+    """What the kernel refuses in a context's parameters (the same rules as
+    SchedControl_Configure's seL4_RangeError)."""
+    problems = []
+    if not SC_MIN_BUDGET_US <= c.budget_us <= c.period_us <= SC_MAX_PERIOD_US:
+        problems.append(f"budget {c.budget_us} us and period {c.period_us} us: need "
+                        f"{SC_MIN_BUDGET_US} us <= budget <= period <= {SC_MAX_PERIOD_US} us")
+    if SC_MIN_REFILLS + c.extra_refills > sc_refill_capacity(size_bits):
+        problems.append(f"{SC_MIN_REFILLS} + {c.extra_refills} refills do not fit in "
+                        f"2^{size_bits} bytes ({sc_refill_capacity(size_bits)} do)")
+    if c.core != 0:
+        problems.append(f"core {c.core} does not exist (one core)")
+    if not 0 <= c.badge < 1 << 64:
+        problems.append(f"data word {c.badge} does not fit 64 bits")
+    return problems
 
 
 def _rights_text(r: Rights) -> str:
@@ -393,9 +474,18 @@ def check(spec: BootSpec, ram: list[tuple[int, int]] = (),
         if o.type == ObjType.CNODE and not 1 <= o.size_bits <= MAX_CNODE_BITS:
             problems.append(f"{o.name}: CNode size bits must be 1..{MAX_CNODE_BITS}")
             continue
+        if o.type == ObjType.SCHED_CONTEXT and not SC_MIN_SIZE_BITS <= o.size_bits \
+                <= SC_MAX_SIZE_BITS:
+            problems.append(f"{o.name}: scheduling context size bits must be "
+                            f"{SC_MIN_SIZE_BITS}..{SC_MAX_SIZE_BITS}")
+            continue
         if o.type == ObjType.IRQ_HANDLER:
             if not 0 <= o.irq <= MAX_IRQ:
                 problems.append(f"{o.name}: irq {o.irq} out of range")
+            continue
+        if o.type == ObjType.SCHED_CONTROL:
+            if o.irq != 0:
+                problems.append(f"{o.name}: core {o.irq} does not exist (one core)")
             continue
         if o.paddr % size:
             problems.append(f"{o.name}: paddr {o.paddr:#x} not aligned to its size {size:#x}")
@@ -444,6 +534,27 @@ def check(spec: BootSpec, ram: list[tuple[int, int]] = (),
                 problems.append(f"thread {t.name}: IPC buffer frame is not a frame")
             elif t.ipc_buffer_vaddr % IPC_BUFFER_SIZE:
                 problems.append(f"thread {t.name}: IPC buffer not {IPC_BUFFER_SIZE}-aligned")
+        if t.sched_context != NO_OBJECT and not is_type(t.sched_context, ObjType.SCHED_CONTEXT):
+            problems.append(f"thread {t.name}: its scheduling context is not one")
+        if t.reply != NO_OBJECT and not is_type(t.reply, ObjType.REPLY):
+            problems.append(f"thread {t.name}: its reply object is not one")
+    bound = [t.sched_context for t in spec.tcbs if t.sched_context != NO_OBJECT]
+    if len(bound) != len(set(bound)):
+        problems.append("a scheduling context is bound to two threads")
+    replies = [t.reply for t in spec.tcbs if t.reply != NO_OBJECT]
+    if len(replies) != len(set(replies)):
+        problems.append("a reply object is given to two threads")
+    configured: set[int] = set()
+    for c in spec.sched_contexts:
+        if not is_type(c.object, ObjType.SCHED_CONTEXT):
+            problems.append(f"scheduling parameters for object {c.object}, not a context")
+            continue
+        name = objs[c.object].name
+        if c.object in configured:
+            problems.append(f"{name}: scheduling parameters given twice")
+        configured.add(c.object)
+        problems += [f"{name}: {p}" for p in sched_params_problems(
+            c, objs[c.object].size_bits)]
     for i in spec.irqs:
         if not is_type(i.notification, ObjType.NOTIFICATION) or not 0 <= i.irq <= MAX_IRQ:
             problems.append(f"irq {i.irq}: bad interrupt number or not bound to a notification")

@@ -283,13 +283,20 @@ def spec_from_json(text: str) -> bs.BootSpec:
             spec.mappings.append(bs.Mapping(index[m["vspace"]], int(m["vaddr"], 16),
                                             index[m["frame"]], rights, m["device"]))
         for t in doc["tcbs"]:
-            ipc = t.get("ipc_buffer_frame")
+            ipc, sc, reply = (t.get(k) for k in ("ipc_buffer_frame", "sched_context", "reply"))
             spec.tcbs.append(bs.Tcb(index[t["tcb"]], t["name"], index[t["cspace"]],
                                     index[t["vspace"]], int(t["pc"], 16), int(t["sp"], 16),
                                     ipc_buffer_frame=index[ipc] if ipc else bs.NO_OBJECT,
-                                    priority=t["priority"]))
+                                    priority=t["priority"],
+                                    sched_context=index[sc] if sc else bs.NO_OBJECT,
+                                    reply=index[reply] if reply else bs.NO_OBJECT,
+                                    timeout_ep_slot=t.get("timeout_ep_slot", 0)))
         for i in doc["irqs"]:
             spec.irqs.append(bs.IrqBinding(i["irq"], index[i["notification"]], i["badge"]))
+        for c in doc.get("sched_contexts", []):
+            spec.sched_contexts.append(bs.SchedContext(
+                index[c["object"]], c["budget_us"], c["period_us"], c["badge"],
+                c["extra_refills"], c["core"]))
         return spec
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ValueError(f"not a boot spec JSON twin: {exc}") from exc
@@ -317,6 +324,10 @@ def _binary_differences(named: bs.BootSpec, blob: bytes) -> list[str]:
     if [(i.irq, i.notification) for i in raw.irqs] != \
             [(i.irq, i.notification) for i in named.irqs]:
         problems.append("IRQ bindings differ")
+    if raw.sched_contexts != named.sched_contexts or \
+            [(t.sched_context, t.reply) for t in raw.tcbs] != \
+            [(t.sched_context, t.reply) for t in named.tcbs]:
+        problems.append("scheduling contexts differ")
     return problems
 
 
@@ -405,6 +416,7 @@ def split_group_spaces(spec: bs.BootSpec, plan) -> bs.BootSpec:  # noqa: ANN001 
     names = [o.name for o in spec.objects]
     out = bs.BootSpec()
     out.objects, out.irqs = list(spec.objects), list(spec.irqs)
+    out.sched_contexts = list(spec.sched_contexts)
     out.caps, out.mappings, out.tcbs = [], [], []
     own_cnode: dict[tuple[int, str], int] = {}
     own_vspace: dict[tuple[int, str], int] = {}

@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #define BS_MAGIC 0x53424B4Du /* "MKBS" */
-#define BS_VERSION 1
+#define BS_VERSION 2
 #define BS_NO_OBJECT 0xFFFFFFFFu
 #define BS_NAME_LEN 32
 #define BS_IPC_BUFFER_SIZE 1024
@@ -16,6 +16,13 @@
 #define BS_CNODE_SLOT_BITS 5
 #define BS_MAX_CNODE_BITS 16
 #define BS_MAX_IRQ 1019
+#define BS_SC_REFILLS_OFFSET 128   /* a scheduling context's refill queue starts here */
+#define BS_SC_REFILL_SIZE 16
+#define BS_SC_MIN_SIZE_BITS 8
+#define BS_SC_MAX_SIZE_BITS 16
+#define BS_SC_MIN_REFILLS 2
+#define BS_SC_MIN_BUDGET_US 10
+#define BS_SC_MAX_PERIOD_US (1ull << 32)
 
 enum bs_obj_type {
     BS_OBJ_TCB = 1,
@@ -26,6 +33,9 @@ enum bs_obj_type {
     BS_OBJ_VSPACE = 6,
     BS_OBJ_PAGE_TABLE = 7,
     BS_OBJ_IRQ_HANDLER = 8,
+    BS_OBJ_SCHED_CONTEXT = 9,   /* size_bits: log2 bytes */
+    BS_OBJ_REPLY = 10,
+    BS_OBJ_SCHED_CONTROL = 11,  /* no memory; irq = the core */
 };
 
 /* log2 of the memory of each object kind (CNode: per slot) */
@@ -34,6 +44,7 @@ enum bs_obj_type {
 #define BS_NOTIFICATION_SIZE_BITS 5
 #define BS_VSPACE_SIZE_BITS 12
 #define BS_PAGE_TABLE_SIZE_BITS 12
+#define BS_REPLY_SIZE_BITS 5
 
 /* capability rights, as seL4_CapRights words */
 #define BS_RIGHT_WRITE 1u
@@ -66,8 +77,9 @@ struct bs_header {
     uint32_t mappings_off;
     uint32_t tcbs_off;
     uint32_t irqs_off;
-    uint32_t reserved0;
-    uint64_t reserved1;
+    uint32_t n_sched_contexts;
+    uint32_t sched_contexts_off;
+    uint32_t reserved;
 } __attribute__((packed));
 
 struct bs_object {
@@ -116,12 +128,28 @@ struct bs_tcb {
     uint8_t flags;
     uint16_t pad;
     char name[BS_NAME_LEN];
+    uint32_t sched_context;   /* BS_NO_OBJECT: passive */
+    uint32_t reply;           /* BS_NO_OBJECT: cannot answer a Call */
+    uint32_t timeout_ep_slot; /* 0: none */
+    uint32_t pad1;
 } __attribute__((packed));
 
 struct bs_irq {
     uint32_t irq;
     uint32_t notification;
     uint64_t badge;
+} __attribute__((packed));
+
+/* The parameters of one scheduling context (configured at boot as by
+ * SchedControl_Configure). */
+struct bs_sched_context {
+    uint32_t object;
+    uint32_t core;
+    uint64_t budget_us;
+    uint64_t period_us;
+    uint64_t badge;           /* the data word of its timeout faults */
+    uint32_t extra_refills;
+    uint32_t pad;
 } __attribute__((packed));
 
 #endif

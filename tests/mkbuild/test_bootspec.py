@@ -34,6 +34,11 @@ def _constant_asserts() -> list[str]:
         "BS_NOTIFICATION_SIZE_BITS": bs.OBJECT_SIZE_BITS[bs.ObjType.NOTIFICATION],
         "BS_VSPACE_SIZE_BITS": bs.OBJECT_SIZE_BITS[bs.ObjType.VSPACE],
         "BS_PAGE_TABLE_SIZE_BITS": bs.OBJECT_SIZE_BITS[bs.ObjType.PAGE_TABLE],
+        "BS_REPLY_SIZE_BITS": bs.OBJECT_SIZE_BITS[bs.ObjType.REPLY],
+        "BS_SC_REFILLS_OFFSET": bs.SC_REFILLS_OFFSET, "BS_SC_REFILL_SIZE": bs.SC_REFILL_SIZE,
+        "BS_SC_MIN_SIZE_BITS": bs.SC_MIN_SIZE_BITS, "BS_SC_MAX_SIZE_BITS": bs.SC_MAX_SIZE_BITS,
+        "BS_SC_MIN_REFILLS": bs.SC_MIN_REFILLS, "BS_SC_MIN_BUDGET_US": bs.SC_MIN_BUDGET_US,
+        "BS_SC_MAX_PERIOD_US": bs.SC_MAX_PERIOD_US,
     }
     for t in bs.ObjType:
         pairs[f"BS_OBJ_{t.name}"] = t.value
@@ -81,13 +86,17 @@ def _sample() -> bs.BootSpec:
     for i in range(2):
         spec.add(bs.KObject(f"pt{i}", bs.ObjType.PAGE_TABLE, 0x4100_4000 + i * 0x1000))
     spec.add(bs.KObject("irq34", bs.ObjType.IRQ_HANDLER, irq=34))
+    sc = spec.add(bs.KObject("client.sc", bs.ObjType.SCHED_CONTEXT, 0x4100_6000, 8))
+    reply = spec.add(bs.KObject("client.reply", bs.ObjType.REPLY, 0x4100_0440))
+    spec.add(bs.KObject("sched_control", bs.ObjType.SCHED_CONTROL))
+    spec.sched_contexts.append(bs.SchedContext(sc, 2_000, 10_000, badge=5, extra_refills=3))
     spec.caps.append(bs.Cap(cn, 1, ep, bs.Rights.WRITE | bs.Rights.GRANT, badge=7))
     spec.mappings.append(bs.Mapping(vs, 0x40_0000, code, bs.MapRights.READ
                                     | bs.MapRights.EXECUTE))
     spec.tcbs.append(bs.Tcb(tcb, "client.control", cn, vs, pc=0x40_0000, sp=0x80_0000,
                             args=(1, 2, 3, 4), ipc_buffer_vaddr=0x90_0000,
                             ipc_buffer_frame=code, priority=200, fault_ep_slot=1,
-                            system_end=True))
+                            system_end=True, sched_context=sc, reply=reply, timeout_ep_slot=2))
     spec.irqs.append(bs.IrqBinding(34, ntfn, badge=2))
     return spec
 
@@ -101,6 +110,7 @@ def test_round_trip():
     assert back.mappings == spec.mappings
     assert back.tcbs == spec.tcbs
     assert back.irqs == spec.irqs
+    assert back.sched_contexts == spec.sched_contexts
     assert [(o.type, o.paddr, o.size_bits, o.zero, o.irq) for o in back.objects] == \
         [(o.type, o.paddr, o.size_bits, o.zero, o.irq) for o in spec.objects]
     assert bs.encode(back) == blob
@@ -111,6 +121,7 @@ def test_json_twin_names_objects():
     assert '"name": "client.control"' in text
     assert '"object": "ep"' in text
     assert '"rights": "WG"' in text
+    assert '"sched_context": "client.sc"' in text and '"budget_us": 2000' in text
 
 
 def test_sample_is_clean_and_page_tables_counted():
@@ -131,6 +142,18 @@ def test_sample_is_clean_and_page_tables_counted():
     (lambda s: setattr(s.objects[4], "paddr", 0x0901_0000) or setattr(s.objects[4], "zero", True),
      "cannot be zeroed"),
     (lambda s: setattr(s.objects[4], "paddr", 0x0901_0000), "must be mapped as device memory"),
+    (lambda s: setattr(s.sched_contexts[0], "budget_us", 20_000),
+     "client.sc: budget 20000 us and period 10000 us: need 10 us <= budget <= period"),
+    (lambda s: setattr(s.sched_contexts[0], "budget_us", 5), "need 10 us <= budget"),
+    (lambda s: setattr(s.sched_contexts[0], "extra_refills", 7),
+     "client.sc: 2 + 7 refills do not fit in 2^8 bytes (8 do)"),
+    (lambda s: setattr(s.sched_contexts[0], "core", 1), "core 1 does not exist"),
+    (lambda s: setattr(s.objects[9], "size_bits", 7), "size bits must be 8..16"),
+    (lambda s: s.sched_contexts.append(bs.SchedContext(9)), "parameters given twice"),
+    (lambda s: s.sched_contexts.append(bs.SchedContext(3)), "not a context"),
+    (lambda s: setattr(s.tcbs[0], "sched_context", 3), "scheduling context is not one"),
+    (lambda s: setattr(s.tcbs[0], "reply", 3), "reply object is not one"),
+    (lambda s: s.tcbs.append(s.tcbs[0]), "bound to two threads"),
 ])
 def test_check_finds_problems(mutate, expected):
     spec = _sample()
