@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field, replace
 
-from mkbuild import authority, devicetree
+from mkbuild import authority, devicetree, scheduling
 from mkbuild import bootspec as bs
 from mkbuild.image import Blob, UserSegment
 from mkbuild.platform import Device, Platform
@@ -76,6 +76,12 @@ class ThreadPlan:
     stack_size: int
     ipc_buffer: int
     system_end: bool  # a control thread: the system ends when all such have returned
+    # Its scheduling context (mkbuild.scheduling.thread_params): µs of budget per period.
+    budget_us: int = bs.DEFAULT_BUDGET_US
+    period_us: int = bs.DEFAULT_PERIOD_US
+    sc_data: int = 0  # the data word of its timeout faults
+    sc_size_bits: int = bs.DEFAULT_SC_SIZE_BITS
+    passive: bool = False  # `<iface>_passive`: see `_thread_objects`
 
     @property
     def stack_top(self) -> int:
@@ -278,9 +284,12 @@ def plan(system: System, platform: Platform) -> tuple[LayoutPlan | None, list[Di
             space.stack_vaddr += PAGE  # guard
             index = space.next_thread
             space.next_thread += 1
+            sp = scheduling.thread_params(instance, t.interface)
             inst.threads.append(ThreadPlan(
                 t.name, t.interface, index, t.priority, space.stack_vaddr, size,
-                IPC_REGION + index * PAGE, t.name == "control" and ctype.control))
+                IPC_REGION + index * PAGE, t.name == "control" and ctype.control,
+                sp.budget if not sp.passive else 0, sp.period, sp.data, sp.size_bits,
+                sp.passive))
             space.stack_vaddr += size
         dma = as_int(attrs.get("dma_pool")) or 0
         if dma > 0:
@@ -591,9 +600,10 @@ def boot_spec(plan: LayoutPlan, platform: Platform, programs: dict[str, Program]
                             bs.ObjType.FRAME, 12)
                     spec.mappings.append(bs.Mapping(vspace, va, f, rw))
                 tcb = add(f"{name}.{t.name}.tcb", bs.ObjType.TCB)
+                sc, reply = _thread_objects(spec, add, f"{name}.{t.name}", t)
                 spec.tcbs.append(bs.Tcb(tcb, f"{name}.{t.name}", cnode, vspace, prog.entry,
                                         t.stack_top, (t.index, 0, 0, 0), t.ipc_buffer, ipc,
-                                        t.priority, 0, t.system_end, False))
+                                        t.priority, 0, t.system_end, False, sc, reply))
             for p in range(inst.dma_size // PAGE):
                 f = add(f"{name}.dma/{p}", bs.ObjType.FRAME, 12,
                         paddr=inst.dma_paddr + p * PAGE)
@@ -609,7 +619,7 @@ def boot_spec(plan: LayoutPlan, platform: Platform, programs: dict[str, Program]
     # Physical addresses: largest alignment first packs well and stays deterministic.
     alloc = _Allocator(_subtract(platform.free_ram(), _dma_ranges(plan)))
     order = sorted((i for i, o in enumerate(spec.objects)
-                    if o.type != bs.ObjType.IRQ_HANDLER and not (
+                    if o.type not in bs.NO_MEMORY and not (
                         o.type == bs.ObjType.FRAME and o.paddr)),
                    key=lambda i: (-spec.objects[i].size(), i))
     needed = sum(spec.objects[i].size() for i in order)
@@ -624,6 +634,24 @@ def boot_spec(plan: LayoutPlan, platform: Platform, programs: dict[str, Program]
     problems = bs.check(spec, list(platform.ram), [*platform.reserved, platform.kernel_region])
     diags = [error(f"internal layout error: {p}") for p in problems]
     return spec, blobs, diags
+
+
+def _thread_objects(spec: bs.BootSpec, add, name: str, t: ThreadPlan) -> tuple[int, int]:
+    """A thread's scheduling context (configured from its settings) and reply object.
+
+    A passive thread gets a context too, of its period and full budget, for now: the
+    kernel would never run a thread without one, and the CAmkES start-up sequence
+    that lets a passive thread run its init and then gives its context up is not yet
+    generated. Until it is, `_passive` threads run on their own time."""
+    bits = max(t.sc_size_bits, bs.SC_MIN_SIZE_BITS)
+    bits = min(bits, bs.SC_MAX_SIZE_BITS)
+    sc = add(f"{name}.sc", bs.ObjType.SCHED_CONTEXT, bits)
+    budget = t.period_us if t.passive else t.budget_us
+    spec.sched_contexts.append(bs.SchedContext(
+        sc, max(budget, bs.SC_MIN_BUDGET_US), max(t.period_us, bs.SC_MIN_BUDGET_US), t.sc_data,
+        0))
+    reply = add(f"{name}.reply", bs.ObjType.REPLY)
+    return sc, reply
 
 
 def _ram_error(platform: Platform, needed: int, free: int) -> Diagnostic:

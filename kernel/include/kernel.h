@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdarg.h>
 #include "bootspec.h"
+#include "refill.h"
 #include "../../runtime/include/mk/abi.h"
 #include "arch.h"
 
@@ -22,6 +23,7 @@
 struct tcb;
 struct endpoint;
 struct notification;
+struct sched_context;
 
 /* ---- capabilities ------------------------------------------------------------ */
 
@@ -38,7 +40,9 @@ struct cap {
         struct { struct tcb *obj; } tcb;
         struct { struct cap *slots; word_t size_bits; } cnode;
         struct { uint32_t number; } irq;
-        struct { void *obj; } memory;   /* frames, VSpaces, page tables: never invoked */
+        struct { struct sched_context *obj; word_t size_bits; } sc;
+        struct { uint32_t core; } sched_control;
+        struct { void *obj; } memory;   /* frames, VSpaces, page tables, replies: never invoked */
     };
     word_t pad2;
 };
@@ -75,9 +79,11 @@ struct tcb {
     struct tcb *sched_next, *sched_prev;  /* ready queue */
     struct tcb *wait_next, *wait_prev;    /* wait queue */
     struct wait_queue *queue;  /* the wait queue this thread is in, or NULL */
-    struct tcb *reply_from;    /* BLOCKED_REPLY: the thread that owes this one its reply */
+    struct reply *reply_from;  /* BLOCKED_REPLY: the reply object its answer comes through */
     word_t send_badge;   /* badge of the cap used by a blocked sender */
-    struct tcb *reply_to; /* the caller this thread owes a reply */
+    struct sched_context *sc;  /* the time it runs on (its own or lent); NULL: it cannot run */
+    struct reply *reply; /* its reply object: the Call it received and owes an answer */
+    uint32_t timeout_ep_slot;
     struct cap *cspace;  /* root CNode slots */
     word_t vspace;       /* arch_vspace_token() of its address space */
     word_t *ipcbuf;      /* kernel address of the IPC buffer, or NULL */
@@ -144,6 +150,30 @@ struct notification {
 };
 _Static_assert(sizeof(struct notification) <= (1u << BS_NOTIFICATION_SIZE_BITS), "ntfn size");
 
+/* Time as an object: a budget per period, as a queue of refills (refill.h). A thread
+ * runs only on a context with usable budget; Call lends the caller's context to a
+ * passive server (one without its own) and the reply gives it back. */
+struct sched_context {
+    struct tcb *tcb;          /* the thread running on it now (owner, or a server it is lent to) */
+    struct sched_context *release_next;  /* the release queue: waiting for a refill */
+    word_t badge;             /* the data word of its timeout faults */
+    word_t consumed;          /* ticks used since the last Consumed or timeout fault */
+    uint8_t in_release;
+    uint8_t slice_over;       /* a round-robin slice ended while it was switched away */
+    uint8_t core;
+    struct refills rf;
+};
+_Static_assert(sizeof(struct sched_context) <= BS_SC_REFILLS_OFFSET, "SC header size");
+_Static_assert(sizeof(struct refill) == BS_SC_REFILL_SIZE, "refill size");
+
+/* The answer a server owes to one Call. */
+struct reply {
+    struct tcb *caller;       /* NULL: no Call pending */
+    uint8_t lent;             /* the caller's context went with the Call */
+    uint8_t lost;             /* the server ended: give the context back when it returns */
+};
+_Static_assert(sizeof(struct reply) <= (1u << BS_REPLY_SIZE_BITS), "reply size");
+
 /* Where the boot spec is; patched into the image by mkbuild/image.py. */
 #define BOOT_PARAMS_MAGIC 0x53524150544F4F42ull
 struct boot_params {
@@ -181,7 +211,9 @@ void arch_print_entry(void);     /* how the kernel was entered, for the banner *
 void arch_boot_sync(void);       /* caches and TLBs after the spec is built */
 bool arch_is_kernel_device(word_t pa, word_t size);  /* reaches a device the kernel owns */
 void timer_init(void);
-void timer_rearm(void);
+word_t timer_now(void);                 /* ticks of the system counter */
+word_t timer_freq(void);                /* ticks per second */
+void timer_set_deadline(word_t ticks);  /* one interrupt when the counter reaches it */
 /* the interrupt controller */
 void intc_init(void);
 uint32_t intc_ack(void);         /* intc_irq_of() >= NUM_IRQS: nothing pending */
@@ -223,10 +255,29 @@ void preempt_check(void);             /* after waking threads: run a higher one 
 _Noreturn void exit_to_current(void);
 _Noreturn void resume_current(void);
 void thread_ended(struct tcb *t);
-void sched_timeslice_end(void);       /* round robin: current goes behind its equals */
 _Noreturn void fpu_switch(void);      /* the first FP/SIMD use by a non-owner */
 extern int halt_when_idle;            /* no interrupt can wake a thread */
 extern int system_end_remaining;      /* threads whose end ends the system */
+
+/* ---- time (sched_context.c, sched_invoke.c) ------------------------------------------ */
+
+extern struct sched_context *charged_sc;    /* the context whose time runs now */
+word_t us_to_ticks(word_t us);
+word_t ticks_to_us(word_t ticks);
+void sc_configure(struct sched_context *sc, word_t budget_us, word_t period_us,
+                  unsigned refills, word_t badge);
+bool sc_switch_to(struct tcb *t);      /* charge the last context, start t's; false: no budget */
+void sc_idle(void);                    /* nothing runs: stop charging */
+void sc_timer_tick(void);              /* the timer interrupt */
+void sc_yield(void);                   /* current gives up the rest of its refill */
+void sc_release_remove(struct sched_context *sc);
+word_t sc_take_consumed(struct sched_context *sc);
+bool sc_release_pending(void);
+void sc_admit(struct tcb *t);          /* a runnable thread: ready queue or release queue */
+void sc_lend(struct tcb *caller, struct tcb *server, struct reply *r);
+void sc_return(struct reply *r, struct tcb *server);
+word_t invoke_sched_context(struct cap *c, word_t label);
+word_t invoke_sched_control(struct cap *c, word_t label);
 
 /* ---- objects ------------------------------------------------------------------------ */
 
@@ -248,6 +299,7 @@ void irq_bind(uint32_t irq, struct notification *n, word_t badge);
 void irq_poll(void);
 bool irq_is_bound(uint32_t irq);
 struct tcb *reply_take(void);
+void reply_lost(struct tcb *server);
 _Noreturn void handle_user_fault(const struct arch_fault *f);
 void *pt_pool_take(void);
 void spec_boot(void);

@@ -19,13 +19,10 @@ struct refill {
  * starts over (a new time slice) when it is used up. */
 struct refills {
     uint64_t budget, period;
-    uint16_t head, count, max;   /* max: the queue's capacity, at least 2 */
+    uint16_t head, count, max;   /* max: how many of r[] the queue may use, at least 2 */
     uint16_t pad;
-    struct refill r[];
+    struct refill *r;            /* the queue's storage */
 };
-
-/* Bytes a queue of `max` refills takes. */
-#define REFILLS_SIZE(max) (sizeof(struct refills) + (max) * sizeof(struct refill))
 
 /* (Re)start the queue: the whole budget usable at `now`. */
 void refill_configure(struct refills *q, uint64_t budget, uint64_t period, unsigned max,

@@ -35,24 +35,34 @@ bool fastpath_call(word_t cptr, word_t info)
     if (!ep)
         return false;
     struct tcb *r = ep->waiters.head;
-    if (!r || r->state != TS_BLOCKED_RECV || (int)r->prio < sched_highest_prio())
+    if (!r || r->state != TS_BLOCKED_RECV || !r->reply || (int)r->prio < sched_highest_prio())
         return false;
     wq_take_head(&ep->waiters);
     copy_regs(r, self, badge, info);
     r->state = TS_RUNNABLE;
-    r->reply_to = self;
+    struct reply *rp = r->reply;
+    rp->caller = self;
+    rp->lent = !r->sc;
+    if (!r->sc) {   /* a passive server runs on the caller's context: nothing to charge */
+        struct sched_context *sc = self->sc;
+        r->sc = sc;
+        sc->tcb = r;
+        self->sc = NULL;
+    }
     self->state = TS_BLOCKED_REPLY;
-    self->reply_from = r;
+    self->reply_from = rp;
     current = r;
     return true;
 }
 
 bool fastpath_reply_recv(word_t cptr, word_t info)
 {
-    struct tcb *self = current, *caller = self->reply_to;
+    struct tcb *self = current, *caller;
+    struct reply *rp = self->reply;
     word_t badge;
-    if (mi_len_and_caps(info) > MK_MSG_REGS || !caller || caller->state != TS_BLOCKED_REPLY ||
-        caller->reply_from != self || caller->fault_kind || ntfn_bound_pending(self))
+    if (mi_len_and_caps(info) > MK_MSG_REGS || !rp || !(caller = rp->caller) ||
+        caller->state != TS_BLOCKED_REPLY || caller->reply_from != rp || caller->fault_kind ||
+        ntfn_bound_pending(self))
         return false;
     struct endpoint *ep = ep_cap(self, cptr, BS_RIGHT_READ, &badge);
     struct tcb *first = ep ? ep->waiters.head : NULL;
@@ -61,7 +71,14 @@ bool fastpath_reply_recv(word_t cptr, word_t info)
         return false;
     copy_regs(caller, self, 0, info);
     caller->state = TS_RUNNABLE;   /* reply_from is read only while BLOCKED_REPLY */
-    self->reply_to = NULL;
+    rp->caller = NULL;
+    if (rp->lent) {   /* the caller's context goes home with the answer */
+        struct sched_context *sc = self->sc;
+        caller->sc = sc;
+        sc->tcb = caller;
+        self->sc = NULL;
+        rp->lent = 0;
+    }
     self->state = TS_BLOCKED_RECV;   /* joins the endpoint's receivers */
     wq_append(&ep->waiters, self);
     current = caller;

@@ -51,12 +51,18 @@ void deliver(struct tcb *from, struct tcb *to, word_t info, word_t badge, bool g
     dst[REG_STATUS] = MK_ERR_NONE;
 }
 
-/* The receiver got a Call: it now owes the caller a reply. */
+/* The receiver got a Call: it owes the caller a reply through its reply object (and
+ * runs on the caller's time if it has none of its own). Without a reply object
+ * nobody can answer: the caller stops, as in seL4. */
 static void start_reply_wait(struct tcb *caller, struct tcb *server)
 {
+    if (!server->reply) {
+        caller->state = TS_INACTIVE;
+        return;
+    }
+    sc_lend(caller, server, server->reply);
     caller->state = TS_BLOCKED_REPLY;
-    caller->reply_from = server;
-    server->reply_to = caller;
+    caller->reply_from = server->reply;
 }
 
 word_t ep_send(struct endpoint *ep, word_t badge, bool grant, bool call, bool block)
@@ -69,7 +75,7 @@ word_t ep_send(struct endpoint *ep, word_t badge, bool grant, bool call, bool bl
         if (call) {
             start_reply_wait(self, r);
             /* direct switch: the receiver runs now if nothing more urgent is ready */
-            if ((int)r->prio >= sched_highest_prio()) {
+            if (r->sc && (int)r->prio >= sched_highest_prio()) {
                 r->state = TS_RUNNABLE;
                 current = r;
                 return MK_ERR_NONE;
@@ -94,6 +100,8 @@ word_t ep_recv(struct endpoint *ep, bool block)
 {
     struct tcb *self = current;
     struct tcb *s = ep->waiters.head;
+    if (self->reply && self->reply->caller)
+        reply_lost(self);   /* receiving again ends the Call it did not answer */
     if (ntfn_take_bound(self))
         return MK_ERR_NONE;
     if (s && s->state == TS_BLOCKED_SEND) {
@@ -116,14 +124,34 @@ word_t ep_recv(struct endpoint *ep, bool block)
     return MK_ERR_NONE;
 }
 
+/* A caller got its context back but no longer waits (it was suspended): it runs if
+ * it was resumed meanwhile; a caller whose own server ended passes it on home. */
+static void pass_home(struct tcb *c)
+{
+    while (c->state != TS_RUNNABLE && c->reply && c->reply->lost && c->reply->caller) {
+        struct tcb *next = c->reply->caller;
+        sc_return(c->reply, c);
+        c = next;
+    }
+    if (c->state == TS_RUNNABLE && !c->queued && c != current)
+        sc_admit(c);
+}
+
 /* Reply to the caller the current thread owes a reply (none: nothing happens, as in
  * seL4). Returns the caller, now runnable but not yet queued, or NULL. */
 struct tcb *reply_take(void)
 {
-    struct tcb *self = current, *c = self->reply_to;
-    self->reply_to = NULL;
-    if (!c || c->state != TS_BLOCKED_REPLY || c->reply_from != self)
+    struct tcb *self = current;
+    struct reply *r = self->reply;
+    if (!r || !r->caller)
         return NULL;
+    struct tcb *c = r->caller;
+    bool waiting = c->state == TS_BLOCKED_REPLY && c->reply_from == r;
+    sc_return(r, self);
+    if (!waiting) {
+        pass_home(c);
+        return NULL;
+    }
     c->reply_from = NULL;
     if (c->fault_kind)
         c->fault_kind = 0;   /* the handler answered: the thread retries the access */
@@ -131,6 +159,37 @@ struct tcb *reply_take(void)
         deliver(self, c, self->ctx.x[REG_INFO], 0, false);
     c->state = TS_RUNNABLE;
     return c;
+}
+
+/* The server will never answer (it ended, was suspended, or receives again): the
+ * caller's Call returns MK_ERR_REPLY_LOST, and its context comes home now, or, if a
+ * server further down the call chain runs on it, when that one answers. A thread
+ * stopped by a fault stays stopped. */
+void reply_lost(struct tcb *server)
+{
+    struct reply *r = server->reply;
+    struct tcb *c = r ? r->caller : NULL;
+    if (!c)
+        return;
+    bool waiting = c->state == TS_BLOCKED_REPLY && c->reply_from == r;
+    if (r->lent && !server->sc)
+        r->lost = 1;
+    else
+        sc_return(r, server);
+    if (!waiting) {
+        if (!r->lost)
+            pass_home(c);
+        return;
+    }
+    c->reply_from = NULL;
+    if (c->fault_kind && c->fault_kind != MK_FAULT_TIMEOUT) {
+        c->state = TS_INACTIVE;
+        return;
+    }
+    c->fault_kind = 0;
+    c->ctx.x[REG_INFO] = 0;
+    c->ctx.x[REG_STATUS] = MK_ERR_REPLY_LOST;
+    make_runnable(c);
 }
 
 void do_reply(void)

@@ -1,4 +1,4 @@
-/* Interrupts: the timer drives round robin; every other bound interrupt is masked
+/* Interrupts: the timer drives budgets and refills (sched_context.c); every other bound interrupt is masked
  * and signalled to its notification until the handler acknowledges it. */
 #include "kernel.h"
 
@@ -25,8 +25,7 @@ void irq_poll(void)
         if (irq >= NUM_IRQS)
             return;
         if (irq == PLAT_TIMER_IRQ) {
-            timer_rearm();
-            sched_timeslice_end();
+            sc_timer_tick();
         } else if (irq_ntfn[irq]) {
             intc_disable(irq);
             ntfn_signal(irq_ntfn[irq], irq_badge[irq]);

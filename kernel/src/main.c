@@ -1,4 +1,4 @@
-/* Kernel start: console, banner, interrupt controller, the boot spec, first thread. */
+/* Kernel start: console, banner, interrupt controller, timer, the boot spec, first thread. */
 #include "kernel.h"
 
 /* Patched by mkbuild/image.py: where the boot spec is. In .data, not .bss. */
@@ -12,8 +12,8 @@ _Noreturn void kmain(void)
     kputs(")\n");
     arch_init_cpu();
     intc_init();
+    timer_init();   /* before the spec: threads waiting for a refill program it */
     spec_boot();
     arch_boot_sync();
-    timer_init();
     exit_to_current();
 }

@@ -82,26 +82,19 @@ struct tcb *sched_pick(void)
     return t;
 }
 
-/* A thread became runnable; it runs when the scheduler next chooses. */
+/* A thread became runnable; it runs when the scheduler next chooses and its
+ * scheduling context has budget. */
 void make_runnable(struct tcb *t)
 {
     t->state = TS_RUNNABLE;
-    sched_enqueue(t);
-}
-
-/* Round robin: the current thread goes behind its equals, if it has any. */
-void sched_timeslice_end(void)
-{
-    if (current && current->state == TS_RUNNABLE && queue_head[current->prio]) {
-        sched_enqueue(current);
-        current = NULL;
-    }
+    sc_admit(t);
 }
 
 static void idle_until_runnable(void)
 {
     while (!(current = sched_pick())) {
-        if (halt_when_idle) {
+        sc_idle();
+        if (halt_when_idle && !sc_release_pending()) {
             kputs("mk: no thread can run and no interrupt can wake one: system halted\n");
             system_exit(2);
         }
@@ -113,7 +106,7 @@ static void idle_until_runnable(void)
 /* Leave the kernel to the thread that should run now. */
 _Noreturn void exit_to_current(void)
 {
-    if (current && current->state == TS_RUNNABLE) {
+    if (current && current->state == TS_RUNNABLE && current->sc) {
         if (sched_highest_prio() > (int)current->prio) {
             sched_enqueue_head(current);
             current = sched_pick();
@@ -125,9 +118,14 @@ _Noreturn void exit_to_current(void)
     resume_current();
 }
 
-/* Return to `current`, known to be the thread that should run. */
+/* Return to `current`, known to be the thread that should run if its scheduling
+ * context has budget (a context that runs on charges nothing here: donation). */
 _Noreturn void resume_current(void)
 {
+    if (current->sc != charged_sc && (!current->sc || !sc_switch_to(current))) {
+        current = NULL;
+        exit_to_current();
+    }
     if (current->vspace != active_vspace) {
         active_vspace = current->vspace;
         arch_set_vspace(active_vspace);

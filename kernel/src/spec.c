@@ -9,7 +9,7 @@ static const struct bs_header *hdr;
 static const struct bs_object *objs;
 static uint32_t order[MAX_OBJECTS];
 static uint16_t vspace_asid[MAX_OBJECTS];
-static uint8_t tcb_configured[MAX_OBJECTS];
+static uint8_t claimed[MAX_OBJECTS];   /* a TCB configured, a context or reply given */
 static uint32_t pt_cursor;
 
 _Noreturn static void reject(const char *fmt, ...)
@@ -33,6 +33,8 @@ static word_t obj_size(const struct bs_object *o)
     case BS_OBJ_FRAME: return 1ull << o->size_bits;
     case BS_OBJ_VSPACE: return 1ull << BS_VSPACE_SIZE_BITS;
     case BS_OBJ_PAGE_TABLE: return 1ull << BS_PAGE_TABLE_SIZE_BITS;
+    case BS_OBJ_SCHED_CONTEXT: return 1ull << o->size_bits;
+    case BS_OBJ_REPLY: return 1ull << BS_REPLY_SIZE_BITS;
     default: return 0;
     }
 }
@@ -83,6 +85,8 @@ static void check_header(void)
         {hdr->mappings_off, hdr->n_mappings, sizeof(struct bs_mapping), "mapping"},
         {hdr->tcbs_off, hdr->n_tcbs, sizeof(struct bs_tcb), "tcb"},
         {hdr->irqs_off, hdr->n_irqs, sizeof(struct bs_irq), "irq"},
+        {hdr->sched_contexts_off, hdr->n_sched_contexts, sizeof(struct bs_sched_context),
+         "scheduling context"},
     };
     for (unsigned i = 0; i < sizeof tables / sizeof tables[0]; i++)
         if ((word_t)tables[i].off + (word_t)tables[i].n * tables[i].rec > hdr->total_size ||
@@ -98,13 +102,21 @@ static void check_objects(void)
     uint32_t n = 0;
     for (uint32_t i = 0; i < hdr->n_objects; i++) {
         const struct bs_object *o = &objs[i];
-        if (o->type < BS_OBJ_TCB || o->type > BS_OBJ_IRQ_HANDLER)
+        if (o->type < BS_OBJ_TCB || o->type > BS_OBJ_SCHED_CONTROL)
             reject("object %u has unknown type %u", i, o->type);
         if (o->type == BS_OBJ_IRQ_HANDLER) {
             if (o->irq >= intc_num_irqs())
                 reject("object %u: interrupt %u does not exist", i, o->irq);
             continue;
         }
+        if (o->type == BS_OBJ_SCHED_CONTROL) {
+            if (o->irq != 0)
+                reject("object %u: SchedControl of core %u (one core)", i, o->irq);
+            continue;
+        }
+        if (o->type == BS_OBJ_SCHED_CONTEXT &&
+            (o->size_bits < BS_SC_MIN_SIZE_BITS || o->size_bits > BS_SC_MAX_SIZE_BITS))
+            reject("object %u: scheduling context of 2^%u bytes", i, o->size_bits);
         if (o->type == BS_OBJ_CNODE && (o->size_bits < 1 || o->size_bits > BS_MAX_CNODE_BITS))
             reject("object %u: CNode of 2^%u slots", i, o->size_bits);
         if (o->type == BS_OBJ_FRAME && o->size_bits != 12 && o->size_bits != 21)
@@ -152,7 +164,7 @@ static void create_objects(void)
     uint16_t next_asid = 1;
     for (uint32_t i = 0; i < hdr->n_objects; i++) {
         const struct bs_object *o = &objs[i];
-        if (o->type == BS_OBJ_IRQ_HANDLER)
+        if (o->type == BS_OBJ_IRQ_HANDLER || o->type == BS_OBJ_SCHED_CONTROL)
             continue;
         if (o->type != BS_OBJ_FRAME || (o->flags & BS_OBJ_FLAG_ZERO))
             kmemset(PA_TO_KVA(o->paddr), 0, obj_size(o));
@@ -190,6 +202,8 @@ static void create_caps(void)
         case BS_OBJ_TCB: slot->tcb.obj = obj; break;
         case BS_OBJ_CNODE: slot->cnode.slots = obj; slot->cnode.size_bits = o->size_bits; break;
         case BS_OBJ_IRQ_HANDLER: slot->irq.number = o->irq; break;
+        case BS_OBJ_SCHED_CONTEXT: slot->sc.obj = obj; slot->sc.size_bits = o->size_bits; break;
+        case BS_OBJ_SCHED_CONTROL: slot->sched_control.core = o->irq; break;
         default: slot->memory.obj = obj; break;
         }
     }
@@ -219,6 +233,34 @@ static void create_mappings(void)
     }
 }
 
+/* Scheduling contexts configured as SchedControl_Configure would, with its checks. */
+static void create_sched_contexts(void)
+{
+    const struct bs_sched_context *scs =
+        (const void *)((const char *)hdr + hdr->sched_contexts_off);
+    for (uint32_t i = 0; i < hdr->n_objects; i++)
+        if (objs[i].type == BS_OBJ_SCHED_CONTEXT) {
+            struct sched_context *sc = PA_TO_KVA(objs[i].paddr);
+            sc->rf.r = (struct refill *)((char *)sc + BS_SC_REFILLS_OFFSET);
+        }
+    for (uint32_t i = 0; i < hdr->n_sched_contexts; i++) {
+        const struct bs_sched_context *d = &scs[i];
+        const struct bs_object *o = obj_of(d->object, BS_OBJ_SCHED_CONTEXT, "context", i);
+        word_t capacity = ((1ull << o->size_bits) - BS_SC_REFILLS_OFFSET) / BS_SC_REFILL_SIZE;
+        if (d->budget_us < BS_SC_MIN_BUDGET_US || d->budget_us > d->period_us ||
+            d->period_us > BS_SC_MAX_PERIOD_US)
+            reject("scheduling context %u: budget %lu us, period %lu us", i, d->budget_us,
+                   d->period_us);
+        if (d->extra_refills > capacity - BS_SC_MIN_REFILLS || d->core != 0)
+            reject("scheduling context %u: %u extra refills (room for %lu) or core %u", i,
+                   d->extra_refills, capacity - BS_SC_MIN_REFILLS, d->core);
+        if (claimed[d->object]++)
+            reject("scheduling context %u: object %u configured twice", i, d->object);
+        sc_configure(PA_TO_KVA(o->paddr), d->budget_us, d->period_us,
+                     BS_SC_MIN_REFILLS + d->extra_refills, d->badge);
+    }
+}
+
 static void create_tcbs(void)
 {
     const struct bs_tcb *tcbs = (const void *)((const char *)hdr + hdr->tcbs_off);
@@ -227,11 +269,29 @@ static void create_tcbs(void)
         const struct bs_object *to = obj_of(d->tcb, BS_OBJ_TCB, "TCB", i);
         const struct bs_object *cn = obj_of(d->cspace, BS_OBJ_CNODE, "CSpace", i);
         const struct bs_object *vs = obj_of(d->vspace, BS_OBJ_VSPACE, "VSpace", i);
-        if (tcb_configured[d->tcb]++)
+        if (claimed[d->tcb]++)
             reject("tcb %u: TCB object %u configured twice", i, d->tcb);
-        if (d->flags > 3 || d->fault_ep_slot >= (1u << cn->size_bits))
-            reject("tcb %u: bad flags or fault endpoint slot", i);
+        if (d->flags > 3 || d->fault_ep_slot >= (1u << cn->size_bits) ||
+            d->timeout_ep_slot >= (1u << cn->size_bits))
+            reject("tcb %u: bad flags or fault/timeout endpoint slot", i);
         struct tcb *t = PA_TO_KVA(to->paddr);
+        if (d->sched_context != BS_NO_OBJECT) {
+            const struct bs_object *so = obj_of(d->sched_context, BS_OBJ_SCHED_CONTEXT,
+                                                "scheduling context", i);
+            struct sched_context *sc = PA_TO_KVA(so->paddr);
+            if (sc->tcb)
+                reject("tcb %u: scheduling context %u is another thread's", i,
+                       d->sched_context);
+            t->sc = sc;
+            sc->tcb = t;
+        }
+        if (d->reply != BS_NO_OBJECT) {
+            const struct bs_object *ro = obj_of(d->reply, BS_OBJ_REPLY, "reply", i);
+            if (claimed[d->reply]++)
+                reject("tcb %u: reply object %u is another thread's", i, d->reply);
+            t->reply = PA_TO_KVA(ro->paddr);
+        }
+        t->timeout_ep_slot = d->timeout_ep_slot;
         if (d->ipc_buffer_frame != BS_NO_OBJECT) {
             const struct bs_object *f = obj_of(d->ipc_buffer_frame, BS_OBJ_FRAME, "IPC buffer", i);
             word_t fsize = obj_size(f);
@@ -287,6 +347,7 @@ void spec_boot(void)
     create_objects();
     create_caps();
     create_mappings();
+    create_sched_contexts();
     create_tcbs();
     create_irqs();
     kprintf("mk: %u objects, %u threads, %u mappings; starting\n", hdr->n_objects,

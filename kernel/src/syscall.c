@@ -4,7 +4,8 @@
 
 static bool is_object_invocation(uint8_t type)
 {
-    return type == BS_OBJ_TCB || type == BS_OBJ_CNODE || type == BS_OBJ_IRQ_HANDLER;
+    return type == BS_OBJ_TCB || type == BS_OBJ_CNODE || type == BS_OBJ_IRQ_HANDLER ||
+           type == BS_OBJ_SCHED_CONTEXT || type == BS_OBJ_SCHED_CONTROL;
 }
 
 static word_t do_invocation(struct cap *c, word_t info)
@@ -13,6 +14,8 @@ static word_t do_invocation(struct cap *c, word_t info)
     switch (c->type) {
     case BS_OBJ_TCB: return invoke_tcb(c, label);
     case BS_OBJ_CNODE: return invoke_cnode(c, label);
+    case BS_OBJ_SCHED_CONTEXT: return invoke_sched_context(c, label);
+    case BS_OBJ_SCHED_CONTROL: return invoke_sched_control(c, label);
     default: return invoke_irq(c, label);
     }
 }
@@ -127,8 +130,7 @@ _Noreturn void handle_syscall(word_t cptr, word_t info, struct context *ctx, wor
         do_reply();
         break;
     case MK_SYS_YIELD:
-        sched_enqueue(current);
-        current = NULL;
+        sc_yield();
         break;
     case MK_SYS_DEBUG_PUTCHAR:
         uart_putc((char)cptr);

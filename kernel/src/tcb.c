@@ -23,6 +23,7 @@ static void suspend(struct tcb *t)
                    t->state == TS_BLOCKED_SEND || t->state == TS_BLOCKED_REPLY;
     if (in_call && !t->fault_kind)
         arch_context_rewind_syscall(&t->ctx);
+    reply_lost(t);   /* a Call it received will never be answered */
     thread_cancel_ipc(t);
     t->state = TS_INACTIVE;
     t->ctx.x[REG_STATUS] = MK_ERR_NONE;

@@ -46,6 +46,7 @@ class SystemBuilder:
     workdir: Path
     spec: bs.BootSpec = field(default_factory=bs.BootSpec)
     blobs: list[image.Blob] = field(default_factory=list)
+    sc_of: dict[str, int] = field(default_factory=dict)
     _next: int = 0
     _end: int = 0
 
@@ -61,7 +62,7 @@ class SystemBuilder:
 
     def obj(self, name: str, typ: bs.ObjType, size_bits: int = 0, **kw) -> int:
         o = bs.KObject(name, typ, size_bits=size_bits, **kw)
-        if typ != bs.ObjType.IRQ_HANDLER:
+        if typ not in bs.NO_MEMORY:
             o.paddr = self.alloc(o.size())
         return self.spec.add(o)
 
@@ -114,10 +115,16 @@ class SystemBuilder:
     def thread(self, space: Space, name: str, priority: int = 100, entry: str | None = None,
                args: tuple[int, int, int, int] = (0, 0, 0, 0), system_end: bool = True,
                fault_ep_slot: int = 0, start_suspended: bool = False,
-               function: str | None = None) -> int:
-        """A thread in `space` with its own stack (below a guard page) and IPC buffer.
+               function: str | None = None, budget_us: int = bs.DEFAULT_BUDGET_US,
+               period_us: int = bs.DEFAULT_PERIOD_US, passive: bool = False, data: int = 0,
+               extra_refills: int = 0, timeout_ep_slot: int = 0,
+               configured: bool = True) -> int:
+        """A thread in `space` with its own stack (below a guard page), IPC buffer and
+        reply object, and (unless `passive`) a scheduling context of `budget_us` per
+        `period_us` (CAmkES's 10 ms / 10 ms by default; `configured=False`: an empty one).
         `function`: start through the runtime's __mk_thread_start, which gives the
-        thread its own TLS block and calls function(args[0], args[1], args[2])."""
+        thread its own TLS block and calls function(args[0], args[1], args[2]).
+        The scheduling context's object index is `self.sc_of[name]`."""
         space.threads += 1
         slot = len(self.spec.tcbs)
         stack_base = STACK_AREA + slot * 0x10000 + PAGE
@@ -128,6 +135,14 @@ class SystemBuilder:
         ipc = self.obj(f"{name}.ipc", bs.ObjType.FRAME, 12)
         self.spec.mappings.append(bs.Mapping(space.vspace, ipc_va, ipc))
         tcb = self.obj(f"{name}.tcb", bs.ObjType.TCB)
+        reply = self.obj(f"{name}.reply", bs.ObjType.REPLY)
+        sc = bs.NO_OBJECT
+        if not passive:
+            sc = self.obj(f"{name}.sc", bs.ObjType.SCHED_CONTEXT, bs.DEFAULT_SC_SIZE_BITS)
+            self.sc_of[name] = sc
+            if configured:
+                self.spec.sched_contexts.append(bs.SchedContext(
+                    sc, budget_us, period_us, data, extra_refills))
         pc = space.symbols[entry] if entry else space.entry
         if function:
             pc = space.symbols["__mk_thread_start"]
@@ -136,7 +151,8 @@ class SystemBuilder:
             tcb, name, space.cnode, space.vspace, pc=pc,
             sp=stack_base + STACK_PAGES * PAGE, args=args, ipc_buffer_vaddr=ipc_va,
             ipc_buffer_frame=ipc, priority=priority, fault_ep_slot=fault_ep_slot,
-            system_end=system_end, start_suspended=start_suspended))
+            system_end=system_end, start_suspended=start_suspended, sched_context=sc,
+            reply=reply, timeout_ep_slot=timeout_ep_slot))
         return tcb
 
     def cap(self, space: Space, slot: int, obj: int, rights: bs.Rights = bs.Rights.ALL,

@@ -25,7 +25,12 @@ class Refills(ctypes.Structure):
     _fields_ = [("budget", ctypes.c_uint64), ("period", ctypes.c_uint64),
                 ("head", ctypes.c_uint16), ("count", ctypes.c_uint16),
                 ("max", ctypes.c_uint16), ("pad", ctypes.c_uint16),
-                ("r", Refill * MAX_REFILLS)]
+                ("r", ctypes.POINTER(Refill))]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.storage = (Refill * MAX_REFILLS)()
+        self.r = ctypes.cast(self.storage, ctypes.POINTER(Refill))
 
 
 @pytest.fixture(scope="module")

@@ -1,9 +1,5 @@
-/* CPU set-up, timer, address-space switch, lazy FP/SIMD, semihosting exit. */
+/* CPU set-up, address-space switch, lazy FP/SIMD, semihosting exit. */
 #include "kernel.h"
-
-#define TIMESLICE_HZ 100   /* round-robin time slice: 10 ms */
-
-static word_t timeslice_ticks;
 
 void arch_init_cpu(void)
 {
@@ -38,23 +34,6 @@ void arch_set_vspace(word_t vspace)
     /* ASID-tagged: no TLB maintenance is needed, mappings never change after boot.
      * No isb: the kernel never uses TTBR0 addresses, and eret synchronises. */
     __asm__ volatile("msr ttbr0_el1, %0" : : "r"(vspace));   /* the TTBR0 value */
-}
-
-void timer_rearm(void)
-{
-    __asm__ volatile("msr cntv_tval_el0, %0; msr cntv_ctl_el0, %1; isb"
-                     : : "r"(timeslice_ticks), "r"((word_t)1));
-}
-
-void timer_init(void)
-{
-    word_t freq;
-    __asm__ volatile("mrs %0, cntfrq_el0" : "=r"(freq));
-    timeslice_ticks = freq / TIMESLICE_HZ;
-    if (timeslice_ticks == 0)
-        timeslice_ticks = 1000;
-    intc_enable(PLAT_TIMER_IRQ);
-    timer_rearm();
 }
 
 static volatile int exiting;

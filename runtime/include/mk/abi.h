@@ -41,6 +41,9 @@
 #define MK_ERR_DELETE_FIRST 8
 #define MK_ERR_REVOKE_FIRST 9
 #define MK_ERR_NOT_ENOUGH_MEMORY 10
+/* mk's own: the server of a Call ended, was suspended or received again without
+ * answering it (the caller's scheduling context, if lent, came back). */
+#define MK_ERR_REPLY_LOST 11
 
 /* Message info word: label (52 bits) | caps unwrapped (3) | extra caps (2) | length (7). */
 #define MK_MSG_LENGTH_BITS 7
@@ -73,6 +76,13 @@
 #define MK_INV_CNODE_MOVE 12
 #define MK_INV_CNODE_DELETE 13
 #define MK_INV_IRQ_ACK 20
+/* SchedControl_Configure: MR0 = SchedContext CPtr, MR1 = budget (µs), MR2 = period (µs),
+ * MR3 = extra refills, MR4 = data word (badge of its timeout faults). */
+#define MK_INV_SCHED_CONTROL_CONFIGURE 30
+#define MK_INV_SCHED_CONTEXT_BIND 31      /* MR0 = TCB CPtr */
+#define MK_INV_SCHED_CONTEXT_UNBIND 32
+#define MK_INV_SCHED_CONTEXT_CONSUMED 33  /* reply MR0 = µs used since the last call */
+#define MK_INV_SCHED_CONTEXT_YIELD_TO 34  /* reply MR0 = µs consumed */
 
 /* Fault messages delivered to a fault endpoint: label = MK_FAULT_*,
  * MR0 = pc, MR1 = fault address, MR2 = ESR (syndrome), MR3 = thread index in the spec,
@@ -82,6 +92,9 @@
 #define MK_FAULT_UNDEFINED_INSTRUCTION 3
 #define MK_FAULT_MISALIGNED 4
 #define MK_FAULT_OTHER 5
+/* A thread with a timeout endpoint ran out of budget: MR0 = its context's data word,
+ * MR1 = µs consumed since the last timeout fault or Consumed, MR2 = 0, MR3 = thread index. */
+#define MK_FAULT_TIMEOUT 6
 #define MK_FAULT_MSG_LENGTH 8
 
 #endif

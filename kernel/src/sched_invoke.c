@@ -1,0 +1,111 @@
+/* The invocations a user-level scheduler needs: SchedControl_Configure and the
+ * SchedContext's Bind, Unbind, Consumed and YieldTo. Changing a context needs the
+ * write right on its capability; reading its consumed time, the read right. */
+#include "kernel.h"
+
+static word_t mr(int i) { return current->ctx.x[REG_MR0 + i]; }
+
+word_t invoke_sched_control(struct cap *c, word_t label)
+{
+    (void)c;
+    if (label != MK_INV_SCHED_CONTROL_CONFIGURE)
+        return MK_ERR_ILLEGAL_OPERATION;
+    if (mi_len(current->ctx.x[REG_INFO]) < 4)
+        return MK_ERR_TRUNCATED_MESSAGE;
+    word_t err;
+    struct cap *s = cap_lookup(current, mr(0), &err);
+    if (!s)
+        return err;
+    if (s->type != BS_OBJ_SCHED_CONTEXT)
+        return MK_ERR_INVALID_CAPABILITY;
+    if (!(s->rights & BS_RIGHT_WRITE))
+        return MK_ERR_ILLEGAL_OPERATION;
+    word_t budget = mr(1), period = mr(2), extra = mr(3);
+    word_t badge = mi_len(current->ctx.x[REG_INFO]) >= 5 && current->ipcbuf
+                 ? current->ipcbuf[MK_IPCBUF_MSG + 4] : 0;
+    word_t capacity = ((1ull << s->sc.size_bits) - BS_SC_REFILLS_OFFSET) / BS_SC_REFILL_SIZE;
+    if (budget < BS_SC_MIN_BUDGET_US || budget > period || period > BS_SC_MAX_PERIOD_US ||
+        extra > capacity - BS_SC_MIN_REFILLS)
+        return MK_ERR_RANGE;
+    struct sched_context *sc = s->sc.obj;
+    sc_configure(sc, budget, period, (unsigned)(BS_SC_MIN_REFILLS + extra), badge);
+    struct tcb *t = sc->tcb;
+    if (t && t->sc == sc && t->state == TS_RUNNABLE && t != current) {
+        sched_dequeue(t);
+        sc_admit(t);
+    }
+    return MK_ERR_NONE;
+}
+
+/* The thread stops running on `sc` (it becomes passive). */
+static void unbind(struct sched_context *sc)
+{
+    struct tcb *t = sc->tcb;
+    sc->tcb = NULL;
+    sc_release_remove(sc);
+    if (!t || t->sc != sc)
+        return;
+    t->sc = NULL;
+    sched_dequeue(t);
+    if (sc == charged_sc)
+        sc_idle();
+    if (t == current)
+        current = NULL;
+}
+
+word_t invoke_sched_context(struct cap *c, word_t label)
+{
+    struct sched_context *sc = c->sc.obj;
+    bool write = c->rights & BS_RIGHT_WRITE;
+    switch (label) {
+    case MK_INV_SCHED_CONTEXT_BIND: {
+        if (!write)
+            return MK_ERR_ILLEGAL_OPERATION;
+        if (mi_len(current->ctx.x[REG_INFO]) < 1)
+            return MK_ERR_TRUNCATED_MESSAGE;
+        word_t err;
+        struct cap *tc = cap_lookup(current, mr(0), &err);
+        if (!tc)
+            return err;
+        if (tc->type != BS_OBJ_TCB)
+            return MK_ERR_INVALID_CAPABILITY;
+        struct tcb *t = tc->tcb.obj;
+        if (sc->tcb || t->sc || t->exited)
+            return MK_ERR_ILLEGAL_OPERATION;   /* one thread per context, one context each */
+        sc->tcb = t;
+        t->sc = sc;
+        if (t->state == TS_RUNNABLE && t != current)
+            sc_admit(t);
+        return MK_ERR_NONE;
+    }
+    case MK_INV_SCHED_CONTEXT_UNBIND:
+        if (!write)
+            return MK_ERR_ILLEGAL_OPERATION;
+        unbind(sc);
+        return MK_ERR_NONE;
+    case MK_INV_SCHED_CONTEXT_CONSUMED:
+    case MK_INV_SCHED_CONTEXT_YIELD_TO: {
+        bool yield = label == MK_INV_SCHED_CONTEXT_YIELD_TO;
+        if (!(c->rights & (yield ? BS_RIGHT_WRITE : BS_RIGHT_READ)))
+            return MK_ERR_ILLEGAL_OPERATION;
+        struct tcb *t = sc->tcb, *self = current;
+        if (yield) {
+            /* only to a runnable thread no more urgent than the caller */
+            if (!t || t->sc != sc || t->state != TS_RUNNABLE || t->prio > self->prio)
+                return MK_ERR_ILLEGAL_OPERATION;
+            if (t != self && t->queued) {
+                sched_dequeue(t);
+                sched_enqueue_head(t);
+                if (t->prio == self->prio) {   /* the caller goes behind it */
+                    sched_enqueue(self);
+                    current = NULL;
+                }
+            }
+        }
+        self->ctx.x[REG_MR0] = ticks_to_us(sc_take_consumed(sc));
+        return MK_ERR_NONE;
+    }
+    default:
+        return MK_ERR_ILLEGAL_OPERATION;
+    }
+}
