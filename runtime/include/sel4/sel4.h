@@ -312,4 +312,56 @@ static inline seL4_Error seL4_CNode_Delete(seL4_CNode service, seL4_Word index, 
 static inline seL4_Error seL4_IRQHandler_Ack(seL4_IRQHandler service)
 { return mk_invoke(service, MK_INV_IRQ_ACK, 0); }
 
+/* ---- scheduling contexts (MCS) ------------------------------------------------ */
+
+typedef seL4_CPtr seL4_SchedContext;
+typedef seL4_CPtr seL4_SchedControl;
+typedef seL4_Uint64 seL4_Time;   /* µs */
+typedef struct { int error; seL4_Time consumed; } seL4_SchedContext_Consumed_t;
+typedef seL4_SchedContext_Consumed_t seL4_SchedContext_YieldTo_t;
+#define seL4_SchedContext_NoFlag 0
+#define seL4_Fault_Timeout MK_FAULT_TIMEOUT
+
+/* `flags` is accepted for seL4 compatibility: every context is a sporadic server. */
+static inline seL4_Error seL4_SchedControl_ConfigureFlags(seL4_SchedControl service,
+                                                          seL4_SchedContext sc,
+                                                          seL4_Time budget, seL4_Time period,
+                                                          seL4_Word extra_refills,
+                                                          seL4_Word badge, seL4_Word flags)
+{
+    (void)flags;
+    seL4_SetMR(0, sc);
+    seL4_SetMR(1, budget);
+    seL4_SetMR(2, period);
+    seL4_SetMR(3, extra_refills);
+    seL4_SetMR(4, badge);
+    return mk_invoke(service, MK_INV_SCHED_CONTROL_CONFIGURE, 5);
+}
+static inline seL4_Error seL4_SchedControl_Configure(seL4_SchedControl service,
+                                                     seL4_SchedContext sc, seL4_Time budget,
+                                                     seL4_Time period,
+                                                     seL4_Word extra_refills, seL4_Word badge)
+{ return seL4_SchedControl_ConfigureFlags(service, sc, budget, period, extra_refills, badge, 0); }
+static inline seL4_Error seL4_SchedContext_Bind(seL4_SchedContext sc, seL4_CPtr tcb)
+{
+    seL4_SetMR(0, tcb);
+    return mk_invoke(sc, MK_INV_SCHED_CONTEXT_BIND, 1);
+}
+static inline seL4_Error seL4_SchedContext_Unbind(seL4_SchedContext sc)
+{ return mk_invoke(sc, MK_INV_SCHED_CONTEXT_UNBIND, 0); }
+static inline seL4_SchedContext_Consumed_t seL4_SchedContext_Consumed(seL4_SchedContext sc)
+{
+    seL4_SchedContext_Consumed_t r;
+    r.error = mk_invoke(sc, MK_INV_SCHED_CONTEXT_CONSUMED, 0);
+    r.consumed = r.error ? 0 : seL4_GetMR(0);
+    return r;
+}
+static inline seL4_SchedContext_YieldTo_t seL4_SchedContext_YieldTo(seL4_SchedContext sc)
+{
+    seL4_SchedContext_YieldTo_t r;
+    r.error = mk_invoke(sc, MK_INV_SCHED_CONTEXT_YIELD_TO, 0);
+    r.consumed = r.error ? 0 : seL4_GetMR(0);
+    return r;
+}
+
 #endif
