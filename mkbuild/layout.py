@@ -264,10 +264,13 @@ def plan(system: System, platform: Platform) -> tuple[LayoutPlan | None, list[Di
                    if t.interface not in ctype.exports]
         if not threads or not ctype.control:
             # Without a control thread the first interface thread runs the init
-            # hooks; a component with no thread at all still gets one for them.
-            if not threads:
+            # hooks; a component with no thread at all still gets one for them, and
+            # so does one whose first thread is passive (thread 0 makes the passive
+            # threads passive after init, so it must not be one of them).
+            if not threads or scheduling.is_passive(instance, threads[0].interface):
                 threads = [authority.Thread(name, "control", None,
-                                            authority.thread_priority(instance, None))]
+                                            authority.thread_priority(instance, None)),
+                           *threads]
         if len(threads) > 1:
             _private(result, inst, space, "init", NOTIFICATION, None)
         for iface in ctype.interfaces.values():
@@ -291,6 +294,14 @@ def plan(system: System, platform: Platform) -> tuple[LayoutPlan | None, list[Di
                 sp.budget if not sp.passive else 0, sp.period, sp.data, sp.size_bits,
                 sp.passive))
             space.stack_vaddr += size
+        # Passive threads (but thread 0, which makes them passive after init): their
+        # contexts, for thread 0 to unbind, and the hand-off endpoint (docs/scheduling.md).
+        passive = [t for t in inst.threads if t.passive and t.index != 0 and t.interface]
+        if passive:
+            _private(result, inst, space, "passive", ENDPOINT, None)
+            for t in passive:
+                inst.caps.append(SlotCap(space.take_slot(), f"{name}.{t.name}.sc", "RW", 0,
+                                         t.interface, "sc"))
         dma = as_int(attrs.get("dma_pool")) or 0
         if dma > 0:
             inst.dma_size = _round_up(dma, PAGE)
@@ -561,7 +572,11 @@ def boot_spec(plan: LayoutPlan, platform: Platform, programs: dict[str, Program]
         cnode_bits = plan.instances[members[0]].cnode_bits  # the same for all members
         vspace = add(f"{space_name}.vspace", bs.ObjType.VSPACE)
         cnode = add(f"{space_name}.cnode", bs.ObjType.CNODE, cnode_bits)
+        later = []  # capabilities to the threads' own objects, made below
         for c in (c for m in members for c in plan.instances[m].caps):
+            if c.object not in index:
+                later.append(c)
+                continue
             spec.caps.append(bs.Cap(cnode, c.slot, index[c.object], _spec_rights(c.rights),
                                     c.badge))
         rw = bs.MapRights.READ | bs.MapRights.WRITE
@@ -604,6 +619,10 @@ def boot_spec(plan: LayoutPlan, platform: Platform, programs: dict[str, Program]
                 spec.tcbs.append(bs.Tcb(tcb, f"{name}.{t.name}", cnode, vspace, prog.entry,
                                         t.stack_top, (t.index, 0, 0, 0), t.ipc_buffer, ipc,
                                         t.priority, 0, t.system_end, False, sc, reply))
+            for c in later:
+                spec.caps.append(bs.Cap(cnode, c.slot, index[c.object],
+                                        _spec_rights(c.rights), c.badge))
+            later = []
             for p in range(inst.dma_size // PAGE):
                 f = add(f"{name}.dma/{p}", bs.ObjType.FRAME, 12,
                         paddr=inst.dma_paddr + p * PAGE)
