@@ -126,37 +126,35 @@ def test_glue_compiles_warning_free(generated, tmp_path):
         assert proc.returncode == 0, proc.stderr
 
 
-def passive_glue(with_caps: bool, control: bool = True) -> tuple[str, dict]:
+def passive_glue(control: bool = True, strip: bool = False) -> tuple[str, dict]:
     system = rpc_system()
     system.component_types["Server"].control = control
     system.instances["server"].attributes["c_passive"] = True
     board, _ = platform.load("qemu-arm-virt")
     plan, _ = layout.plan(system, board)
     server = plan.instances["server"]
-    free = max(c.slot for c in server.caps) + 1
-    if with_caps:  # what the layout gives an instance with a passive thread (MCS kernel)
-        server.caps += [layout.SlotCap(free, "server.c.sc", "RW", 0, "c", "sc"),
-                        layout.SlotCap(free + 1, "server.passive", "RWP", 0, None, "passive")]
+    if strip:  # a layout that gives no hand-off: the thread keeps its own context
+        server.caps = [c for c in server.caps if c.role not in ("sc", "passive")]
     thread = next(t.index for t in server.threads if t.interface == "c")
     return codegen.generate(system, plan, "server")["glue.c"], {
-        "sc": free, "handoff": free + 1, "ep": server.slot("c", "ep"), "thread": thread}
+        "sc": server.slot("c", "sc"), "handoff": server.slot(None, "passive"),
+        "ep": server.slot("c", "ep"), "thread": thread}
 
 
-def test_a_passive_thread_is_handed_off_after_init():
-    glue, n = passive_glue(with_caps=True)
-    assert n["thread"] != 0
-    assert (f"_info = camkes_passive_start({n['handoff']}, {n['thread']}, {n['ep']}, "
+# Without a control thread, the layout adds an init thread (thread 0 cannot be passive).
+@pytest.mark.parametrize("control", [True, False])
+def test_a_passive_thread_is_handed_off_after_init(control):
+    glue, n = passive_glue(control)
+    assert n["thread"] == 1 and n["sc"] and n["handoff"]
+    assert (f"_info = camkes_passive_start({n['handoff']}, 1, {n['ep']}, "
             "&c__badge);") in glue
-    assert f"    {{.thread = {n['thread']}, .context = {n['sc']}}},\n" in glue
+    assert f"    {{.thread = 1, .context = {n['sc']}}},\n" in glue
     assert "const unsigned int camkes_passive_count = 1;" in glue
     assert f"const seL4_CPtr camkes_passive_handoff = {n['handoff']};" in glue
 
 
-@pytest.mark.parametrize("with_caps, control", [(False, True), (True, False)])
-def test_a_passive_thread_keeps_its_context_without_the_layouts_caps_or_as_thread_0(
-        with_caps, control):
-    # thread 0 runs the init hooks and makes the others passive: it stays active
-    glue, n = passive_glue(with_caps, control)
+def test_a_passive_thread_keeps_its_context_without_the_hand_off():
+    glue, n = passive_glue(strip=True)
     assert f"_info = seL4_Recv({n['ep']}, &c__badge);" in glue
     assert "camkes_passive_start" not in glue
     assert "const unsigned int camkes_passive_count = 0;" in glue
@@ -165,7 +163,7 @@ def test_a_passive_thread_keeps_its_context_without_the_layouts_caps_or_as_threa
 @pytest.mark.skipif(shutil.which("aarch64-linux-gnu-gcc") is None, reason="no cross compiler")
 def test_passive_glue_compiles_warning_free(tmp_path):
     system = rpc_system()
-    glue, _ = passive_glue(with_caps=True)
+    glue, _ = passive_glue()
     (tmp_path / "glue.c").write_text(glue)
     board, _ = platform.load("qemu-arm-virt")
     plan, _ = layout.plan(system, board)
