@@ -50,6 +50,6 @@ def test_release_configuration_builds_and_boots_silently(sdk_dir, tmp_path):
                                     "qemu_virt_aarch64", "release")
     assert ok, log
     result = examples.boot("qemu_virt_aarch64", image, "system halted", timeout=10)
-    assert "mk: 16 objects, 1 threads" in result.console
+    assert "mk: 18 objects, 1 threads" in result.console
     assert "hello, world" not in result.console
     assert not result.faults and not result.panic
