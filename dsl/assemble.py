@@ -16,6 +16,7 @@ from model.system import ComponentType, Connection, End, Instance, Span, System
 
 from . import syntax as S
 from .declarations import Declarations, component_type
+from .settings import SYSTEM_SETTINGS, USER_PMU, USER_PMU_WARNING, check_setting
 
 
 @dataclass
@@ -253,6 +254,9 @@ class _Assembler:
                 return
             self.out.connection_settings.append((prefix + spelled, attr, s.value, s.span))
             return
+        if not prefix and s.target.text in SYSTEM_SETTINGS:
+            self.system_setting(s)
+            return
         candidates = list(scope) + [c[len(prefix):] for c in self.out.connections
                                     if c.startswith(prefix)]
         hint = did_you_mean(spelled, candidates)
@@ -267,6 +271,20 @@ class _Assembler:
                                   s.target.span))
         if s.alias is None:
             self.out.loose_settings[prefix + s.target.text] = s.value
+
+    def system_setting(self, s) -> None:
+        """`mk.<name> = value;`: a setting of the whole system (dsl/settings.py)."""
+        from mkbuild.diagnostics import warning
+
+        name = s.target.text
+        problem = check_setting(SYSTEM_SETTINGS[name], s.value) if s.alias is None else \
+            "cannot be an alias"
+        if problem:
+            self.diags.append(error(f"setting `{name}` {problem}", s.span))
+            return
+        self.out.loose_settings[name] = s.value
+        if name == USER_PMU and s.value:
+            self.diags.append(warning(USER_PMU_WARNING, s.span))
 
     def own_interfaces(self, owner: str) -> dict[str, object]:
         comp = self.system.component_types.get(self.out.instances[owner].type)

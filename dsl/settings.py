@@ -14,6 +14,13 @@ from typing import Any
 
 from model.system import Dtb
 
+# System-wide settings of mkbuild's kernel, written `mk.<name> = value;` in a configuration.
+USER_PMU = "mk.user_pmu"   # EL0 may program the PMU, not just read the cycle counter
+SYSTEM_SETTINGS: dict[str, str] = {USER_PMU: "bool"}
+USER_PMU_WARNING = ("`mk.user_pmu` gives every thread full control of the performance "
+                    "counters: any thread can stop the cycle counter for all and count "
+                    "kernel-mode events (a side channel into the kernel); for benchmarking only")
+
 # kind names: "int", "uint", "priority", "bool", "string", "badge", "dtb", "any"
 INSTANCE_SETTINGS: dict[str, str] = {
     "priority": "priority",

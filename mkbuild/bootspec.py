@@ -95,6 +95,7 @@ OBJ_FLAG_ZERO = 1  # the kernel zeroes this frame at boot
 TCB_FLAG_SYSTEM_END = 1  # the system ends when every thread so flagged has exited
 TCB_FLAG_START_SUSPENDED = 2  # created, but not started until a TCB_Resume
 MAP_ATTR_DEVICE = 1  # device memory (nGnRE, never cached, never executable)
+SPEC_FLAG_USER_PMU = 1  # header flag: user code may program the PMU (benchmarking only)
 
 
 @dataclass
@@ -187,6 +188,7 @@ class BootSpec:
     tcbs: list[Tcb] = field(default_factory=list)
     irqs: list[IrqBinding] = field(default_factory=list)
     sched_contexts: list[SchedContext] = field(default_factory=list)
+    flags: int = 0  # SPEC_FLAG_*: system-wide settings
 
     def add(self, obj: KObject) -> int:
         """Append an object, return its index."""
@@ -203,7 +205,7 @@ HEADER_FIELDS = [
     ("n_objects", "I"), ("n_caps", "I"), ("n_mappings", "I"), ("n_tcbs", "I"),
     ("n_irqs", "I"), ("objects_off", "I"), ("caps_off", "I"), ("mappings_off", "I"),
     ("tcbs_off", "I"), ("irqs_off", "I"), ("n_sched_contexts", "I"),
-    ("sched_contexts_off", "I"), ("reserved", "I"),
+    ("sched_contexts_off", "I"), ("flags", "I"),
 ]
 OBJECT_FIELDS = [
     ("paddr", "Q"), ("type", "B"), ("size_bits", "B"), ("flags", "B"), ("pad", "B"),
@@ -314,7 +316,7 @@ def encode(spec: BootSpec) -> bytes:
         MAGIC, VERSION, _HEADER.size, offset,
         len(spec.objects), len(spec.caps), len(spec.mappings), len(spec.tcbs), len(spec.irqs),
         objects_off, caps_off, mappings_off, tcbs_off, irqs_off, len(spec.sched_contexts),
-        scs_off, 0,
+        scs_off, spec.flags,
     )
     return header + b"".join(parts)
 
@@ -332,7 +334,7 @@ def decode(blob: bytes) -> BootSpec:
             raise ValueError("boot spec table runs past its end")
         return [st.unpack_from(blob, off + i * st.size) for i in range(n)]
 
-    spec = BootSpec()
+    spec = BootSpec(flags=h["flags"])
     for i, (paddr, typ, bits, flags, _, irq) in enumerate(
             rows(_OBJECT, h["objects_off"], h["n_objects"])):
         spec.objects.append(KObject(f"obj{i}", ObjType(typ), paddr, bits,
@@ -367,6 +369,7 @@ def to_json(spec: BootSpec) -> str:
 
     doc = {
         "version": VERSION,
+        "flags": spec.flags,
         "objects": [
             {"index": i, "name": o.name, "type": o.type.name.lower(), "paddr": hex(o.paddr),
              "size": o.size(), **({"size_bits": o.size_bits} if o.type in

@@ -202,7 +202,7 @@ def devices(platform: Platform) -> tuple[list[Device], list[Diagnostic]]:
     root, diags = board_tree(platform)
     if root is None:
         return listed, diags
-    kernel_owned = [platform.console_base, platform.gic_distributor, platform.gic_cpu_interface]
+    kernel_owned = platform.kernel_devices
     ram = [(b, b + s) for b, s in platform.ram]
     for node in root.walk():
         found = regs(node) if "reg" in node.props else []
@@ -211,7 +211,7 @@ def devices(platform: Platform) -> tuple[list[Device], list[Diagnostic]]:
         base, size = found[0]
         if size == 0 or any(lo < base + size and base < hi for lo, hi in ram):
             continue
-        if any(base <= k < base + size for k in kernel_owned):
+        if any(kb < base + size and base < kb + ks for kb, ks in kernel_owned):
             continue
         if any(d.base == base for d in listed):
             continue

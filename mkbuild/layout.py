@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field, replace
 
+from dsl.settings import USER_PMU
 from mkbuild import authority, devicetree, scheduling
 from mkbuild import bootspec as bs
 from mkbuild.image import Blob, UserSegment
@@ -140,6 +141,7 @@ class LayoutPlan:
     platform: str
     instances: dict[str, InstancePlan] = field(default_factory=dict)
     objects: dict[str, LayoutObject] = field(default_factory=dict)
+    user_pmu: bool = False  # the `mk.user_pmu` setting: EL0 may program the PMU
 
     def address_spaces(self) -> dict[str, list[str]]:
         """Address space name -> the instances living in it, in plan order. An
@@ -152,7 +154,7 @@ class LayoutPlan:
 
     def to_json(self) -> str:
         """The slot map for people and tests (the boot spec has its own JSON twin)."""
-        return json.dumps({"platform": self.platform,
+        return json.dumps({"platform": self.platform, "user_pmu": self.user_pmu,
                            "instances": {n: asdict(i) for n, i in self.instances.items()},
                            "objects": {n: asdict(o) for n, o in self.objects.items()}},
                           indent=2) + "\n"
@@ -160,7 +162,7 @@ class LayoutPlan:
     @staticmethod
     def from_json(doc: dict) -> LayoutPlan:
         """Inverse of `to_json` (for the image step, which runs in its own process)."""
-        plan = LayoutPlan(doc["platform"])
+        plan = LayoutPlan(doc["platform"], user_pmu=bool(doc.get("user_pmu", False)))
         for name, o in doc["objects"].items():
             plan.objects[name] = LayoutObject(**o)
         for name, i in doc["instances"].items():
@@ -214,7 +216,7 @@ def plan(system: System, platform: Platform) -> tuple[LayoutPlan | None, list[Di
     """Slots, threads and virtual addresses of every instance (see module doc)."""
     system, diags = resolve_dtb(system, platform)
     auth_plan = authority.plan(system)
-    result = LayoutPlan(platform.name)
+    result = LayoutPlan(platform.name, user_pmu=bool(system.settings.get(USER_PMU, False)))
     for o in auth_plan.objects.values():
         size = o.size
         conn = system.connections.get(o.connection)
@@ -534,7 +536,7 @@ def boot_spec(plan: LayoutPlan, platform: Platform, programs: dict[str, Program]
                         for p in programs.values() for seg in p.segments)
     if program_bytes > free:  # before making one object per page of it
         return None, [], [_ram_error(platform, program_bytes, free)]
-    spec = bs.BootSpec()
+    spec = bs.BootSpec(flags=bs.SPEC_FLAG_USER_PMU if plan.user_pmu else 0)
     preloaded: list[tuple[int, bytes]] = []  # (frame object index, contents)
     index: dict[str, int] = {}
 

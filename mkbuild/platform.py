@@ -58,6 +58,9 @@ class Platform:
     uboot_device: str = ""
     uboot_qemu_firmware: str = ""
     uboot_board_steps: bool = False
+    # The full decode windows of the devices the kernel drives (console, every GIC
+    # interface with its mirrors): the kernel refuses a device frame reaching any.
+    kernel_devices: tuple[tuple[int, int], ...] = ()
 
     @property
     def kernel_region(self) -> tuple[int, int]:
@@ -110,6 +113,9 @@ class Platform:
             f"-DPLAT_RAM_SIZE={ram_size:#x}",
             f"-DPLAT_KERNEL_LOAD={self.kernel_load_address:#x}",
             f"-DPLAT_KERNEL_REGION_SIZE={self.kernel_region_size:#x}",
+            # (base, size) lists for C initialisers, each pair followed by a comma
+            "-DPLAT_KERNEL_DEVICES=" + "".join(f"{b:#x},{s:#x}," for b, s in self.kernel_devices),
+            "-DPLAT_RESERVED=" + "".join(f"{b:#x},{s:#x}," for b, s in self.reserved),
         ]
 
 
@@ -177,4 +183,5 @@ def _from_toml(doc: dict) -> Platform:
         uboot_device=str(doc.get("uboot", {}).get("device", "")),
         uboot_qemu_firmware=str(doc.get("uboot", {}).get("qemu_firmware", "")),
         uboot_board_steps=bool(doc.get("uboot", {}).get("board_steps", False)),
+        kernel_devices=_pairs(doc["kernel_devices"]),
     )

@@ -261,7 +261,7 @@ def spec_from_json(text: str) -> bs.BootSpec:
     Raises ValueError on malformed input."""
     try:
         doc = json.loads(text)
-        spec = bs.BootSpec()
+        spec = bs.BootSpec(flags=int(doc.get("flags", 0)))
         index: dict[str, int] = {}
         for o in doc["objects"]:
             index[o["name"]] = spec.add(bs.KObject(

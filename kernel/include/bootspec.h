@@ -58,6 +58,10 @@ enum bs_obj_type {
 #define BS_MAP_EXECUTE 4u
 #define BS_MAP_ATTR_DEVICE 1u
 
+/* system-wide settings (header flags) */
+#define BS_SPEC_FLAG_USER_PMU 1u   /* EL0 may program the PMU (benchmarking only) */
+#define BS_SPEC_FLAGS_KNOWN BS_SPEC_FLAG_USER_PMU
+
 #define BS_OBJ_FLAG_ZERO 1u
 #define BS_TCB_FLAG_SYSTEM_END 1u
 #define BS_TCB_FLAG_START_SUSPENDED 2u
@@ -79,7 +83,7 @@ struct bs_header {
     uint32_t irqs_off;
     uint32_t n_sched_contexts;
     uint32_t sched_contexts_off;
-    uint32_t reserved;
+    uint32_t flags;      /* BS_SPEC_FLAG_* */
 } __attribute__((packed));
 
 struct bs_object {

@@ -207,9 +207,9 @@ void fpu_load(const struct fpu_state *s);
 void arch_set_vspace(word_t vspace);
 void arch_fpu_trap(bool on);
 void arch_init_cpu(void);
+void arch_user_pmu(bool full);   /* EL0: the cycle counter read only, or the whole PMU */
 void arch_print_entry(void);     /* how the kernel was entered, for the banner */
 void arch_boot_sync(void);       /* caches and TLBs after the spec is built */
-bool arch_is_kernel_device(word_t pa, word_t size);  /* reaches a device the kernel owns */
 void timer_init(void);
 word_t timer_now(void);                 /* ticks of the system counter */
 word_t timer_freq(void);                /* ticks per second */

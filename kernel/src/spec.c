@@ -10,6 +10,23 @@ static const struct bs_object *objs;
 static uint32_t order[MAX_OBJECTS];
 static uint16_t vspace_asid[MAX_OBJECTS];
 static uint8_t claimed[MAX_OBJECTS];   /* a TCB configured, a context or reply given */
+static uint8_t tcb_configured[MAX_OBJECTS];
+static uint8_t frame_mappings[MAX_OBJECTS];   /* how often each frame is mapped (saturating) */
+static uint8_t ipcbuf_users[MAX_OBJECTS];     /* threads using each frame as IPC buffer */
+
+/* (base, size) pairs from the board file: the kernel's devices by full decode window,
+ * and memory firmware or the boot loader keep (a trailing 0, 0 ends each list) */
+static const word_t kernel_devices[] = {PLAT_KERNEL_DEVICES 0, 0};
+static const word_t reserved_memory[] = {PLAT_RESERVED 0, 0};
+
+/* The first range of `list` that [pa, pa + size) reaches, or NULL. */
+static const word_t *reaches(const word_t *list, word_t pa, word_t size)
+{
+    for (; list[1]; list += 2)
+        if (ranges_overlap(pa, size, list[0], list[1]))
+            return list;
+    return NULL;
+}
 static uint32_t pt_cursor;
 
 _Noreturn static void reject(const char *fmt, ...)
@@ -77,6 +94,8 @@ static void check_header(void)
     if (hdr->magic != BS_MAGIC || hdr->version != BS_VERSION ||
         hdr->header_size != sizeof(struct bs_header))
         reject("bad magic or version (magic 0x%x version %u)", hdr->magic, hdr->version);
+    if (hdr->flags & ~BS_SPEC_FLAGS_KNOWN || hdr->reserved1)
+        reject("unknown header flags 0x%x or reserved field set", hdr->flags);
     if (hdr->total_size > size)
         reject("total size %u larger than the spec's %lu bytes", hdr->total_size, size);
     const struct { uint32_t off, n, rec; const char *name; } tables[] = {
@@ -127,15 +146,24 @@ static void check_objects(void)
         if (o->paddr >= (1ull << USER_VADDR_BITS))
             reject("object %u at 0x%lx is beyond physical memory", i, o->paddr);
         if (o->type == BS_OBJ_FRAME && !in_ram(o->paddr, size)) {
-            /* device memory: never zeroed, never the kernel's own devices */
-            if ((o->flags & BS_OBJ_FLAG_ZERO) || arch_is_kernel_device(o->paddr, size))
-                reject("object %u: device frame at 0x%lx is the kernel's or flagged zero",
-                       i, o->paddr);
+            /* device memory: wholly outside RAM, never zeroed, never the kernel's */
+            const word_t *k = reaches(kernel_devices, o->paddr, size);
+            if (k)
+                reject("object %u: device frame at 0x%lx reaches the kernel's device at "
+                       "0x%lx+0x%lx", i, o->paddr, k[0], k[1]);
+            if (o->flags & BS_OBJ_FLAG_ZERO)
+                reject("object %u: device frame at 0x%lx is flagged zero", i, o->paddr);
+            if (ranges_overlap(o->paddr, size, PLAT_RAM_BASE, PLAT_RAM_SIZE))
+                reject("object %u: device frame at 0x%lx overlaps RAM", i, o->paddr);
         } else if (!in_ram(o->paddr, size)) {
             reject("object %u at 0x%lx+0x%lx is outside RAM", i, o->paddr, size);
         }
         if (ranges_overlap(o->paddr, size, PLAT_KERNEL_LOAD, PLAT_KERNEL_REGION_SIZE))
             reject("object %u at 0x%lx overlaps the kernel", i, o->paddr);
+        const word_t *r = reaches(reserved_memory, o->paddr, size);
+        if (r)
+            reject("object %u at 0x%lx overlaps reserved memory at 0x%lx+0x%lx", i, o->paddr,
+                   r[0], r[1]);
         order[n++] = i;
     }
     for (uint32_t i = n / 2; i-- > 0;)
@@ -230,6 +258,8 @@ static void create_mappings(void)
             reject("mapping %u: out of page tables (or a 2 MiB mapping is in the way)", i);
         if (r == 2)
             reject("mapping %u: vaddr 0x%lx is mapped twice", i, m->vaddr);
+        if (frame_mappings[m->frame] < 255)
+            frame_mappings[m->frame]++;
     }
 }
 
@@ -298,11 +328,22 @@ static void create_tcbs(void)
             if (d->ipc_buffer_vaddr % BS_IPC_BUFFER_SIZE || !in_ram(f->paddr, fsize))
                 reject("tcb %u: IPC buffer at 0x%lx not 1 KiB aligned or not in RAM", i,
                        d->ipc_buffer_vaddr);
-            bool writable;
+            bool writable = false;
             if (arch_vspace_lookup(PA_TO_KVA(vs->paddr), d->ipc_buffer_vaddr, f->size_bits,
                                    &writable) != f->paddr)
                 reject("tcb %u: IPC buffer frame is not mapped at 0x%lx", i,
                        d->ipc_buffer_vaddr);
+            /* the kernel writes received messages there: it must be memory only this
+             * thread's address space sees, at this one address, and may write */
+            if (!writable)
+                reject("tcb %u: IPC buffer at 0x%lx is mapped read-only", i,
+                       d->ipc_buffer_vaddr);
+            if (frame_mappings[d->ipc_buffer_frame] != 1)
+                reject("tcb %u: IPC buffer frame %u is mapped more than once (shared)", i,
+                       d->ipc_buffer_frame);
+            if (ipcbuf_users[d->ipc_buffer_frame]++)
+                reject("tcb %u: IPC buffer frame %u is another thread's IPC buffer", i,
+                       d->ipc_buffer_frame);
             t->ipcbuf = PA_TO_KVA(f->paddr + (d->ipc_buffer_vaddr & (fsize - 1)));
         }
         arch_context_init(&t->ctx, d->pc, d->sp, d->ipc_buffer_vaddr);
@@ -324,6 +365,14 @@ static void create_tcbs(void)
         if (!(d->flags & BS_TCB_FLAG_START_SUSPENDED))
             make_runnable(t);
     }
+}
+
+/* A TCB no record configures would run with page tables at physical address 0. */
+static void check_tcbs_configured(void)
+{
+    for (uint32_t i = 0; i < hdr->n_objects; i++)
+        if (objs[i].type == BS_OBJ_TCB && !tcb_configured[i])
+            reject("object %u: TCB that no thread record configures", i);
 }
 
 static void create_irqs(void)
@@ -349,7 +398,11 @@ void spec_boot(void)
     create_mappings();
     create_sched_contexts();
     create_tcbs();
+    check_tcbs_configured();
     create_irqs();
+    arch_user_pmu(hdr->flags & BS_SPEC_FLAG_USER_PMU);
+    if (hdr->flags & BS_SPEC_FLAG_USER_PMU)
+        kputs("mk: user threads may program the PMU (mk.user_pmu: for benchmarking only)\n");
     kprintf("mk: %u objects, %u threads, %u mappings; starting\n", hdr->n_objects,
             hdr->n_tcbs, hdr->n_mappings);
 }

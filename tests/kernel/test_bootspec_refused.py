@@ -14,8 +14,11 @@ int main(void) { printf("should not run\n"); return 0; }
 """
 
 
-def _hello(make_system):
-    sys = make_system()
+BOARDS = ["qemu-arm-virt", "zcu102"]
+
+
+def _hello(make_system, board="qemu-arm-virt"):
+    sys = make_system(board)
     s = sys.space("hello", HELLO)
     sys.cap(s, 1, sys.endpoint("ep"))
     sys.cap(s, 2, sys.notification("n"))
@@ -28,60 +31,144 @@ def _first(spec: bs.BootSpec, typ: bs.ObjType) -> int:
     return next(i for i, o in enumerate(spec.objects) if o.type == typ)
 
 
+def _ipc_mapping(spec: bs.BootSpec) -> bs.Mapping:
+    t = spec.tcbs[0]
+    return next(m for m in spec.mappings if m.frame == t.ipc_buffer_frame)
+
+
+def _kernel_device(sys, which: int, offset: int) -> None:
+    """A device frame `offset` bytes into the board's `which`th kernel device window
+    (0 console, 1 GIC distributor, 2 CPU interface, 3 hypervisor, 4 virtual CPU)."""
+    base, size = sys.platform.kernel_devices[which]
+    sys.device_frame("alias", base + (offset % size))
+
+
+def _second_thread_sharing_the_ipc_buffer(sys) -> None:
+    first = sys.spec.tcbs[0]
+    tcb = sys.obj("twin.tcb", bs.ObjType.TCB)
+    sys.spec.tcbs.append(bs.Tcb(tcb, "twin", first.cspace, first.vspace, pc=first.pc,
+                                sp=first.sp, ipc_buffer_vaddr=first.ipc_buffer_vaddr,
+                                ipc_buffer_frame=first.ipc_buffer_frame))
+
+
+# Each case breaks one invariant of docs/bootspec.md ("What the kernel refuses") on a
+# correct spec; mutate(builder) may use the board's own addresses.
 MUTATIONS = {
     "overlapping objects": (
-        lambda s: setattr(s.objects[_first(s, bs.ObjType.ENDPOINT)], "paddr",
-                          s.objects[_first(s, bs.ObjType.TCB)].paddr),
+        lambda b: setattr(b.spec.objects[_first(b.spec, bs.ObjType.ENDPOINT)], "paddr",
+                          b.spec.objects[_first(b.spec, bs.ObjType.TCB)].paddr),
         "overlap at"),
     "cap slot outside its cnode": (
-        lambda s: setattr(s.caps[0], "slot", 64), "slot 64 outside its CNode of 64 slots"),
+        lambda b: setattr(b.spec.caps[0], "slot", 64), "slot 64 outside its CNode of 64 slots"),
     "cap in a non-cnode": (
-        lambda s: setattr(s.caps[0], "cnode", _first(s, bs.ObjType.TCB)),
+        lambda b: setattr(b.spec.caps[0], "cnode", _first(b.spec, bs.ObjType.TCB)),
         "missing or of the wrong type"),
     "object outside RAM": (
-        lambda s: setattr(s.objects[_first(s, bs.ObjType.TCB)], "paddr", 0x1000),
+        lambda b: setattr(b.spec.objects[_first(b.spec, bs.ObjType.TCB)], "paddr", 0x9000_0000),
         "is outside RAM"),
-    "object over the kernel": (
-        lambda s: setattr(s.objects[_first(s, bs.ObjType.ENDPOINT)], "paddr", 0x40100000),
+    "object over the kernel image": (
+        lambda b: setattr(b.spec.objects[_first(b.spec, bs.ObjType.ENDPOINT)], "paddr",
+                          b.platform.kernel_load_address),
         "overlaps the kernel"),
+    "object over the boot spec": (   # the spec lies at the end of the kernel image
+        lambda b: setattr(b.spec.objects[_first(b.spec, bs.ObjType.ENDPOINT)], "paddr",
+                          b.platform.kernel_load_address + b.platform.kernel_region_size - 16),
+        "overlaps the kernel"),
+    "object in reserved memory": (   # zcu102: the first MiB; virt: QEMU's device tree
+        lambda b: setattr(b.spec.objects[_first(b.spec, bs.ObjType.ENDPOINT)], "paddr",
+                          b.platform.reserved[0][0] + 0x1000),
+        "overlaps reserved memory at"),
     "misaligned object": (
-        lambda s: setattr(s.objects[_first(s, bs.ObjType.TCB)], "paddr",
-                          s.objects[_first(s, bs.ObjType.TCB)].paddr + 16),
+        lambda b: setattr(b.spec.objects[_first(b.spec, bs.ObjType.TCB)], "paddr",
+                          b.spec.objects[_first(b.spec, bs.ObjType.TCB)].paddr + 16),
         "is not aligned"),
     "same address mapped twice": (
-        lambda s: s.mappings.append(s.mappings[0]), "is mapped twice"),
+        lambda b: b.spec.mappings.append(b.spec.mappings[0]), "is mapped twice"),
     "no page tables": (
-        lambda s: [setattr(o, "type", bs.ObjType.FRAME) or setattr(o, "size_bits", 12)
-                   for o in s.objects if o.type == bs.ObjType.PAGE_TABLE],
+        lambda b: [setattr(o, "type", bs.ObjType.FRAME) or setattr(o, "size_bits", 12)
+                   for o in b.spec.objects if o.type == bs.ObjType.PAGE_TABLE],
         "out of page tables"),
     "thread with a frame as cspace": (
-        lambda s: setattr(s.tcbs[0], "cspace", _first(s, bs.ObjType.FRAME)),
+        lambda b: setattr(b.spec.tcbs[0], "cspace", _first(b.spec, bs.ObjType.FRAME)),
         "CSpace of record 0"),
     "bad frame size": (
-        lambda s: setattr(s.objects[_first(s, bs.ObjType.FRAME)], "size_bits", 13),
+        lambda b: setattr(b.spec.objects[_first(b.spec, bs.ObjType.FRAME)], "size_bits", 13),
         "frame size bits 13"),
     "interrupt that does not exist": (
-        lambda s: s.irqs.append(bs.IrqBinding(5000, _first(s, bs.ObjType.NOTIFICATION))),
+        lambda b: b.spec.irqs.append(bs.IrqBinding(5000, _first(b.spec, bs.ObjType.NOTIFICATION))),
         "interrupt 5000 cannot be bound"),
     "interrupt bound to an endpoint": (
-        lambda s: s.irqs.append(bs.IrqBinding(34, _first(s, bs.ObjType.ENDPOINT))),
+        lambda b: b.spec.irqs.append(bs.IrqBinding(34, _first(b.spec, bs.ObjType.ENDPOINT))),
         "notification of record 0: object"),
     "the timer interrupt": (
-        lambda s: s.irqs.append(bs.IrqBinding(27, _first(s, bs.ObjType.NOTIFICATION))),
+        lambda b: b.spec.irqs.append(bs.IrqBinding(27, _first(b.spec, bs.ObjType.NOTIFICATION))),
         "interrupt 27 cannot be bound"),
+    "a software-generated interrupt": (
+        lambda b: b.spec.irqs.append(bs.IrqBinding(3, _first(b.spec, bs.ObjType.NOTIFICATION))),
+        "interrupt 3 cannot be bound"),
+    # device frames reaching a device the kernel drives, anywhere in its decode window
+    "device frame on the console": (lambda b: _kernel_device(b, 0, -0x1000),
+                                    "reaches the kernel's device at"),
+    "device frame on a GIC distributor mirror": (lambda b: _kernel_device(b, 1, 0x1000),
+                                                 "reaches the kernel's device at"),
+    "device frame on a GIC CPU interface mirror": (lambda b: _kernel_device(b, 2, 0xf000),
+                                                   "reaches the kernel's device at"),
+    "device frame on the GIC hypervisor interface": (lambda b: _kernel_device(b, 3, 0),
+                                                     "reaches the kernel's device at"),
+    "device frame on the GIC virtual CPU interface": (lambda b: _kernel_device(b, 4, 0x2000),
+                                                      "reaches the kernel's device at"),
+    "device frame flagged zero": (
+        lambda b: b.spec.add(bs.KObject("dev", bs.ObjType.FRAME, b.platform.devices[0].base, 12,
+                                        zero=True)),
+        "is flagged zero"),
+    # objects named but never configured
+    "a TCB no thread record configures": (
+        lambda b: b.spec.caps.append(bs.Cap(b.spec.tcbs[0].cspace, 3,
+                                            b.obj("ghost", bs.ObjType.TCB))),
+        "TCB that no thread record configures"),
+    "a TCB configured twice": (
+        lambda b: b.spec.tcbs.append(b.spec.tcbs[0]), "configured twice"),
+    # IPC buffers: private, writable, in the thread's own address space
+    "IPC buffer mapped read-only": (
+        lambda b: setattr(_ipc_mapping(b.spec), "rights", bs.MapRights.READ),
+        "IPC buffer at 0x20000000 is mapped read-only"),
+    "IPC buffer also mapped elsewhere": (
+        lambda b: b.spec.mappings.append(bs.Mapping(_ipc_mapping(b.spec).vspace, 0x2000_8000,
+                                                    _ipc_mapping(b.spec).frame)),
+        "is mapped more than once (shared)"),
+    "IPC buffer in another address space": (
+        lambda b: setattr(b.spec.tcbs[0], "vspace", b.obj("other.vspace", bs.ObjType.VSPACE)),
+        "IPC buffer frame is not mapped at 0x20000000"),
+    "two threads on one IPC buffer": (_second_thread_sharing_the_ipc_buffer,
+                                      "is another thread's IPC buffer"),
+    "IPC buffer in device memory": (
+        lambda b: setattr(b.spec.tcbs[0], "ipc_buffer_frame",
+                          b.device_frame("dev", b.platform.devices[0].base)),
+        "not in RAM"),
+    "unknown header flag": (lambda b: setattr(b.spec, "flags", 0x80),
+                            "unknown header flags 0x80"),
 }
 
 
+@pytest.mark.parametrize("board", BOARDS)
 @pytest.mark.parametrize("case", list(MUTATIONS))
-def test_malformed_spec_is_refused(make_system, case):
+def test_malformed_spec_is_refused(make_system, case, board):
     mutate, message = MUTATIONS[case]
-    sys = _hello(make_system)
-    mutate(sys.spec)
+    sys = _hello(make_system, board)
+    mutate(sys)
     run = boot(sys.platform, sys.image(bs.encode(sys.spec)))
     line = next((x for x in run.output.splitlines() if x.startswith("BOOT SPEC REJECTED: ")), "")
     assert message in line, run.output
     assert "should not run" not in run.output
     assert run.status == 3
+
+
+@pytest.mark.parametrize("board", BOARDS)
+def test_the_unmutated_spec_boots(make_system, board):
+    sys = _hello(make_system, board)
+    run = boot(sys.platform, sys.image(bs.encode(sys.spec)))
+    assert "should not run" in run.output
+    assert run.status == 0
 
 
 @pytest.mark.parametrize("case, patch, message", [

@@ -5,11 +5,23 @@ void arch_init_cpu(void)
 {
     /* FP/SIMD: trapped at EL0 until a thread uses it (lazy switching). */
     __asm__ volatile("msr cpacr_el1, %0; isb" : : "r"((word_t)1 << 20));
-    /* Cycle counter on, readable at EL0 (PMUSERENR.EN and .CR). */
+    /* Cycle counter on; EL0 access is set by arch_user_pmu once the spec is read. */
     __asm__ volatile("msr pmcr_el0, %0" : : "r"((word_t)(1 | 4)));       /* E, reset C */
     __asm__ volatile("msr pmcntenset_el0, %0" : : "r"((word_t)1 << 31)); /* cycle counter */
     __asm__ volatile("msr pmccfiltr_el0, %0" : : "r"((word_t)1 << 27));  /* count at EL2 too */
-    __asm__ volatile("msr pmuserenr_el0, %0; isb" : : "r"((word_t)(1 | 4)));
+    arch_user_pmu(false);
+}
+
+/* PMUSERENR_EL0: CR (bit 2) lets EL0 read PMCCNTR_EL0 and nothing else; EN (bit 0) gives
+ * it every PMU register. Only the read: a thread that could stop, reset or program
+ * counters would disturb every other thread's timing and could count kernel events. */
+#define PMUSERENR_EN (1u << 0)
+#define PMUSERENR_CR (1u << 2)
+
+void arch_user_pmu(bool full)
+{
+    word_t v = PMUSERENR_CR | (full ? PMUSERENR_EN : 0);
+    __asm__ volatile("msr pmuserenr_el0, %0; isb" : : "r"(v));
 }
 
 /* After the boot spec is instantiated: everything the kernel wrote through its
@@ -68,12 +80,3 @@ _Noreturn void kernel_fault(word_t esr, word_t elr, word_t far)
 }
 
 void arch_print_entry(void) { kprintf("entered at EL%lu", boot_entry_el); }
-
-/* The devices the kernel drives: the console UART and the GIC. A user frame must not
- * reach any of them. */
-bool arch_is_kernel_device(word_t pa, word_t size)
-{
-    return ranges_overlap(pa, size, PLAT_CONSOLE_BASE & ~(PAGE_SIZE - 1), PAGE_SIZE) ||
-           ranges_overlap(pa, size, PLAT_GICD_BASE, 0x1000) ||
-           ranges_overlap(pa, size, PLAT_GICC_BASE, 0x2000);
-}
