@@ -274,7 +274,7 @@ class _Assembler:
 
     def system_setting(self, s) -> None:
         """`mk.<name> = value;`: a setting of the whole system (dsl/settings.py)."""
-        from mkbuild.diagnostics import warning
+        from model.diagnostics import warning
 
         name = s.target.text
         problem = check_setting(SYSTEM_SETTINGS[name], s.value) if s.alias is None else \

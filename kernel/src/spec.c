@@ -10,7 +10,6 @@ static const struct bs_object *objs;
 static uint32_t order[MAX_OBJECTS];
 static uint16_t vspace_asid[MAX_OBJECTS];
 static uint8_t claimed[MAX_OBJECTS];   /* a TCB configured, a context or reply given */
-static uint8_t tcb_configured[MAX_OBJECTS];
 static uint8_t frame_mappings[MAX_OBJECTS];   /* how often each frame is mapped (saturating) */
 static uint8_t ipcbuf_users[MAX_OBJECTS];     /* threads using each frame as IPC buffer */
 
@@ -94,8 +93,8 @@ static void check_header(void)
     if (hdr->magic != BS_MAGIC || hdr->version != BS_VERSION ||
         hdr->header_size != sizeof(struct bs_header))
         reject("bad magic or version (magic 0x%x version %u)", hdr->magic, hdr->version);
-    if (hdr->flags & ~BS_SPEC_FLAGS_KNOWN || hdr->reserved1)
-        reject("unknown header flags 0x%x or reserved field set", hdr->flags);
+    if (hdr->flags & ~BS_SPEC_FLAGS_KNOWN)
+        reject("unknown header flags 0x%x", hdr->flags);
     if (hdr->total_size > size)
         reject("total size %u larger than the spec's %lu bytes", hdr->total_size, size);
     const struct { uint32_t off, n, rec; const char *name; } tables[] = {
@@ -371,7 +370,7 @@ static void create_tcbs(void)
 static void check_tcbs_configured(void)
 {
     for (uint32_t i = 0; i < hdr->n_objects; i++)
-        if (objs[i].type == BS_OBJ_TCB && !tcb_configured[i])
+        if (objs[i].type == BS_OBJ_TCB && !claimed[i])
             reject("object %u: TCB that no thread record configures", i);
 }
 
