@@ -9,7 +9,7 @@ import re
 import pytest
 from sysbuild import boot
 
-from mkbuild.bootspec import Mapping, MapRights, ObjType, Rights
+from mkbuild.bootspec import Mapping, ObjType, Rights
 
 BOARDS = ["qemu-arm-virt", "zcu102"]
 SHARED = 0x5000_0000
