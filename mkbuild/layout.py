@@ -660,17 +660,14 @@ def boot_spec(plan: LayoutPlan, platform: Platform, programs: dict[str, Program]
 def _thread_objects(spec: bs.BootSpec, add, name: str, t: ThreadPlan) -> tuple[int, int]:
     """A thread's scheduling context (configured from its settings) and reply object.
 
-    A passive thread gets a context too, of its period and full budget, for now: the
-    kernel would never run a thread without one, and the CAmkES start-up sequence
-    that lets a passive thread run its init and then gives its context up is not yet
-    generated. Until it is, `_passive` threads run on their own time."""
+    A passive thread's context has its period and a full budget: its thread runs its
+    init on it, then gives it up (runtime/camkes/passive.c). The settings were checked
+    against the kernel's limits (mkbuild.scheduling.check)."""
     bits = max(t.sc_size_bits, bs.SC_MIN_SIZE_BITS)
     bits = min(bits, bs.SC_MAX_SIZE_BITS)
     sc = add(f"{name}.sc", bs.ObjType.SCHED_CONTEXT, bits)
     budget = t.period_us if t.passive else t.budget_us
-    spec.sched_contexts.append(bs.SchedContext(
-        sc, max(budget, bs.SC_MIN_BUDGET_US), max(t.period_us, bs.SC_MIN_BUDGET_US), t.sc_data,
-        0))
+    spec.sched_contexts.append(bs.SchedContext(sc, budget, t.period_us, t.sc_data, 0))
     reply = add(f"{name}.reply", bs.ObjType.REPLY)
     return sc, reply
 

@@ -20,14 +20,16 @@ The API other stages use:
 
 `thread_params` reads values as given; `check` (run by `mkbuild check` and before
 any layout) rejects the ones no kernel could honour, so a stage after the checks
-may take every SchedParams as valid: period > 0, 0 < budget <= period unless
-passive.
+may take every SchedParams as valid: SC_MIN_BUDGET_US <= budget <= period <=
+SC_MAX_PERIOD_US, or passive with SC_MIN_BUDGET_US <= period <= SC_MAX_PERIOD_US
+(the kernel's own limits, mkbuild.bootspec).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mkbuild.bootspec import SC_MAX_PERIOD_US, SC_MIN_BUDGET_US
 from model.diagnostics import Diagnostic, error
 from model.system import Instance, Span, System, as_int
 
@@ -148,6 +150,20 @@ def _check_values(inst: Instance, interfaces) -> list[Diagnostic]:
                 f"give it a budget, or make the thread passive (`{inst.name}.<interface>"
                 "_passive = true`) if it serves calls on its clients' time",
                 setting_span(inst, key)))
+        elif key.endswith("budget") and value < SC_MIN_BUDGET_US:
+            out.append(error(
+                f"`{inst.name}.{key}`: a budget of {value} µs is below the kernel's minimum of "
+                f"{SC_MIN_BUDGET_US} µs (the time to enter and leave the kernel); give it at "
+                f"least {SC_MIN_BUDGET_US} µs", setting_span(inst, key)))
+        elif key.endswith("period") and value < SC_MIN_BUDGET_US:
+            out.append(error(
+                f"`{inst.name}.{key}`: a period of {value} µs is below the kernel's minimum of "
+                f"{SC_MIN_BUDGET_US} µs (a period holds at least the minimum budget)",
+                setting_span(inst, key)))
+        elif key.endswith("period") and value > SC_MAX_PERIOD_US:
+            out.append(error(
+                f"`{inst.name}.{key}`: a period of {value} µs is above the kernel's maximum of "
+                f"{SC_MAX_PERIOD_US} µs (about 71 minutes)", setting_span(inst, key)))
         elif key.endswith("size_bits") and not MIN_SIZE_BITS <= value <= MAX_SIZE_BITS:
             out.append(error(f"`{inst.name}.{key}`: scheduling-context size bits {value} are "
                              f"out of range {MIN_SIZE_BITS}..{MAX_SIZE_BITS}",
@@ -181,7 +197,7 @@ def _check_thread(inst: Instance, interface: str | None) -> list[Diagnostic]:
     period_key = source_of(inst, interface, "period")
     budget_key = source_of(inst, interface, "budget")
     period, budget = _value(inst, interface, "period"), _value(inst, interface, "budget")
-    if budget == 0 or period == 0:
+    if not (SC_MIN_BUDGET_US <= budget and SC_MIN_BUDGET_US <= period <= SC_MAX_PERIOD_US):
         return out  # said at the setting (_check_values)
     if budget > period:
         d = error(f"thread {who} has a budget of {budget} µs "

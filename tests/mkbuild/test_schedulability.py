@@ -14,15 +14,15 @@ from mkbuild import schedulability as T
 from model.diagnostics import has_errors, render_all
 
 # Three tasks with (budget, period): the textbook example whose lowest task's
-# response time is exactly its period (Burns & Wellings: R3 = 20).
+# response time is exactly its period (Burns & Wellings: R3 = 20), in ms.
 TASKS = """import <std_connector.camkes>;
 component Task { control; }
 assembly {
   composition { component Task t1; component Task t2; component Task t3; }
   configuration {
-    t1._priority = 3; t1._budget = 3; t1._period = 7;
-    t2._priority = 2; t2._budget = 3; t2._period = 12;
-    t3._priority = 1; t3._budget = 5; t3._period = 20;
+    t1._priority = 3; t1._budget = 3000; t1._period = 7000;
+    t2._priority = 2; t2._budget = 3000; t2._period = 12000;
+    t3._priority = 1; t3._budget = 5000; t3._period = 20000;
   }
 }
 """
@@ -65,7 +65,7 @@ def load(tmp_path, text: str, policy: str = ""):
 def test_response_time_is_the_least_fixed_point(tmp_path):
     analysis = T.analyse(load(tmp_path, TASKS))
     assert {t: (b.response, b.schedulable) for t, b in analysis.bounds.items()} == {
-        "t1.control": (3, True), "t2.control": (6, True), "t3.control": (20, True)}
+        "t1.control": (3000, True), "t2.control": (6000, True), "t3.control": (20000, True)}
     assert analysis.utilisation(0) == pytest.approx(3 / 7 + 3 / 12 + 5 / 20)
 
 
@@ -133,8 +133,8 @@ def policy_errors(system) -> list[str]:
 
 
 def test_schedulable_holds_for_the_textbook_tasks(tmp_path):
-    system = load(tmp_path, TASKS, "  schedulable;\n  response t3 <= 20 us;\n"
-                                   "  response t2.control <= 6 us;")
+    system = load(tmp_path, TASKS, "  schedulable;\n  response t3 <= 20 ms;\n"
+                                   "  response t2.control <= 6000 us;")
     assert policy_errors(system) == []
 
 
@@ -175,7 +175,7 @@ def test_a_response_bound_refuted_through_a_passive_server(tmp_path):
 
 
 def test_an_unbounded_response_says_how_much_of_the_core_is_taken(tmp_path):
-    text = TASKS.replace("t1._budget = 3;", "t1._budget = 7;")
+    text = TASKS.replace("t1._budget = 3000;", "t1._budget = 7000;")
     system = load(tmp_path, text, "  response t2 <= 1 s;")
     assert policy_errors(system)[0] == (
         "F:12:3: error: policy `response t2 <= 1 s` does not hold: the response-time bound of "
@@ -199,9 +199,9 @@ def test_bad_time_statements(tmp_path, statement, message):
 def test_an_attribute_that_merely_ends_in_period_says_nothing_about_time(tmp_path):
     text = TASKS.replace("component Task { control; }",
                          "component Task { control; attribute int tick_period; }")
-    text = text.replace("t1._budget = 3; t1._period = 7;", "t1.tick_period = 7;")
-    text = text.replace("t2._budget = 3; t2._period = 12;", "").replace(
-        "t3._budget = 5; t3._period = 20;", "")
+    text = text.replace("t1._budget = 3000; t1._period = 7000;", "t1.tick_period = 7;")
+    text = text.replace("t2._budget = 3000; t2._period = 12000;", "").replace(
+        "t3._budget = 5000; t3._period = 20000;", "")
     system = load(tmp_path, text)
     assert not T.has_time_settings(system)
     assert T.has_time_settings(load(tmp_path, TASKS))

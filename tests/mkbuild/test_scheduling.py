@@ -85,6 +85,17 @@ def diagnostics(system) -> list[tuple]:
      [(8, 5, "`c.p_passive`: only the thread of a provided (RPC) interface can be passive: "
              "it runs on the time of the client that calls it, and `p` is a `uses` "
              "interface", [])]),
+    ("    k._budget = 9; k._period = 1000;",  # the layout used to raise it silently
+     [(8, 5, "`k._budget`: a budget of 9 µs is below the kernel's minimum of 10 µs (the time "
+             "to enter and leave the kernel); give it at least 10 µs", [])]),
+    ("    k.i_passive = true; k.i_period = 5;",  # a passive thread's period sizes its context
+     [(8, 25, "`k.i_period`: a period of 5 µs is below the kernel's minimum of 10 µs (a period "
+              "holds at least the minimum budget)", [])]),
+    ("    k.period = 4294967297;",
+     [(8, 5, "`k.period`: a period of 4294967297 µs is above the kernel's maximum of "
+             "4294967296 µs (about 71 minutes)", [])]),
+    ("    k._budget = 10; k._period = 10;",  # the minimum itself is fine
+     []),
     ("    k.size_bits = 20; k.j_size_bits = 7;",
      [(8, 5, "`k.size_bits`: scheduling-context size bits 20 are out of range 8..16", []),
       (8, 23, "`k.j_size_bits`: scheduling-context size bits 7 are out of range 8..16", [])]),
