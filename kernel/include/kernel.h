@@ -258,6 +258,7 @@ void thread_ended(struct tcb *t);
 _Noreturn void fpu_switch(void);      /* the first FP/SIMD use by a non-owner */
 extern int halt_when_idle;            /* no interrupt can wake a thread */
 extern int system_end_remaining;      /* threads whose end ends the system */
+void system_idle(void);               /* nothing can run: exits if the run is finished */
 
 /* ---- time (sched_context.c, sched_invoke.c) ------------------------------------------ */
 
@@ -304,6 +305,7 @@ _Noreturn void handle_user_fault(const struct arch_fault *f);
 void *pt_pool_take(void);
 void spec_boot(void);
 _Noreturn void kmain(void);
+void spec_pending_work(unsigned *signals, unsigned *senders);  /* at the end of a run */
 bool fastpath_call(word_t cptr, word_t info);
 bool fastpath_reply_recv(word_t cptr, word_t info);
 

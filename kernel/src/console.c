@@ -67,7 +67,7 @@ _Noreturn void panic(const char *fmt, ...)
     kvprintf(fmt, ap);
     kputs("\n");
     va_end(ap);
-    system_exit(1);
+    system_exit(MK_EXIT_PANIC);
 }
 
 void *kmemset(void *d, int c, size_t n)

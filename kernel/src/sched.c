@@ -93,10 +93,15 @@ void make_runnable(struct tcb *t)
 static void idle_until_runnable(void)
 {
     while (!(current = sched_pick())) {
+        irq_poll();  /* an interrupt already pending is work still to do */
+        if ((current = sched_pick()))
+            break;
         sc_idle();
+        if (!sc_release_pending())  /* a refill to come is work still to do */
+            system_idle();
         if (halt_when_idle && !sc_release_pending()) {
             kputs("mk: no thread can run and no interrupt can wake one: system halted\n");
-            system_exit(2);
+            system_exit(MK_EXIT_DEADLOCK);
         }
         arch_wait_for_interrupt();
         irq_poll();

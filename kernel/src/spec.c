@@ -36,7 +36,7 @@ _Noreturn static void reject(const char *fmt, ...)
     kvprintf(fmt, ap);
     kputs("\n");
     va_end(ap);
-    system_exit(3);
+    system_exit(MK_EXIT_SPEC_REJECTED);
 }
 
 static word_t obj_size(const struct bs_object *o)
@@ -404,4 +404,22 @@ void spec_boot(void)
         kputs("mk: user threads may program the PMU (mk.user_pmu: for benchmarking only)\n");
     kprintf("mk: %u objects, %u threads, %u mappings; starting\n", hdr->n_objects,
             hdr->n_tcbs, hdr->n_mappings);
+}
+
+/* Work no thread will take when the run finishes: notifications signalled since their
+ * last wait, and threads still blocked sending or awaiting a reply. */
+void spec_pending_work(unsigned *signals, unsigned *senders)
+{
+    *signals = *senders = 0;
+    for (uint32_t i = 0; i < hdr->n_objects; i++) {
+        if (objs[i].type == BS_OBJ_NOTIFICATION) {
+            const struct notification *n = PA_TO_KVA(objs[i].paddr);
+            *signals += (n->state & 1) != 0;  /* signalled since its last wait */
+        } else if (objs[i].type == BS_OBJ_TCB) {
+            const struct tcb *t = PA_TO_KVA(objs[i].paddr);
+            /* a thread held at a fault its handler took is the handler's business */
+            *senders += !t->exited && !t->fault_kind && (t->state == TS_BLOCKED_SEND ||
+                                                         t->state == TS_BLOCKED_REPLY);
+        }
+    }
 }

@@ -2,8 +2,9 @@
  * pc (a parent restarting a faulted child); a thread's end. */
 #include "kernel.h"
 
-int system_end_remaining;
-int system_end_faulted;
+int system_end_remaining;        /* control threads that have not ended (spec.c counts them) */
+static bool system_end_declared; /* the system has control threads, so it can finish */
+static unsigned threads_faulted; /* threads stopped by a fault no handler took */
 
 /* Take a thread out of whatever it waits on. */
 void thread_cancel_ipc(struct tcb *t)
@@ -38,11 +39,31 @@ void thread_ended(struct tcb *t)
     if (t->exited)
         return;
     t->exited = 1;
+    threads_faulted += t->faulted;
     if (t->flags & BS_TCB_FLAG_SYSTEM_END) {
-        system_end_faulted |= t->faulted;
-        if (--system_end_remaining == 0)
-            system_exit(system_end_faulted ? 4 : 0);
+        system_end_declared = true;
+        --system_end_remaining;
     }
+}
+
+/* The scheduler found no thread to run and no interrupt pending. The run is finished
+ * once every control thread has ended; a system without control threads runs until
+ * it is stopped from outside. The last line says how it finished. */
+void system_idle(void)
+{
+    if (!system_end_declared || system_end_remaining > 0)
+        return;
+    unsigned signals, senders;
+    spec_pending_work(&signals, &senders);
+    kprintf("mk: every control thread returned and no thread can run: system finished");
+    if (threads_faulted)
+        kprintf("; %u thread(s) stopped by faults", threads_faulted);
+    if (signals)
+        kprintf("; %u notification(s) signalled but never waited for", signals);
+    if (senders)
+        kprintf("; %u thread(s) blocked sending or awaiting a reply", senders);
+    kputs("\n");
+    system_exit(threads_faulted ? MK_EXIT_FAULTED : MK_EXIT_FINISHED);
 }
 
 word_t invoke_tcb(struct cap *c, word_t label)

@@ -56,7 +56,8 @@ int main(void) { printf("waiting forever\n"); seL4_Word b; seL4_Recv(1, &b); ret
     assert run.status == 2
 
 
-SPIN = "int main(void) { for (;;) __asm__ volatile(\"\"); }\n"
+# spins for about 20 time slices, then ends: a run finishes only when no thread can run
+SPIN = "int main(void) { for (volatile long i = 0; i < 30000000; i++) {} return 0; }\n"
 
 
 @pytest.mark.parametrize("board", ["qemu-arm-virt", "zcu102"])

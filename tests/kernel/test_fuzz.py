@@ -78,7 +78,7 @@ int main(void)
 
 VICTIM = r"""
 #include <sel4/sel4.h>
-int main(void) { for (;;) seL4_Yield(); }
+int main(void) { for (int i = 0; i < 100000; i++) seL4_Yield(); return 0; }
 """
 
 DEVICE_IRQ = {"qemu-arm-virt": 34, "zcu102": 68}

@@ -29,6 +29,18 @@
  * the caller could not read itself is MK_ERR_INVALID_ARGUMENT. */
 #define MK_DEBUG_WRITE_MAX 256
 
+/* How a run ends: the kernel's semihosting exit status, which QEMU returns as its own.
+ * mkbuild/qemu.py reads these definitions from this file. A run is *finished* when
+ * every control thread has ended and no thread can run with no interrupt pending. */
+#define MK_EXIT_FINISHED 0        /* finished: nothing pending, no thread stopped by a fault */
+#define MK_EXIT_PANIC 1           /* the kernel panicked */
+#define MK_EXIT_DEADLOCK 2        /* a control thread has not ended, yet no thread can run
+                                     and no interrupt can wake one */
+#define MK_EXIT_SPEC_REJECTED 3   /* the boot spec failed the kernel's validation */
+#define MK_EXIT_FAULTED 4         /* finished, but some thread was stopped by a fault */
+/* Work no thread will ever take (a notification never waited for, a message never
+ * received) does not change the status: the kernel's last line counts it. */
+
 /* Error codes: the numbers of seL4's seL4_Error. */
 #define MK_ERR_NONE 0
 #define MK_ERR_INVALID_ARGUMENT 1
