@@ -5,7 +5,10 @@ and make one image with mkbuild.image. Run it in QEMU and return the console."""
 from __future__ import annotations
 
 import os
+import re
+import select
 import subprocess
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -178,18 +181,48 @@ class SystemBuilder:
 DETERMINISTIC = ["-icount", "shift=0,sleep=off"]
 
 
+STOPPED = -2  # boot() stopped QEMU on seeing its `until` line
+
+
 def boot(platform: Platform, image_path: Path, timeout: float = 30,
-         extra: list[str] = DETERMINISTIC) -> Run:
-    """Boot in QEMU until the guest ends it; console output and exit status."""
+         extra: list[str] = DETERMINISTIC, until: str | None = None) -> Run:
+    """Boot in QEMU until the guest ends it; console output and exit status.
+
+    `until` (a regular expression) ends the run at the first console line matching
+    it, status STOPPED: for systems whose other threads never finish (a spinner, a
+    periodic thread), which the kernel rightly never calls finished."""
     log = image_path.parent / "console.txt"
     env = {**os.environ, **platform.qemu_env}
+    pattern = re.compile(until) if until else None
+    deadline = time.monotonic() + timeout
     # QEMU's own warnings go to stderr, kept apart from the guest's console.
     with open(log, "wb") as out, open(image_path.parent / "qemu-stderr.txt", "wb") as err:
+        qemu = subprocess.Popen([*platform.qemu_command(image_path), *extra],
+                                stdout=subprocess.PIPE, stderr=err,
+                                stdin=subprocess.DEVNULL, env=env)
+        status, line = None, b""
         try:
-            r = subprocess.run([*platform.qemu_command(image_path), *extra], stdout=out,
-                               stderr=err, stdin=subprocess.DEVNULL, env=env,
-                               timeout=timeout)
-            status = r.returncode
-        except subprocess.TimeoutExpired:
-            status = -1
+            while status is None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    status = -1
+                    break
+                ready, _, _ = select.select([qemu.stdout], [], [], min(left, 1.0))
+                if not ready:
+                    continue
+                chunk = os.read(qemu.stdout.fileno(), 65536)
+                if not chunk:
+                    status = qemu.wait()
+                    break
+                out.write(chunk)
+                line += chunk
+                *whole, line = line.split(b"\n")
+                if pattern and any(pattern.search(w.decode(errors="replace"))
+                                   for w in whole):
+                    status = STOPPED
+        finally:
+            if qemu.poll() is None:
+                qemu.kill()
+            qemu.wait()
+            qemu.stdout.close()
     return Run(log.read_text(errors="replace"), status)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from sysbuild import boot
+from sysbuild import STOPPED, boot
 
 from mkbuild.bootspec import Mapping, ObjType, Rights
 
@@ -111,8 +111,8 @@ def test_passive_server_runs_on_its_callers_budget(make_system, board):
     context is charged for the server's work."""
     sys = make_system(board)
     build_passive_call(sys, server_passive=True)
-    run = boot(sys.platform, sys.image(), timeout=60)
-    assert run.status == 0, run.output
+    run = boot(sys.platform, sys.image(), timeout=60, until=ANSWER.pattern)
+    assert run.status == STOPPED, run.output   # the low thread counts for ever
     m = ANSWER.search(run.output)
     assert m, run.output
     took, low_share, consumed = map(int, m.groups())
@@ -126,7 +126,8 @@ def test_an_active_server_works_on_its_own_time(make_system):
     its time, not the client's: the passive result above is the lending."""
     sys = make_system()
     build_passive_call(sys, server_passive=False)
-    run = boot(sys.platform, sys.image(), timeout=60)
+    run = boot(sys.platform, sys.image(), timeout=60, until=ANSWER.pattern)
+    assert run.status == STOPPED, run.output
     m = ANSWER.search(run.output)
     assert m, run.output
     took, low_share, consumed = map(int, m.groups())
@@ -149,7 +150,9 @@ def test_a_passive_thread_does_not_run_until_called(make_system):
                system_end=False, passive=True)
     sys.thread(sys.space("o", ONLY), "o.control", priority=100)
     run = boot(sys.platform, sys.image(), timeout=30)
-    assert run.output.splitlines()[-1] == "done" and "passive thread ran" not in run.output
+    assert run.output.splitlines()[-2:] == [
+        "done", "mk: every control thread returned and no thread can run: system finished"]
+    assert "passive thread ran" not in run.output
     assert run.status == 0
 
 
@@ -264,7 +267,8 @@ def test_a_lost_reply_returns_the_context(make_system, board):
     assert lines[0] == "server faults while serving"
     assert lines[1].startswith("FAULT HANDLER: data fault from server.control")
     assert lines[3:] == ["call returned status 11", "client runs on its own time again"]
-    assert run.status == 0
+    assert run.output.rstrip().endswith("system finished; 1 thread(s) stopped by faults")
+    assert run.status == 4   # MK_EXIT_FAULTED: finished, but a thread faulted
 
 
 SUSPENDER = r"""
