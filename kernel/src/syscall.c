@@ -71,6 +71,33 @@ static word_t sys_recv(struct cap *c, bool block)
     return ntfn_wait(c->ntfn.obj, block);
 }
 
+/* NBSendRecv: a send that never blocks (NBSend to an endpoint, a signal, or an object
+ * invocation whose answer is dropped), then a blocking Recv on `src`, in one kernel
+ * entry: so a thread can give up its own scheduling context and be waiting before it
+ * would need time again (a passive Microkit PD after init), or send a deferred signal
+ * with its next wait. A bad `src` or a failed send returns its error, and then nothing
+ * is sent or received; a thread the send stopped (it suspended itself) receives
+ * nothing, and one without a context after it waits for one (seL4's passive thread). */
+static word_t sys_nbsend_recv(word_t dest, word_t src)
+{
+    struct tcb *self = current;
+    word_t err;
+    struct cap *r = recv_cap(src, &err);
+    if (!r)
+        return err;
+    struct cap *c = cap_lookup(self, dest, &err);
+    if (!c)
+        return err;
+    if (is_object_invocation(c->type))
+        err = do_invocation(c, self->ctx.x[REG_INFO]);
+    else
+        err = sys_send(dest, false, false);
+    if (err || self->state != TS_RUNNABLE)
+        return err;
+    current = self;   /* it may have unbound its own context: it still receives */
+    return sys_recv(r, true);
+}
+
 /* DebugWrite: every byte is checked before the first is written, and nothing can
  * reach the console in between (the kernel runs with interrupts masked), so a line
  * written in one call is never split by another thread's output. */
@@ -126,6 +153,9 @@ _Noreturn void handle_syscall(word_t cptr, word_t info, struct context *ctx, wor
         err = sys_recv(c, true);
         break;
     }
+    case MK_SYS_NBSEND_RECV:
+        err = sys_nbsend_recv(cptr, ctx->x[REG_RECV_CAP]);
+        break;
     case MK_SYS_REPLY:
         do_reply();
         break;

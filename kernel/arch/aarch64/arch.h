@@ -26,6 +26,7 @@
 #define REG_MR0 2       /* message registers 0..3: x2..x5 */
 #define REG_STATUS 6    /* out: status of the call */
 #define REG_SYSNO 7     /* in: system-call number */
+#define REG_RECV_CAP 8  /* in: NBSendRecv's receive capability */
 #define REG_ARG0 0      /* a thread's start arguments: x0..x3 */
 
 #ifndef __ASSEMBLER__

@@ -5,6 +5,7 @@
  *        x2..x5 = message registers 0..3 (the rest are in the IPC buffer's msg[]).
  *   out: x0 = badge of the sender (receive calls), x1 = message info,
  *        x2..x5 = message registers 0..3, x6 = status of the call itself (MK_ERR_*).
+ * NBSendRecv also takes x8 = the capability it receives on (x0 is the one it sends to).
  * Every other register is preserved. The IPC buffer address of the running thread is
  * readable at EL0 from TPIDRRO_EL0. */
 #ifndef MK_ABI_H
@@ -21,7 +22,8 @@
 #define MK_SYS_DEBUG_PUTCHAR 9
 #define MK_SYS_THREAD_EXIT 10
 #define MK_SYS_DEBUG_WRITE 11
-#define MK_SYS_COUNT 12
+#define MK_SYS_NBSEND_RECV 12
+#define MK_SYS_COUNT 13
 
 /* DebugWrite: x0 = address of the bytes in the caller's address space, x1 = how many.
  * The kernel writes them to the console in one piece (nothing else reaches the console

@@ -154,6 +154,33 @@ static inline seL4_Word mk_syscall(seL4_Word num, seL4_Word *cap_or_badge, seL4_
     return x6;
 }
 
+/* NBSendRecv: x8 carries the capability received on (docs/kernel.md). */
+static inline seL4_Word mk_syscall_send_recv(seL4_Word *dest_or_badge, seL4_Word *info,
+                                             seL4_CPtr src)
+{
+    seL4_Word *mr = seL4_GetIPCBuffer()->msg;
+    register seL4_Word x0 __asm__("x0") = *dest_or_badge;
+    register seL4_Word x1 __asm__("x1") = *info;
+    register seL4_Word x2 __asm__("x2") = mr[0];
+    register seL4_Word x3 __asm__("x3") = mr[1];
+    register seL4_Word x4 __asm__("x4") = mr[2];
+    register seL4_Word x5 __asm__("x5") = mr[3];
+    register seL4_Word x6 __asm__("x6");
+    register seL4_Word x7 __asm__("x7") = MK_SYS_NBSEND_RECV;
+    register seL4_Word x8 __asm__("x8") = src;
+    __asm__ volatile("svc #0"
+                     : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4), "+r"(x5), "=r"(x6)
+                     : "r"(x7), "r"(x8)
+                     : "memory");
+    mr[0] = x2;
+    mr[1] = x3;
+    mr[2] = x4;
+    mr[3] = x5;
+    *dest_or_badge = x0;
+    *info = x1;
+    return x6;
+}
+
 /* ---- mk extensions: every call with its status ----------------------------------- */
 
 static inline seL4_Error mk_send(seL4_CPtr dest, seL4_MessageInfo_t info)
@@ -230,6 +257,20 @@ static inline seL4_MessageInfo_t seL4_ReplyRecv(seL4_CPtr src, seL4_MessageInfo_
     return info;
 }
 static inline void seL4_Signal(seL4_CPtr dest) { (void)mk_signal(dest); }
+/* Send to `dest` without blocking (an endpoint, a notification's signal, or an object
+ * invocation whose answer is dropped), then wait on `src`, in one system call. mk's
+ * threads name their reply object in the boot spec, so there is no reply argument. */
+static inline seL4_Error mk_nbsend_recv(seL4_CPtr dest, seL4_MessageInfo_t *info,
+                                        seL4_CPtr src, seL4_Word *sender)
+{
+    seL4_Word c = dest;
+    seL4_Error e = (seL4_Error)mk_syscall_send_recv(&c, &info->words[0], src);
+    if (sender) *sender = c;
+    return e;
+}
+static inline seL4_MessageInfo_t seL4_NBSendRecv(seL4_CPtr dest, seL4_MessageInfo_t info,
+                                                 seL4_CPtr src, seL4_Word *sender)
+{ (void)mk_nbsend_recv(dest, &info, src, sender); return info; }
 static inline void seL4_Wait(seL4_CPtr src, seL4_Word *sender)
 { seL4_MessageInfo_t i; (void)mk_recv(src, &i, sender); }
 static inline seL4_MessageInfo_t seL4_Poll(seL4_CPtr src, seL4_Word *sender)
