@@ -4,7 +4,7 @@ QEMU runs one instruction per translation block and logs every block executed
 path through the kernel's DWARF line table. Two runs (N and 2N round trips) are
 subtracted so boot and start-up cancel out.
 
-    .venv/bin/python bench/ipc/breakdown.py [--board qemu-arm-virt] [--calls 200]
+    .venv/bin/python bench/ipc/breakdown.py [--board qemu-arm-virt] [--passive] [--calls 200]
 """
 
 from __future__ import annotations
@@ -24,11 +24,13 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 sys.path.insert(0, str(REPO / "tests" / "kernel"))
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(HERE))
 
 from sysbuild import SystemBuilder  # noqa: E402
 
+import system  # noqa: E402
+
 from mkbuild import platform, toolchain  # noqa: E402
-from mkbuild.bootspec import Rights  # noqa: E402
 
 # (source file, function or None for the whole file) -> part of the path
 PARTS = [
@@ -93,7 +95,7 @@ def _part(base: str, func: str) -> str:
     return f"other ({base}:{func})"
 
 
-def run_trace(board: str, work: Path, calls: int) -> Counter:
+def run_trace(board: str, work: Path, calls: int, passive: bool) -> Counter:
     plat, _ = platform.load(board)
     kdir = work / "kernel"
     elf = kdir / "kernel.elf"
@@ -104,14 +106,7 @@ def run_trace(board: str, work: Path, calls: int) -> Counter:
     sysdir = work / f"calls{calls}"
     sysdir.mkdir(parents=True, exist_ok=True)
     b = SystemBuilder(plat, elf, sysdir)
-    ep = b.endpoint("ep")
-    server = b.space("server", (HERE / "server.c").read_text())
-    b.cap(server, 1, ep, Rights.READ)
-    b.thread(server, "server.control", priority=100, system_end=False)
-    src = (HERE / "trace_client.c").read_text().replace("CALLS", str(calls))
-    client = b.space("client", src)
-    b.cap(client, 1, ep, Rights.WRITE, badge=1)
-    b.thread(client, "client.control", priority=100)
+    system.build(b, (HERE / "trace_client.c").read_text().replace("CALLS", str(calls)), passive)
     image = b.image()
     log = sysdir / "exec.log"
     subprocess.run([*plat.qemu_command(image), "-icount", "shift=0,sleep=off", "-singlestep",
@@ -139,15 +134,18 @@ def run_trace(board: str, work: Path, calls: int) -> Counter:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--board", default="qemu-arm-virt")
+    ap.add_argument("--passive", action="store_true",
+                    help="a passive server: each Call lends it the client's scheduling context")
     ap.add_argument("--calls", type=int, default=200)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        small = run_trace(args.board, work, args.calls)
-        big = run_trace(args.board, work, 2 * args.calls)
+        small = run_trace(args.board, work, args.calls, args.passive)
+        big = run_trace(args.board, work, 2 * args.calls, args.passive)
     per = {k: (big[k] - small[k]) / args.calls for k in set(big) | set(small)}
     total = sum(per.values())
-    print(f"instructions per Call + ReplyRecv round trip on {args.board}: {total:.1f}")
+    server = "a passive server (donation)" if args.passive else "a server with its own context"
+    print(f"instructions per Call + ReplyRecv round trip on {args.board}, {server}: {total:.1f}")
     for key in ("user", "entry", "dispatch", "lookup", "ipc", "prio", "transfer", "switch",
                 "exit"):
         if per.get(key):

@@ -2,7 +2,7 @@
 warm-up, counted with PMCCNTR_EL0 under `qemu -icount shift=0,sleep=off` (where the
 counter counts instructions, deterministically).
 
-    .venv/bin/python bench/ipc/run.py [--board qemu-arm-virt|zcu102] [--keep DIR]
+    .venv/bin/python bench/ipc/run.py [--board qemu-arm-virt|zcu102] [--passive] [--keep DIR]
 
 Prints the client's BENCH lines. Uses the kernel tests' hand layout helper.
 """
@@ -18,16 +18,18 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 sys.path.insert(0, str(REPO / "tests" / "kernel"))
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(HERE))
 
 from sysbuild import SystemBuilder, boot  # noqa: E402
 
+import system  # noqa: E402
+
 from mkbuild import platform, toolchain  # noqa: E402
-from mkbuild.bootspec import Rights  # noqa: E402
 
 ICOUNT = ["-icount", "shift=0,sleep=off"]
 
 
-def run(board: str, work: Path) -> tuple[str, int]:
+def run(board: str, work: Path, passive: bool = False) -> tuple[str, int]:
     plat, diags = platform.load(board)
     if plat is None:
         raise SystemExit("\n".join(d.message for d in diags))
@@ -35,13 +37,7 @@ def run(board: str, work: Path) -> tuple[str, int]:
     if elf is None:
         raise SystemExit(log)
     b = SystemBuilder(plat, elf, work)
-    ep = b.endpoint("bench.ep")
-    server = b.space("server", (HERE / "server.c").read_text())
-    b.cap(server, 1, ep, Rights.READ)
-    b.thread(server, "server.control", priority=100, system_end=False)
-    client = b.space("client", (HERE / "client.c").read_text())
-    b.cap(client, 1, ep, Rights.WRITE | Rights.GRANT_REPLY, badge=1)
-    b.thread(client, "client.control", priority=100)
+    system.build(b, (HERE / "client.c").read_text(), passive)
     result = boot(plat, b.image(), timeout=120, extra=ICOUNT)
     return result.output, result.status
 
@@ -49,12 +45,14 @@ def run(board: str, work: Path) -> tuple[str, int]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--board", default="qemu-arm-virt")
+    ap.add_argument("--passive", action="store_true",
+                    help="a passive server: each Call lends it the client's scheduling context")
     ap.add_argument("--keep", type=Path, help="keep build outputs in this directory")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = args.keep or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
-        output, status = run(args.board, work)
+        output, status = run(args.board, work, args.passive)
     for line in output.splitlines():
         if line.startswith("BENCH") or "PANIC" in line or "FAULT" in line:
             print(line)

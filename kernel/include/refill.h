@@ -37,6 +37,17 @@ static inline bool refill_ready(const struct refills *q, uint64_t now)
     return q->count && q->r[q->head].time <= now;
 }
 
+/* Round robin, the common case of a charge: `used` ticks come off the running slice
+ * and it goes on (true); false (nothing changed): refill_charge decides. */
+static inline bool refill_slice_goes_on(struct refills *q, uint64_t used, uint64_t min)
+{
+    struct refill *h = &q->r[q->head];
+    if (!refill_round_robin(q) || !q->count || h->amount < used + min)
+        return false;
+    h->amount -= used;
+    return true;
+}
+
 /* Account `used` ticks consumed from `start` on. Sporadic: each piece comes back one
  * period after its use began. Round robin: the slice shrinks; a slice shorter than
  * `min` starts over at `now`. Returns true when the head was used up (round robin:

@@ -62,13 +62,10 @@ bool refill_charge(struct refills *q, uint64_t used, uint64_t start, uint64_t mi
     if (!q->count)
         return true;
     if (refill_round_robin(q)) {
-        struct refill *h = &q->r[q->head];
-        if (used >= h->amount || h->amount - used < min) {
-            *h = (struct refill){now, q->budget};
-            return true;
-        }
-        h->amount -= used;
-        return false;
+        if (refill_slice_goes_on(q, used, min))
+            return false;
+        q->r[q->head] = (struct refill){now, q->budget};
+        return true;
     }
     bool used_up = false;
     while (used && q->count) {

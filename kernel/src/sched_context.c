@@ -91,7 +91,10 @@ static bool charge(word_t now)
     word_t used = now - charge_start;
     sc->consumed += used;
     charge_start = now;
-    return refill_charge(&sc->rf, used, now - used, min_ticks, now);
+    /* the slice going on is checked here too: every switch between two threads with
+     * contexts of their own charges, and the call would cost more than the check */
+    return !refill_slice_goes_on(&sc->rf, used, min_ticks) &&
+           refill_charge(&sc->rf, used, now - used, min_ticks, now);
 }
 
 /* Stop charging the running context. Its thread, if it was preempted and left no
@@ -128,11 +131,31 @@ word_t sc_take_consumed(struct sched_context *sc)
     return used;
 }
 
+/* The common switch, kept short for IPC between threads with contexts of their own:
+ * the last context's round-robin slice goes on and its thread is in no ready queue
+ * (it blocked), and `sc` can run now. What the general way below would do, or false
+ * with nothing changed. */
+static bool switch_simply(struct sched_context *sc, word_t now)
+{
+    struct sched_context *old = charged_sc;
+    word_t used = now - charge_start;
+    if (!old || (old->tcb && old->tcb->queued) || sc->slice_over ||
+        !refill_ready(&sc->rf, now) || !refill_slice_goes_on(&old->rf, used, min_ticks))
+        return false;
+    old->consumed += used;
+    charged_sc = sc;
+    charge_start = now;
+    program_timer();
+    return true;
+}
+
 bool sc_switch_to(struct tcb *t)
 {
     word_t now = timer_now();
-    stop_charging(now);
     struct sched_context *sc = t->sc;
+    if (switch_simply(sc, now))
+        return true;
+    stop_charging(now);
     if (!refill_ready(&sc->rf, now)) {
         release_insert(sc);
         program_timer();
