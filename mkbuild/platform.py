@@ -15,6 +15,8 @@ from model.system import Span
 
 PLATFORMS_DIR = Path(__file__).resolve().parent.parent / "platforms"
 CONSOLE_KINDS = ("pl011", "cadence")
+PSCI_CONDUITS = ("hvc", "smc")
+EL3_RELEASES = ("at-start", "zynqmp")
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,13 @@ class Platform:
     # The full decode windows of the devices the kernel drives (console, every GIC
     # interface with its mirrors): the kernel refuses a device frame reaching any.
     kernel_devices: tuple[tuple[int, int], ...] = ()
+    # [cores]: how many the board has, the PSCI conduit when the kernel is entered at
+    # EL1 (at EL2 it is SMC), and how they are released when it is entered at EL3 (no
+    # PSCI): "at-start" (every core starts at the entry, QEMU virt) or "zynqmp" (reset
+    # vectors in APU_CTRL, reset released in CRF_APB).
+    cores: int = 1
+    psci_at_el1: str = "smc"
+    release_at_el3: str = "at-start"
 
     @property
     def kernel_region(self) -> tuple[int, int]:
@@ -116,6 +125,9 @@ class Platform:
             # (base, size) lists for C initialisers, each pair followed by a comma
             "-DPLAT_KERNEL_DEVICES=" + "".join(f"{b:#x},{s:#x}," for b, s in self.kernel_devices),
             "-DPLAT_RESERVED=" + "".join(f"{b:#x},{s:#x}," for b, s in self.reserved),
+            f"-DPLAT_NUM_CORES={self.cores}",
+            *(["-DPLAT_PSCI_EL1_HVC=1"] if self.psci_at_el1 == "hvc" else []),
+            *(["-DPLAT_CORES_EL3_ZYNQMP=1"] if self.release_at_el3 == "zynqmp" else []),
         ]
 
 
@@ -153,6 +165,14 @@ def _from_toml(doc: dict) -> Platform:
     if console["kind"] not in CONSOLE_KINDS:
         raise ValueError(f"console kind {console['kind']!r} is not one of {CONSOLE_KINDS}")
     qemu = doc.get("qemu", {})
+    cores = doc.get("cores", {})
+    if cores.get("psci_at_el1", "smc") not in PSCI_CONDUITS:
+        raise ValueError(f"cores.psci_at_el1 {cores['psci_at_el1']!r} is not one of {PSCI_CONDUITS}")
+    if cores.get("release_at_el3", "at-start") not in EL3_RELEASES:
+        raise ValueError(f"cores.release_at_el3 {cores['release_at_el3']!r} is not one of "
+                         f"{EL3_RELEASES}")
+    if not 1 <= int(cores.get("count", 1)) <= 8:
+        raise ValueError(f"cores.count {cores['count']} is not between 1 and 8")
     return Platform(
         name=str(doc["name"]),
         arch=str(doc["arch"]),
@@ -184,4 +204,7 @@ def _from_toml(doc: dict) -> Platform:
         uboot_qemu_firmware=str(doc.get("uboot", {}).get("qemu_firmware", "")),
         uboot_board_steps=bool(doc.get("uboot", {}).get("board_steps", False)),
         kernel_devices=_pairs(doc["kernel_devices"]),
+        cores=int(cores.get("count", 1)),
+        psci_at_el1=str(cores.get("psci_at_el1", "smc")),
+        release_at_el3=str(cores.get("release_at_el3", "at-start")),
     )

@@ -28,9 +28,10 @@ class Toolchain:
         "-fno-pic", "-fno-pie", "-fno-stack-protector", "-fno-asynchronous-unwind-tables",
         "-mcpu=cortex-a53", "-ffile-prefix-map=" + str(REPO) + "/=",
     ])
-    # The kernel never touches FP/SIMD registers (user threads own them).
+    # The kernel never touches FP/SIMD registers (user threads own them); its atomics are
+    # inline exclusive-access loops (no libgcc helper probing the CPU at run time).
     kernel_flags: list[str] = field(default_factory=lambda: [
-        "-mgeneral-regs-only", "-flto", "-nostdlib", "-nostartfiles", "-static", "-no-pie",
+        "-mgeneral-regs-only", "-mno-outline-atomics", "-flto", "-nostdlib", "-nostartfiles", "-static", "-no-pie",
         "-mstrict-align", "-Wl,--build-id=none", "-Wl,-n", "-Wl,--no-warn-rwx-segments",
     ])
     # User programs: picolibc, our crt0 and link script.

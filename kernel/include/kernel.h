@@ -214,8 +214,15 @@ void timer_init(void);
 word_t timer_now(void);                 /* ticks of the system counter */
 word_t timer_freq(void);                /* ticks per second */
 void timer_set_deadline(word_t ticks);  /* one interrupt when the counter reaches it */
+/* the cores (arch/<arch>/cores.c, src/cores.c) */
+unsigned arch_core_id(void);
+unsigned arch_start_cores(unsigned cores); /* the others, at secondary_entry; how many run */
+void cores_start(void);                   /* start them, wait until each is set up */
+unsigned cores_count(void);               /* cores running the kernel */
+_Noreturn void kmain_secondary(void);
 /* the interrupt controller */
 void intc_init(void);
+void intc_init_cpu(void);        /* the calling core's banked part (secondaries) */
 uint32_t intc_ack(void);         /* intc_irq_of() >= NUM_IRQS: nothing pending */
 void intc_eoi(uint32_t ack);
 void intc_enable(uint32_t irq);

@@ -12,6 +12,7 @@ _Noreturn void kmain(void)
     kputs(")\n");
     arch_init_cpu();
     intc_init();
+    cores_start();
     timer_init();   /* before the spec: threads waiting for a refill program it */
     spec_boot();
     arch_boot_sync();

@@ -8,6 +8,9 @@
 #define KERNEL_VBASE 0xFFFFFF8000000000ull
 #define PAGE_BITS 12
 #define USER_VADDR_BITS 39
+/* Each core's kernel stack, aligned to its size (boot.S, restore_user in vectors.S). */
+#define KERNEL_STACK_BITS 14
+#define KERNEL_STACK_SIZE (1 << KERNEL_STACK_BITS)
 
 /* Byte offsets in struct context, for vectors.S (checked below). */
 #define CTX_X 0
@@ -96,6 +99,8 @@ word_t arch_vspace_lookup(word_t *root, word_t vaddr, unsigned size_bits, bool *
 
 /* arch/aarch64 internals: boot.S, cache.S */
 extern word_t boot_entry_el;                 /* the exception level the kernel entered at */
+extern char secondary_entry[];               /* where a secondary core starts (physical) */
+extern volatile word_t secondary_release;    /* set: the cores parked at _start go on */
 void dcache_clean_all(void);                 /* to the point of coherency, by set/way */
 void dcache_clean_invalidate_all(void);
 /* vectors.S entry points besides the generic ones in kernel.h */
@@ -103,6 +108,9 @@ _Noreturn void handle_sync_other(word_t esr, word_t far);   /* fault_decode.c */
 _Noreturn void kernel_fault(word_t esr, word_t elr, word_t far);
 
 static inline void arch_wait_for_interrupt(void) { __asm__ volatile("dsb sy; wfi" ::: "memory"); }
+/* In a loop waiting for another core: lets a core sharing the hardware (or QEMU's
+ * round-robin of all cores on one host thread, as under -icount) run the one waited for. */
+static inline void arch_spin_pause(void) { __asm__ volatile("yield" ::: "memory"); }
 
 /* The interrupt controller's acknowledge word: the interrupt number is its low ten
  * bits; 1020..1023 are special (nothing pending). */

@@ -1,7 +1,15 @@
 /* Kernel entry: from EL3, EL2 or EL1 down to EL1, clear .bss, build the boot
  * translation table (1 GiB blocks: RAM normal, the rest device), turn on the MMU
  * and caches, and continue in the high half. Runs at the physical load address
- * until then, so only PC-relative addressing is used. */
+ * until then, so only PC-relative addressing is used.
+ *
+ * Secondary cores (smp.c starts them once the primary runs in the high half) enter at
+ * secondary_entry, drop to EL1 the same way, reuse the primary's table and continue in
+ * kmain_secondary on their own stack. Where every core starts at _start at once (QEMU
+ * virt entered at EL3: no firmware to park them), the others wait at _start until the
+ * primary releases them. */
+
+#include "arch.h"               /* KERNEL_STACK_* */
 
 #define SCTLR_RES1      0x30D00800
 /* M, C, SA, SA0, I; DZE and UCT: EL0 may use DC ZVA and read CTR_EL0 (optimised string
@@ -18,9 +26,13 @@
     .global _start
 _start:
     msr daifset, #0xf
+    mrs x0, mpidr_el1
+    ands x0, x0, #0xff            /* Aff0: the core in the cluster */
+    b.ne parked_at_start
     ic iallu                      /* instructions cached before the boot loader's copy */
     mrs x0, CurrentEL
     lsr x19, x0, #2               /* kept for the banner: the entry exception level */
+    adr x20, at_el1               /* where the drop to EL1 continues */
     /* A boot loader may enter with its MMU and caches on (U-Boot at EL2 runs with an
      * identity map, so turning it off here is safe). Off at the entry level first, so
      * nothing new is allocated, then every data cache line is cleaned to memory and
@@ -77,16 +89,14 @@ from_el3:
     bl el2_setup
     mov x0, #0x3c5                /* EL1h, interrupts masked */
     msr spsr_el3, x0
-    adr x0, at_el1
-    msr elr_el3, x0
+    msr elr_el3, x20
     eret
 
 from_el2:
     bl el2_setup
     mov x0, #0x3c5
     msr spsr_el2, x0
-    adr x0, at_el1
-    msr elr_el2, x0
+    msr elr_el2, x20
     eret
 
 el2_setup:
@@ -159,6 +169,12 @@ at_el1:
     b.lo 6b
     dsb sy
 
+    bl mmu_on
+    ldr x0, =high_entry           /* absolute: the high-half address */
+    br x0
+
+/* The boot table (x0) as TTBR0 and TTBR1, the MMU and caches on. */
+mmu_on:
     ldr x1, =MAIR_VALUE
     msr mair_el1, x1
     ldr x1, =TCR_VALUE
@@ -177,11 +193,10 @@ at_el1:
     ic iallu
     dsb nsh
     isb
-    ldr x0, =high_entry           /* absolute: the high-half address */
-    br x0
+    ret
 
 high_entry:
-    ldr x0, =kernel_stack_top
+    ldr x0, =kernel_stacks + KERNEL_STACK_SIZE    /* core 0's */
     mov sp, x0
     ldr x0, =vectors
     msr vbar_el1, x0
@@ -189,6 +204,70 @@ high_entry:
     bl kmain
 5:  wfe
     b 5b
+
+/* Every core started at _start at once: the others wait here (MMU off, so the flag is
+ * read from memory; the primary cleans it to memory and sends an event). */
+parked_at_start:
+1:  wfe
+    adr x1, secondary_release
+    ldr x1, [x1]
+    cbz x1, 1b
+    /* fall through */
+
+/* A secondary core, at its entry exception level, MMU off (PSCI CPU_ON, the ZynqMP
+ * reset vector, or released above). Its caches hold nothing of ours: a core leaves
+ * reset with them invalidated, and PSCI enters with them off. */
+    .global secondary_entry
+secondary_entry:
+    msr daifset, #0xf
+    ic iallu
+    mrs x0, CurrentEL
+    lsr x0, x0, #2
+    ldr x1, =SCTLR_CACHES_MMU
+    adr x20, secondary_el1
+    cmp x0, #3
+    b.ne 1f
+    mrs x2, sctlr_el3
+    bic x2, x2, x1
+    msr sctlr_el3, x2
+    isb
+    b from_el3                    /* its banked GIC group and CPU interface registers too */
+1:  cmp x0, #2
+    b.ne secondary_el1
+    mrs x2, sctlr_el2
+    bic x2, x2, x1
+    msr sctlr_el2, x2
+    isb
+    b from_el2
+
+secondary_el1:
+    ldr x0, =SCTLR_RES1
+    msr sctlr_el1, x0
+    isb
+    adrp x0, boot_l1              /* the primary's, in memory since it was built */
+    bl mmu_on
+    ldr x0, =secondary_high
+    br x0
+
+secondary_high:
+    mrs x0, mpidr_el1
+    and x0, x0, #0xff
+    add x1, x0, #1                /* its stack: kernel_stacks + (core + 1) * size */
+    lsl x1, x1, #KERNEL_STACK_BITS
+    ldr x2, =kernel_stacks
+    add sp, x2, x1
+    ldr x1, =vectors
+    msr vbar_el1, x1
+    isb
+    bl kmain_secondary
+6:  wfe
+    b 6b
+
+    .data
+    .balign 64
+    .global secondary_release
+secondary_release:                /* not .bss: the primary clears .bss after they park */
+    .quad 0
 
     .bss
     .balign 8
@@ -199,8 +278,9 @@ boot_entry_el:
     .global boot_l1
 boot_l1:
     .space 4096
-    .balign 16
-kernel_stack:
-    .space 16384
-    .global kernel_stack_top
-kernel_stack_top:
+    /* One stack per core, each aligned to its size: restore_user finds the top of
+     * the stack it runs on from sp alone. */
+    .balign KERNEL_STACK_SIZE
+    .global kernel_stacks
+kernel_stacks:
+    .space KERNEL_STACK_SIZE * PLAT_NUM_CORES

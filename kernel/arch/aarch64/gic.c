@@ -1,4 +1,4 @@
-/* GICv2 (GIC-400): distributor and CPU interface, one core. */
+/* GICv2 (GIC-400): the distributor, and each core's CPU interface. */
 #include "kernel.h"
 
 #define GICD ((volatile uint32_t *)PA_TO_KVA(PLAT_GICD_BASE))
@@ -27,11 +27,20 @@ void intc_init(void)
     GICD[GICD_CTLR / 4] = 0;
     for (uint32_t i = 0; i < n / 32; i++)
         GICD[GICD_ICENABLER / 4 + i] = 0xffffffffu;
-    for (uint32_t i = 0; i < n / 4; i++)
+    for (uint32_t i = 8; i < n / 4; i++)
         GICD[GICD_IPRIORITYR / 4 + i] = 0xa0a0a0a0u;
     for (uint32_t i = 8; i < n / 4; i++)       /* every SPI to CPU 0 */
         GICD[GICD_ITARGETSR / 4 + i] = 0x01010101u;
     GICD[GICD_CTLR / 4] = 1;
+    intc_init_cpu();
+}
+
+/* The CPU interface and the interrupts 0..31 are banked: each core sets up its own. */
+void intc_init_cpu(void)
+{
+    GICD[GICD_ICENABLER / 4] = 0xffffffffu;
+    for (uint32_t i = 0; i < 8; i++)
+        GICD[GICD_IPRIORITYR / 4 + i] = 0xa0a0a0a0u;
     GICC[GICC_PMR / 4] = 0xff;
     GICC[GICC_CTLR / 4] = 1;
 }

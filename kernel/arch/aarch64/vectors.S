@@ -97,8 +97,9 @@ kernel_exception:
 
     .global restore_user
 restore_user:                         /* (struct context *ctx), never returns */
-    ldr x1, =kernel_stack_top
-    mov sp, x1
+    sub x1, sp, #1                    /* the top of this core's stack (aligned to its size) */
+    orr x1, x1, #(KERNEL_STACK_SIZE - 1)
+    add sp, x1, #1
     msr tpidr_el1, x0
     ldr x1, [x0, #CTX_SP_EL0]
     msr sp_el0, x1
