@@ -59,6 +59,22 @@ EXAMPLES = [
                           "restarter: restarted",
                           "restarter: too many restarts - PD stopped", "hello, world"),
             counts=(("crasher, starting", 10), ("restarter: restarted", 9))),
+    # The server (100) outranks the client (99): its init runs first, then it gives its
+    # context up; the client's call lends it the client's (tests/sdf/systems/passive
+    # shows by timing that it is the client's time).
+    Example("passive_server", ("SERVER|INFO: init function running",
+                               "CLIENT|INFO: init function running",
+                               "SERVER|INFO: running on clients scheduling context"),
+            counts=(("SERVER|ERROR: received an unexpected message", 0),)),
+    Example("cap_sharing", ("|secondary| hello, world", "|primary  | hello, world",
+                            "|primary  | notifying secondary", "|secondary| notified",
+                            "|primary  | suspending secondary",
+                            "|primary  | notifying secondary (it should not print)",
+                            "|primary  | resuming secondary (it should then print)",
+                            "|secondary| notified", "|primary  | halting (success)..."),
+            counts=(("|secondary| notified", 2), ("|primary  | error suspending TCB", 0),
+                    ("|primary  | error: should not reach this point! we should have "
+                     "suspended ourself!", 0))),
 ]
 
 

@@ -32,6 +32,7 @@ from mkbuild.microkit.slots import (
     INPUT_CAP,
     NOTIFICATION_CAP,
     PPC_BADGE,
+    SC_CAP,
     TCB_CAP,
 )
 from mkbuild.microkit.validate import validate
@@ -74,6 +75,10 @@ def _tcb(pd: str) -> str:
     return f"{pd}.control.tcb"  # as mkbuild.layout.boot_spec names a thread's TCB
 
 
+def _sc(pd: str) -> str:
+    return f"{pd}.control.sc"  # as mkbuild.layout names a thread's scheduling context
+
+
 def _in_ram(platform: Platform, paddr: int, size: int) -> bool:
     return any(b <= paddr and paddr + size <= b + s for b, s in platform.ram)
 
@@ -113,20 +118,17 @@ def plan(system: m.SdfSystem, platform: Platform) -> tuple[layout.LayoutPlan, li
                 diags.append(error("device memory cannot be mapped executable", mp.span))
             inst.regions.append(layout.RegionPlan(f"map{i}", _mr(mr.name), mp.vaddr, mr.size,
                                                   "w" in mp.perms, mr.phys_addr is not None, i))
+        # Its scheduling context: the SDF's budget per period (a passive PD's runs its
+        # init, then libmicrokit unbinds it through SC_CAP).
         inst.threads.append(layout.ThreadPlan("control", None, 0, pd.priority,
                                               STACK_TOP - pd.stack_size, pd.stack_size,
-                                              IPC_BUFFER, False))
+                                              IPC_BUFFER, False, budget_us=pd.budget,
+                                              period_us=pd.period, passive=pd.passive))
         lp.instances[pd.name] = inst
-        if pd.timed:
-            diags.append(warning(f"protection domain `{pd.name}`: budget, period and passive "
-                                 "are not enforced yet (scheduling contexts are not in the "
-                                 "kernel): it runs round robin at its priority", pd.span))
+        if pd.passive:
+            diags += _passive_notifications(system, pd)
         if pd.caps:
             inst.cnode_bits = CNODE_BITS_USER_CAPS
-        for cap in pd.caps:
-            if cap.kind == "sc":
-                diags.append(error("`cap_sc`: scheduling contexts are not in mkbuild's kernel "
-                                   "yet", cap.span))
     for ch in system.channels:
         for this, other in ((ch.a, ch.b), (ch.b, ch.a)):
             caps = lp.instances[this.pd].caps
@@ -137,6 +139,22 @@ def plan(system: m.SdfSystem, platform: Platform) -> tuple[layout.LayoutPlan, li
                 caps.append(layout.SlotCap(BASE_ENDPOINT_CAP + this.id, _input(other.pd), "W",
                                            PPC_BADGE | other.id, role="ppc"))
     return lp, diags
+
+
+def _passive_notifications(system: m.SdfSystem, pd: m.ProtectionDomain) -> list[Diagnostic]:
+    """Microkit lends a passive PD's context to its notification; mkbuild's kernel
+    cannot yet, so a notification or interrupt alone never runs it. Said at each
+    interrupt and each channel end that only notifies it (an end that also calls it
+    is taken to call: Microkit's `notify` defaults to true)."""
+    ends = [other for ch in system.channels for this, other in ((ch.a, ch.b), (ch.b, ch.a))
+            if this.notify and not this.pp and other.pd == pd.name]
+    spans = [e.span for e in ends] + [irq.span for irq in pd.irqs]
+    if not spans:
+        return []
+    return [warning(f"passive protection domain `{pd.name}` is notified here, but a "
+                    "notification cannot lend it time in mkbuild's kernel (no scheduling "
+                    "contexts bound to notifications yet): it handles the notification only "
+                    "when a protected call next runs it", span) for span in spans]
 
 
 def _program(path: Path) -> layout.Program:
@@ -251,10 +269,13 @@ def _extras(system: m.SdfSystem, spec: bs.BootSpec, blobs: list[Blob]) -> None:
         for child in pd.children:
             spec.caps.append(bs.Cap(cnode, BASE_TCB_CAP + child.id, index[_tcb(child.name)],
                                     rw, 0))
+        if pd.passive:
+            spec.caps.append(bs.Cap(cnode, SC_CAP, index[_sc(pd.name)], rw, 0))
         if pd.parent:
             tcbs[f"{pd.name}.control"].fault_ep_slot = FAULT_EP_CAP
-        for cap in pd.caps:  # another PD's TCB or VSpace (cap_sc was refused by plan())
-            target = _tcb(cap.pd) if cap.kind == "tcb" else f"{cap.pd}.vspace"
+        for cap in pd.caps:  # another PD's (or its own) TCB, scheduling context or VSpace
+            target = {"tcb": _tcb(cap.pd), "sc": _sc(cap.pd), "vspace": f"{cap.pd}.vspace"}[
+                cap.kind]
             spec.caps.append(bs.Cap(cnode, BASE_USER_CAPS + cap.slot, index[target], rw, 0))
     spec.irqs = [bs.IrqBinding(irq.irq, index[_ntfn(pd.name)], 1 << irq.id)
                  for pd in system.all_pds() for irq in pd.irqs]

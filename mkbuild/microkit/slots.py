@@ -5,6 +5,7 @@ INPUT_CAP = 1  # the PD's endpoint: its event loop's Recv
 NOTIFICATION_CAP = 2  # the PD's notification, bound to its TCB at start
 FAULT_EP_CAP = 3  # a child's fault endpoint: the parent's endpoint, badged
 TCB_CAP = 6  # the PD's own TCB
+SC_CAP = 8  # a passive PD's own scheduling context: it unbinds it after init (mkbuild's)
 BASE_OUTPUT_NOTIFICATION_CAP = 10  # + channel id
 BASE_ENDPOINT_CAP = 74  # + channel id: protected calls
 BASE_IRQ_CAP = 138  # + channel id

@@ -6,7 +6,7 @@ code (mkbuild.microkit.plan) that made the spec.
 Compared: every capability in every PD's CNode (slot, the object and whose it is,
 rights, badge), every frame of a memory region mapped into a PD (region, writable),
 every interrupt binding (IRQ, whose notification, badge) and the fault endpoint of
-each thread. Any difference is an error naming the PD and what differs.
+each thread, the budget and period of its scheduling context. Any difference is an error naming the PD and what differs.
 """
 
 from __future__ import annotations
@@ -40,8 +40,11 @@ def _expected_caps(system: m.SdfSystem) -> set[tuple]:
             out.add((pd.name, p.BASE_TCB_CAP + child.id, f"{child.name}.control.tcb", R | W, 0))
         for irq in pd.irqs:
             out.add((pd.name, p.BASE_IRQ_CAP + irq.id, f"{pd.name}.irq{irq.id}", R | W, 0))
+        if pd.passive:  # its own context, to give up after init
+            out.add((pd.name, p.SC_CAP, f"{pd.name}.control.sc", R | W, 0))
         for cap in pd.caps:
-            target = f"{cap.pd}.control.tcb" if cap.kind == "tcb" else f"{cap.pd}.vspace"
+            target = {"tcb": f"{cap.pd}.control.tcb", "sc": f"{cap.pd}.control.sc",
+                      "vspace": f"{cap.pd}.vspace"}[cap.kind]
             out.add((pd.name, p.BASE_USER_CAPS + cap.slot, target, R | W, 0))
     for ch in system.channels:
         for this, other in ((ch.a, ch.b), (ch.b, ch.a)):
@@ -82,6 +85,13 @@ def derive(spec: bs.BootSpec) -> tuple[set[tuple], set[tuple], set[tuple], dict[
     return caps, maps, irqs, faults
 
 
+def derive_time(spec: bs.BootSpec) -> dict[str, tuple[int, int] | None]:
+    """Each PD's thread's scheduling context as (budget, period), None without one."""
+    params = {c.object: (c.budget_us, c.period_us) for c in spec.sched_contexts}
+    return {t.name.removesuffix(".control"): params.get(t.sched_context)
+            for t in spec.tcbs}
+
+
 def validate(system: m.SdfSystem, spec: bs.BootSpec) -> list[Diagnostic]:
     caps, maps, irqs, faults = derive(spec)
     out: list[Diagnostic] = []
@@ -102,7 +112,13 @@ def validate(system: m.SdfSystem, spec: bs.BootSpec) -> list[Diagnostic]:
     for irq, ntfn, badge in sorted(irqs ^ want_irqs):
         out.append(error(f"{PREFIX}interrupt {irq} -> `{ntfn}` badge {badge:#x}: "
                          f"{'not in the SDF' if (irq, ntfn, badge) in irqs else 'missing'}"))
+    time = derive_time(spec)
     for pd in system.all_pds():
+        # a passive PD starts on a full budget of its period, for its init
+        want = (pd.period, pd.period) if pd.passive else (pd.budget, pd.period)
+        if time.get(pd.name) != want:
+            out.append(error(f"{PREFIX}`{pd.name}` runs on {time.get(pd.name)} (budget, "
+                             f"period µs), not the SDF's {want}"))
         want_slot = p.FAULT_EP_CAP if pd.parent else 0
         if faults.get(pd.name, 0) != want_slot:
             out.append(error(f"{PREFIX}`{pd.name}`'s faults go to slot "

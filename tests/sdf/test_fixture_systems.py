@@ -3,15 +3,21 @@ user builds them, booted with `mkbuild run SYSTEM.system` on both boards: channe
 protected calls with message registers past the four in registers, shared memory
 (read-only for one end), setvar, notifications (deferred too), the channel checks,
 faults to a parent with restart and stop, a fault without a parent, another PD's TCB
-through `<cspace>`, and a device's interrupt acknowledged plainly and deferred."""
+through `<cspace>`, a device's interrupt acknowledged plainly and deferred, and a
+passive PD on its caller's time (under icount)."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from mkbuild import platform as platforms
+from mkbuild import qemu
+from mkbuild.microkit.compile import compile_sdf
 
 sys.path.insert(0, str(Path(__file__).parent))
 import programs  # noqa: E402
@@ -112,6 +118,35 @@ def test_irq_delivered_on_its_channel_and_acknowledged(board, sdk_dir, tmp_path)
     proc = _run("irq", board, sdk_dir, tmp_path, "--expect", "interrupt 2 on channel 5")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert [ln for ln in _lines(proc.stdout) if ln.startswith("driver:")] == EXPECTED["irq"]
+
+
+ICOUNT = ["-icount", "shift=0,sleep=off"]  # 1 ms = 10^6 instructions: exact times
+ANSWER = re.compile(r"client: answer 42 after (\d+) ms, low counted (\d+)\n")
+
+
+def _boot_timed(sdf: Path, board: str, sdk: Path, work: Path) -> tuple[int, int]:
+    programs.build(SYSTEMS / "passive", sdk, board, work / "programs")
+    compiled = compile_sdf(sdf, BOARDS[board], work / "out", [work / "programs"])
+    assert compiled.ok, compiled.diagnostics
+    assert [d for d in compiled.diagnostics if d.severity != "note"] == []
+    platform, _ = platforms.load(BOARDS[board])
+    run = qemu.run(platform, compiled.image, timeout=30, expect=ANSWER, extra_args=ICOUNT)
+    found = ANSWER.search(run.console)
+    assert found and not run.faults and not run.panic, run.console
+    return int(found[1]), int(found[2])
+
+
+@pytest.mark.parametrize("board", sorted(BOARDS))
+def test_a_passive_pd_runs_on_its_callers_time(board, sdk_dir, tmp_path):
+    """After init the passive server has no time of its own: 5 ms of its work for a
+    client with 2 ms of every 10 ms take three of the client's periods, and the low PD
+    counts in between; the same server active answers in 5 ms and the low PD waits."""
+    sdf = SYSTEMS / "passive" / "passive.system"
+    took, low = _boot_timed(sdf, board, sdk_dir, tmp_path / "passive")
+    assert 20 <= took <= 22 and low > 1_000_000, (took, low)
+    active = tmp_path / "active.system"
+    active.write_text(sdf.read_text().replace('passive="true"', 'passive="false"'))
+    assert _boot_timed(active, board, sdk_dir, tmp_path / "active") == (5, 0)
 
 
 def test_check_query_graph_read_an_sdf(tmp_path):

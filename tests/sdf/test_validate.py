@@ -69,3 +69,39 @@ def test_faults_and_interrupts_are_validated(sdk_dir, tmp_path):
     assert [d.message for d in validate.validate(system, spec)] == [
         "translation validation: interrupt 34 -> `driver.notification` badge 0x1: not in the SDF",
         "translation validation: interrupt 34 -> `driver.notification` badge 0x20: missing"]
+
+
+def test_scheduling_contexts_and_a_passive_pds_own_context_cap_are_validated(sdk_dir, tmp_path):
+    system, spec = _built("passive", "passive.system", sdk_dir, tmp_path / "p")
+    assert validate.validate(system, spec) == []
+    names = [o.name for o in spec.objects]
+
+    longer = copy.deepcopy(spec)  # the client may use 2 ms of every 10 ms
+    for sc in longer.sched_contexts:
+        if names[sc.object] == "client.control.sc":
+            sc.budget_us = 3000
+    assert [d.message for d in validate.validate(system, longer)] == [
+        "translation validation: `client` runs on (3000, 10000) (budget, period µs), not the "
+        "SDF's (2000, 10000)"]
+
+    kept = copy.deepcopy(spec)  # without slot 8 the server could not give its context up
+    kept.caps = [c for c in kept.caps if c.slot != 8]
+    assert [d.message for d in validate.validate(system, kept)] == [
+        "translation validation: `server` lacks a capability the SDF gives: slot 8, "
+        "`server.control.sc`, rights RW, badge 0x0"]
+
+
+def test_a_passive_pd_notified_alone_is_warned_about(tmp_path):
+    sdf = tmp_path / "n.system"
+    sdf.write_text((SYSTEMS / "passive" / "passive.system").read_text().replace(
+        '<end pd="low" id="1" />', '<end pd="server" id="1" />').replace(
+        '<end pd="client" id="1" />', '<end pd="low" id="1" />'))
+    system, diags = load_sdf(sdf)
+    assert diags == []
+    board, _ = platforms.load("qemu-arm-virt")
+    _, diags = plan.plan(system, board)
+    assert [(d.severity, d.span.line, d.span.col, d.message) for d in diags] == [
+        ("warning", 22, 9, "passive protection domain `server` is notified here, but a "
+         "notification cannot lend it time in mkbuild's kernel (no scheduling contexts bound "
+         "to notifications yet): it handles the notification only when a protected call "
+         "next runs it")]

@@ -122,13 +122,56 @@ void microkit_pd_resume(microkit_child pd)
     child_call(pd, MK_INV_TCB_RESUME, 0, "microkit_pd_resume");
 }
 
-static void run_deferred(void)
+/* The deferred call as the send of an NBSendRecv (seL4_NoError and nothing to send:
+ * 0, the caller then receives plainly). */
+static seL4_CPtr take_deferred(seL4_MessageInfo_t *info)
 {
-    if (deferred_kind == DEFERRED_NOTIFY)
-        seL4_Signal(MICROKIT_BASE_OUTPUT_NOTIFICATION_CAP + deferred_channel);
-    else if (deferred_kind == DEFERRED_IRQ_ACK)
-        (void)seL4_IRQHandler_Ack(MICROKIT_BASE_IRQ_CAP + deferred_channel);
+    seL4_CPtr cap = 0;
+    if (deferred_kind == DEFERRED_NOTIFY) {
+        cap = MICROKIT_BASE_OUTPUT_NOTIFICATION_CAP + deferred_channel;
+        *info = seL4_MessageInfo_new(0, 0, 0, 0);
+    } else if (deferred_kind == DEFERRED_IRQ_ACK) {
+        cap = MICROKIT_BASE_IRQ_CAP + deferred_channel;
+        *info = seL4_MessageInfo_new(MK_INV_IRQ_ACK, 0, 0, 0);
+    }
     deferred_kind = DEFERRED_NONE;
+    return cap;
+}
+
+static void send_deferred_alone(void)
+{
+    seL4_MessageInfo_t info;
+    seL4_CPtr cap = take_deferred(&info);
+    if (cap && seL4_MessageInfo_get_label(info) == MK_INV_IRQ_ACK)
+        (void)seL4_IRQHandler_Ack(cap);
+    else if (cap)
+        seL4_Signal(cap);
+}
+
+/* Wait for the next event, sending what was deferred in the same system call. With a
+ * reply to give, the deferred call goes first on its own (ReplyRecv sends the reply). */
+static microkit_msginfo wait(int have_reply, microkit_msginfo reply, seL4_Word *badge)
+{
+    if (have_reply) {
+        send_deferred_alone();
+        return seL4_ReplyRecv(MICROKIT_INPUT_CAP, reply, badge);
+    }
+    seL4_MessageInfo_t info;
+    seL4_CPtr deferred = take_deferred(&info);
+    if (deferred)
+        return seL4_NBSendRecv(deferred, info, MICROKIT_INPUT_CAP, badge);
+    return seL4_Recv(MICROKIT_INPUT_CAP, badge);
+}
+
+/* A passive PD, after init: from now on it runs only on its callers' time. It gives
+ * its own context up and waits in one step (unbound any earlier, it could never
+ * reach its wait). */
+static microkit_msginfo wait_passive(seL4_Word *badge)
+{
+    send_deferred_alone();
+    return seL4_NBSendRecv(MICROKIT_SC_CAP,
+                           seL4_MessageInfo_new(MK_INV_SCHED_CONTEXT_UNBIND, 0, 0, 0),
+                           MICROKIT_INPUT_CAP, badge);
 }
 
 static void notified_each(seL4_Word badge)
@@ -152,14 +195,9 @@ void __microkit_main(void)
 
     int have_reply = 0;
     microkit_msginfo reply = microkit_msginfo_new(0, 0), in;
+    seL4_Word badge;
+    in = microkit_passive ? wait_passive(&badge) : wait(0, reply, &badge);
     for (;;) {
-        seL4_Word badge;
-        run_deferred();
-        if (have_reply)
-            in = seL4_ReplyRecv(MICROKIT_INPUT_CAP, reply, &badge);
-        else
-            in = seL4_Recv(MICROKIT_INPUT_CAP, &badge);
-        have_reply = 0;
         if (badge & MICROKIT_PPC_BADGE) {
             reply = protected((microkit_channel)(badge & 0x3f), in);
             have_reply = 1;
@@ -168,5 +206,7 @@ void __microkit_main(void)
         } else {
             notified_each(badge);
         }
+        in = wait(have_reply, reply, &badge);
+        have_reply = 0;
     }
 }
