@@ -44,7 +44,9 @@ class Platform:
     console_irq: int
     gic_distributor: int
     gic_cpu_interface: int
-    timer_irq: int
+    timer_irq: int  # the kernel's timer
+    # The per-core timer left to user space, set through its IRQ handler (docs/kernel.md).
+    user_timer_irq: int
     devices: tuple[Device, ...] = ()
     image_formats: tuple[str, ...] = ("elf",)
     booted_in_tests: bool = True
@@ -118,6 +120,8 @@ class Platform:
             f"-DPLAT_GICD_BASE={self.gic_distributor:#x}",
             f"-DPLAT_GICC_BASE={self.gic_cpu_interface:#x}",
             f"-DPLAT_TIMER_IRQ={self.timer_irq}",
+            f"-DPLAT_USER_TIMER_IRQ={self.user_timer_irq}",
+            f"-DPLAT_CONSOLE_IRQ={self.console_irq}",
             f"-DPLAT_RAM_BASE={ram_base:#x}",
             f"-DPLAT_RAM_SIZE={ram_size:#x}",
             f"-DPLAT_KERNEL_LOAD={self.kernel_load_address:#x}",
@@ -188,6 +192,7 @@ def _from_toml(doc: dict) -> Platform:
         gic_distributor=int(doc["gic"]["distributor"]),
         gic_cpu_interface=int(doc["gic"]["cpu_interface"]),
         timer_irq=int(doc["timer"]["irq"]),
+        user_timer_irq=int(doc["timer"].get("user_irq", 30)),
         devices=tuple(
             Device(str(d["name"]), int(d["base"]), int(d["size"]),
                    tuple(int(i) for i in d.get("irqs", [])), str(d.get("compatible", "")),

@@ -192,6 +192,8 @@ extern struct tcb *fpu_owner;
 
 void uart_init(void);
 void uart_putc(char c);
+bool uart_getc(char *c);          /* console input: a received character, if any */
+void uart_input_irq(void);        /* console input interrupts on (someone reads them) */
 void kputs(const char *s);
 void kprintf(const char *fmt, ...);
 void kvprintf(const char *fmt, va_list ap);
@@ -214,6 +216,7 @@ void timer_init(void);
 word_t timer_now(void);                 /* ticks of the system counter */
 word_t timer_freq(void);                /* ticks per second */
 void timer_set_deadline(word_t ticks);  /* one interrupt when the counter reaches it */
+void user_timer_set_deadline(word_t ticks);  /* the user timer's: ~0 disarms it */
 /* the cores (arch/<arch>/cores.c, src/cores.c) */
 unsigned arch_core_id(void);
 unsigned arch_start_cores(unsigned cores); /* the others, at secondary_entry; how many run */

@@ -1,5 +1,12 @@
 /* Interrupts: the timer drives budgets and refills (sched_context.c); every other bound interrupt is masked
- * and signalled to its notification until the handler acknowledges it. */
+ * and signalled to its notification until the handler acknowledges it.
+ *
+ * Two handlers do more than acknowledge, because the hardware behind them is the
+ * kernel's: the user timer's handler (PLAT_USER_TIMER_IRQ, a per-core timer whose
+ * registers no page can map) sets its deadline, and the console's handler
+ * (PLAT_CONSOLE_IRQ, the kernel's own UART) reads what was typed. Holding the handler
+ * capability is the authority for both: nobody else can program that timer or take
+ * console input. */
 #include "kernel.h"
 
 static struct notification *irq_ntfn[NUM_IRQS];
@@ -11,6 +18,8 @@ void irq_bind(uint32_t irq, struct notification *n, word_t badge)
     irq_ntfn[irq] = n;
     irq_badge[irq] = badge;
     halt_when_idle = 0;
+    if (irq == PLAT_CONSOLE_IRQ)
+        uart_input_irq();
     intc_enable(irq);
 }
 
@@ -43,11 +52,41 @@ _Noreturn void handle_irq(void)
     exit_to_current();
 }
 
+static word_t read_console(void)
+{
+    word_t *mr = &current->ctx.x[REG_MR0];
+    word_t n = 0;
+    char ch;
+    for (int w = 1; w <= MK_CONSOLE_READ_MAX / 8; w++)
+        mr[w] = 0;
+    while (n < MK_CONSOLE_READ_MAX && uart_getc(&ch)) {
+        mr[1 + n / 8] |= (word_t)(uint8_t)ch << (8 * (n % 8));
+        n++;
+    }
+    mr[0] = n;
+    return MK_ERR_NONE;
+}
+
 word_t invoke_irq(struct cap *c, word_t label)
 {
-    if (label != MK_INV_IRQ_ACK)
+    uint32_t irq = c->irq.number;
+    switch (label) {
+    case MK_INV_IRQ_ACK:
+        if (irq_is_bound(irq))
+            intc_enable(irq);
+        return MK_ERR_NONE;
+    case MK_INV_IRQ_SET_TIMER:
+        if (irq != PLAT_USER_TIMER_IRQ || !(c->rights & BS_RIGHT_WRITE))
+            return MK_ERR_ILLEGAL_OPERATION;
+        if (mi_len(current->ctx.x[REG_INFO]) < 1)
+            return MK_ERR_TRUNCATED_MESSAGE;
+        user_timer_set_deadline(current->ctx.x[REG_MR0]);
+        return MK_ERR_NONE;
+    case MK_INV_IRQ_READ_CONSOLE:
+        if (irq != PLAT_CONSOLE_IRQ || !(c->rights & BS_RIGHT_READ))
+            return MK_ERR_ILLEGAL_OPERATION;
+        return read_console();
+    default:
         return MK_ERR_ILLEGAL_OPERATION;
-    if (irq_is_bound(c->irq.number))
-        intc_enable(c->irq.number);
-    return MK_ERR_NONE;
+    }
 }

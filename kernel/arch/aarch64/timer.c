@@ -1,5 +1,11 @@
 /* The EL1 virtual timer, one-shot: it interrupts once the virtual count reaches the
- * compare value, and keeps interrupting until a later one is written. */
+ * compare value, and keeps interrupting until a later one is written.
+ *
+ * The EL1 physical timer is the user timer: EL0 cannot reach its registers
+ * (CNTKCTL_EL1.EL0PTEN stays 0), so the holder of its interrupt's handler sets it
+ * through the kernel (irq.c). EL0 may read the counters and their frequency. (A kernel
+ * at EL2 would keep the hypervisor timer and leave the virtual one to guests:
+ * docs/kernel.md.) */
 #include "kernel.h"
 
 static word_t counter_freq;
@@ -26,8 +32,23 @@ void timer_set_deadline(word_t ticks)
     __asm__ volatile("msr cntv_cval_el0, %0" : : "r"(ticks));
 }
 
+void user_timer_set_deadline(word_t ticks)
+{
+    if (ticks == ~(word_t)0) {
+        __asm__ volatile("msr cntp_ctl_el0, xzr; isb");
+        return;
+    }
+    __asm__ volatile("msr cntp_cval_el0, %0; msr cntp_ctl_el0, %1; isb"
+                     : : "r"(ticks), "r"((word_t)1));
+}
+
+#define CNTKCTL_EL0PCTEN 1u   /* EL0 reads CNTPCT_EL0 (and CNTFRQ_EL0) */
+#define CNTKCTL_EL0VCTEN 2u   /* EL0 reads CNTVCT_EL0 */
+
 void timer_init(void)
 {
+    __asm__ volatile("msr cntkctl_el1, %0; msr cntp_ctl_el0, xzr"
+                     : : "r"((word_t)(CNTKCTL_EL0PCTEN | CNTKCTL_EL0VCTEN)));
     __asm__ volatile("msr cntv_cval_el0, %0; msr cntv_ctl_el0, %1; isb"
                      : : "r"(~0ull), "r"((word_t)1));
     intc_enable(PLAT_TIMER_IRQ);

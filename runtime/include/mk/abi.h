@@ -90,6 +90,13 @@
 #define MK_INV_CNODE_MOVE 12
 #define MK_INV_CNODE_DELETE 13
 #define MK_INV_IRQ_ACK 20
+/* Only on the handler of the board's user timer (PLAT_USER_TIMER_IRQ): MR0 = the system
+ * counter value at which it interrupts once; ~0 disarms it. */
+#define MK_INV_IRQ_SET_TIMER 21
+/* Only on the handler of the kernel console's interrupt (its input): reply MR0 = how many
+ * characters were waiting (at most MK_CONSOLE_READ_MAX), MR1.. = them, 8 per word. */
+#define MK_INV_IRQ_READ_CONSOLE 22
+#define MK_CONSOLE_READ_MAX 24
 /* SchedControl_Configure: MR0 = SchedContext CPtr, MR1 = budget (µs), MR2 = period (µs),
  * MR3 = extra refills, MR4 = data word (badge of its timeout faults). */
 #define MK_INV_SCHED_CONTROL_CONFIGURE 30

@@ -353,6 +353,39 @@ static inline seL4_Error seL4_CNode_Delete(seL4_CNode service, seL4_Word index, 
 static inline seL4_Error seL4_IRQHandler_Ack(seL4_IRQHandler service)
 { return mk_invoke(service, MK_INV_IRQ_ACK, 0); }
 
+/* mk's own: the user timer (the handler of PLAT_USER_TIMER_IRQ) interrupts once the
+ * system counter reaches `deadline` (mk_counter_now()); ~0 disarms it. */
+static inline seL4_Error mk_irq_set_timer(seL4_IRQHandler service, seL4_Uint64 deadline)
+{
+    seL4_SetMR(0, deadline);
+    return mk_invoke(service, MK_INV_IRQ_SET_TIMER, 1);
+}
+/* mk's own: the characters typed on the kernel console since the last read (the
+ * handler of its interrupt): up to MK_CONSOLE_READ_MAX into buf; how many, or < 0. */
+static inline int mk_irq_read_console(seL4_IRQHandler service, char *buf)
+{
+    seL4_Error e = mk_invoke(service, MK_INV_IRQ_READ_CONSOLE, 0);
+    if (e != seL4_NoError)
+        return -(int)e;
+    seL4_Word n = seL4_GetMR(0);
+    for (seL4_Word i = 0; i < n && i < MK_CONSOLE_READ_MAX; i++)
+        buf[i] = (char)(seL4_GetMR(1 + i / 8) >> (8 * (i % 8)));
+    return (int)n;
+}
+/* The system counter (the generic timer's, which EL0 may read) and its rate. */
+static inline seL4_Uint64 mk_counter_now(void)
+{
+    seL4_Uint64 v;
+    __asm__ volatile("isb; mrs %0, cntvct_el0" : "=r"(v) : : "memory");
+    return v;
+}
+static inline seL4_Uint64 mk_counter_freq(void)
+{
+    seL4_Uint64 v;
+    __asm__ volatile("mrs %0, cntfrq_el0" : "=r"(v));
+    return v;
+}
+
 /* ---- scheduling contexts (MCS) ------------------------------------------------ */
 
 typedef seL4_CPtr seL4_SchedContext;
