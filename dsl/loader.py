@@ -22,6 +22,8 @@ from .source import read_source
 STDLIB_DIR = str(Path(__file__).parent / "stdlib")
 # mkbuild's reusable components (`import <Logger/Logger.camkes>;`), searched last.
 BUNDLED_COMPONENTS_DIR = str(Path(__file__).resolve().parents[1] / "components")
+# Their interfaces (`import <Timer.idl4>;`), as global-components' interfaces/ has them.
+BUNDLED_INTERFACES_DIR = os.path.join(BUNDLED_COMPONENTS_DIR, "interfaces")
 MAX_IMPORT_DEPTH = 100
 
 
@@ -39,7 +41,7 @@ def search_path(root: str, include_dirs: tuple[str, ...] | list[str]) -> list[st
     base = os.path.dirname(root) or "."
     dirs = list(include_dirs) + [base] + [os.path.join(base, sub)
                                           for sub in ("components", "interfaces", "include")]
-    return dirs + [STDLIB_DIR, BUNDLED_COMPONENTS_DIR]
+    return dirs + [STDLIB_DIR, BUNDLED_COMPONENTS_DIR, BUNDLED_INTERFACES_DIR]
 
 
 class _Loader:

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mkbuild import cmake
+from mkbuild import cmake, global_components
 from model.diagnostics import Diagnostic, error, has_errors, warning
 from model.system import Span
 
@@ -523,13 +523,15 @@ class _Reader:
             return [
                 warning(
                     "includeGlobalComponents(): no global-components checkout given; "
-                    "its interfaces and components are not on the import path",
+                    "its interfaces and components are not on the import path "
+                    "(mkbuild's own TimeServer and SerialServer are)",
                     cmd.span,
                     hint="pass global_components=PATH (mkbuild: --global-components PATH)",
                 )
             ]
-        self.import_paths += [gc / "interfaces", gc / "components"]
-        return []
+        ours, notes = global_components.choose(gc, cmd.span)
+        self.import_paths += ours + [gc / "interfaces", gc / "components"]
+        return notes
 
     def add_compile_options(
         self, values: list[str], cmd: cmake.Command, ctx: cmake.Context

@@ -16,7 +16,7 @@ from typing import Any
 import jinja2
 
 from mkbuild import scheduling
-from mkbuild.authority import SELF_SERVED_EVENT_CONNECTORS
+from mkbuild.authority import SELF_SERVED_EVENT_CONNECTORS, SIGNAL_CONNECTORS, end_badge
 from mkbuild.layout import InstancePlan, LayoutPlan
 from model.system import ComponentType, Connection, Interface, Method, System, as_int
 
@@ -227,7 +227,12 @@ def _ends(system: System, inst: InstancePlan, ctype: ComponentType) -> list[EndG
             ctx["connected"] = conn is not None and ctx["slot"] != 0
             # seL4RPCDataport: arguments travel in a page per client (the server maps
             # one per client, in the order of the connection's `from` ends = badges).
-            ctx["pages"] = _rpc_pages(inst, iface.name, conn)
+            signalling = conn is not None and conn.connector in SIGNAL_CONNECTORS
+            ctx["pages"] = [] if signalling else _rpc_pages(inst, iface.name, conn)
+            # seL4SerialServer: the client's page is its own (input written by the server),
+            # not where calls are marshalled.
+            ctx["buffers"] = ([r for r in inst.regions if r.interface == iface.name]
+                              if signalling else [])
             # A page that is a C struct dataport holds sizeof(struct) bytes, not a page.
             ctx["page_size"] = _page_size(ctype, ctx["pages"][0]) if ctx["pages"] else "0"
             if ctx["pages"]:
@@ -237,11 +242,14 @@ def _ends(system: System, inst: InstancePlan, ctype: ComponentType) -> list[EndG
                 ctx["thread"] = _thread_index(inst, iface.name)
                 ctx["handoff"] = (inst.slot(None, "passive") if any(
                     t.interface == iface.name for t in passive_threads(system, inst)) else 0)
-            # seL4RPCCallSignal: the notification the server signals its clients with
-            # (0 for plain RPC connectors; the templates then add nothing).
-            ctx["signal"] = (inst.slot(iface.name, "ntfn")
-                             if conn is not None and conn.connector == "seL4RPCCallSignal"
-                             else 0)
+            # seL4RPCCallSignal and kin: a client's notification (0 for plain RPC
+            # connectors; the templates then add nothing); the server's, one per client
+            # with that client's badge, in the order of the connection's `from` ends.
+            ctx["signal"] = inst.slot(iface.name, "ntfn") if signalling else 0
+            slots = inst.slots(iface.name, "ntfn") if iface.kind == "provides" else []
+            ctx["clients"] = [(end_badge(system, end, i), slot) for (i, end), slot in
+                              zip(enumerate(conn.from_ends), slots, strict=False)
+                              ] if signalling else []
             ends.append(EndGlue("rpc_" + iface.kind + ".c.j2", iface, ctx))
         elif iface.kind == "emits":
             ctx["slot"] = inst.slot(iface.name, "ntfn")

@@ -132,6 +132,10 @@ class InstancePlan:
                 return c.slot
         return 0
 
+    def slots(self, interface: str | None, role: str) -> list[int]:
+        """Every slot of that role, in the order the connector table gave them."""
+        return [c.slot for c in self.caps if c.interface == interface and c.role == role]
+
     def region(self, interface: str) -> RegionPlan | None:
         return next((r for r in self.regions if r.interface == interface), None)
 

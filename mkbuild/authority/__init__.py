@@ -32,6 +32,7 @@ from mkbuild.authority.closure import acquired, take_grant_closure
 from mkbuild.authority.connectors import (
     CONNECTOR_RULES,
     SELF_SERVED_EVENT_CONNECTORS,
+    SIGNAL_CONNECTORS,
     ConnectorRule,
     EndCap,
     rule_for,
@@ -57,7 +58,7 @@ from mkbuild.authority.objects import (
     KernelObject,
     Plan,
 )
-from mkbuild.authority.plan import is_hardware, plan, truthy
+from mkbuild.authority.plan import end_badge, is_hardware, plan, truthy
 from mkbuild.authority.relations import (
     can_read,
     can_send,
@@ -90,13 +91,13 @@ from mkbuild.authority.witness import Held, Hop
 __all__ = [
     "CONNECTOR_RULES", "DEFAULT_PRIORITY", "DEVICE_FRAMES", "ENDPOINT", "FRAMES", "GRANT",
     "GRANT_REPLY", "IRQ", "NOTIFICATION", "READ", "RIGHTS_ORDER",
-    "SELF_SERVED_EVENT_CONNECTORS", "WRITE", "Authority", "Capability", "ConnectorRule",
+    "SELF_SERVED_EVENT_CONNECTORS", "SIGNAL_CONNECTORS", "WRITE", "Authority", "Capability", "ConnectorRule",
     "EndCap", "Held", "Hop", "KernelObject", "Plan", "Rights", "Thread", "acquired", "build",
     "can_read", "can_send", "can_write", "check_deadlocks", "check_device_claims",
     "check_devices", "check_grants", "check_priorities", "check_shared_writes", "checks",
     "device_holders", "device_node", "flow_graph", "flow_path", "flow_subgraph",
     "graph_summary", "holds_any_of", "holds_object", "instance_node", "instance_priority",
-    "is_hardware", "is_templated", "object_node", "path_in", "plan", "region_objects",
+    "end_badge", "is_hardware", "is_templated", "object_node", "path_in", "plan", "region_objects",
     "rights_text", "rule_for", "sched_context_node", "take_grant_closure", "template_rule", "thread_node",
     "thread_priority", "threads_of", "truthy", "waits_itself",
 ]

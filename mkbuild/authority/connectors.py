@@ -78,13 +78,28 @@ RPC_DATAPORT_RULE = ConnectorRule(
     rpc=True,
 )
 
+# An RPC plus a notification per client that the server signals it with (by badge).
+RPC_SIGNAL_RULE = ConnectorRule(
+    objects={"ep": ENDPOINT, "ntfn": NOTIFICATION},
+    from_caps=(EndCap("ep", _CALLER, badged=True), EndCap("ntfn", frozenset({READ}))),
+    to_caps=(EndCap("ep", _SERVER), EndCap("ntfn", frozenset({WRITE}))),
+    per_from_end=("ntfn",),
+    rpc=True,
+)
+
 CONNECTOR_RULES: dict[str, ConnectorRule] = {
     "seL4RPCCall": RPC_RULE,
-    # An RPC plus a notification the server signals its clients with.
-    "seL4RPCCallSignal": ConnectorRule(
-        objects={"ep": ENDPOINT, "ntfn": NOTIFICATION},
-        from_caps=(EndCap("ep", _CALLER, badged=True), EndCap("ntfn", frozenset({READ}))),
-        to_caps=(EndCap("ep", _SERVER), EndCap("ntfn", frozenset({WRITE}))),
+    "seL4RPCCallSignal": RPC_SIGNAL_RULE,
+    # global-components' TimeServer connector: seL4RPCCallSignal's capabilities.
+    "seL4TimeServer": RPC_SIGNAL_RULE,
+    # global-components' SerialServer connector (its seL4RPCDataportSignal): a page per
+    # client the server writes input into, and a notification per client.
+    "seL4SerialServer": ConnectorRule(
+        objects={"ep": ENDPOINT, "buf": FRAMES, "ntfn": NOTIFICATION},
+        from_caps=(EndCap("ep", _CALLER, badged=True), EndCap("buf", _RW),
+                   EndCap("ntfn", frozenset({READ}))),
+        to_caps=(EndCap("ep", _SERVER), EndCap("buf", _RW), EndCap("ntfn", frozenset({WRITE}))),
+        per_from_end=("buf", "ntfn"),
         rpc=True,
     ),
     "seL4RPCDataport": RPC_DATAPORT_RULE,
@@ -149,3 +164,6 @@ def template_rule(system: System, connection: Connection) -> ConnectorRule:
 
 # Connectors whose `consumes` end the user's code waits on itself (no glue thread).
 SELF_SERVED_EVENT_CONNECTORS = frozenset({"seL4GlobalAsynch", "seL4DTBHardware"})
+# RPC connectors whose server signals each client on a notification of its own.
+SIGNAL_CONNECTORS = frozenset(name for name, rule in CONNECTOR_RULES.items()
+                              if rule.rpc and "ntfn" in rule.per_from_end)

@@ -57,6 +57,15 @@ def _access(system: System, connection: Connection, side: str, instance: str, in
     return frozenset(r for r, ch in ((READ, "R"), (WRITE, "W")) if ch in letters)
 
 
+def end_badge(system: System, end, index: int, kind: str = ENDPOINT) -> int:
+    """The badge of the `index`th end of a connection: endpoints 1, 2, 3..., notifications
+    1 << index, unless CAmkES's `inst.<iface>_badge` chooses it."""
+    chosen = as_int(system.instances[end.instance].attributes.get(f"{end.interface}_badge"))
+    if chosen is not None:
+        return chosen
+    return (1 << index) if kind == NOTIFICATION else index + 1
+
+
 def plan(system: System) -> Plan:
     """Apply the connector table to every connection of the system."""
     result = Plan()
@@ -75,12 +84,16 @@ def _plan_connection(system: System, conn: Connection, out: Plan) -> None:
         device_instance in system.instances) else {}
     hw_iface = hw_ends[0].interface if hw_ends else ""
 
-    def make(role: str, kind: str, suffix: str = "") -> KernelObject:
+    def make(role: str, kind: str, suffix: str = "", client=None) -> KernelObject:
         name = f"{conn.name}.{role}{suffix}"
         size = paddr = irq = None
         device = None
         if kind == FRAMES:
             size = _dataport_size(system, conn)
+            if client is not None and client.instance in system.instances:
+                # CAmkES's `client.<iface>_shmem_size` sizes that client's page(s).
+                attrs = system.instances[client.instance].attributes
+                size = as_int(attrs.get(f"{client.interface}_shmem_size")) or size
         elif kind == DEVICE_FRAMES:
             device = f"{device_instance}.{hw_iface}"
             paddr = as_int(hw_attrs.get(f"{hw_iface}_paddr"))
@@ -108,9 +121,9 @@ def _plan_connection(system: System, conn: Connection, out: Plan) -> None:
     for role, kind in roles.items():
         if role not in rule.per_from_end:
             make(role, kind)
-    for i, _ in enumerate(conn.from_ends):
+    for i, end in enumerate(conn.from_ends):
         for role in rule.per_from_end:
-            make(role, roles[role], str(i))
+            make(role, roles[role], str(i), end)
 
     def give(ends, caps: tuple[EndCap, ...], side: str) -> None:
         for i, end in enumerate(ends):
@@ -131,11 +144,7 @@ def _plan_connection(system: System, conn: Connection, out: Plan) -> None:
                         rights = rights | {GRANT}
                     badge = cap.badge or 0
                     if cap.badged:
-                        badge = (1 << i) if obj.kind == NOTIFICATION else i + 1
-                        # CAmkES's `inst.<iface>_badge` chooses a client's badge.
-                        attrs = system.instances[end.instance].attributes
-                        chosen = as_int(attrs.get(f"{end.interface}_badge"))
-                        badge = chosen if chosen is not None else badge
+                        badge = end_badge(system, end, i, obj.kind)
                     out.caps.append(Capability(end.instance, obj.name, frozenset(rights), badge,
                                                conn.name, end.interface, side))
 

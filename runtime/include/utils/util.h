@@ -9,5 +9,6 @@
 #include <utils/page.h>
 #include <utils/compile_time.h>
 #include <utils/zf_log.h>
+#include <utils/time.h>
 
 #endif
