@@ -74,7 +74,29 @@ OBJECT_SIZE_BITS: dict[ObjType, int] = {
 }
 
 
-class Rights(IntFlag):
+class _Lettered(IntFlag):
+    """Rights written as letters (the JSON twin's "RWG"), one letter per bit."""
+
+    @classmethod
+    def _letters(cls) -> tuple[tuple[str, int], ...]:
+        raise NotImplementedError
+
+    def letters(self) -> str:
+        return "".join(ch for ch, bit in self._letters() if self & bit)
+
+    @classmethod
+    def from_letters(cls, text: str):  # noqa: ANN206 (the subclass)
+        """Raises ValueError on a letter that names no right."""
+        known = dict(cls._letters())
+        rights = cls(0)
+        for ch in text:
+            if ch not in known:
+                raise ValueError(f"`{ch}` is not a right (rights are {''.join(known)})")
+            rights |= known[ch]
+        return rights
+
+
+class Rights(_Lettered):
     """Capability rights, bit for bit as seL4_CapRights words."""
 
     NONE = 0
@@ -84,11 +106,19 @@ class Rights(IntFlag):
     GRANT_REPLY = 8
     ALL = 15
 
+    @classmethod
+    def _letters(cls) -> tuple[tuple[str, int], ...]:
+        return (("R", cls.READ), ("W", cls.WRITE), ("G", cls.GRANT), ("P", cls.GRANT_REPLY))
 
-class MapRights(IntFlag):
+
+class MapRights(_Lettered):
     READ = 1
     WRITE = 2
     EXECUTE = 4
+
+    @classmethod
+    def _letters(cls) -> tuple[tuple[str, int], ...]:
+        return (("R", cls.READ), ("W", cls.WRITE), ("X", cls.EXECUTE))
 
 
 OBJ_FLAG_ZERO = 1  # the kernel zeroes this frame at boot
@@ -272,6 +302,15 @@ def _name_bytes(name: str) -> bytes:
     return raw + b"\0" * (NAME_LEN - len(raw))
 
 
+def _name_text(raw: bytes) -> str:
+    return raw.rstrip(b"\0").decode("utf-8", "replace")
+
+
+def stored_name(name: str) -> str:
+    """A thread name as the binary keeps it (and `decode` gives it back)."""
+    return _name_text(_name_bytes(name))
+
+
 def encode(spec: BootSpec) -> bytes:
     """The binary boot spec. Deterministic: equal specs give equal bytes.
 
@@ -348,7 +387,7 @@ def decode(blob: bytes) -> BootSpec:
     for r in rows(_TCB, h["tcbs_off"], h["n_tcbs"]):
         (tcb, cs, vs, ipcf, ipcv, pc, sp, a0, a1, a2, a3, fslot, prio, flags, _, name,
          sc, reply, tslot, _) = r
-        spec.tcbs.append(Tcb(tcb, name.rstrip(b"\0").decode("utf-8", "replace"), cs, vs, pc,
+        spec.tcbs.append(Tcb(tcb, _name_text(name), cs, vs, pc,
                              sp, (a0, a1, a2, a3), ipcv, ipcf, prio, fslot,
                              bool(flags & TCB_FLAG_SYSTEM_END),
                              bool(flags & TCB_FLAG_START_SUSPENDED), sc, reply, tslot))
@@ -382,13 +421,12 @@ def to_json(spec: BootSpec) -> str:
         ],
         "caps": [
             {"cnode": ref(c.cnode), "slot": c.slot, "object": ref(c.object),
-             "rights": _rights_text(c.rights), "badge": c.badge}
+             "rights": c.rights.letters(), "badge": c.badge}
             for c in spec.caps
         ],
         "mappings": [
             {"vspace": ref(m.vspace), "vaddr": hex(m.vaddr), "frame": ref(m.frame),
-             "rights": "".join(ch for ch, bit in (("R", MapRights.READ), ("W", MapRights.WRITE),
-                                                  ("X", MapRights.EXECUTE)) if m.rights & bit),
+             "rights": m.rights.letters(),
              "device": m.device}
             for m in spec.mappings
         ],
@@ -413,6 +451,48 @@ def to_json(spec: BootSpec) -> str:
     return json.dumps(doc, indent=2) + "\n"
 
 
+def from_json(text: str) -> BootSpec:
+    """Inverse of `to_json`: from_json(to_json(s)) == s. Raises ValueError on
+    malformed input."""
+    try:
+        doc = json.loads(text)
+        spec = BootSpec(flags=int(doc.get("flags", 0)))
+        index: dict[str, int] = {}
+        for o in doc["objects"]:
+            if o["name"] in index:
+                raise ValueError(f"two objects are named `{o['name']}`")
+            typ = ObjType[o["type"].upper()]
+            index[o["name"]] = spec.add(KObject(
+                o["name"], typ, int(o["paddr"], 16), o.get("size_bits", 0), o.get("zero", True),
+                o.get("core", 0) if typ == ObjType.SCHED_CONTROL else o.get("irq", 0)))
+
+        def ref(name: str | None) -> int:
+            return NO_OBJECT if name is None else index[name]
+
+        for c in doc["caps"]:
+            spec.caps.append(Cap(ref(c["cnode"]), c["slot"], ref(c["object"]),
+                                 Rights.from_letters(c["rights"]), c["badge"]))
+        for m in doc["mappings"]:
+            spec.mappings.append(Mapping(ref(m["vspace"]), int(m["vaddr"], 16), ref(m["frame"]),
+                                         MapRights.from_letters(m["rights"]), m["device"]))
+        for t in doc["tcbs"]:
+            spec.tcbs.append(Tcb(
+                ref(t["tcb"]), t["name"], ref(t["cspace"]), ref(t["vspace"]), int(t["pc"], 16),
+                int(t["sp"], 16), tuple(int(a, 16) for a in t["args"]),
+                int(t["ipc_buffer_vaddr"], 16), ref(t["ipc_buffer_frame"]), t["priority"],
+                t["fault_ep_slot"], t["system_end"], t["start_suspended"],
+                ref(t["sched_context"]), ref(t["reply"]), t["timeout_ep_slot"]))
+        for i in doc["irqs"]:
+            spec.irqs.append(IrqBinding(i["irq"], ref(i["notification"]), i["badge"]))
+        for c in doc["sched_contexts"]:
+            spec.sched_contexts.append(SchedContext(ref(c["object"]), c["budget_us"],
+                                                    c["period_us"], c["badge"],
+                                                    c["extra_refills"], c["core"]))
+        return spec
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ValueError(f"not a boot spec JSON twin: {exc}") from exc
+
+
 def sched_params_problems(c: SchedContext, size_bits: int) -> list[str]:
     """What the kernel refuses in a context's parameters (the same rules as
     SchedControl_Configure's seL4_RangeError)."""
@@ -428,11 +508,6 @@ def sched_params_problems(c: SchedContext, size_bits: int) -> list[str]:
     if not 0 <= c.badge < 1 << 64:
         problems.append(f"data word {c.badge} does not fit 64 bits")
     return problems
-
-
-def _rights_text(r: Rights) -> str:
-    return "".join(ch for ch, bit in (("R", Rights.READ), ("W", Rights.WRITE),
-                                      ("G", Rights.GRANT), ("P", Rights.GRANT_REPLY)) if r & bit)
 
 
 def _in_ram(paddr: int, size: int, ram) -> bool:

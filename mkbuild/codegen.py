@@ -1,9 +1,11 @@
 """C glue code per component instance: the CAmkES C API over the kernel's calls.
 
+`glue(system, plan)` -> `Glue`, the pipeline's stage: every address space's files.
 `generate(system, plan, instance)` -> {file name: text}: `camkes_component.h`
 (what <camkes.h> declares for this instance), `glue.c` (one section per connector
 end, rendered from templates/<end kind>.c.j2) and `component.ld` (the link script
-placing the program at the address the layout chose). Pure: same input, same text.
+placing the program at the address the layout chose); `generate_group` the same for
+a group's shared address space. Pure: same input, same text.
 """
 
 from __future__ import annotations
@@ -385,6 +387,37 @@ def _attributes(system: System, name: str, ctype: ComponentType) -> list[Attribu
                 literal = "{0}"
         out.append(AttributeGlue(attr.name, decl, literal))
     return out
+
+
+@dataclass(frozen=True)
+class InstanceGlue:
+    """The generated files of one instance (instances/<name>/ in the build)."""
+
+    files: dict[str, str]  # file name -> text
+    app_code: list[str]  # those compiled as the app's code: its connector templates, rendered
+    member_entry: str | None  # a group member: the one global symbol its object keeps
+
+
+@dataclass(frozen=True)
+class Glue:
+    """What codegen hands the build: per instance its files, per group's address
+    space (groups/<space>/) the files that join its members into one program."""
+
+    instances: dict[str, InstanceGlue]
+    groups: dict[str, dict[str, str]]
+
+
+def glue(system: System, plan: LayoutPlan) -> Glue:
+    """The glue of every instance and group of the plan."""
+    instances = {}
+    for name, inst in plan.instances.items():
+        files = generate(system, plan, name)
+        instances[name] = InstanceGlue(
+            files, sorted(f for f in files if f.startswith(TEMPLATED_PREFIX)),
+            member_entry(name) if inst.group else None)
+    groups = {space: generate_group(plan, space) for space in plan.address_spaces()
+              if space not in plan.instances}
+    return Glue(instances, groups)
 
 
 def generate(system: System, plan: LayoutPlan, instance: str) -> dict[str, str]:

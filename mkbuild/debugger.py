@@ -42,15 +42,6 @@ def qemu_args(port: int) -> list[str]:
     return ["-S", "-gdb", f"tcp:127.0.0.1:{port}"]
 
 
-def kernel_elf(build_dir: Path) -> Path:
-    """The kernel linked into the image: the image step's `kernel` in build.ninja."""
-    for line in (build_dir / "build.ninja").read_text().splitlines():
-        if line.startswith("  kernel = "):
-            value = line.removeprefix("  kernel = ")
-            return Path(value.replace("$ ", " ").replace("$:", ":").replace("$$", "$"))
-    raise ValueError(f"{build_dir / 'build.ninja'} names no kernel")
-
-
 def spaces(build_dir: Path) -> list[Space]:
     """Every address space of the build, the first control thread's first."""
     from mkbuild import layout
@@ -89,7 +80,7 @@ def script(build_dir: Path, port: int) -> str:
         # A component's source path is relative to the repository or the build directory.
         f"directory {REPO}",
         f"directory {build_dir}",
-        f"file {kernel_elf(build_dir)}",
+        f"file {build.kernel_of(build_dir)}",
         # gdb may start before QEMU listens: it retries for a while.
         "set tcp auto-retry on",
         "set tcp connect-timeout 30",

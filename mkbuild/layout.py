@@ -165,7 +165,7 @@ class LayoutPlan:
 
     @staticmethod
     def from_json(doc: dict) -> LayoutPlan:
-        """Inverse of `to_json` (for the image step, which runs in its own process)."""
+        """Inverse of `to_json` (for what reads a finished build: debugger, report)."""
         plan = LayoutPlan(doc["platform"], user_pmu=bool(doc.get("user_pmu", False)))
         for name, o in doc["objects"].items():
             plan.objects[name] = LayoutObject(**o)
@@ -217,8 +217,9 @@ def _private(plan: LayoutPlan, inst: InstancePlan, space: _Space, purpose: str, 
 
 
 def plan(system: System, platform: Platform) -> tuple[LayoutPlan | None, list[Diagnostic]]:
-    """Slots, threads and virtual addresses of every instance (see module doc)."""
-    system, diags = resolve_dtb(system, platform)
+    """Slots, threads and virtual addresses of every instance (see module doc).
+    `dtb({...})` settings must have been resolved (`resolve_dtb`) already."""
+    diags: list[Diagnostic] = []
     auth_plan = authority.plan(system)
     result = LayoutPlan(platform.name, user_pmu=bool(system.settings.get(USER_PMU, False)))
     for o in auth_plan.objects.values():

@@ -1,4 +1,5 @@
-"""The whole chain: load -> checks -> layout -> codegen -> build -> image [-> boot].
+"""The whole chain, in one place: load -> check -> plan (layout) -> glue -> build
+files -> compile/link (ninja) -> boot spec -> image -> validate [-> boot].
 
 `compile(path, platform)` for a file, `compile_system(system, ...)` for a System
 already in hand (tests build those by hand), `boot(...)` to run the image, and
@@ -92,13 +93,15 @@ def compile(path: Path | str, platform: str, build_root: Path | None = None,
                            v.c_flags, v.ld_flags] for k, v in sorted((sources or {}).items())},
            "connector_templates": connector_templates or {}}
     if build.stamp_is_fresh(out, key):
-        # Nothing mkbuild reads changed: only ninja's own inputs may have.
+        # Nothing mkbuild reads changed; when ninja finds nothing to do either, the
+        # image is the one this input gives. Otherwise the whole chain runs.
         shared_run = build.run_ninja(shared)
         run = build.run_ninja(out) if shared_run.ok else shared_run
-        if run.ok:
-            return CompileResult(out / build.IMAGE_NAME, out, [], None,
-                                 run.no_op and shared_run.no_op, time.monotonic() - start,
-                                 run.output)
+        if run.ok and run.no_op and shared_run.no_op:
+            return CompileResult(out / build.IMAGE_NAME, out, [], None, True,
+                                 time.monotonic() - start, run.output)
+    # Until this build succeeds, the stamp must not vouch for the image left behind.
+    build.forget_stamp(out)
     system, diags = load(path, include_dirs, defines)
     if system is not None and connector_templates:
         from mkbuild import connector_templates as templates
@@ -121,37 +124,91 @@ def compile(path: Path | str, platform: str, build_root: Path | None = None,
     return result
 
 
+class _Failed(Exception):
+    """A stage found errors: the chain stops there (the diagnostics say why)."""
+
+
 def compile_system(system: System, platform: str, out_dir: Path, app_dir: Path,
                    sources: dict[str, build.ComponentSources] | None = None,
                    shared_dir: Path | None = None) -> CompileResult:
     """Build `system` into out_dir; the kernel and runtime library go to shared_dir
-    (default out_dir/_shared), where every system of a build tree finds them."""
-    from mkbuild import layout
+    (default out_dir/_shared), where every system of a build tree finds them.
+
+    The chain after the front end, each stage a function of the one before:
+    check -> resolve the device tree -> plan (layout) -> glue (codegen) -> build
+    files -> compile/link (ninja) -> boot spec -> image -> validate -> write.
+    Nothing is written to the image's files until the last step."""
+    from mkbuild import bootspec, codegen, image, layout, validate
 
     start = time.monotonic()
-    diags = check(system)
-    board, pdiags = platforms.load(platform)
-    diags += pdiags
-    if board is None or has_errors(diags):
-        return CompileResult(None, None, diags, seconds=time.monotonic() - start)
-    missing = _missing_tools(board)
-    if missing:
-        return CompileResult(None, None, diags + [error(
-            f"cannot build for `{platform}`: missing {', '.join(missing)}")])
-    # dtb({...}) paths become addresses and IRQs here, so that layout and translation
-    # validation read the same resolved configuration.
-    system, rdiags = layout.resolve_dtb(system, board)
-    diags += rdiags
+    diags: list[Diagnostic] = []
+    plan = None
+    out_dir = Path(out_dir)
+    ninja = None
+
+    def stage(result):  # noqa: ANN001, ANN202 (a stage's (value, diagnostics))
+        value, found = result
+        diags.extend(found)
+        if value is None or has_errors(diags):
+            raise _Failed
+        return value
+
+    try:
+        stage((True, check(system)))
+        board = stage(platforms.load(platform))
+        stage((True, _missing_tools(board)))
+        system, plan = stage(plan_layout(system, board))
+        user_code = stage(_user_code(system, plan, app_dir, sources or {}))
+        glue = codegen.glue(system, plan)
+        shared_dir = Path(shared_dir or out_dir / build.SHARED_DIR_NAME)
+        build.write_shared_build(board, shared_dir)
+        shared = build.shared_outputs(shared_dir)
+        build.write_build(plan, board, out_dir, glue, user_code, shared)
+        ninja = _compile_and_link(shared_dir, out_dir)
+        stage((ninja, [] if ninja.ok else [error(
+            f"the build failed; the previous image (if any) is unchanged:\n"
+            f"{_tail(ninja.output)}")]))
+        programs = {space: layout.Program(*image.read_user_elf(
+            build.program_path(out_dir.resolve(), plan, space)))
+            for space in plan.address_spaces()}
+        spec, blobs = stage(_boot_spec(plan, board, programs))
+        blob = bootspec.encode(spec)
+        elf, raw = stage(_image(shared.kernel, blob, blobs, board))
+        spec_json = bootspec.to_json(spec)
+        stage((True, validate.validate_build(system, plan, spec_json, blob)))
+    except _Failed:
+        return CompileResult(None, out_dir if ninja else None, diags, plan,
+                             seconds=time.monotonic() - start,
+                             log=ninja.output if ninja else "")
+    build.write_outputs(out_dir, {"bootspec.bin": blob, "bootspec.json": spec_json,
+                                  build.BINARY_IMAGE_NAME: raw, build.IMAGE_NAME: elf})
+    return CompileResult(out_dir / build.IMAGE_NAME, out_dir, diags, plan, ninja.no_op,
+                         time.monotonic() - start, ninja.output)
+
+
+def plan_layout(system: System, board: platforms.Platform
+                ) -> tuple[tuple[System, layout.LayoutPlan] | None, list[Diagnostic]]:
+    """The layout's plan of `system` and the System it was made from: `dtb({...})`
+    paths become addresses and IRQs first, once, so that layout and translation
+    validation read the same resolved System."""
+    from mkbuild import layout
+
+    resolved, diags = layout.resolve_dtb(system, board)
     if has_errors(diags):
-        return CompileResult(None, None, diags, seconds=time.monotonic() - start)
-    plan, ldiags = layout.plan(system, board)
-    diags += ldiags
-    if plan is None or has_errors(diags):
-        return CompileResult(None, None, diags, seconds=time.monotonic() - start)
+        return None, diags
+    plan, more = layout.plan(resolved, board)
+    return (None if plan is None else (resolved, plan)), diags + more
+
+
+def _user_code(system: System, plan: layout.LayoutPlan, app_dir: Path,
+               sources: dict[str, build.ComponentSources]
+               ) -> tuple[dict[str, build.ComponentSources], list[Diagnostic]]:
+    """The C sources of each instance's component (given, else found by
+    build.component_sources), which must exist."""
+    found, diags = {}, []
     for name in plan.instances:
         ctype = system.component_of(name)
-        srcs = (sources or {}).get(ctype.name) or build.component_sources(system, ctype.name,
-                                                                          app_dir)
+        srcs = sources.get(ctype.name) or build.component_sources(system, ctype.name, app_dir)
         gone = [s for s in srcs.sources if not s.exists()]
         if gone:
             diags.append(error(f"source file `{gone[0]}` of component `{ctype.name}` does not "
@@ -160,40 +217,48 @@ def compile_system(system: System, platform: str, out_dir: Path, app_dir: Path,
             diags.append(error(f"component `{ctype.name}` has a control thread but no C "
                                f"sources (looked in {app_dir / 'components' / ctype.name})",
                                ctype.span))
-    if has_errors(diags):
-        return CompileResult(None, None, diags, plan, seconds=time.monotonic() - start)
-    shared_dir = shared_dir or out_dir / build.SHARED_DIR_NAME
-    build.write_shared_build(board, shared_dir)
-    ninja = build.run_ninja(shared_dir)
-    if ninja.ok:
-        build.write_build(system, plan, board, out_dir, app_dir,
-                          build.shared_outputs(shared_dir), sources)
-        shared_no_op = ninja.no_op
-        ninja = build.run_ninja(out_dir)
-        ninja.no_op = ninja.no_op and shared_no_op
-    if not ninja.ok:
-        diags.append(error(f"the build failed; the previous image (if any) is unchanged:\n"
-                           f"{_tail(ninja.output)}"))
-        return CompileResult(None, out_dir, diags, plan, seconds=time.monotonic() - start,
-                             log=ninja.output)
-    diags += _validate(system, out_dir)
-    image = out_dir / build.IMAGE_NAME
-    return CompileResult(None if has_errors(diags) else image, out_dir, diags, plan,
-                         ninja.no_op, time.monotonic() - start, ninja.output)
+        found[name] = srcs
+    return found, diags
 
 
-def _validate(system: System, out_dir: Path) -> list[Diagnostic]:
-    """Translation validation (mkbuild.validate) of the build in out_dir."""
-    from mkbuild import validate
-    return validate.validate_build(system, out_dir)
+def _compile_and_link(shared_dir: Path, out_dir: Path) -> build.NinjaResult:
+    """ninja: the kernel and runtime library, then the system's programs."""
+    shared = build.run_ninja(shared_dir)
+    if not shared.ok:
+        return shared
+    ninja = build.run_ninja(out_dir)
+    ninja.no_op = ninja.no_op and shared.no_op
+    return ninja
 
 
-def _missing_tools(board: platforms.Platform) -> list[str]:
+def _boot_spec(plan: layout.LayoutPlan, board: platforms.Platform, programs: dict
+               ) -> tuple[tuple | None, list[Diagnostic]]:
+    from mkbuild import layout
+
+    spec, blobs, diags = layout.boot_spec(plan, board, programs)
+    return (None if spec is None else (spec, blobs)), diags
+
+
+def _image(kernel: Path, blob: bytes, blobs: list, board: platforms.Platform
+           ) -> tuple[tuple[bytes, bytes] | None, list[Diagnostic]]:
+    """The image as an ELF and as raw bytes from the load address."""
+    from mkbuild.image import build_image, flat_binary
+
+    try:
+        elf = build_image(kernel, blob, blobs, board.kernel_region)
+        return (elf, flat_binary(elf)[1]), []
+    except ValueError as e:
+        return None, [error(str(e))]
+
+
+def _missing_tools(board: platforms.Platform) -> list[Diagnostic]:
     from mkbuild import toolchain
     try:
-        return toolchain.for_arch(board.arch).missing()
+        missing = toolchain.for_arch(board.arch).missing()
     except ValueError as e:
-        return [str(e)]
+        missing = [str(e)]
+    return [error(f"cannot build for `{board.name}`: missing {', '.join(missing)}")
+            ] if missing else []
 
 
 def _tail(text: str, lines: int = 30) -> str:

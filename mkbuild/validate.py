@@ -16,13 +16,16 @@ private synchronisation objects); they must stay with one instance.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from mkbuild import authority as A
 from mkbuild import bootspec as bs
 from model.diagnostics import Diagnostic, error
 from model.system import Span, System
+
+if TYPE_CHECKING:
+    from mkbuild.layout import LayoutPlan
 
 PAGE = 4096
 PREFIX = "translation validation: "
@@ -256,79 +259,20 @@ def validate(system: System, spec: bs.BootSpec) -> list[Diagnostic]:
     return diags
 
 
-def spec_from_json(text: str) -> bs.BootSpec:
-    """A BootSpec (with names) from its JSON twin, for checking a written spec.
-    Raises ValueError on malformed input."""
-    try:
-        doc = json.loads(text)
-        spec = bs.BootSpec(flags=int(doc.get("flags", 0)))
-        index: dict[str, int] = {}
-        for o in doc["objects"]:
-            index[o["name"]] = spec.add(bs.KObject(
-                o["name"], bs.ObjType[o["type"].upper()], int(o["paddr"], 16),
-                o.get("size_bits", 0), o.get("zero", True), o.get("irq", 0)))
-        letters = {"R": bs.Rights.READ, "W": bs.Rights.WRITE, "G": bs.Rights.GRANT,
-                   "P": bs.Rights.GRANT_REPLY}
-        mletters = {"R": bs.MapRights.READ, "W": bs.MapRights.WRITE, "X": bs.MapRights.EXECUTE}
-        for c in doc["caps"]:
-            rights = bs.Rights.NONE
-            for ch in c["rights"]:
-                rights |= letters[ch]
-            spec.caps.append(bs.Cap(index[c["cnode"]], c["slot"], index[c["object"]], rights,
-                                    c["badge"]))
-        for m in doc["mappings"]:
-            rights = bs.MapRights(0)
-            for ch in m["rights"]:
-                rights |= mletters[ch]
-            spec.mappings.append(bs.Mapping(index[m["vspace"]], int(m["vaddr"], 16),
-                                            index[m["frame"]], rights, m["device"]))
-        for t in doc["tcbs"]:
-            ipc, sc, reply = (t.get(k) for k in ("ipc_buffer_frame", "sched_context", "reply"))
-            spec.tcbs.append(bs.Tcb(index[t["tcb"]], t["name"], index[t["cspace"]],
-                                    index[t["vspace"]], int(t["pc"], 16), int(t["sp"], 16),
-                                    ipc_buffer_frame=index[ipc] if ipc else bs.NO_OBJECT,
-                                    priority=t["priority"],
-                                    sched_context=index[sc] if sc else bs.NO_OBJECT,
-                                    reply=index[reply] if reply else bs.NO_OBJECT,
-                                    timeout_ep_slot=t.get("timeout_ep_slot", 0)))
-        for i in doc["irqs"]:
-            spec.irqs.append(bs.IrqBinding(i["irq"], index[i["notification"]], i["badge"]))
-        for c in doc.get("sched_contexts", []):
-            spec.sched_contexts.append(bs.SchedContext(
-                index[c["object"]], c["budget_us"], c["period_us"], c["badge"],
-                c["extra_refills"], c["core"]))
-        return spec
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise ValueError(f"not a boot spec JSON twin: {exc}") from exc
-
-
 def _binary_differences(named: bs.BootSpec, blob: bytes) -> list[str]:
     """Where the binary the kernel reads differs from the JSON twin (names aside)."""
     try:
         raw = bs.decode(blob)
     except ValueError as exc:
         return [str(exc)]
-    problems = []
-    if [(o.type, o.paddr, o.size_bits, o.irq) for o in raw.objects] != \
-            [(o.type, o.paddr, o.size_bits, o.irq) for o in named.objects]:
-        problems.append("objects differ")
-    if [(c.cnode, c.slot, c.object, c.rights, c.badge) for c in raw.caps] != \
-            [(c.cnode, c.slot, c.object, c.rights, c.badge) for c in named.caps]:
-        problems.append("capabilities differ")
-    if [(m.vspace, m.vaddr, m.frame, m.rights, m.device) for m in raw.mappings] != \
-            [(m.vspace, m.vaddr, m.frame, m.rights, m.device) for m in named.mappings]:
-        problems.append("mappings differ")
-    if [(t.tcb, t.name, t.cspace, t.vspace) for t in raw.tcbs] != \
-            [(t.tcb, t.name, t.cspace, t.vspace) for t in named.tcbs]:
-        problems.append("threads differ")
-    if [(i.irq, i.notification) for i in raw.irqs] != \
-            [(i.irq, i.notification) for i in named.irqs]:
-        problems.append("IRQ bindings differ")
-    if raw.sched_contexts != named.sched_contexts or \
-            [(t.sched_context, t.reply) for t in raw.tcbs] != \
-            [(t.sched_context, t.reply) for t in named.tcbs]:
-        problems.append("scheduling contexts differ")
-    return problems
+    unnamed = replace(named, objects=[replace(o, name=r.name)
+                                      for o, r in zip(named.objects, raw.objects, strict=False)],
+                      tcbs=[replace(t, name=bs.stored_name(t.name)) for t in named.tcbs])
+    tables = {"objects": "objects", "caps": "capabilities", "mappings": "mappings",
+              "tcbs": "threads", "irqs": "IRQ bindings", "sched_contexts":
+              "scheduling contexts", "flags": "header flags"}
+    return [f"{what} differ" for table, what in tables.items()
+            if getattr(raw, table) != getattr(unnamed, table)]
 
 
 def plan_from_spec(system: System, spec: bs.BootSpec) -> A.Plan:
@@ -376,33 +320,25 @@ def recheck_policies(system: System, spec: bs.BootSpec) -> list[Diagnostic]:
     return out
 
 
-def validate_build(system: System, out_dir) -> list[Diagnostic]:
-    """Validate the boot spec a build wrote (`bootspec.json`, checked against the
-    `bootspec.bin` the kernel reads) against the system. Called by the pipeline."""
-    from pathlib import Path
-
-    out = Path(out_dir)
+def validate_build(system: System, plan: LayoutPlan, spec_json: str,
+                   blob: bytes) -> list[Diagnostic]:
+    """Validate a boot spec before it is written: its JSON twin (read back as the file
+    will hold it) against the system, and the binary (the bytes the image holds)
+    against the twin. Called by the pipeline."""
     try:
-        spec = spec_from_json((out / "bootspec.json").read_text())
-    except (OSError, ValueError) as exc:
+        spec = bs.from_json(spec_json)
+    except ValueError as exc:
         return [error(f"{PREFIX}cannot read the boot spec: {exc}")]
-    blob_path = out / "bootspec.bin"
-    if blob_path.exists():
-        problems = _binary_differences(spec, blob_path.read_bytes())
-        if problems:
-            return [error(f"{PREFIX}bootspec.bin and bootspec.json disagree: "
-                          + ", ".join(problems))]
-    if any(i.group for i in system.instances.values()):
-        from mkbuild import layout
-        try:
-            plan = layout.LayoutPlan.from_json(json.loads((out / "layout.json").read_text()))
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            return [error(f"{PREFIX}cannot read the layout: {exc}")]
+    problems = _binary_differences(spec, blob)
+    if problems:
+        return [error(f"{PREFIX}bootspec.bin and bootspec.json disagree: "
+                      + ", ".join(problems))]
+    if any(i.group for i in plan.instances.values()):
         spec = split_group_spaces(spec, plan)
     return validate(system, spec) + recheck_policies(system, spec)
 
 
-def split_group_spaces(spec: bs.BootSpec, plan) -> bs.BootSpec:  # noqa: ANN001 (LayoutPlan)
+def split_group_spaces(spec: bs.BootSpec, plan: LayoutPlan) -> bs.BootSpec:
     """A copy of `spec` where each group member has a CNode and VSpace of its own
     holding exactly its part of the group's.
 
@@ -411,8 +347,6 @@ def split_group_spaces(spec: bs.BootSpec, plan) -> bs.BootSpec:  # noqa: ANN001 
     the shared CNode split by the slots the layout gave each member, the shared
     VSpace by its stacks, IPC buffers, regions and DMA pool (the program's own
     pages go to every member: they share it by design)."""
-    from mkbuild import layout
-
     names = [o.name for o in spec.objects]
     out = bs.BootSpec()
     out.objects, out.irqs = list(spec.objects), list(spec.irqs)
@@ -435,7 +369,7 @@ def split_group_spaces(spec: bs.BootSpec, plan) -> bs.BootSpec:  # noqa: ANN001 
 
     def ranges(inst) -> list[tuple[int, int]]:  # noqa: ANN001
         r = [(t.stack_base, t.stack_top) for t in inst.threads]
-        r += [(t.ipc_buffer, t.ipc_buffer + layout.PAGE) for t in inst.threads]
+        r += [(t.ipc_buffer, t.ipc_buffer + PAGE) for t in inst.threads]
         r += [(g.vaddr, g.vaddr + g.size) for g in inst.regions]
         if inst.dma_size:
             r.append((inst.dma_vaddr, inst.dma_vaddr + inst.dma_size))

@@ -53,14 +53,15 @@ def load(args):
 def _slots(system, platform_name: str) -> tuple[dict | None, list]:
     """(instance, object) -> CSpace slot (or, for memory, virtual address) from the
     layout's first step."""
-    from mkbuild import layout, platform
+    from mkbuild import pipeline, platform
 
     plat, diags = platform.load(platform_name)
     if plat is None:
         return None, diags
-    lp, more = layout.plan(system, plat)
-    if lp is None:
+    planned, more = pipeline.plan_layout(system, plat)
+    if planned is None:
         return None, diags + more
+    lp = planned[1]
     where: dict[tuple[str, str], int | str] = {}
     for n, inst in lp.instances.items():
         where.update({(n, c.object): c.slot for c in inst.caps})

@@ -166,17 +166,18 @@ def instance_slots(system: System) -> dict[str, list[str]]:
     """instance -> its capabilities as the layout places them on qemu-arm-virt
     (slot or virtual address, object, rights), for hovers; empty when the system
     cannot be laid out."""
-    from mkbuild import layout, platform
+    from mkbuild import pipeline, platform
 
     board, _ = platform.load("qemu-arm-virt")
     if board is None:
         return {}
     try:
-        plan, _ = layout.plan(system, board)
+        planned, _ = pipeline.plan_layout(system, board)
     except Exception:  # a system the layout cannot take: hovers go without slots
         return {}
-    if plan is None:
+    if planned is None:
         return {}
+    plan = planned[1]
     out: dict[str, list[str]] = {}
     for n, inst in plan.instances.items():
         rows = [f"slot {c.slot}: `{c.object}` ({c.rights})" for c in inst.caps]

@@ -12,8 +12,14 @@ from mkbuild.image import UserSegment
 
 
 def laid_out(policies: tuple[str, ...] = ()):
-    """The gateway, with `policies`, through the real layout (programs: one page of
-    code each)."""
+    """The gateway, with `policies`, and its boot spec."""
+    system, _, spec = planned(policies)
+    return system, spec
+
+
+def planned(policies: tuple[str, ...] = ()):
+    """The gateway, with `policies`, its layout plan and boot spec, through the real
+    layout (programs: one page of code each)."""
     builder = S.gateway()
     for text in policies:
         builder.policy(text)
@@ -27,7 +33,7 @@ def laid_out(policies: tuple[str, ...] = ()):
                 for n in plan.instances}
     spec, _, diags = layout.boot_spec(plan, board, programs)
     assert diags == []
-    return system, spec
+    return system, plan, spec
 
 
 def index(spec, name):
@@ -44,7 +50,7 @@ P = validate.PREFIX
 def test_real_layout_validates_from_dataclasses_and_from_the_json_twin():
     system, spec = laid_out()
     assert validate.validate(system, spec) == []
-    assert validate.validate(system, validate.spec_from_json(bs.to_json(spec))) == []
+    assert validate.validate(system, bs.from_json(bs.to_json(spec))) == []
 
 
 def test_injected_extra_capability_is_an_error_naming_instance_slot_object():
@@ -116,18 +122,24 @@ def test_wrong_device_address_and_irq_binding_are_errors():
     ]
 
 
-def test_validate_build_reads_the_written_spec_and_checks_the_binary_agrees(tmp_path):
-    system, spec = laid_out()
-    (tmp_path / "bootspec.json").write_text(bs.to_json(spec))
-    (tmp_path / "bootspec.bin").write_bytes(bs.encode(spec))
-    assert validate.validate_build(system, tmp_path) == []
-    tampered = bs.decode(bs.encode(spec))
-    tampered.caps[0].rights = bs.Rights.ALL
-    (tmp_path / "bootspec.bin").write_bytes(bs.encode(tampered))
-    assert [d.message for d in validate.validate_build(system, tmp_path)] == [
+def test_validate_build_reads_the_twin_to_be_written_and_checks_the_binary_agrees():
+    system, plan, spec = planned()
+    twin, blob = bs.to_json(spec), bs.encode(spec)
+    assert validate.validate_build(system, plan, twin, blob) == []
+
+    def disagreement(change) -> list[str]:  # noqa: ANN001
+        tampered = bs.decode(blob)
+        change(tampered)
+        return [d.message for d in validate.validate_build(system, plan, twin,
+                                                           bs.encode(tampered))]
+
+    assert disagreement(lambda s: setattr(s.caps[0], "rights", bs.Rights.ALL)) == [
         f"{P}bootspec.bin and bootspec.json disagree: capabilities differ"]
-    (tmp_path / "bootspec.json").write_text("{}")
-    assert [d.message for d in validate.validate_build(system, tmp_path)] == [
+    assert disagreement(lambda s: setattr(s.tcbs[0], "args", (9, 0, 0, 0))) == [
+        f"{P}bootspec.bin and bootspec.json disagree: threads differ"]
+    assert disagreement(lambda s: setattr(s, "flags", 1)) == [
+        f"{P}bootspec.bin and bootspec.json disagree: header flags differ"]
+    assert [d.message for d in validate.validate_build(system, plan, "{}", blob)] == [
         f"{P}cannot read the boot spec: not a boot spec JSON twin: 'objects'"]
 
 

@@ -124,6 +124,32 @@ def test_json_twin_names_objects():
     assert '"sched_context": "client.sc"' in text and '"budget_us": 2000' in text
 
 
+def test_json_twin_reads_back_to_the_same_spec():
+    spec = _sample()
+    spec.flags = bs.SPEC_FLAG_USER_PMU
+    spec.tcbs.append(bs.Tcb(0, "client.other", 1, 2, pc=0x40_0010, sp=0x7f_0000,
+                            start_suspended=True))
+    spec.mappings.append(bs.Mapping(2, 0x50_0000, 4, bs.MapRights.READ, device=True))
+    assert bs.from_json(bs.to_json(spec)) == spec
+
+
+@pytest.mark.parametrize("mutate,expected", [
+    (lambda d: d["caps"][0].update(rights="WQ"),
+     "not a boot spec JSON twin: `Q` is not a right (rights are RWGP)"),
+    (lambda d: d["objects"][1].update(name="client.tcb"),
+     "not a boot spec JSON twin: two objects are named `client.tcb`"),
+    (lambda d: d["tcbs"][0].pop("sp"), "not a boot spec JSON twin: 'sp'"),
+])
+def test_json_twin_reader_refuses_what_the_writer_never_writes(mutate, expected):
+    import json
+
+    doc = json.loads(bs.to_json(_sample()))
+    mutate(doc)
+    with pytest.raises(ValueError) as exc:
+        bs.from_json(json.dumps(doc))
+    assert str(exc.value) == expected
+
+
 def test_sample_is_clean_and_page_tables_counted():
     spec = _sample()
     assert bs.page_tables_needed(spec) == 2

@@ -1,6 +1,7 @@
 """The build: byte-identical images from identical input, no work on a no-change
 rebuild, and a failed build that leaves the previous image alone."""
 
+import os
 import shutil
 from pathlib import Path
 
@@ -27,6 +28,13 @@ def build(shared):
         return pipeline.compile(app / "system.adl", "qemu-arm-virt", build_dir=out,
                                 shared_dir=shared)
     return compile_app
+
+
+def newer_than(path: Path, built: Path) -> None:
+    """Date `path` after `built`: this file system's clock can lag the one that
+    dated the build's outputs, and ninja goes by time stamps."""
+    later = max(path.stat().st_mtime_ns, built.stat().st_mtime_ns) + 1_000_000_000
+    os.utime(path, ns=(later, later))
 
 
 def test_two_builds_are_byte_identical(build, tmp_path):
@@ -62,6 +70,40 @@ def test_source_change_rebuilds_and_failed_build_keeps_the_old_image(build, tmp_
     assert message.startswith("the build failed; the previous image (if any) is unchanged")
     assert "hello.c" in message and "error" in message
     assert (tmp_path / "out" / "image.elf").read_bytes() == old
+
+
+def test_the_image_holds_the_boot_spec_written_beside_it(build, tmp_path):
+    from mkbuild import bootspec as bs
+
+    out = build(HELLO, tmp_path / "out").build_dir
+    blob = (out / "bootspec.bin").read_bytes()
+    assert blob in (out / "image.elf").read_bytes()
+    assert bs.encode(bs.from_json((out / "bootspec.json").read_text())) == blob
+
+
+def test_a_program_too_big_for_the_board_keeps_the_old_image_until_fixed(build, tmp_path):
+    app = tmp_path / "app"
+    shutil.copytree(HELLO, app)
+    first = build(app, tmp_path / "out")
+    assert first.ok
+    old = first.image.read_bytes()
+    source = app / "components" / "Hello" / "src" / "hello.c"
+    good = source.read_text()
+    # Links fine; only the boot spec finds that 512 MiB of .bss cannot fit the RAM.
+    source.write_text("char mkbuild_test_huge[0x20000000];\n" + good.replace(
+        "return 0;", "mkbuild_test_huge[1] = 1;\n    return 0;"))
+    newer_than(source, first.image)
+    for _ in range(2):  # the second time ninja has nothing to link: still refused
+        broken = build(app, tmp_path / "out")
+        assert not broken.ok and broken.image is None
+        assert [d.message for d in broken.diagnostics] == [
+            "the system does not fit the RAM of `qemu-arm-virt`: its programs and kernel "
+            "objects need 0x20045000 bytes, 0x1fb00000 are free"]
+        assert (tmp_path / "out" / "image.elf").read_bytes() == old
+    source.write_text(good)
+    newer_than(source, first.image)
+    fixed = build(app, tmp_path / "out")
+    assert fixed.ok and fixed.image.read_bytes() == old
 
 
 def test_new_source_file_is_picked_up(build, tmp_path):

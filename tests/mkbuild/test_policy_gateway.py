@@ -127,7 +127,9 @@ def test_gateway_boots_and_its_boot_spec_validates(tmp_path):
     compiled = pipeline.compile(GATEWAY, "qemu-arm-virt", build_root=tmp_path)
     assert compiled.ok, "\n".join(d.message for d in compiled.diagnostics)
     system, _ = load_system(str(GATEWAY))
-    assert validate.validate_build(system, compiled.build_dir) == []
+    written = compiled.build_dir
+    assert validate.validate_build(system, compiled.plan, (written / "bootspec.json").read_text(),
+                                   (written / "bootspec.bin").read_bytes()) == []
     run = pipeline.boot(compiled, "qemu-arm-virt", timeout=60).run
     assert run is not None and run.status == "exited", run and run.console
     assert "KERNEL PANIC" not in run.console and not run.faults
