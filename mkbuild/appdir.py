@@ -9,7 +9,9 @@ all of that into an `App` without running CMake.
 mkbuild's own layout needs no CMake at all: a `system.adl` (or one `.adl` /
 `.camkes` file) with `components/<Type>/src/*.c` and `components/<Type>/include`.
 `load_app()` on such a directory, or on an ADL file, gives an App from those
-conventions.
+conventions; its expected console output, for `mkbuild test`, is the file beside the
+root ADL file with the suffix `.expect` (`system.expect`: one pattern a line, in
+order; blank lines and lines starting with `#` are skipped).
 
 Paths in an App are absolute. Problems come back as Diagnostics, never raised.
 """
@@ -677,7 +679,19 @@ def _load_conventions(root: Path) -> App:
         layout="adl",
         import_paths=[],
         components=components,
+        expectations=read_expect_file(root.with_suffix(EXPECT_SUFFIX)),
     )
+
+
+EXPECT_SUFFIX = ".expect"
+
+
+def read_expect_file(path: Path) -> list[str]:
+    """The patterns of an expectations file (none if there is no such file)."""
+    if not path.is_file():
+        return []
+    lines = (line.rstrip("\n") for line in path.read_text(errors="replace").splitlines())
+    return [line for line in lines if line.strip() and not line.startswith("#")]
 
 
 def load_app(

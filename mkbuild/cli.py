@@ -1,19 +1,35 @@
 """The `mkbuild` command line: dispatches to one module per sub-command.
 
-Exit codes: 0 success, 1 errors in the user's input (diagnostics printed),
-2 misuse of the command line (argparse's convention).
+Every exit status of every command is in docs/exit-codes.md (EXIT_CODES_DOC): 0
+success, 1 errors in the input / a failed build or run, 2 misuse of the command line,
+3 an output path that cannot be written, 128+N stopped by signal N (Ctrl-C: 130),
+141 the output was closed early (`| head`).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
+import signal
 import sys
 
 # Each name is a module of mkbuild.commands defining add_parser(subparsers),
 # which registers the sub-command and sets `func` to a function(args) -> int.
-COMMANDS: list[str] = ["check", "dump", "graph", "query", "diff", "compile", "run", "test", "lsp",
-                       "sdk"]
+COMMANDS: list[str] = ["check", "dump", "graph", "query", "diff", "compile", "run", "test",
+                       "lsp", "sdk", "platforms", "clean"]
+EXIT_CODES_DOC = "docs/exit-codes.md"
+EXIT_CANNOT_WRITE = 3
+EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+class Stopped(BaseException):
+    """A signal asked mkbuild to stop: unwinds (so QEMU and builds are stopped) to main."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -22,11 +38,14 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mkbuild",
         description="Check, draw, compile and boot CAmkES-style component systems.",
+        epilog=f"Exit statuses of every command: {EXIT_CODES_DOC}. "
+               "`mkbuild COMMAND --help` for a command's options.",
     )
     parser.add_argument("--version", action="version", version=f"mkbuild {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS if only is None else [only]:
         importlib.import_module(f"mkbuild.commands.{name}").add_parser(sub)
+    parser.set_defaults(subparsers=sub)
     return parser
 
 
@@ -38,15 +57,38 @@ def _version() -> str:
         return "(not installed)"
 
 
+def _stop(signum: int, frame) -> None:  # noqa: ANN001
+    raise Stopped(signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     chosen = argv[0] if argv and argv[0] in COMMANDS else None
-    args = build_parser(chosen).parse_args(argv)
+    parser = build_parser(chosen)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # the sub-command's usage, not the top level's
+        args.subparsers.choices[args.command].error(
+            f"unrecognized arguments: {' '.join(unknown)}")
+    # Installed even where the caller ignored them (a background job's SIGINT): every
+    # way of asking mkbuild to stop stops it, and QEMU with it.
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, _stop)
     try:
         return args.func(args)
-    except KeyboardInterrupt:
-        print("mkbuild: interrupted", file=sys.stderr)
-        return 130
+    except (Stopped, KeyboardInterrupt) as e:
+        signum = e.signum if isinstance(e, Stopped) else signal.SIGINT
+        print(f"mkbuild: interrupted ({signal.Signals(signum).name})", file=sys.stderr)
+        return 128 + signum
+    except BrokenPipeError:
+        # The reader went away (`mkbuild run ... | head`); nothing more can be shown.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        print("mkbuild: output closed early (broken pipe); stopped", file=sys.stderr)
+        return EXIT_BROKEN_PIPE
+    except OSError as e:
+        where = e.filename if e.filename is not None else ""
+        print(f"mkbuild {args.command}: error: cannot create or write {where}: "
+              f"{e.strerror or e}", file=sys.stderr)
+        return EXIT_CANNOT_WRITE
 
 
 if __name__ == "__main__":

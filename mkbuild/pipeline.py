@@ -39,13 +39,10 @@ class CompileResult:
         return self.image is not None and not has_errors(self.diagnostics)
 
 
-def system_name(path: Path) -> str:
-    """images/hello/system.adl -> "hello"; apps/foo.camkes -> "foo"."""
-    return path.parent.name if path.stem in ("system", "main") else path.stem
-
-
 def default_build_dir(path: Path, platform: str, build_root: Path | None = None) -> Path:
-    return (build_root or Path("build")) / system_name(path) / platform
+    """build/<system>/<platform>, never shared with another system (mkbuild.builddir)."""
+    from mkbuild import builddir
+    return builddir.for_system(path, platform, build_root)
 
 
 def load(path: Path, include_dirs: tuple = (), defines: dict | None = None
@@ -283,7 +280,7 @@ class BootResult:
 def boot(compiled: CompileResult, platform: str, timeout: float = 30.0,
          expect: str | None = None, fail_on_fault: bool = False,
          on_output: Callable[[str], bool | None] | None = None,
-         extra_args: list[str] = ()) -> BootResult:
+         extra_args: list[str] = (), allow_faults: bool = False) -> BootResult:
     if not compiled.ok:
         return BootResult(compiled, None, compiled.diagnostics)
     board, diags = platforms.load(platform)
@@ -296,7 +293,7 @@ def boot(compiled: CompileResult, platform: str, timeout: float = 30.0,
 
     pattern = re.compile(expect) if expect else None
     result = qemu.run(board, compiled.image, timeout, pattern, fail_on_fault, on_output,
-                      list(extra_args))
+                      list(extra_args), allow_faults=allow_faults)
     return BootResult(compiled, result, compiled.diagnostics)
 
 
@@ -322,8 +319,9 @@ def compile_app(app, platform: str = "qemu-arm-virt", build_dir: Path | None = N
 
 
 def boot_app(app, platform: str = "qemu-arm-virt", build_dir: Path | None = None,
-             timeout: float = 60.0, on_output: Callable[[str], bool | None] | None = None
-             ) -> BootResult:
+             timeout: float = 60.0, on_output: Callable[[str], bool | None] | None = None,
+             extra_args: list[str] = (), allow_faults: bool = False) -> BootResult:
     """Build and boot a CAmkES app directory (mkbuild.appdir.App) for `mkbuild test`."""
     compiled = compile_app(app, platform, build_dir)
-    return boot(compiled, platform, timeout, on_output=on_output)
+    return boot(compiled, platform, timeout, on_output=on_output, extra_args=extra_args,
+                allow_faults=allow_faults)

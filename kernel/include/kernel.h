@@ -267,7 +267,7 @@ _Noreturn void resume_current(void);
 void thread_ended(struct tcb *t);
 _Noreturn void fpu_switch(void);      /* the first FP/SIMD use by a non-owner */
 extern int halt_when_idle;            /* no interrupt can wake a thread */
-extern int system_end_remaining;      /* threads whose end ends the system */
+extern int system_end_remaining;      /* control threads that have not ended */
 void system_idle(void);               /* nothing can run: exits if the run is finished */
 
 /* ---- time (sched_context.c, sched_invoke.c) ------------------------------------------ */

@@ -16,7 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from mkbuild.commands.check import parse_defines
+from mkbuild.commands.loading import parse_defines
 
 PICTURE_FORMATS = ("svg", "png", "dot")
 
@@ -38,7 +38,7 @@ def add_parser(subparsers) -> None:
 def _load(arg: str, args, scratch: Path):
     """(Authority, label) or (None, exit code) after printing why."""
     from mkbuild import authority, revision
-    from mkbuild.commands.check import load
+    from mkbuild.commands.loading import load
     from model.diagnostics import has_errors, render_all, to_json
 
     label, path, prefix = arg, arg, None

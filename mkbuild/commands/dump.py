@@ -5,16 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from mkbuild.commands.check import add_load_arguments, load
+from mkbuild.commands.loading import add_system_arguments, load
 from model.diagnostics import has_errors, render_all
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("dump", help="print the resolved system model",
                               description="Print the resolved model of SYSTEM as JSON.")
-    add_load_arguments(p)
-    p.add_argument("--json", action="store_true", default=True,
-                   help="JSON output (the only format; accepted for clarity)")
+    add_system_arguments(p, json_help="JSON output (the only format; accepted for clarity)")
     p.set_defaults(func=run)
 
 

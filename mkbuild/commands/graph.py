@@ -13,13 +13,13 @@ import sys
 from pathlib import Path
 
 from mkbuild import authority
-from mkbuild.commands.check import add_load_arguments
+from mkbuild.commands.loading import add_system_arguments
 from model.diagnostics import has_errors, render_all, to_json
 
 
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser("graph", help="draw the system (svg, png, dot or html)")
-    add_load_arguments(p)
+    add_system_arguments(p, platform="optional")
     p.add_argument("-o", "--output", required=True,
                    help="output file; its extension picks the format (.svg .png .dot .html)")
     p.add_argument("--authority", action="store_true", help="draw the capability view")
@@ -29,15 +29,13 @@ def add_parser(subparsers) -> None:
     p.add_argument("--flow", nargs=2, metavar=("FROM", "TO"),
                    help="draw the information flows from FROM to TO and answer whether there "
                         "is one")
-    p.add_argument("--platform", help="add CSpace slots from the layout for this platform")
-    p.add_argument("--json", action="store_true", help="diagnostics as JSON")
     p.set_defaults(func=run)
 
 
 def load(args):
     """The resolved System, or None after printing why not (warnings are printed too).
     Reads the system as `mkbuild check` does (same -I/-D arguments)."""
-    from mkbuild.commands.check import load as load_checked
+    from mkbuild.commands.loading import load as load_checked
 
     loaded = load_checked(args)
     if isinstance(loaded, int):

@@ -1,79 +1,120 @@
 """`mkbuild run system.adl --platform P`: compile, then boot the image in QEMU.
 
-The console streams to stdout. Exit 0 when every control thread has returned (a
-Microkit system: when every PD waits and nothing can wake one), or `--expect REGEX`
-was seen; 1 on a kernel panic, a component fault with
-`--fail-on-fault`, a timeout, a build error, or a board QEMU cannot boot.
+The console streams to stdout; the last line (on stderr) says how the run ended.
+Exit 0 when the system finished (every control thread returned and no thread can
+run) or every `--expect PATTERN` was seen in order; 1 on a build error, a kernel
+panic, a component fault (unless --allow-faults), a timeout, a deadlock, or a board
+QEMU cannot boot. A Microkit system succeeds
+when every PD waits and nothing can wake one. Every exit status: docs/exit-codes.md.
 """
 
 from __future__ import annotations
 
 import argparse
-import re
+import shlex
 import sys
-from pathlib import Path
 
-from mkbuild import debugger, pipeline
-from mkbuild.commands.compile import add_common, compile_from_args, report, write_beside_image
+from mkbuild import debugger
+from mkbuild.appdir import ExpectationMatcher
+from mkbuild.commands.compile import add_build_arguments, write_beside_image
+from mkbuild.commands.loading import compile, is_microkit, print_diagnostics
+
+EXPECT_HELP = ("a console pattern to wait for (expect glob: * any text, ? one character, "
+               "[abc], a leading ^ anchors at the end of the previous match); repeat for "
+               "several, matched in order")
+
+
+def add_run_arguments(p: argparse.ArgumentParser, timeout: float) -> None:
+    """How QEMU runs, for every command that boots (run, test)."""
+    p.add_argument("--timeout", type=float, default=None,
+                   help=f"seconds (default {timeout:g}; 0: until the system finishes or "
+                        "Ctrl-C)")
+    p.add_argument("--expect", action="append", default=[], metavar="PATTERN",
+                   help=EXPECT_HELP)
+    p.add_argument("--allow-faults", action="store_true",
+                   help="a component fault does not fail the run (fault-isolation demos)")
+    p.add_argument("--icount", action="store_true",
+                   help="instruction-counted time (-icount shift=0,sleep=off): deterministic")
+    p.add_argument("--qemu-arg", action="append", default=[], metavar="ARG",
+                   help="pass ARG to QEMU (repeat for several)")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="print the QEMU command line before booting")
+
+
+def qemu_extra_args(args: argparse.Namespace) -> list[str]:
+    from mkbuild.qemu import ICOUNT_ARGS
+    return (list(ICOUNT_ARGS) if args.icount else []) + list(args.qemu_arg)
+
+
+def show_command_line(args: argparse.Namespace, image, extra: list[str]) -> None:
+    """-v: the QEMU command, as a shell would take it."""
+    if not args.verbose:
+        return
+    from mkbuild import platform, qemu
+    board, _ = platform.load(args.platform)
+    if board is not None and board.qemu_binary is not None:
+        print(f"mkbuild {args.command}: {shlex.join(qemu.command_line(board, image, extra))}",
+              file=sys.stderr)
 
 
 def run(args: argparse.Namespace) -> int:
-    if not Path(args.file).exists():
-        print(f"mkbuild run: no such file or app directory: {args.file}", file=sys.stderr)
-        return 2
-    if args.expect:
-        try:
-            re.compile(args.expect)
-        except re.error as e:
-            print(f"mkbuild run: --expect is not a regular expression: {e}", file=sys.stderr)
-            return 2
-    compiled = compile_from_args(args)
-    report(compiled, args)
+    from mkbuild import pipeline
+
+    compiled = compile(args)
+    if isinstance(compiled, int):
+        return compiled
+    print_diagnostics(compiled.diagnostics, args)
     if not compiled.ok:
         return 1
     write_beside_image(compiled, args, board_steps=False)
 
     timeout = args.timeout if args.timeout is not None else (0 if args.gdb else 30.0)
-    extra = []
+    extra = qemu_extra_args(args)
     if args.gdb:
-        extra, started = debugger.start(compiled.build_dir, args.gdb_port)
+        gdb_args, started = debugger.start(compiled.build_dir, args.gdb_port)
+        extra += gdb_args
         print(started, file=sys.stderr)
+    show_command_line(args, compiled.image, extra)
+    matcher = ExpectationMatcher(args.expect)
 
     def echo(text: str) -> bool:
         sys.stdout.write(text)
         sys.stdout.flush()
-        return False
+        return bool(args.expect) and matcher.feed(text)
 
-    result = pipeline.boot(compiled, args.platform, timeout=timeout, expect=args.expect,
+    result = pipeline.boot(compiled, args.platform, timeout=timeout,
                            fail_on_fault=args.fail_on_fault, on_output=echo,
-                           extra_args=extra)
+                           extra_args=extra, allow_faults=args.allow_faults)
     if result.run is None:
-        report(pipeline.CompileResult(None, None, result.diagnostics), args)
+        print_diagnostics(result.diagnostics, args)
         return 1
+    run = result.run
     if args.gdb:
-        debugger.judge(result.run)
-    if result.run.console and not result.run.console.endswith("\n"):
+        debugger.judge(run)
+    if args.expect and not matcher.done:
+        if run.status == "exited":
+            run.status = "error"
+        run.message += (f"; expected output not seen: `{matcher.first_unmatched}` "
+                        f"(pattern {matcher.matched + 1} of {len(args.expect)})")
+    if run.console and not run.console.endswith("\n"):
         print()
-    if Path(args.file).suffix == ".system":
+    if is_microkit(args.system):
         from mkbuild.microkit.compile import idle_is_done
-        idle_is_done(result.run)
-    print(f"mkbuild run: {result.run.message}", file=sys.stderr)
+        idle_is_done(run)
+    print(f"mkbuild run: {run.message}", file=sys.stderr)
     if not args.gdb:
-        for hint in debugger.fault_hints(compiled.build_dir, result.run.faults):
+        for hint in debugger.fault_hints(compiled.build_dir, run.faults):
             print(f"mkbuild run: {hint}", file=sys.stderr)
-    return 0 if result.run.ok else 1
+    return 0 if run.ok else 1
 
 
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser("run", help="compile and boot in QEMU", description=__doc__,
                               formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_common(p)
-    p.add_argument("--timeout", type=float, default=None,
-                   help="seconds (default 30, with --gdb none; 0: until the system ends "
-                        "or Ctrl-C)")
-    p.add_argument("--expect", metavar="REGEX", help="succeed as soon as the console matches")
+    add_build_arguments(p)
+    add_run_arguments(p, timeout=30)
     p.add_argument("--fail-on-fault", action="store_true",
-                   help="fail as soon as the kernel reports a component fault")
+                   help="stop as soon as the kernel reports a component fault")
     p.add_argument("--gdb", action="store_true",
                    help="QEMU waits for gdb; prints the gdb command that loads every symbol")
     p.add_argument("--gdb-port", type=int, default=debugger.DEFAULT_PORT, metavar="PORT",

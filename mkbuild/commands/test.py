@@ -1,23 +1,27 @@
-"""`mkbuild test APP --platform P`: boot an app and check its expected console output.
+"""`mkbuild test SYSTEM --platform P`: boot a system and check its expected console output.
 
-The expectations are the app's `add_simulate_test` `wait_for` patterns (expect
-globs), matched in order over the serial console as it arrives; `--expect`
-adds patterns (apps in mkbuild's own layout have no CMakeLists.txt to carry
-them). Exit 0 when every pattern was seen, 1 naming the first one that was not
-(with the tail of the console), or when the app does not load or build.
+The expectations are a CAmkES app's `add_simulate_test` `wait_for` patterns, or for a
+system in mkbuild's own layout the lines of `system.expect` beside `system.adl` (the
+root file's name with `.expect`); `--expect` adds patterns. Patterns are expect globs
+(the same syntax as `mkbuild run --expect`), matched in order over the serial console
+as it arrives. Exit 0 when every pattern was seen and no component faulted (unless
+--allow-faults), 1 naming the first pattern not seen (with the tail of the console)
+or when the system does not load or build, 2 on misuse (docs/exit-codes.md).
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from mkbuild.appdir import App, ExpectationMatcher, load_app
-from model.diagnostics import has_errors, render_all, to_json
+from mkbuild.appdir import EXPECT_SUFFIX, ExpectationMatcher, load_app
+from mkbuild.commands.compile import add_build_arguments
+from mkbuild.commands.loading import is_microkit, misuse, parse_defines, print_diagnostics
+from mkbuild.commands.run import add_run_arguments
+from model.diagnostics import has_errors
 
 TAIL_LINES = 20
 
@@ -31,6 +35,7 @@ class Verdict:
     tail: list[str]  # last lines of the console
     note: str = ""  # why the console ended (timeout, exit status), if known
     panic: str | None = None  # the kernel's panic line, if it panicked
+    fault: str | None = None  # the first component fault, when faults fail the test
 
 
 def judge(patterns: list[str], console: str, note: str = "", panic: str | None = None) -> Verdict:
@@ -52,7 +57,12 @@ def describe(verdict: Verdict, app: str, platform: str) -> str:
     """What the user reads at the end of `mkbuild test`."""
     if verdict.passed:
         return f"mkbuild test: PASS {app} on {platform}: all {verdict.total} expected outputs seen"
-    if verdict.missing is None:
+    if verdict.missing is None and verdict.fault:
+        lines = [
+            f"mkbuild test: FAIL {app} on {platform}: all {verdict.total} expected outputs seen, "
+            f"but a component faulted (--allow-faults accepts it): {verdict.fault}"
+        ]
+    elif verdict.missing is None:
         lines = [
             f"mkbuild test: FAIL {app} on {platform}: all {verdict.total} expected outputs seen, "
             f"but the kernel panicked: {verdict.panic}"
@@ -80,60 +90,54 @@ def internal_error(e: BaseException) -> str:
     )
 
 
-def _boot_backend():
-    """The end-to-end pipeline's boot entry point, or None while it is not built."""
-    try:
-        pipeline = importlib.import_module("mkbuild.pipeline")
-    except ImportError:
-        return None
-    return getattr(pipeline, "boot_app", None)
-
-
 def run(args: argparse.Namespace) -> int:
-    if str(args.app).endswith(".system"):
+    bad = misuse(args)
+    if bad is not None:
+        return bad
+    if is_microkit(args.system):
         return _run_microkit(args)
-    app, diags = load_app(args.app, global_components=args.global_components)
-    if args.json and diags:
-        print(to_json(diags), file=sys.stderr)
-    elif diags:
-        print(render_all(diags), file=sys.stderr)
+    app, diags = load_app(args.system, global_components=args.global_components)
+    print_diagnostics(diags, args)
     if app is None or has_errors(diags):
         return 1
-    patterns = list(app.expectations) + list(args.expect or [])
+    patterns = list(app.expectations) + list(args.expect)
     if not patterns:
-        print(
-            f"mkbuild test: {args.app}: nothing to check: no add_simulate_test(wait_for ...) "
-            "in CMakeLists.txt and no --expect PATTERN given",
-            file=sys.stderr,
-        )
+        where = ("no add_simulate_test(wait_for ...) in CMakeLists.txt" if app.layout == "cmake"
+                 else f"no {app.root.with_suffix(EXPECT_SUFFIX).name} beside "
+                      f"{app.root.name}")
+        print(f"mkbuild test: {args.system}: nothing to check: {where} and no --expect "
+              "PATTERN given", file=sys.stderr)
         return 1
-    boot = _boot_backend()
-    if boot is None:
-        print(
-            "mkbuild test: cannot boot: the image pipeline (mkbuild.pipeline.boot_app) "
-            "is not built yet",
-            file=sys.stderr,
-        )
-        return 1
-    return _boot_and_judge(boot, app, patterns, args)
+    def build(build_dir: Path | None):
+        from mkbuild import pipeline
+        return pipeline.compile_app(app, args.platform, build_dir, tuple(args.include_dirs),
+                                    parse_defines(args.defines))
+
+    return _boot_and_judge(build, patterns, args)
 
 
 def _run_microkit(args: argparse.Namespace) -> int:
     """A Microkit system (.system): SDFs carry no expectations, so --expect gives them."""
     if not args.expect:
-        print(f"mkbuild test: {args.app}: nothing to check: a Microkit system has no "
+        print(f"mkbuild test: {args.system}: nothing to check: a Microkit system has no "
               "expectations of its own; give --expect PATTERN", file=sys.stderr)
         return 1
-    from mkbuild.microkit.compile import boot_sdf
+    from mkbuild.microkit.compile import compile_sdf, idle_is_done
 
-    def boot(app, platform, build_dir, timeout, on_output):
-        return boot_sdf(Path(app), platform, build_dir, [Path(d) for d in args.search_paths],
-                        timeout, on_output)
+    def build(build_dir: Path | None):
+        return compile_sdf(Path(args.system), args.platform, build_dir,
+                           [Path(d) for d in args.search_paths])
 
-    return _boot_and_judge(boot, args.app, list(args.expect), args)
+    return _boot_and_judge(build, list(args.expect), args, after_boot=idle_is_done)
 
 
-def _boot_and_judge(boot, app: App, patterns: list[str], args: argparse.Namespace) -> int:
+def _boot_and_judge(build, patterns: list[str], args: argparse.Namespace,
+                    after_boot=None) -> int:
+    """build(build_dir) -> CompileResult; boot it and match `patterns`; after_boot(run)
+    may reinterpret how the run ended (a Microkit system's idle end)."""
+    from mkbuild import pipeline
+    from mkbuild.commands.run import qemu_extra_args, show_command_line
+
     matcher = ExpectationMatcher(patterns)
 
     def on_output(chunk: str) -> bool:
@@ -144,50 +148,40 @@ def _boot_and_judge(boot, app: App, patterns: list[str], args: argparse.Namespac
         return matcher.feed(chunk)
 
     try:
-        result = boot(
-            app,
-            platform=args.platform,
-            build_dir=Path(args.build_dir) if args.build_dir else None,
-            timeout=args.timeout,
-            on_output=on_output,
-        )
+        compiled = build(Path(args.build_dir) if args.build_dir else None)
+        print_diagnostics(compiled.diagnostics, args)
+        if not compiled.ok:
+            return 1
+        extra = qemu_extra_args(args)
+        show_command_line(args, compiled.image, extra)
+        result = pipeline.boot(compiled, args.platform,
+                               timeout=60.0 if args.timeout is None else args.timeout,
+                               on_output=on_output, extra_args=extra,
+                               allow_faults=args.allow_faults)
     except Exception as e:  # a bug behind us must still end in a message, not a traceback
         print(internal_error(e), file=sys.stderr)
         return 1
-    diags = getattr(result, "diagnostics", [])
-    if diags:
-        print(render_all(diags), file=sys.stderr)
-    if has_errors(diags):
+    if result.run is None:
+        print_diagnostics(result.diagnostics, args)
         return 1
-    console = getattr(result, "console", matcher.buffer)
-    panic = getattr(getattr(result, "run", None), "panic", None)
-    verdict = judge(patterns, console, note=getattr(result, "note", ""), panic=panic)
-    print(describe(verdict, str(args.app), args.platform))
+    run = result.run
+    if after_boot is not None:
+        after_boot(run)
+    verdict = judge(patterns, run.console, note=run.message, panic=run.panic)
+    if verdict.passed and run.status == "fault":
+        verdict.passed, verdict.fault = False, run.faults[0].strip()
+    print(describe(verdict, str(args.system), args.platform))
     return 0 if verdict.passed else 1
 
 
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser(
         "test",
-        help="boot an app in QEMU and check its add_simulate_test expectations",
+        help="boot a system in QEMU and check its expected console output",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("app", help="CAmkES app directory, mkbuild app directory, .adl/.camkes file, "
-                               "or Microkit .system file")
-    p.add_argument("--platform", default="qemu-arm-virt", help="board (default: qemu-arm-virt)")
-    p.add_argument(
-        "--timeout", type=float, default=60.0, help="seconds to wait for all patterns (default 60)"
-    )
-    p.add_argument("--expect", action="append", metavar="GLOB", help="another pattern to wait for")
-    p.add_argument(
-        "--global-components",
-        metavar="DIR",
-        help="seL4 global-components checkout, for apps calling includeGlobalComponents()",
-    )
-    p.add_argument("--build-dir", metavar="DIR", help="where build outputs go")
-    p.add_argument("--search-path", dest="search_paths", action="append", default=[],
-                   metavar="DIR", help="Microkit systems (.system): where program images are")
+    add_build_arguments(p)
+    add_run_arguments(p, timeout=60)
     p.add_argument("--console", action="store_true", help="show the console as it arrives")
-    p.add_argument("--json", action="store_true", help="diagnostics as JSON")
     p.set_defaults(func=run)

@@ -53,7 +53,7 @@ def idle_is_done(run: qemu.RunResult) -> None:
     """A Microkit system never ends: its PDs wait for events. When the kernel stops
     because no PD can run and no interrupt can wake one, and nothing faulted, the run
     did what it could; it succeeds (a fault or panic still fails it)."""
-    if run.status != "error" or run.exit_code != qemu.EXIT_NOTHING_RUNNABLE or run.panic:
+    if run.status != "error" or run.exit_code != qemu.EXIT_DEADLOCK or run.panic:
         return
     if run.faults:
         run.message = (f"idle after {len(run.faults)} fault report(s) of a protection domain "

@@ -1,6 +1,7 @@
 """Every example system in images/ compiled and booted in QEMU on both boards, with
 its console checked line by line; plus how `run` ends (fault, timeout, expect)."""
 
+import re
 import shutil
 from pathlib import Path
 
@@ -75,7 +76,8 @@ CASES = [(n, b) for n in EXPECTED for b in BOARDS]
 
 @pytest.mark.parametrize("name,board", CASES)
 def test_image_boots(build_root, name, board):
-    result = pipeline.boot(compiled(build_root, name, board), board, timeout=30)
+    result = pipeline.boot(compiled(build_root, name, board), board, timeout=30,
+                           allow_faults=name == "fault")  # the fault-isolation demo
     run = result.run
     assert run is not None
     assert "KERNEL PANIC" not in run.console
@@ -89,8 +91,21 @@ def test_image_boots(build_root, name, board):
     if name == "fault":
         assert run.exit_code == 4 and len(run.faults) == 1
         assert "still alive" not in run.console
+        assert run.message == ("system finished: every control thread returned and no "
+                               "thread can run; 1 thread(s) stopped by faults")
     else:
         assert run.exit_code == 0 and run.faults == []
+
+
+def test_a_fault_fails_the_run_unless_faults_are_allowed(build_root):
+    result = pipeline.boot(compiled(build_root, "fault", "qemu-arm-virt"), "qemu-arm-virt",
+                           timeout=30)
+    assert result.run.status == "fault" and not result.run.ok
+    assert re.fullmatch(
+        r"system finished: every control thread returned and no thread can run; 1 thread\(s\)"
+        r" stopped by faults; failed: 1 component fault\(s\) \(--allow-faults accepts them\),"
+        r" the first: FAULT HANDLER: data fault from crasher\.control on address 0x0, "
+        r"pc 0x[0-9a-f]+, esr 0x92000046", result.run.message), result.run.message
 
 
 @pytest.mark.parametrize("board", BOARDS)
@@ -139,7 +154,8 @@ def test_timeout_is_a_failure(build_root):
     result = pipeline.boot(compiled_spin, "qemu-arm-virt", timeout=3)
     assert result.run.status == "timeout" and not result.run.ok
     assert "spinning forever" in result.run.console
-    assert result.run.message == "timed out after 3 s"
+    assert result.run.message == ("timed out after 3 s; the system was still running "
+                                  "(--expect PATTERN ends a run when its output is seen)")
 
 
 def test_unconnected_server_threads_end_quietly(build_root):

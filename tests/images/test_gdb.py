@@ -97,7 +97,7 @@ def test_breakpoints_variables_and_steps_in_components_and_kernel(tmp_path, boar
     assert "exited normally" in out
     # The system ran to its end under the debugger.
     assert "total = 110" in console
-    assert "mkbuild run: every control thread returned" in console
+    assert "mkbuild run: system finished: every control thread returned" in console
     assert status == 0
 
 
