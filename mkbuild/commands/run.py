@@ -101,10 +101,10 @@ def run(args: argparse.Namespace) -> int:
     if is_microkit(args.system):
         from mkbuild.microkit.compile import idle_is_done
         idle_is_done(run)
-    print(f"mkbuild run: {run.message}", file=sys.stderr)
     if not args.gdb:
         for hint in debugger.fault_hints(compiled.build_dir, run.faults):
             print(f"mkbuild run: {hint}", file=sys.stderr)
+    print(f"mkbuild run: {run.message}", file=sys.stderr)  # last: how the run ended
     return 0 if run.ok else 1
 
 
