@@ -100,7 +100,8 @@ def run(platform: Platform, image: Path, timeout: float = 30.0,
     """Boot `image`; stop at exit, panic, `expect` seen, a fault (if asked) or timeout
     (0: none). QEMU never outlives the call, even when it is interrupted (Ctrl-C).
 
-    `on_output` gets each new piece of console text; returning True stops QEMU.
+    `on_output` gets each new piece of console text, and "" while there is none (so a
+    caller can notice its own reader has gone); returning True stops QEMU.
     A component fault makes the run fail unless `allow_faults`.
     """
     cmd = command_line(platform, image, extra_args)
@@ -137,6 +138,8 @@ def run(platform: Platform, image: Path, timeout: float = 30.0,
                         stop = stop or "expected"
                     elif fail_on_fault and FAULT.search(text):
                         stop = stop or "fault"
+                elif on_output and on_output(""):  # quiet: the caller may still stop it
+                    stop = stop or "expected"
                 if exited:
                     break
                 if stop:

@@ -57,6 +57,17 @@ def show_command_line(args: argparse.Namespace, image, extra: list[str]) -> None
               file=sys.stderr)
 
 
+def stdout_reader_gone() -> bool:
+    """stdout is a pipe whose reading end is closed (a write would fail with EPIPE)."""
+    import select
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(ev & select.POLLERR for _, ev in poller.poll(0))
+    except (OSError, ValueError, AttributeError):  # not a real file (captured output)
+        return False
+
+
 def run(args: argparse.Namespace) -> int:
     from mkbuild import pipeline
 
@@ -78,6 +89,8 @@ def run(args: argparse.Namespace) -> int:
     matcher = ExpectationMatcher(args.expect)
 
     def echo(text: str) -> bool:
+        if not text and stdout_reader_gone():
+            raise BrokenPipeError  # `| head` exited while the system says nothing
         sys.stdout.write(text)
         sys.stdout.flush()
         return bool(args.expect) and matcher.feed(text)
