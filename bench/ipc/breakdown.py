@@ -39,22 +39,29 @@ PARTS = [
     ("syscall.c", "dispatch", "system-call dispatch"),
     ("fastpath.c:ep_cap", "lookup", "capability lookup and type/right check"),
     ("fastpath.c:copy_regs", "transfer", "message transfer (badge, info, MR0..3)"),
+    ("fastpath.c:none_ready_above", "prio", ""),
     ("fastpath.c", "ipc", "fastpath checks, endpoint queue, reply bookkeeping"),
     ("kernel.h:sched_highest_prio", "prio", "highest ready priority (bitmap)"),
     ("sched.c:resume_current", "switch", "switch: TTBR0/ASID, FP owner check"),
+    ("sched.c:enter_current", "switch", "switch: TTBR0/ASID, FP owner check"),
+    ("kernel.h:wq_take_head", "ipc", ""),
+    ("kernel.h:wq_append", "ipc", ""),
+    ("kernel.h:mi_len_and_caps", "ipc", ""),
+    ("notification.c:ntfn_bound_pending", "ipc", ""),
+    ("arch.c:arch_set_vspace", "switch", ""),
 ]
-LABELS = {"entry": PARTS[1][2], "exit": PARTS[0][2], "dispatch": PARTS[2][2],
-          "lookup": PARTS[3][2], "transfer": PARTS[4][2], "ipc": PARTS[5][2],
-          "switch": PARTS[7][2], "prio": PARTS[6][2], "user": "user: the client's loop and stubs, the server's loop",
-          "other": "other kernel code"}
+LABELS = {part: label for _, part, label in reversed(PARTS) if label}
+LABELS["user"] = "user: the client's loop and stubs, the server's loop"
+LABELS["other"] = "other kernel code"
 
 
 def _functions(src: Path) -> list[tuple[int, str]]:
     """(first line, name) of each function or label in a C or assembly file."""
     found = []
     for n, line in enumerate(src.read_text().splitlines(), 1):
-        m = re.match(r"^(?:static |_Noreturn |inline |bool |void |int |unsigned |word_t |struct \w+ \*?)+"
-                     r"\s*\*?(\w+)\(", line) or re.match(r"^(\w+):", line)
+        m = re.match(r"^(?:static |_Noreturn |inline |__attribute__\(\([\w, ]+\)\) |const |bool |"
+                     r"void |int |unsigned |word_t |struct \w+ \*?)+\s*\*?(\w+)\(", line) \
+            or re.match(r"^(\w+):", line)
         if m:
             found.append((n, m.group(1)))
     return found
@@ -150,7 +157,7 @@ def main() -> int:
                 "exit"):
         if per.get(key):
             print(f"  {per[key]:6.1f}  {LABELS[key]}")
-    for key in sorted(k for k in per if k.startswith("other") and per[k]):
+    for key in sorted(k for k in per if k.startswith("other") and abs(per[k]) >= 0.05):
         print(f"  {per[key]:6.1f}  {key}")
     return 0
 

@@ -238,8 +238,8 @@ const uint8_t *user_readable_byte(word_t vaddr);  /* NULL: the caller may not re
 
 /* entry points of the exception vectors (each ends by returning to some thread) */
 _Noreturn void handle_syscall(word_t cptr, word_t info, struct context *ctx, word_t num);
-_Noreturn void fast_call(word_t cptr, word_t info, struct context *ctx, word_t num);
-_Noreturn void fast_reply_recv(word_t cptr, word_t info, struct context *ctx, word_t num);
+_Noreturn void fast_call(word_t cptr, word_t info, struct context *ctx);
+_Noreturn void fast_reply_recv(word_t cptr, word_t info, struct context *ctx);
 _Noreturn void handle_irq(void);
 
 /* ---- scheduler ---------------------------------------------------------------- */

@@ -123,24 +123,41 @@ _Noreturn void exit_to_current(void)
     resume_current();
 }
 
-/* Return to `current`, known to be the thread that should run if its scheduling
- * context has budget (a context that runs on charges nothing here: donation). */
-_Noreturn void resume_current(void)
+/* Into `current` with its address space and FP/SIMD trap. */
+static inline __attribute__((always_inline)) _Noreturn void enter_current(void)
 {
-    if (current->sc != charged_sc && (!current->sc || !sc_switch_to(current))) {
-        current = NULL;
-        exit_to_current();
-    }
-    if (current->vspace != active_vspace) {
-        active_vspace = current->vspace;
+    struct tcb *t = current;
+    if (t->vspace != active_vspace) {
+        active_vspace = t->vspace;
         arch_set_vspace(active_vspace);
     }
-    bool trap = current != fpu_owner;
+    bool trap = t != fpu_owner;
     if (trap != fpu_trapped) {
         fpu_trapped = trap;
         arch_fpu_trap(trap);
     }
-    restore_user(&current->ctx);
+    restore_user(&t->ctx);
+}
+
+/* `current` runs on another context than the one charged until now: charge that one
+ * and start this one, if it has budget. Out of line: the IPC fastpath with a lent
+ * context never comes here. */
+static _Noreturn __attribute__((noinline)) void resume_on_other_context(void)
+{
+    if (!current->sc || !sc_switch_to(current)) {
+        current = NULL;
+        exit_to_current();
+    }
+    enter_current();
+}
+
+/* Return to `current`, known to be the thread that should run if its scheduling
+ * context has budget (a context that runs on charges nothing here: donation). */
+__attribute__((always_inline)) inline _Noreturn void resume_current(void)
+{
+    if (current->sc != charged_sc)
+        resume_on_other_context();
+    enter_current();
 }
 
 /* The first use of FP/SIMD by a thread that does not own the registers. */

@@ -182,16 +182,16 @@ _Noreturn void handle_syscall(word_t cptr, word_t info, struct context *ctx, wor
 
 /* Entered straight from the vector for Call and ReplyRecv: the fastpath picks the
  * next thread itself; anything it does not handle goes the general way. */
-_Noreturn void fast_call(word_t cptr, word_t info, struct context *ctx, word_t num)
+_Noreturn void fast_call(word_t cptr, word_t info, struct context *ctx)
 {
     if (fastpath_call(cptr, info))
         resume_current();
-    handle_syscall(cptr, info, ctx, num);
+    handle_syscall(cptr, info, ctx, MK_SYS_CALL);
 }
 
-_Noreturn void fast_reply_recv(word_t cptr, word_t info, struct context *ctx, word_t num)
+_Noreturn void fast_reply_recv(word_t cptr, word_t info, struct context *ctx)
 {
     if (fastpath_reply_recv(cptr, info))
         resume_current();
-    handle_syscall(cptr, info, ctx, num);
+    handle_syscall(cptr, info, ctx, MK_SYS_REPLY_RECV);
 }

@@ -7,39 +7,46 @@
 
 #define CTX_REG(n) (CTX_X + 8 * (n))
 /* pairs stored with one stp/ldp must be adjacent */
-#if CTX_SP_EL0 != CTX_REG(31) || CTX_SPSR != CTX_ELR + 8 || CTX_TPIDRRO != CTX_TPIDR + 8
+#if CTX_SPSR != CTX_ELR + 8 || CTX_TPIDRRO != CTX_TPIDR + 8
 #error "struct context layout does not match the paired saves below"
 #endif
 
     .arch armv8-a+fp+simd
     .text
 
-.macro save_user
-    stp x0, x1, [sp, #-16]!
-    mrs x0, tpidr_el1                 /* the current thread's context */
-    stp x2, x3, [x0, #CTX_REG(2)]
-    stp x4, x5, [x0, #CTX_REG(4)]
-    stp x6, x7, [x0, #CTX_REG(6)]
-    stp x8, x9, [x0, #CTX_REG(8)]
-    stp x10, x11, [x0, #CTX_REG(10)]
-    stp x12, x13, [x0, #CTX_REG(12)]
-    stp x14, x15, [x0, #CTX_REG(14)]
-    stp x16, x17, [x0, #CTX_REG(16)]
-    stp x18, x19, [x0, #CTX_REG(18)]
-    stp x20, x21, [x0, #CTX_REG(20)]
-    stp x22, x23, [x0, #CTX_REG(22)]
-    stp x24, x25, [x0, #CTX_REG(24)]
-    stp x26, x27, [x0, #CTX_REG(26)]
-    stp x28, x29, [x0, #CTX_REG(28)]
+/* x19..x30, SP_EL0, ELR, SPSR, TPIDR_EL0 into the context at \ctx; x2..x5 scratch
+ * (already saved). */
+.macro save_from_x19 ctx
+    stp x19, x20, [\ctx, #CTX_REG(19)]
+    stp x21, x22, [\ctx, #CTX_REG(21)]
+    stp x23, x24, [\ctx, #CTX_REG(23)]
+    stp x25, x26, [\ctx, #CTX_REG(25)]
+    stp x27, x28, [\ctx, #CTX_REG(27)]
+    stp x29, x30, [\ctx, #CTX_REG(29)]
     mrs x2, sp_el0
-    stp x30, x2, [x0, #CTX_REG(30)]
-    mrs x2, elr_el1
-    mrs x3, spsr_el1
-    stp x2, x3, [x0, #CTX_ELR]
-    mrs x2, tpidr_el0
-    str x2, [x0, #CTX_TPIDR]
-    ldp x2, x3, [sp], #16
-    stp x2, x3, [x0, #CTX_REG(0)]
+    mrs x3, elr_el1
+    mrs x4, spsr_el1
+    mrs x5, tpidr_el0
+    str x2, [\ctx, #CTX_SP_EL0]
+    stp x3, x4, [\ctx, #CTX_ELR]
+    str x5, [\ctx, #CTX_TPIDR]
+.endm
+
+/* Entry from EL0 with x0, x1 pushed on the kernel stack and x1 = the context, x2, x3
+ * saved: the rest of the register file, then x0, x1 from the stack; x2 = the context. */
+.macro save_rest_from_x4
+    stp x4, x5, [x1, #CTX_REG(4)]
+    stp x6, x7, [x1, #CTX_REG(6)]
+    stp x8, x9, [x1, #CTX_REG(8)]
+    stp x10, x11, [x1, #CTX_REG(10)]
+    stp x12, x13, [x1, #CTX_REG(12)]
+    stp x14, x15, [x1, #CTX_REG(14)]
+    stp x16, x17, [x1, #CTX_REG(16)]
+    str x18, [x1, #CTX_REG(18)]
+    save_from_x19 x1
+    mov x2, x1
+    ldp x0, x1, [sp], #16
+    stp x0, x1, [x2, #CTX_REG(0)]
 .endm
 
 .macro vector target
@@ -68,25 +75,41 @@ vectors:
     vector kernel_exception
 
 el0_sync:
-    save_user
-    mrs x9, esr_el1
-    lsr x10, x9, #26
-    cmp x10, #0x15                   /* SVC from AArch64 */
-    b.ne 1f
-    ldp x0, x1, [x0, #CTX_REG(0)]             /* x0, x1 as the user passed them */
-    mrs x2, tpidr_el1
-    ldr x3, [x2, #CTX_REG(REG_SYSNO)] /* the call number */
-    cmp x3, #MK_SYS_CALL             /* Call and ReplyRecv try their fastpath first */
+    stp x0, x1, [sp, #-16]!
+    mrs x1, tpidr_el1                /* the current thread's context */
+    stp x2, x3, [x1, #CTX_REG(2)]
+    mrs x2, esr_el1
+    lsr x3, x2, #26
+    cmp x3, #0x15                    /* SVC from AArch64 */
+    b.ne el0_sync_other
+    /* A system call: x10..x18 and the flags are the caller's to lose (the ABI,
+     * runtime/include/mk/abi.h), so they are not saved; a return from the kernel
+     * gives the thread back its own last saved values (never another thread's). */
+    stp x4, x5, [x1, #CTX_REG(4)]
+    stp x6, x7, [x1, #CTX_REG(6)]
+    stp x8, x9, [x1, #CTX_REG(8)]    /* x7: the call number, x8: an argument */
+    save_from_x19 x1
+    mov x2, x1
+    ldp x0, x1, [sp], #16            /* x0, x1 as the user passed them */
+    stp x0, x1, [x2, #CTX_REG(0)]
+    cmp x7, #MK_SYS_CALL             /* Call and ReplyRecv try their fastpath first */
     b.eq fast_call                   /* (they fall back to handle_syscall) */
-    cmp x3, #MK_SYS_REPLY_RECV
+    cmp x7, #MK_SYS_REPLY_RECV
     b.eq fast_reply_recv
-    bl handle_syscall
-1:  mov x0, x9
+    mov x3, x7
+    b handle_syscall
+
+el0_sync_other:                       /* a fault: every register is the thread's */
+    save_rest_from_x4
+    mrs x0, esr_el1
     mrs x1, far_el1
     bl handle_sync_other
 
 el0_irq:
-    save_user
+    stp x0, x1, [sp, #-16]!
+    mrs x1, tpidr_el1
+    stp x2, x3, [x1, #CTX_REG(2)]
+    save_rest_from_x4
     bl handle_irq
 
 kernel_exception:

@@ -6,8 +6,12 @@
  *   out: x0 = badge of the sender (receive calls), x1 = message info,
  *        x2..x5 = message registers 0..3, x6 = status of the call itself (MK_ERR_*).
  * NBSendRecv also takes x8 = the capability it receives on (x0 is the one it sends to).
- * Every other register is preserved. The IPC buffer address of the running thread is
- * readable at EL0 from TPIDRRO_EL0. */
+ * A system call may change x7..x18 and the condition flags (NZCV); every other
+ * register is preserved (x19..x30, SP, TPIDR_EL0, the FP/SIMD registers). Today's
+ * kernel gives back x7..x9 and the flags unchanged and x10..x18 as the thread itself
+ * last held them when it entered the kernel otherwise (an interrupt, a fault, or zero
+ * at its start): never another thread's or the kernel's values. The IPC buffer
+ * address of the running thread is readable at EL0 from TPIDRRO_EL0. */
 #ifndef MK_ABI_H
 #define MK_ABI_H
 

@@ -128,6 +128,12 @@ static inline void seL4_SetCapReceivePath(seL4_CPtr root, seL4_CPtr index, seL4_
 
 /* ---- the raw system call ------------------------------------------------------- */
 
+/* What a system call may change besides its results (runtime/include/mk/abi.h):
+ * x7..x18 and the condition flags, so the kernel's entry saves less. x7 and x8 are
+ * inputs too, listed as outputs where they are. */
+#define MK_SYSCALL_CLOBBERS_X9 "x9", "x10", "x11", "x12", "x13", "x14", "x15", "x16", \
+                               "x17", "x18", "cc", "memory"
+
 /* One system call: message registers 0..3 travel in x2..x5 both ways and are kept
  * in the IPC buffer's msg[0..3] so seL4_GetMR/SetMR see them. Returns the status. */
 static inline seL4_Word mk_syscall(seL4_Word num, seL4_Word *cap_or_badge, seL4_Word *info)
@@ -142,9 +148,10 @@ static inline seL4_Word mk_syscall(seL4_Word num, seL4_Word *cap_or_badge, seL4_
     register seL4_Word x6 __asm__("x6");
     register seL4_Word x7 __asm__("x7") = num;
     __asm__ volatile("svc #0"
-                     : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4), "+r"(x5), "=r"(x6)
-                     : "r"(x7)
-                     : "memory");
+                     : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4), "+r"(x5), "=r"(x6),
+                       "+r"(x7)
+                     :
+                     : "x8", MK_SYSCALL_CLOBBERS_X9);
     mr[0] = x2;
     mr[1] = x3;
     mr[2] = x4;
@@ -169,9 +176,10 @@ static inline seL4_Word mk_syscall_send_recv(seL4_Word *dest_or_badge, seL4_Word
     register seL4_Word x7 __asm__("x7") = MK_SYS_NBSEND_RECV;
     register seL4_Word x8 __asm__("x8") = src;
     __asm__ volatile("svc #0"
-                     : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4), "+r"(x5), "=r"(x6)
-                     : "r"(x7), "r"(x8)
-                     : "memory");
+                     : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4), "+r"(x5), "=r"(x6),
+                       "+r"(x7), "+r"(x8)
+                     :
+                     : MK_SYSCALL_CLOBBERS_X9);
     mr[0] = x2;
     mr[1] = x3;
     mr[2] = x4;
