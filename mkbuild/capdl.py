@@ -17,10 +17,20 @@ each container object, and IRQ maps. What our boot spec says becomes:
   the notification it signals, with its badge.
 - `irq maps`: interrupt number -> IRQ object.
 
-Not exported yet: scheduling contexts, reply objects and the SchedControl (the
-boot spec's MCS objects); the documented capDL grammar (revision 1.1) has no syntax
-for them, and capDL-tool's MCS extension is not followed here. Capabilities to them
-are left out with them.
+The MCS objects, in the spellings of capDL-tool's MCS extension (its parser: object
+types `sc` and `rtreply`, the parameters `period`, `budget`, `data` in µs, the TCB
+slot `sc_slot`, the timeout endpoint in `temp_fault_ep_slot`):
+
+- each scheduling context `sc (period: P, budget: B, data: D, N bits)` (a context the
+  boot spec leaves unconfigured, `sc (N bits)`: an empty one), each reply object
+  `rtreply`; capabilities to them in CNodes as to any object, with their rights;
+- each TCB's `sc_slot` (the context it starts on; none: a passive thread) and
+  `temp_fault_ep_slot` (the endpoint capability its timeout faults go to).
+
+Not expressible, so not exported: the SchedControl (the kernel's own capability in
+seL4, no object) and capabilities to it, a scheduling context's extra refills, and
+which reply object a thread receives with (mk binds it in the boot spec; seL4 names
+it at each Recv).
 
 Names are the boot spec's, with each character capDL identifiers do not allow
 (identifiers are letters, digits, `_` and `@`, starting with a letter) made `_`;
@@ -38,7 +48,7 @@ PAGE_SHIFT = 12
 LEVEL_SHIFTS = (39, 30, 21, 12)  # pgd, pud, pd, pt index bits start here (4 KiB granule)
 INDEX_MASK = 0x1FF
 WORD_BITS = 64
-NOT_EXPORTED = (bs.ObjType.SCHED_CONTEXT, bs.ObjType.REPLY, bs.ObjType.SCHED_CONTROL)
+NOT_EXPORTED = (bs.ObjType.SCHED_CONTROL,)
 
 
 def capdl_name(name: str) -> str:
@@ -103,6 +113,7 @@ class _Tables:
 def to_capdl(spec: bs.BootSpec, title: str = "") -> str:
     names = _unique_names(spec)
     tcbs = {t.tcb: t for t in spec.tcbs}
+    sched = {c.object: c for c in spec.sched_contexts}
     tables = {i: _Tables(names[i]) for i, o in enumerate(spec.objects)
               if o.type == bs.ObjType.VSPACE}
     for m in spec.mappings:
@@ -141,6 +152,13 @@ def to_capdl(spec: bs.BootSpec, title: str = "") -> str:
                 lines.append(f"  {table} = {kind}")
         elif t == bs.ObjType.IRQ_HANDLER:
             lines.append(f"  {names[i]} = irq")
+        elif t == bs.ObjType.SCHED_CONTEXT:
+            c = sched.get(i)
+            params = (f"period: {c.period_us}", f"budget: {c.budget_us}",
+                      f"data: {c.badge:#x}") if c else ()
+            lines.append(f"  {names[i]} = sc{_params(*params, f'{o.size_bits} bits')}")
+        elif t == bs.ObjType.REPLY:
+            lines.append(f"  {names[i]} = rtreply")
         # PAGE_TABLE: pool tables; the tables above stand for them.
     lines += ["}", "", "caps {"]
 
@@ -161,8 +179,11 @@ def to_capdl(spec: bs.BootSpec, title: str = "") -> str:
                     params = (_cap_rights(c.rights & (bs.Rights.READ | bs.Rights.WRITE)),)
                 elif target.type == bs.ObjType.CNODE:
                     params = ("guard: 0", f"guard_size: {WORD_BITS - target.size_bits}")
+                elif target.type == bs.ObjType.SCHED_CONTEXT:
+                    params = (_cap_rights(c.rights & (bs.Rights.READ | bs.Rights.WRITE)),)
                 lines.append(f"    {c.slot:#x}: {names[c.object]}{_params(*params)}")
             lines.append("  }")
+    slot_caps = {(c.cnode, c.slot): c for c in spec.caps}
     for t in spec.tcbs:
         cspace_bits = spec.objects[t.cspace].size_bits
         lines.append(f"  {names[t.tcb]} {{")
@@ -171,6 +192,13 @@ def to_capdl(spec: bs.BootSpec, title: str = "") -> str:
         lines.append(f"    vspace: {names[t.vspace]}")
         if t.ipc_buffer_frame != bs.NO_OBJECT:
             lines.append(f"    ipc_buffer_slot: {names[t.ipc_buffer_frame]} (RW)")
+        if t.sched_context != bs.NO_OBJECT:
+            lines.append(f"    sc_slot: {names[t.sched_context]}")
+        timeout = slot_caps.get((t.cspace, t.timeout_ep_slot)) if t.timeout_ep_slot else None
+        if timeout is not None:
+            badge = f"badge: {timeout.badge:#x}" if timeout.badge else ""
+            lines.append(f"    temp_fault_ep_slot: {names[timeout.object]}"
+                         f"{_params(_cap_rights(timeout.rights), badge)}")
         lines.append("  }")
     for tree in tables.values():
         for table, entries in tree.entries.items():

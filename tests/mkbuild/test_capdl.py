@@ -29,7 +29,9 @@ def tiny_program() -> layout.Program:
 
 
 def spec_of(image: str) -> bs.BootSpec:
-    system, diags = load_system(str(ROOT / "images" / image / "system.adl"))
+    """An example's boot spec (`tests/...` for a test fixture) with stand-in programs."""
+    where = ROOT / image if image.startswith("tests/") else ROOT / "images" / image
+    system, diags = load_system(str(where / "system.adl"))
     assert system is not None, diags
     system, _ = layout.resolve_dtb(system, VIRT)
     plan, diags = layout.plan(system, VIRT)
@@ -77,6 +79,9 @@ class Read(lark.Transformer):
 
     def resume(self, c):
         return ("resume", c[0] == "True")
+
+    def sc_param(self, c):
+        return (str(c[0]), c[1])
 
     def object_params(self, c):
         return dict(c)
@@ -151,7 +156,8 @@ CAP_LETTERS = (("R", bs.Rights.READ), ("W", bs.Rights.WRITE), ("G", bs.Rights.GR
 MAP_LETTERS = (("R", bs.MapRights.READ), ("W", bs.MapRights.WRITE), ("X", bs.MapRights.EXECUTE))
 TYPES = {bs.ObjType.TCB: "tcb", bs.ObjType.ENDPOINT: "ep", bs.ObjType.NOTIFICATION:
          "notification", bs.ObjType.CNODE: "cnode", bs.ObjType.FRAME: "frame",
-         bs.ObjType.VSPACE: "pgd", bs.ObjType.IRQ_HANDLER: "irq"}
+         bs.ObjType.VSPACE: "pgd", bs.ObjType.IRQ_HANDLER: "irq",
+         bs.ObjType.SCHED_CONTEXT: "sc", bs.ObjType.REPLY: "rtreply"}
 
 
 def letters(value, table) -> str:
@@ -169,7 +175,8 @@ def walk(model: dict, root: str, vaddr: int) -> tuple[str, dict]:
     raise AssertionError(f"{vaddr:#x} not mapped under {root}")
 
 
-@pytest.mark.parametrize("image", ["secure-gateway", "grouping", "multiclient", "dataport"])
+@pytest.mark.parametrize("image", ["secure-gateway", "grouping", "multiclient", "dataport",
+                                   "tests/images/fixtures/donation"])  # passive: SC caps
 def test_export_reads_back_as_the_boot_spec(image):
     spec = spec_of(image)
     model = read(capdl.to_capdl(spec, image))
@@ -181,7 +188,7 @@ def test_export_reads_back_as_the_boot_spec(image):
             assert name not in objects  # the pool; the tree's tables stand for it
             continue
         if o.type in capdl.NOT_EXPORTED:
-            assert name not in objects  # MCS objects: not exported yet (module doc)
+            assert name not in objects  # the SchedControl: no capDL object (module doc)
             continue
         kind, params = objects[name]
         assert kind == TYPES[o.type], name
@@ -189,6 +196,10 @@ def test_export_reads_back_as_the_boot_spec(image):
             assert params == {"bits": o.size_bits}
         if o.type == bs.ObjType.FRAME:
             assert params == {"size": 1 << o.size_bits, "paddr": o.paddr}
+        if o.type == bs.ObjType.SCHED_CONTEXT:
+            (c,) = [c for c in spec.sched_contexts if names[c.object] == name]
+            assert params == {"period": c.period_us, "budget": c.budget_us, "data": c.badge,
+                              "bits": o.size_bits}
     # Every capability in every CNode, and nothing else there.
     cnode_caps = {(names[c.cnode], c.slot): c for c in spec.caps
                   if spec.objects[c.object].type not in capdl.NOT_EXPORTED}
@@ -201,6 +212,8 @@ def test_export_reads_back_as_the_boot_spec(image):
         if spec.objects[c.object].type in (bs.ObjType.ENDPOINT, bs.ObjType.NOTIFICATION):
             assert params.get("rights", "") == letters(c.rights, CAP_LETTERS)
             assert params.get("badge", 0) == c.badge
+        if spec.objects[c.object].type == bs.ObjType.SCHED_CONTEXT:
+            assert params.get("rights", "") == letters(c.rights, CAP_LETTERS[:2])
     for t in spec.tcbs:
         kind, params = objects[names[t.tcb]]
         assert params["ip"] == t.pc and params["sp"] == t.sp and params["prio"] == t.priority
@@ -211,6 +224,15 @@ def test_export_reads_back_as_the_boot_spec(image):
             "guard": 0, "guard_size": 64 - spec.objects[t.cspace].size_bits})
         assert slots["vspace"] == (names[t.vspace], {})
         assert slots["ipc_buffer_slot"][0] == names[t.ipc_buffer_frame]
+        if t.sched_context == bs.NO_OBJECT:
+            assert "sc_slot" not in slots
+        else:
+            assert slots["sc_slot"] == (names[t.sched_context], {})
+        timeout = [c for c in spec.caps if (c.cnode, c.slot) == (t.cspace, t.timeout_ep_slot)]
+        if t.timeout_ep_slot:
+            assert slots["temp_fault_ep_slot"][0] == names[timeout[0].object]
+        else:
+            assert "temp_fault_ep_slot" not in slots
     # Every mapping, found by walking the table tree from its VSpace.
     frames_in_tables = sum(1 for cn, slots in model["caps"].items() if objects[cn][0] == "pt"
                            for _ in slots)
@@ -272,3 +294,27 @@ def test_compile_capdl_writes_system_cdl_beside_the_image(tmp_path):
         [n for n, (k, _) in model["objects"].items() if k not in ("pud", "pd", "pt")])
     assert model["objects"]["net_control_tcb"][1]["ip"] == next(
         t.pc for t in built.tcbs if t.name == "net.control")
+
+
+def test_scheduling_contexts_replies_and_timeout_endpoints_in_capdl_text():
+    spec = spec_of("tests/images/fixtures/donation")
+    names = [capdl.capdl_name(o.name) for o in spec.objects]
+    tcb = spec.tcbs[0]
+    ep = next(c for c in spec.caps if c.cnode == tcb.cspace
+              and spec.objects[c.object].type == bs.ObjType.ENDPOINT)
+    tcb.timeout_ep_slot = ep.slot
+    empty = spec.sched_contexts.pop()  # a context left unconfigured: an empty one
+    lines = capdl.to_capdl(spec).splitlines()
+    sc = spec.sched_contexts[0]
+    assert (f"  {names[sc.object]} = sc (period: {sc.period_us}, budget: {sc.budget_us}, "
+            f"data: {sc.badge:#x}, {spec.objects[sc.object].size_bits} bits)") in lines
+    assert f"  {names[empty.object]} = sc ({spec.objects[empty.object].size_bits} bits)" in lines
+    assert f"  {names[tcb.reply]} = rtreply" in lines
+    at = lines.index(f"  {names[tcb.tcb]} {{")
+    body = lines[at + 1:lines.index("  }", at)]
+    assert f"    sc_slot: {names[tcb.sched_context]}" in body
+    rights = letters(ep.rights, CAP_LETTERS)
+    badge = f", badge: {ep.badge:#x}" if ep.badge else ""
+    assert f"    temp_fault_ep_slot: {names[ep.object]} ({rights}{badge})" in body
+    assert read("\n".join(lines))["caps"][names[tcb.tcb]]["temp_fault_ep_slot"][0] == \
+        names[ep.object]
