@@ -271,6 +271,30 @@ def report(system: System, always: bool = False) -> str | None:
     return table(analyse(system))
 
 
+def report_data(system: System, always: bool = False) -> dict | None:
+    """The same table as data (`mkbuild check --json`), for the same systems: per core
+    its utilisation, per thread (highest priority first) its priority, budget, period
+    (µs), utilisation, response-time bound (µs; None: unbounded; the analysis stops
+    once past the period, so a value above it means "above") and whether it meets its
+    period; a passive thread has no time of its own, but the threads it runs on."""
+    if not (always or has_time_settings(system)):
+        return None
+    analysis = analyse(system)
+    threads = []
+    for t in sorted(analysis.threads.values(), key=lambda t: (-t.priority, t.id)):
+        row = {"thread": t.id, "priority": t.priority, "passive": t.params.passive}
+        if t.params.passive:
+            row["runs_on"] = sorted(analysis.runs_on(t.id))
+        else:
+            b = analysis.bounds[t.id]
+            row |= {"budget_us": t.params.budget, "period_us": t.params.period,
+                    "utilisation": t.params.utilisation, "response_bound_us": b.response,
+                    "schedulable": b.schedulable}
+        threads.append(row)
+    return {"cores": [{"core": c, "utilisation": analysis.utilisation(c)}
+                      for c in analysis.cores], "threads": threads}
+
+
 # ---- the table `mkbuild check` prints -----------------------------------------------------
 
 def _us(value: int | None) -> str:

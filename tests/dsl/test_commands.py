@@ -31,7 +31,9 @@ def test_check_json(tmp_path, capsys):
     path = tmp_path / "bad.camkes"
     path.write_text("component A { control; }\nassembly { composition { component Aa b; } }\n")
     assert main(["check", str(path), "--json"]) == 1
-    [diag] = json.loads(capsys.readouterr().out)
+    out = json.loads(capsys.readouterr().out)
+    assert out["schedulability"] is None  # no system to analyse
+    [diag] = out["diagnostics"]
     assert diag == {"severity": "error", "message": "unknown component type `Aa`",
                     "file": str(path), "line": 2, "col": 36, "hint": "did you mean `A`?",
                     "notes": []}

@@ -3,6 +3,7 @@ table `mkbuild check` prints and the `schedulable;` / `response` policy statemen
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -115,6 +116,34 @@ low.control        10  1000 µs  100000 µs         1.0%        10000 µs  yes
 passive `srv.i` runs on the time of `lo.control`
 passive `slow.i` runs on the time of `low.control`, `mid.control`
 """
+
+
+def test_check_json_gives_the_table_as_data(tmp_path):
+    load(tmp_path, SERVERS.replace("mid._budget = 2000;", "mid._budget = 9000;"))
+    result = subprocess.run([sys.executable, "-m", "mkbuild.cli", "check", "--json",
+                             str(tmp_path / "system.camkes")], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert {d["severity"] for d in out["diagnostics"]} == {"warning"}  # a priority inversion
+    table = out["schedulability"]
+    assert table["cores"] == [{"core": 0, "utilisation": pytest.approx(0.2 + 0.9 + 0.25 + 0.01)}]
+    rows = {r["thread"]: r for r in table["threads"]}
+    assert [r["thread"] for r in table["threads"]] == [
+        "hi.control", "srv.i", "mid.control", "slow.i", "lo.control", "low.control"]
+    assert rows["hi.control"] == {"thread": "hi.control", "priority": 100, "passive": False,
+                                  "budget_us": 2000, "period_us": 10000, "utilisation": 0.2,
+                                  "response_bound_us": 2000, "schedulable": True}
+    assert rows["slow.i"] == {"thread": "slow.i", "priority": 60, "passive": True,
+                              "runs_on": ["low.control", "mid.control"]}
+    # mid now misses its period: the bound past it (the analysis stops there), not met
+    assert rows["mid.control"]["response_bound_us"] > 10000
+    assert rows["mid.control"]["schedulable"] is False
+    silent = tmp_path / "silent"
+    silent.mkdir()
+    load(silent, TASKS.replace("_budget", "_stack_size").replace("_period", "heap_size"))
+    result = subprocess.run([sys.executable, "-m", "mkbuild.cli", "check", "--json",
+                             str(silent / "system.camkes")], capture_output=True, text=True)
+    assert json.loads(result.stdout) == {"diagnostics": [], "schedulability": None}
 
 
 def test_check_prints_no_table_for_a_system_silent_about_time(tmp_path):
