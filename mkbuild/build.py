@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING
 
 from ninja.ninja_syntax import Writer
 
+from mkbuild import build_diagnostics, toolchain
 from mkbuild import platform as platforms
-from mkbuild import toolchain
 from mkbuild.atomic import write_atomically
 
 if TYPE_CHECKING:  # imported where used: a no-change rebuild must start fast
@@ -153,7 +153,8 @@ def _rules(ninja: Writer, platform: platforms.Platform, out_dir: Path) -> None:
     ninja.variable("glue_cflags", _flags([f for f in common if f != "-ffreestanding"]
                                          + ["--specs=picolibc.specs", runtime_inc]))
     ninja.variable("user_cflags", _flags(
-        user_common + ["-std=gnu11", "--specs=picolibc.specs", runtime_inc]
+        user_common + build_diagnostics.GCC_FLAGS
+        + ["-std=gnu11", "--specs=picolibc.specs", runtime_inc]
         + [f"-D{k}={v}" for k, v in platform_defines(platform.name).items()]))
     ninja.variable("ldflags", _flags(["--specs=picolibc.specs", "-nostartfiles", "-static",
                                       "-no-pie", "-Wl,--build-id=none", "-Wl,-n",

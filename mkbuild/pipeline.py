@@ -135,7 +135,15 @@ def compile_system(system: System, platform: str, out_dir: Path, app_dir: Path,
     check -> resolve the device tree -> plan (layout) -> glue (codegen) -> build
     files -> compile/link (ninja) -> boot spec -> image -> validate -> write.
     Nothing is written to the image's files until the last step."""
-    from mkbuild import bootspec, codegen, image, layout, validate
+    from mkbuild import (
+        bootspec,
+        build_diagnostics,
+        codegen,
+        compile_commands,
+        image,
+        layout,
+        validate,
+    )
 
     start = time.monotonic()
     diags: list[Diagnostic] = []
@@ -162,9 +170,8 @@ def compile_system(system: System, platform: str, out_dir: Path, app_dir: Path,
         shared = build.shared_outputs(shared_dir)
         build.write_build(plan, board, out_dir, glue, user_code, shared)
         ninja = _compile_and_link(shared_dir, out_dir)
-        stage((ninja, [] if ninja.ok else [error(
-            f"the build failed; the previous image (if any) is unchanged:\n"
-            f"{_tail(ninja.output)}")]))
+        compile_commands.write(out_dir)
+        stage((ninja, build_diagnostics.of_build(ninja.ok, ninja.output, system, _tail)))
         programs = {space: layout.Program(*image.read_user_elf(
             build.program_path(out_dir.resolve(), plan, space)))
             for space in plan.address_spaces()}

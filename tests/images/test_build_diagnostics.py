@@ -1,0 +1,89 @@
+"""C compiler and linker problems as a user sees them from `mkbuild compile`:
+diagnostics at file:line:col with the source line and caret, naming the instance,
+in --json too; a missing provided function named by component, interface and ADL
+line; warnings shown when the build succeeds; compile_commands.json for editors."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+RPC = REPO / "images" / "rpc"
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("aarch64-linux-gnu-gcc") is None, reason="needs the AArch64 cross compiler")
+
+
+def mkbuild(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "mkbuild.cli", *args], capture_output=True,
+                          text=True, cwd=cwd, timeout=300)
+
+
+@pytest.fixture
+def rpc(tmp_path) -> Path:
+    shutil.copytree(RPC, tmp_path / "rpc")
+    return tmp_path / "rpc"
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+def test_a_c_error_is_a_diagnostic_naming_the_instance(rpc):
+    client = rpc / "components" / "Client" / "src" / "client.c"
+    edit(client, "    calc_twice(&x);\n", "    calc_twice(&x)\n")
+    r = mkbuild("compile", "rpc/system.adl", cwd=rpc.parent)
+    assert r.returncode == 1
+    assert r.stderr == (
+        f"{client}:11:19: error: expected ‘;’ before ‘printf’ (in instance client)\n"
+        "   11 |     calc_twice(&x)\n"
+        "      |                   ^\n"
+        "mkbuild: error: the build failed; the previous image (if any) is unchanged\n")
+    as_json = json.loads(mkbuild("compile", "rpc/system.adl", "--json", cwd=rpc.parent).stderr)
+    assert [(d["file"], d["line"], d["col"], d["severity"]) for d in as_json] == [
+        (str(client), 11, 19, "error"), (None, None, None, "error")]
+
+
+def test_a_missing_provided_function_names_component_interface_and_adl_line(rpc):
+    edit(rpc / "components" / "Server" / "src" / "server.c", "int calc_add(", "int calc_plus(")
+    r = mkbuild("compile", "rpc/system.adl", cwd=rpc.parent)
+    assert r.returncode == 1
+    assert r.stderr.startswith(
+        "rpc/system.adl:20:19: error: component Server provides Calc calc: no function "
+        "calc_add() (in instance server)\n"
+        "   20 |     provides Calc calc;\n"
+        "      |                   ^~~~\n"
+        "hint: define `calc_add` in the component's C code (the method `add` of `Calc`)\n")
+    assert "undefined reference" not in r.stderr and "collect2" not in r.stderr
+
+
+def test_warnings_are_shown_when_the_build_succeeds(rpc):
+    server = rpc / "components" / "Server" / "src" / "server.c"
+    edit(server, "int calc_add(int a, int b) { return a + b; }",
+         "int calc_add(int a, int b) { int spare; return a + b; }")
+    r = mkbuild("compile", "rpc/system.adl", cwd=rpc.parent)
+    assert r.returncode == 0, r.stderr
+    assert r.stderr == (
+        f"{server}:7:34: warning: unused variable ‘spare’ [-Wunused-variable] "
+        "(in instance server)\n"
+        "    7 | int calc_add(int a, int b) { int spare; return a + b; }\n"
+        "      |                                  ^~~~~\n")
+
+
+def test_compile_commands_json_lists_the_component_sources(rpc):
+    assert mkbuild("compile", "rpc/system.adl", cwd=rpc.parent).returncode == 0
+    out = rpc.parent / "build" / "rpc" / "qemu-arm-virt"
+    entries = json.loads((out / "compile_commands.json").read_text())
+    files = {e["file"] for e in entries}
+    assert {str(rpc / "components" / "Client" / "src" / "client.c"),
+            str(rpc / "components" / "Server" / "src" / "server.c")} <= files
+    client = next(e for e in entries if e["file"].endswith("client.c"))
+    assert client["directory"] == str(out)
+    assert f"-I{out}/instances/client" in client["command"]
+    assert "-fdiagnostics-format" not in client["command"]
