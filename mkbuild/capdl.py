@@ -67,17 +67,6 @@ def _unique_names(spec: bs.BootSpec) -> list[str]:
     return out
 
 
-def _cap_rights(r: bs.Rights) -> str:
-    return "".join(ch for ch, bit in (("R", bs.Rights.READ), ("W", bs.Rights.WRITE),
-                                      ("G", bs.Rights.GRANT), ("P", bs.Rights.GRANT_REPLY))
-                   if r & bit)
-
-
-def _map_rights(r: bs.MapRights) -> str:
-    return "".join(ch for ch, bit in (("R", bs.MapRights.READ), ("W", bs.MapRights.WRITE),
-                                      ("X", bs.MapRights.EXECUTE)) if r & bit)
-
-
 def _params(*items: str) -> str:
     items = tuple(i for i in items if i)
     return f" ({', '.join(items)})" if items else ""
@@ -118,7 +107,7 @@ def to_capdl(spec: bs.BootSpec, title: str = "") -> str:
               if o.type == bs.ObjType.VSPACE}
     for m in spec.mappings:
         frame = spec.objects[m.frame]
-        rights = _map_rights(m.rights)
+        rights = m.rights.letters()
         entry = f"{names[m.frame]}{_params(rights, 'uncached' if m.device else '')}"
         tables[m.vspace].map(m.vaddr, frame.size_bits, entry)
 
@@ -173,14 +162,14 @@ def to_capdl(spec: bs.BootSpec, title: str = "") -> str:
                 target = spec.objects[c.object]
                 params: tuple[str, ...] = ()
                 if target.type in (bs.ObjType.ENDPOINT, bs.ObjType.NOTIFICATION):
-                    params = (_cap_rights(c.rights),
+                    params = (c.rights.letters(),
                               f"badge: {c.badge:#x}" if c.badge else "")
                 elif target.type == bs.ObjType.FRAME:
-                    params = (_cap_rights(c.rights & (bs.Rights.READ | bs.Rights.WRITE)),)
+                    params = ((c.rights & (bs.Rights.READ | bs.Rights.WRITE)).letters(),)
                 elif target.type == bs.ObjType.CNODE:
                     params = ("guard: 0", f"guard_size: {WORD_BITS - target.size_bits}")
                 elif target.type == bs.ObjType.SCHED_CONTEXT:
-                    params = (_cap_rights(c.rights & (bs.Rights.READ | bs.Rights.WRITE)),)
+                    params = ((c.rights & (bs.Rights.READ | bs.Rights.WRITE)).letters(),)
                 lines.append(f"    {c.slot:#x}: {names[c.object]}{_params(*params)}")
             lines.append("  }")
     slot_caps = {(c.cnode, c.slot): c for c in spec.caps}
@@ -198,7 +187,7 @@ def to_capdl(spec: bs.BootSpec, title: str = "") -> str:
         if timeout is not None:
             badge = f"badge: {timeout.badge:#x}" if timeout.badge else ""
             lines.append(f"    temp_fault_ep_slot: {names[timeout.object]}"
-                         f"{_params(_cap_rights(timeout.rights), badge)}")
+                         f"{_params(timeout.rights.letters(), badge)}")
         lines.append("  }")
     for tree in tables.values():
         for table, entries in tree.entries.items():

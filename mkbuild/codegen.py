@@ -18,7 +18,7 @@ from typing import Any
 import jinja2
 
 from mkbuild import scheduling
-from mkbuild.authority import SELF_SERVED_EVENT_CONNECTORS, SIGNAL_CONNECTORS, end_badge
+from mkbuild.authority import end_badge, rule_for
 from mkbuild.layout import InstancePlan, LayoutPlan
 from model.system import ComponentType, Connection, Interface, Method, System, as_int
 
@@ -229,7 +229,7 @@ def _ends(system: System, inst: InstancePlan, ctype: ComponentType) -> list[EndG
             ctx["connected"] = conn is not None and ctx["slot"] != 0
             # seL4RPCDataport: arguments travel in a page per client (the server maps
             # one per client, in the order of the connection's `from` ends = badges).
-            signalling = conn is not None and conn.connector in SIGNAL_CONNECTORS
+            signalling = conn is not None and rule_for(system, conn).signals_clients
             ctx["pages"] = [] if signalling else _rpc_pages(inst, iface.name, conn)
             # seL4SerialServer: the client's page is its own (input written by the server),
             # not where calls are marshalled.
@@ -261,10 +261,11 @@ def _ends(system: System, inst: InstancePlan, ctype: ComponentType) -> list[EndG
             ctx["pending"] = inst.slot(iface.name, "pending")
             ctx["irq"] = inst.slot(iface.name, "irq")
             ctx["thread"] = _thread_index(inst, iface.name)
-            if conn is not None and conn.connector == "seL4DTBHardware":
+            rule = rule_for(system, conn) if conn is not None else None
+            if rule is not None and rule.device_tree:
                 ctx["region"] = inst.region(iface.name)
                 ends.append(EndGlue("dtb_hardware.c.j2", iface, ctx))
-            elif conn is not None and conn.connector in SELF_SERVED_EVENT_CONNECTORS:
+            elif rule is not None and rule.self_served:
                 ends.append(EndGlue("event_consumes_self.c.j2", iface, ctx))
             else:
                 ends.append(EndGlue("event_consumes.c.j2", iface, ctx))

@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass, field, replace
 from dsl.settings import USER_PMU
 from mkbuild import authority, devicetree, scheduling
 from mkbuild import bootspec as bs
+from mkbuild.authority import rights
 from mkbuild.image import Blob, UserSegment
 from mkbuild.platform import Device, Platform
 from model.diagnostics import Diagnostic, did_you_mean, error
@@ -202,10 +203,6 @@ def _round_up(n: int, to: int) -> int:
     return (n + to - 1) // to * to
 
 
-def _rights(rights: frozenset[str]) -> str:
-    return authority.rights_text(rights).replace("-", "")
-
-
 # Connectors whose consuming end is waited on by the user's own code
 # (`<iface>_notification()`): the glue runs no thread for it.
 # Private objects: per-instance synchronisation the glue needs beyond the connections.
@@ -263,7 +260,7 @@ def plan(system: System, platform: Platform) -> tuple[LayoutPlan | None, list[Di
                                                dataport_ids[obj.name]))
                 space.shared_vaddr += size + PAGE
                 continue
-            inst.caps.append(SlotCap(space.take_slot(), obj.name, _rights(cap.rights),
+            inst.caps.append(SlotCap(space.take_slot(), obj.name, rights.letters(cap.rights),
                                      cap.badge, cap.interface, role))
         # Private synchronisation objects.
         # Exported interfaces are served by the inner instance that implements them.
@@ -398,7 +395,7 @@ def resolve_dtb(system: System, platform: Platform) -> tuple[System, list[Diagno
     instances = dict(system.instances)
     known: list[Device] | None = None  # with the device tree's: read when first needed
     for conn in system.connections.values():
-        if conn.connector != "seL4DTBHardware" or not conn.from_ends:
+        if not authority.rule_for(system, conn).device_tree or not conn.from_ends:
             continue
         hw = conn.from_ends[0]
         if hw.instance not in instances:
@@ -410,7 +407,7 @@ def resolve_dtb(system: System, platform: Platform) -> tuple[System, list[Diagno
         path = None if query is None else (query.query.get("path")
                                            or query.query.get("aliases"))
         if not isinstance(path, str):
-            diags.append(error(f"seL4DTBHardware connection `{conn.name}` names no "
+            diags.append(error(f"{conn.connector} connection `{conn.name}` names no "
                                f"device-tree path", conn.span,
                                hint=f'set `{hw.instance}.dtb = dtb({{"path": "/..."}});`'))
             continue
@@ -584,19 +581,19 @@ def boot_spec(plan: LayoutPlan, platform: Platform, programs: dict[str, Program]
             if c.object not in index:
                 later.append(c)
                 continue
-            spec.caps.append(bs.Cap(cnode, c.slot, index[c.object], _spec_rights(c.rights),
+            spec.caps.append(bs.Cap(cnode, c.slot, index[c.object], bs.Rights.from_letters(c.rights),
                                     c.badge))
         rw = bs.MapRights.READ | bs.MapRights.WRITE
         # Program segments: pages with file bytes are preloaded, the rest zeroed.
         pages: dict[int, tuple[bytearray, bs.MapRights, bool]] = {}
         for seg in prog.segments:
-            rights = bs.MapRights(0)
+            seg_rights = bs.MapRights(0)
             if seg.readable:
-                rights |= bs.MapRights.READ
+                seg_rights |= bs.MapRights.READ
             if seg.writable:
-                rights |= bs.MapRights.WRITE
+                seg_rights |= bs.MapRights.WRITE
             if seg.executable:
-                rights |= bs.MapRights.EXECUTE
+                seg_rights |= bs.MapRights.EXECUTE
             first = seg.vaddr // PAGE * PAGE
             for va in range(first, _round_up(seg.vaddr + seg.memsz, PAGE), PAGE):
                 buf, r, loaded = pages.get(va, (bytearray(PAGE), bs.MapRights(0), False))
@@ -604,11 +601,11 @@ def boot_spec(plan: LayoutPlan, platform: Platform, programs: dict[str, Program]
                 if lo < hi:
                     buf[lo - va:hi - va] = seg.data[lo - seg.vaddr:hi - seg.vaddr]
                     loaded = True
-                pages[va] = (buf, r | rights, loaded)
+                pages[va] = (buf, r | seg_rights, loaded)
         for va in sorted(pages):
-            buf, rights, loaded = pages[va]
+            buf, page_rights, loaded = pages[va]
             frame = add(f"{space_name}.prog/{va:#x}", bs.ObjType.FRAME, 12, zero=not loaded)
-            spec.mappings.append(bs.Mapping(vspace, va, frame, rights))
+            spec.mappings.append(bs.Mapping(vspace, va, frame, page_rights))
             if loaded:
                 preloaded.append((frame, bytes(buf)))
         # Heap: the program's .heap section is part of its segments (zeroed pages).
@@ -628,16 +625,17 @@ def boot_spec(plan: LayoutPlan, platform: Platform, programs: dict[str, Program]
                                         t.priority, 0, t.system_end, False, sc, reply))
             for c in later:
                 spec.caps.append(bs.Cap(cnode, c.slot, index[c.object],
-                                        _spec_rights(c.rights), c.badge))
+                                        bs.Rights.from_letters(c.rights), c.badge))
             later = []
             for p in range(inst.dma_size // PAGE):
                 f = add(f"{name}.dma/{p}", bs.ObjType.FRAME, 12,
                         paddr=inst.dma_paddr + p * PAGE)
                 spec.mappings.append(bs.Mapping(vspace, inst.dma_vaddr + p * PAGE, f, rw))
             for r in inst.regions:
-                rights = bs.MapRights.READ | (bs.MapRights.WRITE if r.writable else 0)
+                region_rights = bs.MapRights.READ | (bs.MapRights.WRITE if r.writable else 0)
                 for p, frame in enumerate(region_frames[r.object]):
-                    spec.mappings.append(bs.Mapping(vspace, r.vaddr + p * PAGE, frame, rights,
+                    spec.mappings.append(bs.Mapping(vspace, r.vaddr + p * PAGE, frame,
+                                                    region_rights,
                                                     r.device))
     for n in range(bs.page_tables_needed(spec)):
         add(f"pt/{n}", bs.ObjType.PAGE_TABLE)
@@ -680,12 +678,3 @@ def _thread_objects(spec: bs.BootSpec, add, name: str, t: ThreadPlan) -> tuple[i
 def _ram_error(platform: Platform, needed: int, free: int) -> Diagnostic:
     return error(f"the system does not fit the RAM of `{platform.name}`: its programs and "
                  f"kernel objects need {needed:#x} bytes, {free:#x} are free")
-
-
-def _spec_rights(letters: str) -> bs.Rights:
-    r = bs.Rights.NONE
-    for ch, bit in (("R", bs.Rights.READ), ("W", bs.Rights.WRITE), ("G", bs.Rights.GRANT),
-                    ("P", bs.Rights.GRANT_REPLY)):
-        if ch in letters:
-            r |= bit
-    return r

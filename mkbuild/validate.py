@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from mkbuild import authority as A
 from mkbuild import bootspec as bs
+from mkbuild.authority.rights import from_bits, from_mapping
 from model.diagnostics import Diagnostic, error
 from model.system import Span, System
 
@@ -29,23 +30,6 @@ if TYPE_CHECKING:
 
 PAGE = 4096
 PREFIX = "translation validation: "
-
-_RIGHTS = {bs.Rights.READ: A.READ, bs.Rights.WRITE: A.WRITE, bs.Rights.GRANT: A.GRANT,
-           bs.Rights.GRANT_REPLY: A.GRANT_REPLY}
-
-
-def cap_rights(r: bs.Rights) -> frozenset[str]:
-    return frozenset(name for bit, name in _RIGHTS.items() if r & bit)
-
-
-def map_rights(r: bs.MapRights) -> frozenset[str]:
-    out = set()
-    if r & bs.MapRights.READ:
-        out.add(A.READ)
-    if r & bs.MapRights.WRITE:
-        out.add(A.WRITE)
-    return frozenset(out)
-
 
 @dataclass
 class SpecCap:
@@ -103,7 +87,7 @@ def derive(spec: bs.BootSpec) -> SpecAuthority:
         for inst in sorted(cnode_owners.get(c.cnode, ())):
             name = names[c.object] if 0 <= c.object < len(names) else f"obj{c.object}"
             reach(c.object, inst, f"slot {c.slot}")
-            rights = cap_rights(c.rights)
+            rights = from_bits(c.rights)
             if 0 <= c.object < len(names) and spec.objects[c.object].type == bs.ObjType.FRAME:
                 key = (inst, region_of(name))
                 out.access[key] = out.access.get(key, frozenset()) | (rights & {A.READ, A.WRITE})
@@ -115,7 +99,7 @@ def derive(spec: bs.BootSpec) -> SpecAuthority:
             name = names[m.frame] if 0 <= m.frame < len(names) else f"obj{m.frame}"
             reach(m.frame, inst, f"mapped at {m.vaddr:#x}")
             key = (inst, region_of(name))
-            out.access[key] = out.access.get(key, frozenset()) | map_rights(m.rights)
+            out.access[key] = out.access.get(key, frozenset()) | from_mapping(m.rights)
             out.where.setdefault(key, f"mapped at {m.vaddr:#x}")
     for b in spec.irqs:
         ntfn = names[b.notification] if 0 <= b.notification < len(names) else "?"

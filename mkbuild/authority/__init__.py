@@ -31,8 +31,6 @@ from mkbuild.authority.checks import (
 from mkbuild.authority.closure import acquired, take_grant_closure
 from mkbuild.authority.connectors import (
     CONNECTOR_RULES,
-    SELF_SERVED_EVENT_CONNECTORS,
-    SIGNAL_CONNECTORS,
     ConnectorRule,
     EndCap,
     rule_for,
@@ -91,7 +89,7 @@ from mkbuild.authority.witness import Held, Hop
 __all__ = [
     "CONNECTOR_RULES", "DEFAULT_PRIORITY", "DEVICE_FRAMES", "ENDPOINT", "FRAMES", "GRANT",
     "GRANT_REPLY", "IRQ", "NOTIFICATION", "READ", "RIGHTS_ORDER",
-    "SELF_SERVED_EVENT_CONNECTORS", "SIGNAL_CONNECTORS", "WRITE", "Authority", "Capability", "ConnectorRule",
+    "WRITE", "Authority", "Capability", "ConnectorRule",
     "EndCap", "Held", "Hop", "KernelObject", "Plan", "Rights", "Thread", "acquired", "build",
     "can_read", "can_send", "can_write", "check_deadlocks", "check_device_claims",
     "check_devices", "check_grants", "check_priorities", "check_shared_writes", "checks",

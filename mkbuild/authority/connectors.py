@@ -5,7 +5,7 @@ translation validation checks the boot spec against it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from mkbuild.authority.objects import DEVICE_FRAMES, ENDPOINT, FRAMES, IRQ, NOTIFICATION
 from mkbuild.authority.rights import GRANT_REPLY, READ, WRITE, Rights
@@ -46,6 +46,13 @@ class ConnectorRule:
     rpc: bool = False  # synchronous calls from `from` to `to` (deadlock/priority checks)
     event: bool = False  # an event connection (counts as a notification protocol)
     hardware_end: str | None = None  # "from" | "to": which end is the device
+    self_served: bool = False  # the `consumes` end's own code waits (no glue thread)
+    device_tree: bool = False  # the device is named by a dtb({...}) path of the board
+
+    @property
+    def signals_clients(self) -> bool:
+        """An RPC whose server signals each client on a notification of its own."""
+        return self.rpc and "ntfn" in self.per_from_end
 
 
 _RW = frozenset({READ, WRITE})
@@ -104,6 +111,8 @@ CONNECTOR_RULES: dict[str, ConnectorRule] = {
     ),
     "seL4RPCDataport": RPC_DATAPORT_RULE,
     "seL4Notification": NOTIFICATION_RULE,
+    # global-components' connector: the consumer's code waits on the notification.
+    "seL4GlobalAsynch": replace(NOTIFICATION_RULE, self_served=True),
     # global-components' connector: the same capabilities as seL4RPCDataport.
     "seL4RPCOverMultiSharedData": RPC_DATAPORT_RULE,
     "seL4SharedData": SHARED_DATA_RULE,
@@ -130,6 +139,8 @@ CONNECTOR_RULES: dict[str, ConnectorRule] = {
         from_caps=(),
         to_caps=(EndCap("mmio", _RW), EndCap("irq", _RW), EndCap("ntfn", frozenset({READ}))),
         hardware_end="from",
+        self_served=True,
+        device_tree=True,
     ),
 }
 
@@ -160,10 +171,3 @@ def template_rule(system: System, connection: Connection) -> ConnectorRule:
     return ConnectorRule(objects={a.name: a.kind for a in allocs},
                          from_caps=caps("from"), to_caps=caps("to"),
                          rpc=kind == "procedure", event=kind == "event")
-
-
-# Connectors whose `consumes` end the user's code waits on itself (no glue thread).
-SELF_SERVED_EVENT_CONNECTORS = frozenset({"seL4GlobalAsynch", "seL4DTBHardware"})
-# RPC connectors whose server signals each client on a notification of its own.
-SIGNAL_CONNECTORS = frozenset(name for name, rule in CONNECTOR_RULES.items()
-                              if rule.rpc and "ntfn" in rule.per_from_end)

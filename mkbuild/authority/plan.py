@@ -115,7 +115,7 @@ def _plan_connection(system: System, conn: Connection, out: Plan) -> None:
     wants_irq = any(truthy(a.get(k)) for a, k in [
         (hw_attrs, "generate_interrupts"), (hw_attrs, f"{hw_iface}_generate_interrupts"),
         *((a, f"{i}_generate_interrupts") for a, i in to_ends)])
-    if conn.connector == "seL4DTBHardware" and not wants_irq:
+    if rule.device_tree and not wants_irq:
         roles.pop("irq", None)
         roles.pop("ntfn", None)
     for role, kind in roles.items():

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mkbuild.authority.connectors import SELF_SERVED_EVENT_CONNECTORS
+from mkbuild.authority.connectors import rule_for
 from model.system import Instance, System, as_int
 
 # Default priority of every thread that sets none (CAmkES's default).
@@ -38,9 +38,9 @@ def thread_priority(instance: Instance, interface: str | None) -> int:
 
 
 def waits_itself(system: System, instance: str, interface: str) -> bool:
-    """A `consumes` interface the user's code waits on itself (SELF_SERVED_EVENT_CONNECTORS)."""
+    """A `consumes` interface the user's code waits on itself (ConnectorRule.self_served)."""
     conn = system.connection_of(instance, interface)
-    return conn is not None and conn.connector in SELF_SERVED_EVENT_CONNECTORS and any(
+    return conn is not None and rule_for(system, conn).self_served and any(
         e.instance == instance and e.interface == interface for e in conn.to_ends)
 
 

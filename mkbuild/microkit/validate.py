@@ -20,12 +20,6 @@ PREFIX = "translation validation: "
 R, W = bs.Rights.READ, bs.Rights.WRITE
 
 
-def _letters(rights: int) -> str:
-    return "".join(ch for ch, bit in (("R", bs.Rights.READ), ("W", bs.Rights.WRITE),
-                                      ("G", bs.Rights.GRANT), ("P", bs.Rights.GRANT_REPLY))
-                   if rights & bit) or "-"
-
-
 def _expected_caps(system: m.SdfSystem) -> set[tuple]:
     """(pd, slot, object, rights, badge) the SDF grants; objects named as the layout
     names them: `<pd>.input`, `<pd>.notification`, `<pd>.irq<id>`, `<pd>.control.tcb`."""
@@ -98,10 +92,10 @@ def validate(system: m.SdfSystem, spec: bs.BootSpec) -> list[Diagnostic]:
     want = _expected_caps(system)
     for pd, slot, obj, rights, badge in sorted(caps - want, key=str):
         out.append(error(f"{PREFIX}`{pd}` holds a capability the SDF does not give: slot "
-                         f"{slot}, `{obj}`, rights {_letters(rights)}, badge {badge:#x}"))
+                         f"{slot}, `{obj}`, rights {bs.Rights(rights).letters() or '-'}, badge {badge:#x}"))
     for pd, slot, obj, rights, badge in sorted(want - caps, key=str):
         out.append(error(f"{PREFIX}`{pd}` lacks a capability the SDF gives: slot {slot}, "
-                         f"`{obj}`, rights {_letters(rights)}, badge {badge:#x}"))
+                         f"`{obj}`, rights {bs.Rights(rights).letters() or '-'}, badge {badge:#x}"))
     want_maps = _expected_maps(system)
     for pd, region, vaddr, writable in sorted(maps ^ want_maps, key=str):
         what = "maps" if (pd, region, vaddr, writable) in maps else "does not map"
