@@ -11,6 +11,10 @@
 #include "../../runtime/include/mk/abi.h"
 #include "arch.h"
 
+/* Kernel memory the boot does not clear (linker section .noinit): for large tables
+ * whoever uses them initialises the part they use. */
+#define BOOT_SCRATCH __attribute__((section(".noinit")))
+
 #define PA_TO_KVA(pa) ((void *)((word_t)(pa) + KERNEL_VBASE))
 #define KVA_TO_PA(va) ((word_t)(va) - KERNEL_VBASE)
 #define PAGE_SIZE (1ull << PAGE_BITS)
@@ -212,6 +216,8 @@ void arch_init_cpu(void);
 void arch_user_pmu(bool full);   /* EL0: the cycle counter read only, or the whole PMU */
 void arch_print_entry(void);     /* how the kernel was entered, for the banner */
 void arch_boot_sync(void);       /* caches and TLBs after the spec is built */
+/* a new object's memory; for_others: also seen by others than this core's data accesses */
+void arch_zero(void *kva, word_t size, bool for_others);
 void timer_init(void);
 word_t timer_now(void);                 /* ticks of the system counter */
 word_t timer_freq(void);                /* ticks per second */

@@ -7,11 +7,14 @@
 
 static const struct bs_header *hdr;
 static const struct bs_object *objs;
-static uint32_t order[MAX_OBJECTS];
-static uint16_t vspace_asid[MAX_OBJECTS];
-static uint8_t claimed[MAX_OBJECTS];   /* a TCB configured, a context or reply given */
-static uint8_t frame_mappings[MAX_OBJECTS];   /* how often each frame is mapped (saturating) */
-static uint8_t ipcbuf_users[MAX_OBJECTS];     /* threads using each frame as IPC buffer */
+/* Per-object tables of the boot, not cleared with .bss (most of them is never used):
+ * spec_boot zeroes the first n_objects entries of each. */
+static BOOT_SCRATCH uint32_t order[MAX_OBJECTS];   /* object indices by address */
+static BOOT_SCRATCH word_t order_paddr[MAX_OBJECTS];   /* their addresses, sorted with them */
+static BOOT_SCRATCH uint16_t vspace_asid[MAX_OBJECTS];
+static BOOT_SCRATCH uint8_t claimed[MAX_OBJECTS];   /* a TCB configured, a context or reply given */
+static BOOT_SCRATCH uint8_t frame_mappings[MAX_OBJECTS];   /* how often each frame is mapped (saturating) */
+static BOOT_SCRATCH uint8_t ipcbuf_users[MAX_OBJECTS];     /* threads using each frame as IPC buffer */
 
 /* (base, size) pairs from the board file: the kernel's devices by full decode window,
  * and memory firmware or the boot loader keep (a trailing 0, 0 ends each list) */
@@ -69,15 +72,21 @@ static const struct bs_object *obj_of(uint32_t i, uint8_t type, const char *what
 }
 
 /* heap sort of object indices by physical address */
+static void swap_order(uint32_t a, uint32_t b)
+{
+    uint32_t t = order[a]; order[a] = order[b]; order[b] = t;
+    word_t k = order_paddr[a]; order_paddr[a] = order_paddr[b]; order_paddr[b] = k;
+}
+
 static void sift(uint32_t n, uint32_t i)
 {
     for (;;) {
         uint32_t m = i, l = 2 * i + 1, r = l + 1;
-        if (l < n && objs[order[l]].paddr > objs[order[m]].paddr) m = l;
-        if (r < n && objs[order[r]].paddr > objs[order[m]].paddr) m = r;
+        if (l < n && order_paddr[l] > order_paddr[m]) m = l;
+        if (r < n && order_paddr[r] > order_paddr[m]) m = r;
         if (m == i)
             return;
-        uint32_t t = order[i]; order[i] = order[m]; order[m] = t;
+        swap_order(i, m);
         i = m;
     }
 }
@@ -163,13 +172,20 @@ static void check_objects(void)
         if (r)
             reject("object %u at 0x%lx overlaps reserved memory at 0x%lx+0x%lx", i, o->paddr,
                    r[0], r[1]);
+        order_paddr[n] = o->paddr;
         order[n++] = i;
     }
-    for (uint32_t i = n / 2; i-- > 0;)
-        sift(n, i);
-    for (uint32_t end = n; end-- > 1;) {
-        uint32_t t = order[0]; order[0] = order[end]; order[end] = t;
-        sift(end, 0);
+    /* mkbuild lays objects out in address order: then one pass finds it sorted */
+    uint32_t sorted = 1;
+    while (sorted < n && order_paddr[sorted - 1] <= order_paddr[sorted])
+        sorted++;
+    if (sorted < n) {   /* heap sort: O(n log n) for any spec */
+        for (uint32_t i = n / 2; i-- > 0;)
+            sift(n, i);
+        for (uint32_t end = n; end-- > 1;) {
+            swap_order(0, end);
+            sift(end, 0);
+        }
     }
     for (uint32_t i = 1; i < n; i++) {
         const struct bs_object *a = &objs[order[i - 1]], *b = &objs[order[i]];
@@ -193,8 +209,8 @@ static void create_objects(void)
         const struct bs_object *o = &objs[i];
         if (o->type == BS_OBJ_IRQ_HANDLER || o->type == BS_OBJ_SCHED_CONTROL)
             continue;
-        if (o->type != BS_OBJ_FRAME || (o->flags & BS_OBJ_FLAG_ZERO))
-            kmemset(PA_TO_KVA(o->paddr), 0, obj_size(o));
+        if (o->type != BS_OBJ_FRAME || (o->flags & BS_OBJ_FLAG_ZERO))   /* frames: user memory */
+            arch_zero(PA_TO_KVA(o->paddr), obj_size(o), o->type == BS_OBJ_FRAME);
         if (o->type == BS_OBJ_VSPACE) {
             if (next_asid >= MAX_ASIDS)
                 reject("more than %u address spaces", MAX_ASIDS - 1);
@@ -391,6 +407,10 @@ static void create_irqs(void)
 void spec_boot(void)
 {
     check_header();
+    kmemset(vspace_asid, 0, hdr->n_objects * sizeof vspace_asid[0]);
+    kmemset(claimed, 0, hdr->n_objects);
+    kmemset(frame_mappings, 0, hdr->n_objects);
+    kmemset(ipcbuf_users, 0, hdr->n_objects);
     check_objects();
     create_objects();
     create_caps();

@@ -101,8 +101,7 @@ word_t arch_vspace_lookup(word_t *root, word_t vaddr, unsigned size_bits, bool *
 extern word_t boot_entry_el;                 /* the exception level the kernel entered at */
 extern char secondary_entry[];               /* where a secondary core starts (physical) */
 extern volatile word_t secondary_release;    /* set: the cores parked at _start go on */
-void dcache_clean_all(void);                 /* to the point of coherency, by set/way */
-void dcache_clean_invalidate_all(void);
+void dcache_clean_invalidate_range(word_t start, word_t end);   /* to the point of coherency */
 /* vectors.S entry points besides the generic ones in kernel.h */
 _Noreturn void handle_sync_other(word_t esr, word_t far);   /* fault_decode.c */
 _Noreturn void kernel_fault(word_t esr, word_t elr, word_t far);

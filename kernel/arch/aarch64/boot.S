@@ -35,9 +35,12 @@ _start:
     adr x20, at_el1               /* where the drop to EL1 continues */
     /* A boot loader may enter with its MMU and caches on (U-Boot at EL2 runs with an
      * identity map, so turning it off here is safe). Off at the entry level first, so
-     * nothing new is allocated, then every data cache line is cleaned to memory and
-     * invalidated: what the loader left dirty (our image) reaches RAM, and nothing
-     * stale can be hit once our own MMU is on. */
+     * nothing new is allocated, then the kernel's own memory (image and .bss) is
+     * cleaned and invalidated by address: what the loader left dirty of the image
+     * reaches RAM before we read it uncached, and no line (dirty or stale) is left
+     * over the .bss and boot table we write uncached. Everything else is first used
+     * with the caches on, where the loader's lines are coherent (docs/kernel.md,
+     * "Caches at boot"). */
     ldr x1, =SCTLR_CACHES_MMU
     cmp x19, #3
     b.ne 1f
@@ -55,7 +58,9 @@ _start:
     bic x0, x0, x1
     msr sctlr_el1, x0
 3:  isb
-    bl dcache_clean_invalidate_all
+    adrp x0, __kernel_start
+    adrp x1, __bss_end
+    bl dcache_clean_invalidate_range
     ic iallu
     dsb sy
     isb
@@ -152,22 +157,7 @@ at_el1:
     add x1, x1, #1
     cmp x1, #512
     b.lo 3b
-    dsb sy
-    /* .bss (this table, the stack, the kernel's variables) was written with the MMU
-     * off, straight to memory: invalidate it by address so no line cached before the
-     * set/way pass can shadow it once the caches are on (the table walker reads it
-     * through the cache: TCR walks are write-back cacheable). */
-    mrs x3, ctr_el0
-    ubfx x3, x3, #16, #4          /* DminLine: log2(words) of the smallest data line */
-    mov x2, #4
-    lsl x2, x2, x3
-    adrp x1, __bss_start
-    adrp x3, __bss_end
-6:  dc ivac, x1
-    add x1, x1, x2
-    cmp x1, x3
-    b.lo 6b
-    dsb sy
+    dsb sy                        /* .bss holds no cache line: cleaned and invalidated above */
 
     bl mmu_on
     ldr x0, =high_entry           /* absolute: the high-half address */
@@ -279,7 +269,9 @@ boot_entry_el:
 boot_l1:
     .space 4096
     /* One stack per core, each aligned to its size: restore_user finds the top of
-     * the stack it runs on from sp alone. */
+     * the stack it runs on from sp alone. Not cleared at boot (.noinit), and first
+     * written with the caches on. */
+    .section .noinit, "aw", @nobits
     .balign KERNEL_STACK_SIZE
     .global kernel_stacks
 kernel_stacks:

@@ -1,0 +1,192 @@
+"""Boot cost: instructions from the kernel's first instruction to the first
+instruction of the first component, per example image, and where they go. QEMU
+runs one instruction per translation block and logs each (`-icount
+shift=0,sleep=off -singlestep -d exec,nochain`); every kernel PC is attributed to
+its source file and function through the kernel's DWARF line table.
+
+    .venv/bin/python bench/boot.py [--board qemu-arm-virt|zcu102] [IMAGE ...]
+
+IMAGE: names under images/ (default: every example with a system.adl).
+"""
+
+from __future__ import annotations
+
+import argparse
+import bisect
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+from elftools.elf.elffile import ELFFile
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from mkbuild import pipeline  # noqa: E402
+from mkbuild import platform as platforms  # noqa: E402
+
+KERNEL_VBASE = 0xFFFFFF8000000000
+USER_TOP = 1 << 39
+PC = re.compile(r"^Trace 0: \S+ \[[0-9a-f]+/([0-9a-f]+)/")   # the boot core only
+
+# (file, function or "" for the whole file) -> where the instructions go
+PARTS = [
+    ("cache.S", "", "cache maintenance by set/way (cache.S)"),
+    ("console.c", "kmemset", "zeroing objects (kmemset)"),
+    ("console.c", "memset", "zeroing objects (kmemset)"),
+    ("mmu.c", "", "user page tables (mmu.c)"),
+    ("spec.c", "create_objects", "creating objects (spec.c create_objects, without zeroing)"),
+    ("spec.c", "", "boot-spec walk and checks (spec.c)"),
+    ("boot.S", "", "early boot: exception levels, kernel page tables (boot.S)"),
+    ("uart.c", "", "console output (banner)"),
+    ("console.c", "", "console output (banner)"),
+]
+
+
+def _functions(src: Path) -> list[tuple[int, str]]:
+    found = []
+    for n, line in enumerate(src.read_text().splitlines(), 1):
+        m = re.match(r"^(?:static |_Noreturn |inline |__attribute__\(\(\w+\)\) |bool |void |"
+                     r"int |unsigned |word_t |uint\w+ |const |struct \w+ )+\s*\**(\w+)\(", line) \
+            or re.match(r"^(\w+):", line)
+        if m:
+            found.append((n, m.group(1)))
+    return found
+
+
+def line_table(kernel_elf: Path) -> tuple[list[int], list[tuple[str, str]]]:
+    """Sorted start addresses (virtual) and the (file, function) of each range."""
+    funcs: dict[str, list[tuple[int, str]]] = {}
+    rows = []
+    with open(kernel_elf, "rb") as f:
+        dwarf = ELFFile(f).get_dwarf_info()
+        for cu in dwarf.iter_CUs():
+            lp = dwarf.line_program_for_CU(cu)
+            names = [e.name.decode() for e in lp["file_entry"]]
+            first = 0 if lp.header["version"] >= 5 else 1
+            for entry in lp.get_entries():
+                st = entry.state
+                if st is None or st.end_sequence:
+                    continue
+                base = Path(names[st.file - first]).name
+                if base not in funcs:
+                    src = next(REPO.glob(f"kernel/**/{base}"), None)
+                    funcs[base] = _functions(src) if src else []
+                fl = funcs[base]
+                i = bisect.bisect_right([n for n, _ in fl], st.line) - 1
+                rows.append((st.address, (base, fl[i][1] if i >= 0 else "")))
+    rows.sort()
+    return [a for a, _ in rows], [p for _, p in rows]
+
+
+def part_of(where: tuple[str, str]) -> str:
+    base, func = where
+    for f, fn, label in PARTS:
+        if f == base and (not fn or fn == func):
+            return label
+    return f"other ({base}:{func})"
+
+
+def kernel_elf_of(build_dir: Path) -> Path:
+    elf = next(build_dir.rglob("kernel.elf"), None)
+    if elf is None:
+        raise SystemExit(f"no kernel.elf under {build_dir}")
+    return elf
+
+
+def measure(name: str, board: str, work: Path) -> tuple[int, Counter]:
+    compiled = pipeline.compile(REPO / "images" / name / "system.adl", board,
+                                build_root=work / "build")
+    if not compiled.ok:
+        raise SystemExit(f"{name}: " + "\n".join(d.message for d in compiled.diagnostics))
+    plat, _ = platforms.load(board)
+    with open(compiled.image, "rb") as f:   # the image's entry: the kernel's, physical
+        entry = ELFFile(f).header["e_entry"]
+    log = work / f"{name}.log"
+    cmd = [*plat.qemu_command(compiled.image), "-icount", "shift=0,sleep=off", "-singlestep",
+           "-d", "exec,nochain", "-D", str(log)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            stdin=subprocess.DEVNULL, env={**os.environ, **plat.qemu_env})
+    try:
+        counts, total = _count_until_user(log, entry, proc)
+    finally:
+        proc.kill()
+        proc.wait()
+        log.unlink(missing_ok=True)
+    return total, counts
+
+
+def _count_until_user(log: Path, entry: int, proc: subprocess.Popen) -> tuple[Counter, int]:
+    """Follow the log as QEMU writes it, up to the boot core's first user PC."""
+    pcs: list[int] = []
+    started = False
+    deadline = time.monotonic() + 300
+    while not log.exists():
+        time.sleep(0.05)
+    with open(log) as f:
+        buf = ""
+        while True:
+            chunk = f.read(1 << 20)
+            if not chunk:
+                ended = proc.poll() is not None
+                if ended or time.monotonic() > deadline:
+                    chunk = f.read()   # what QEMU wrote before it ended
+                    if not chunk:
+                        raise SystemExit("QEMU ended before any component ran")
+                else:
+                    time.sleep(0.05)
+                    continue
+            buf += chunk
+            lines = buf.split("\n")
+            buf = lines.pop()
+            for line in lines:
+                m = PC.search(line)
+                if not m:
+                    continue
+                pc = int(m.group(1), 16)
+                if not started:
+                    started = pc == entry
+                    if not started:
+                        continue
+                if pc < USER_TOP and not (entry <= pc < entry + (64 << 20)):
+                    return Counter(pcs), len(pcs)
+                pcs.append(pc)
+
+
+def attribute(pcs: Counter, kernel_elf: Path) -> Counter:
+    addrs, where = line_table(kernel_elf)
+    parts: Counter = Counter()
+    for pc, n in pcs.items():
+        va = pc if pc >= KERNEL_VBASE else pc + KERNEL_VBASE   # before the MMU: physical
+        i = bisect.bisect_right(addrs, va) - 1
+        parts[part_of(where[i]) if i >= 0 else "other"] += n
+    return parts
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--board", default="qemu-arm-virt")
+    ap.add_argument("images", nargs="*")
+    args = ap.parse_args()
+    names = args.images or sorted(p.parent.name for p in (REPO / "images").glob("*/system.adl"))
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        for name in names:
+            if name == "hardware" and args.board != "qemu-arm-virt":
+                continue
+            total, pcs = measure(name, args.board, work)
+            parts = attribute(pcs, kernel_elf_of(work / "build"))
+            print(f"{name} on {args.board}: {total} instructions from the kernel's first "
+                  f"to the first component's first")
+            for label, n in parts.most_common():
+                print(f"  {n:8d}  {label}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
