@@ -218,6 +218,7 @@ void arch_print_entry(void);     /* how the kernel was entered, for the banner *
 void arch_boot_sync(void);       /* caches and TLBs after the spec is built */
 /* a new object's memory; for_others: also seen by others than this core's data accesses */
 void arch_zero(void *kva, word_t size, bool for_others);
+void arch_clean_for_others(const void *kva, word_t size);   /* a frame the loader filled */
 void timer_init(void);
 word_t timer_now(void);                 /* ticks of the system counter */
 word_t timer_freq(void);                /* ticks per second */

@@ -211,6 +211,8 @@ static void create_objects(void)
             continue;
         if (o->type != BS_OBJ_FRAME || (o->flags & BS_OBJ_FLAG_ZERO))   /* frames: user memory */
             arch_zero(PA_TO_KVA(o->paddr), obj_size(o), o->type == BS_OBJ_FRAME);
+        else if (in_ram(o->paddr, obj_size(o)))
+            arch_clean_for_others(PA_TO_KVA(o->paddr), obj_size(o));
         if (o->type == BS_OBJ_VSPACE) {
             if (next_asid >= MAX_ASIDS)
                 reject("more than %u address spaces", MAX_ASIDS - 1);

@@ -52,6 +52,18 @@ void arch_zero(void *kva, word_t size, bool for_others)
             __asm__ volatile("dc cvac, %0" : : "r"(a) : "memory");
 }
 
+/* A frame the loader filled (program code and data): cleaned to the point of
+ * coherency, so an instruction fetch (which does not look into the L1 data cache) or a
+ * DMA master sees what a loader that handed over with its caches on left dirty. */
+void arch_clean_for_others(const void *kva, word_t size)
+{
+    word_t ctr;
+    __asm__("mrs %0, ctr_el0" : "=r"(ctr));
+    word_t line = (word_t)4 << ((ctr >> 16) & 15);
+    for (word_t a = (word_t)kva & ~(line - 1); a < (word_t)kva + size; a += line)
+        __asm__ volatile("dc cvac, %0" : : "r"(a) : "memory");
+}
+
 /* After the boot spec is instantiated: the zeroed frames' cleans complete (dsb), the
  * I-cache and the EL1 TLBs are emptied before the first thread runs. Nothing else the
  * kernel wrote needs cleaning: CNodes, TCBs and endpoints are read by this core only
