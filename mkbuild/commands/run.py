@@ -114,6 +114,10 @@ def run(args: argparse.Namespace) -> int:
     if is_microkit(args.system):
         from mkbuild.microkit.compile import idle_is_done
         idle_is_done(run)
+    if run.faults and not is_microkit(args.system):
+        from mkbuild import fault_source
+        for place in fault_source.describe(compiled.build_dir, run.faults):
+            print(f"mkbuild run: {place}", file=sys.stderr)
     if not args.gdb:
         for hint in debugger.fault_hints(compiled.build_dir, run.faults):
             print(f"mkbuild run: {hint}", file=sys.stderr)

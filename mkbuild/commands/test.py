@@ -170,6 +170,10 @@ def _boot_and_judge(build, patterns: list[str], args: argparse.Namespace,
     verdict = judge(patterns, run.console, note=run.message, panic=run.panic)
     if verdict.passed and run.status == "fault":
         verdict.passed, verdict.fault = False, run.faults[0].strip()
+        if after_boot is None:  # not a Microkit system: the fault's source line
+            from mkbuild import fault_source
+            places = fault_source.describe(compiled.build_dir, run.faults[:1])
+            verdict.fault += f" ({places[0]})" if places else ""
     print(describe(verdict, str(args.system), args.platform))
     return 0 if verdict.passed else 1
 

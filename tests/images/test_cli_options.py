@@ -93,11 +93,22 @@ def test_a_component_fault_fails_the_run_unless_allowed(tmp_path):
                            "no thread can run; 1 thread(s) stopped by faults; failed: 1 "
                            "component fault(s) (--allow-faults accepts them), the first: "
                            "FAULT HANDLER: data fault from crasher.control")
+    # the kernel's pc, placed by the program's DWARF line table
+    assert ("mkbuild run: crasher.control faulted at "
+            "images/fault/components/Crasher/src/crasher.c:8 in run()") in failed.stderr
     allowed = mkbuild("run", str(fault), "--allow-faults", cwd=tmp_path)
     assert allowed.returncode == 0
     assert allowed.stderr.strip().splitlines()[-1] == (
         "mkbuild run: system finished: every control thread returned and no thread can run; "
         "1 thread(s) stopped by faults")
+
+
+def test_a_fault_fails_the_test_naming_its_source_line(tmp_path):
+    fault = IMAGES / "fault" / "system.adl"
+    r = mkbuild("test", str(fault), "--expect", "survivor: done", cwd=tmp_path)
+    assert r.returncode == 1
+    assert r.stdout.splitlines()[0].endswith(
+        "(crasher.control faulted at images/fault/components/Crasher/src/crasher.c:8 in run())")
 
 
 def test_verbose_prints_the_qemu_command_with_icount_and_extra_args(tmp_path):
