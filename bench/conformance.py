@@ -270,14 +270,22 @@ One app by hand: `mkbuild test /tmp/camkes/apps/adder --platform qemu-arm-virt`.
 
 `CMakeLists.txt` is read, not run: quoted, unquoted and bracket arguments, comments,
 `${VAR}` (nested), `set` (incl. `CACHE` options), `if/elseif/else/endif`,
-`add_subdirectory`, `include` of a file. CAmkES commands: `DeclareCAmkESComponent`
+`add_subdirectory`, `include` of a file, `foreach`, `message` (`FATAL_ERROR` and
+`SEND_ERROR` in a branch taken are errors at their line, `WARNING` a warning; the rest
+silent). `if()` conditions see the chosen board's seL4 configuration variables
+(`KernelArch` = arm, `KernelSel4Arch` = aarch64, `KernelPlatform` = qemu-arm-virt or
+zynqmp, `KernelARMPlatform` = qemu-arm-virt or zcu102, `KernelArchARM`, ...;
+`mkbuild.cmake.PLATFORM_VARIABLES`). CAmkES commands: `DeclareCAmkESComponent`
 (SOURCES, INCLUDES, C_FLAGS, LD_FLAGS, LIBS, TEMPLATE_SOURCES, TEMPLATE_HEADERS),
 `DeclareCAmkESRootserver` (CPP_INCLUDES, CPP_FLAGS), `CAmkESAddImportPath`,
 `CAmkESAddCPPInclude`, `CAmkESAddTemplatesPath`, `DeclareCAmkESConnector` (FROM/TO
 templates, rendered by mkbuild.connector_templates: docs/glue.md), `includeGlobalComponents`, header-only
 libraries (`add_library(X INTERFACE)` + `target_include_directories`), `add_simulate_test`
-(`wait_for` patterns, matched in order as expect globs). Any other command is ignored with
-a warning that names it and its line.
+(`wait_for` patterns, matched in order as expect globs). Commands that only matter to a
+real CMake build (`cmake_minimum_required`, `project`, `mark_as_advanced`, `cmake_policy`,
+`enable_language`, `set_property`) are read silently; any other command is ignored with a
+warning that names it and its line; `function`, `macro` and `while` blocks are skipped
+whole, with a warning.
 
 ## Headers the suite's C code includes besides <camkes.h>
 

@@ -561,11 +561,12 @@ def _normal(p: Path) -> Path:
 
 
 def _load_cmake(
-    directory: Path, global_components: Path | None
+    directory: Path, global_components: Path | None, platform: str | None = None
 ) -> tuple[App | None, list[Diagnostic]]:
     reader = _Reader(directory, global_components)
     interp = cmake.Interpreter(reader.handlers())
     variables = {
+        **cmake.platform_variables(platform),
         "CMAKE_SOURCE_DIR": str(directory),
         "PROJECT_SOURCE_DIR": str(directory),
         "CMAKE_CURRENT_SOURCE_DIR": str(directory),
@@ -695,9 +696,10 @@ def read_expect_file(path: Path) -> list[str]:
 
 
 def load_app(
-    path: str | Path, global_components: str | Path | None = None
+    path: str | Path, global_components: str | Path | None = None, platform: str | None = None
 ) -> tuple[App | None, list[Diagnostic]]:
-    """Read an app: a CAmkES app directory, an ADL-layout directory, or an ADL file."""
+    """Read an app: a CAmkES app directory, an ADL-layout directory, or an ADL file.
+    `platform`: the board it is for, whose configuration its CMake conditions see."""
     p = _normal(Path(path))
     gc = _normal(Path(global_components)) if global_components else None
     try:
@@ -707,12 +709,12 @@ def load_app(
                     error(f"`{p}` is neither an app directory nor an .adl/.camkes file")
                 ]
             if p.name == "CMakeLists.txt":
-                return _load_cmake(p.parent, gc)
+                return _load_cmake(p.parent, gc, platform)
             return _load_conventions(p), []
         if not p.is_dir():
             return None, [error(f"`{p}` does not exist")]
         if (p / "CMakeLists.txt").is_file():
-            app, diags = _load_cmake(p, gc)
+            app, diags = _load_cmake(p, gc, platform)
             return (None if has_errors(diags) and app is None else app), diags
         root, diags = _find_root(p)
         if root is None:

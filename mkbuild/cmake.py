@@ -5,8 +5,12 @@ files without running CMake: `parse()` turns text into command invocations
 (quoted, unquoted and bracket arguments, comments, line numbers), and `run()`
 walks them with a variable scope, handling the few commands whose meaning is
 CMake's own (`set`, `unset`, `if`/`elseif`/`else`/`endif`, `add_subdirectory`,
-`include`) and handing every other command to a caller-supplied handler.
+`include`, `message`) and handing every other command to a caller-supplied handler.
 Commands nobody handles are ignored with a warning naming them.
+`message(FATAL_ERROR|SEND_ERROR ...)` in a branch taken is an error at its line,
+`message(WARNING|AUTHOR_WARNING|DEPRECATION ...)` a warning; other messages are
+silent. `platform_variables(board)` gives the seL4 configuration variables an
+app's `if()` conditions test (`KernelArch`, `KernelPlatform`, `KernelSel4Arch`, ...).
 
 Nothing here raises on bad input: problems come back as Diagnostics.
 """
@@ -338,7 +342,6 @@ IGNORED = frozenset(
     {
         "cmake_minimum_required",
         "project",
-        "message",
         "mark_as_advanced",
         "cmake_policy",
         "enable_language",
@@ -619,6 +622,8 @@ class Interpreter:
             return self._add_subdirectory(values, cmd, ctx)
         if key == "include":
             return self._include(values, cmd, ctx)
+        if key == "message":
+            return _message(values, cmd)
         if key in self.handlers:
             return self.handlers[key](values, cmd, ctx)
         if key in IGNORED:
@@ -659,6 +664,42 @@ class Interpreter:
 
 _BLOCK_ENDS = {"if": "endif", "function": "endfunction", "macro": "endmacro",
                "foreach": "endforeach", "while": "endwhile"}
+
+
+_MESSAGE_ERRORS = ("FATAL_ERROR", "SEND_ERROR")
+_MESSAGE_WARNINGS = ("WARNING", "AUTHOR_WARNING", "DEPRECATION")
+
+
+def _message(values: list[str], cmd: Command) -> list[Diagnostic]:
+    """What CMake would stop or warn with; STATUS, NOTICE and the rest print nothing."""
+    if not values:
+        return []
+    mode, text = values[0], "".join(values[1:])
+    if mode in _MESSAGE_ERRORS:
+        return [error(f"the app stops its build here: {text}", cmd.span)]
+    if mode in _MESSAGE_WARNINGS:
+        return [warning(f"the app warns: {text}", cmd.span)]
+    return []
+
+
+# The seL4 build's configuration variables for each board mkbuild builds for (names and
+# values as seL4's kernel CMake configuration sets them), for apps' `if()` conditions.
+_COMMON_AARCH64 = {"KernelArch": "arm", "KernelSel4Arch": "aarch64",
+                   "KernelArmSel4Arch": "aarch64", "KernelWordSize": "64",
+                   "KernelArchARM": "ON", "KernelSel4ArchAarch64": "ON",
+                   "KernelArmCortexA53": "ON"}
+PLATFORM_VARIABLES = {
+    "qemu-arm-virt": {**_COMMON_AARCH64, "KernelPlatform": "qemu-arm-virt",
+                      "KernelARMPlatform": "qemu-arm-virt", "KernelPlatformQEMUArmVirt": "ON",
+                      "PLATFORM": "qemu-arm-virt"},
+    "zcu102": {**_COMMON_AARCH64, "KernelPlatform": "zynqmp", "KernelARMPlatform": "zcu102",
+               "KernelPlatformZynqmp": "ON", "PLATFORM": "zcu102"},
+}
+
+
+def platform_variables(board: str | None) -> dict[str, str]:
+    """The configuration variables of `board` (none for a board not listed)."""
+    return dict(PLATFORM_VARIABLES.get(board or "", {}))
 
 
 def _matching_end(commands: list[Command], start: int) -> int | None:

@@ -20,9 +20,8 @@ sys.path.insert(0, str(REPO / "tests" / "kernel"))
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(HERE))
 
-from sysbuild import SystemBuilder, boot  # noqa: E402
-
 import system  # noqa: E402
+from sysbuild import SystemBuilder, boot  # noqa: E402
 
 from mkbuild import platform, toolchain  # noqa: E402
 

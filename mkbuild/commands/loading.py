@@ -120,7 +120,8 @@ def load(args: argparse.Namespace) -> tuple[System | None, list[Diagnostic]] | i
         return load_system(args.system, tuple(args.include_dirs), defines)
     from mkbuild.appdir import load_app
 
-    app, app_diags = load_app(args.system, global_components=_global_components(args))
+    app, app_diags = load_app(args.system, global_components=_global_components(args),
+                                 platform=getattr(args, "platform", None) or DEFAULT_PLATFORM)
     if app is None or has_errors(app_diags):
         return None, app_diags
     system, diags = load_system(str(app.root), tuple(args.include_dirs) + app.search_dirs(),
@@ -154,7 +155,8 @@ def compile(args: argparse.Namespace) -> CompileResult | int:
     if is_app(args.system):
         from mkbuild.appdir import load_app
 
-        app, diags = load_app(args.system, global_components=_global_components(args))
+        app, diags = load_app(args.system, global_components=_global_components(args),
+                                 platform=getattr(args, "platform", None) or DEFAULT_PLATFORM)
         if app is None or has_errors(diags):
             return pipeline.CompileResult(None, None, diags)
         result = pipeline.compile_app(app, args.platform, build_dir,

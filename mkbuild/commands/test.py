@@ -96,7 +96,8 @@ def run(args: argparse.Namespace) -> int:
         return bad
     if is_microkit(args.system):
         return _run_microkit(args)
-    app, diags = load_app(args.system, global_components=args.global_components)
+    app, diags = load_app(args.system, global_components=args.global_components,
+                          platform=args.platform)
     print_diagnostics(diags, args)
     if app is None or has_errors(diags):
         return 1

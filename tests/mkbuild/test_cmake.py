@@ -225,3 +225,51 @@ def test_fuzzed_text_never_raises(text):
     assert all(d.severity == "error" for d in diags)
     for c in commands:
         evaluate_args(c.args, {"a": "x"})
+
+
+def test_message_fatal_error_in_a_taken_branch_is_an_error_at_its_line(tmp_path):
+    text = ('message(STATUS "configuring")\n'
+            'if(NOT "${KernelArch}" STREQUAL "x86")\n'
+            '    message(FATAL_ERROR "only " "x86")\n'
+            "endif()\n"
+            'if(FALSE)\n    message(FATAL_ERROR "never")\nendif()\n'
+            'message(WARNING "old style")\n')
+    _, diags, _, _ = run(tmp_path, text)
+    assert [(d.severity, d.message, d.span.line, d.span.col) for d in diags] == [
+        ("error", "the app stops its build here: only x86", 3, 5),
+        ("warning", "the app warns: old style", 8, 1)]
+
+
+@pytest.mark.parametrize("board, taken", [("qemu-arm-virt", "virt"), ("zcu102", "zynqmp"),
+                                          (None, "none")])
+def test_conditions_see_the_boards_configuration(tmp_path, board, taken):
+    from mkbuild.cmake import platform_variables
+
+    (tmp_path / "CMakeLists.txt").write_text(
+        'if("${KernelPlatform}" STREQUAL "qemu-arm-virt" AND KernelArchARM)\n probe(virt)\n'
+        'elseif(KernelPlatform STREQUAL zynqmp AND "${KernelSel4Arch}" STREQUAL aarch64)\n'
+        ' probe(zynqmp)\nelse()\n probe(none)\nendif()\n')
+    seen = []
+    interp = Interpreter({"probe": lambda vals, cmd, ctx: seen.append(vals[0]) or []})
+    diags = interp.run_file(tmp_path / "CMakeLists.txt", tmp_path, platform_variables(board))
+    assert diags == [] and seen == [taken]
+
+
+def test_an_app_only_for_another_board_stops_with_its_own_message(tmp_path):
+    """As seL4's apps/epit: `mkbuild check` and `compile` stop at its FATAL_ERROR."""
+    import subprocess
+    import sys
+
+    (tmp_path / "CMakeLists.txt").write_text(
+        "project(epit C)\n"
+        'if(NOT "${KernelArch}" STREQUAL "arm" OR NOT "${KernelARMPlatform}" STREQUAL "sabre")\n'
+        '    message(FATAL_ERROR "epit application only supported on Arm sabre")\n'
+        "endif()\nDeclareCAmkESRootserver(epit.camkes)\n")
+    (tmp_path / "epit.camkes").write_text("assembly { composition { } }\n")
+    for command in ("check", "compile"):
+        r = subprocess.run([sys.executable, "-m", "mkbuild.cli", command, str(tmp_path)],
+                           capture_output=True, text=True, cwd=tmp_path, timeout=120)
+        assert r.returncode == 1
+        assert r.stderr.startswith(
+            f"{tmp_path}/CMakeLists.txt:3:5: error: the app stops its build here: "
+            "epit application only supported on Arm sabre\n"), r.stderr
