@@ -161,6 +161,8 @@ def _rules(ninja: Writer, platform: platforms.Platform, out_dir: Path) -> None:
                                       "-mcpu=cortex-a53"]))
     ninja.variable("kernel_cflags", _flags(common + tc.kernel_flags + platform.kernel_defines()
                                            + kernel_inc))
+    ninja.variable("kernel_el2_cflags", _flags(common + tc.kernel_flags
+                                               + platform.kernel_defines(el2=True) + kernel_inc))
     ninja.newline()
     ninja.rule("cc", "$cc -MMD -MF $out.d $flags -c $in -o $out", "CC $out",
                depfile="$out.d", deps="gcc")
@@ -178,8 +180,8 @@ def _rules(ninja: Writer, platform: platforms.Platform, out_dir: Path) -> None:
                " --redefine-sym __heap_start=${entry}_heap_start"
                " --redefine-sym __heap_end=${entry}_heap_end"
                " --keep-global-symbol=$entry $in $out", "LOCALISE $out")
-    ninja.rule("kernel_lds", "$cc -E -P -x c $kernel_cflags $in -o $out", "CPP $out")
-    ninja.rule("kernel_link", "$cc $kernel_cflags -T $script $in -o $out", "LINK $out")
+    ninja.rule("kernel_lds", "$cc -E -P -x c $flags $in -o $out", "CPP $out")
+    ninja.rule("kernel_link", "$cc $flags -T $script $in -o $out", "LINK $out")
     ninja.newline()
 
 
@@ -203,11 +205,13 @@ class SharedOutputs:
 
     kernel: Path
     runtime: Path  # libcamkes.a
+    kernel_el2: Path  # the kernel's variant for boards entered at EL2 (docs/kernel.md)
 
 
 def shared_outputs(shared_dir: Path) -> SharedOutputs:
     shared_dir = shared_dir.resolve()
-    return SharedOutputs(shared_dir / "kernel" / "kernel.elf", shared_dir / "libcamkes.a")
+    return SharedOutputs(shared_dir / "kernel" / "kernel.elf", shared_dir / "libcamkes.a",
+                         shared_dir / "kernel-el2" / "kernel.elf")
 
 
 def write_shared_build(platform: platforms.Platform, shared_dir: Path) -> Path:
@@ -226,14 +230,17 @@ def write_shared_build(platform: platforms.Platform, shared_dir: Path) -> Path:
     arch_dir = kdir / "arch" / platform.arch
     ksrcs = sorted((kdir / "src").glob("*.c")) + sorted(arch_dir.glob("*.c")) \
         + sorted(arch_dir.glob("*.S"))
-    kobjs = [_compile(ninja, shared_dir / "kernel"
-                      / (src.relative_to(kdir).as_posix().replace("/", "_") + ".o"),
-                      src, "$kernel_cflags") for src in ksrcs]
-    klds = shared_dir / "kernel" / "kernel.lds"
-    ninja.build(_p(klds), "kernel_lds", _p(arch_dir / "kernel.ld"))
-    ninja.build(_p(out.kernel), "kernel_link", list(map(_p, kobjs)), implicit=_p(klds),
-                variables={"script": _p(klds)})
-    ninja.default([_p(out.kernel), _p(out.runtime)])
+    # The same sources twice: the kernel as it runs at EL1, and at EL2 (MK_EL2).
+    for elf, flags in ((out.kernel, "$kernel_cflags"), (out.kernel_el2, "$kernel_el2_cflags")):
+        kobjs = [_compile(ninja, elf.parent
+                          / (src.relative_to(kdir).as_posix().replace("/", "_") + ".o"),
+                          src, flags) for src in ksrcs]
+        klds = elf.parent / "kernel.lds"
+        ninja.build(_p(klds), "kernel_lds", _p(arch_dir / "kernel.ld"),
+                    variables={"flags": flags})
+        ninja.build(_p(elf), "kernel_link", list(map(_p, kobjs)), implicit=_p(klds),
+                    variables={"script": _p(klds), "flags": flags})
+    ninja.default([_p(out.kernel), _p(out.kernel_el2), _p(out.runtime)])
     ninja_file = shared_dir / "build.ninja"
     shared_dir.mkdir(parents=True, exist_ok=True)
     write_if_changed(ninja_file, text.getvalue())

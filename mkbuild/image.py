@@ -5,7 +5,10 @@ ELFs (pyelftools), and writes one ELF64 (our own writer) whose PT_LOAD segments
 put every byte at its physical address: the kernel's segments, the encoded boot
 spec right after the kernel (inside the platform's kernel region), and each blob
 (the contents of preloaded frames). The kernel finds the spec through the
-`mk_boot_params` variable, which is patched here. QEMU `-kernel` and U-Boot
+`mk_boot_params` variable, which is patched here. An image may carry the kernel
+twice: as built for EL1 (at the load address, the entry point) and for EL2 (at
+EL2_KERNEL_OFFSET in the region); the first's `mk_el2_entry` is patched with the
+second's entry, and the EL1 kernel jumps there when the board enters at EL2 or EL3. QEMU `-kernel` and U-Boot
 `bootelf` both load it; the same input always gives the same bytes. `flat_binary`
 turns it into raw bytes from the kernel's load address (U-Boot `go`).
 """
@@ -19,6 +22,7 @@ from pathlib import Path
 from elftools.elf.elffile import ELFFile
 
 BOOT_PARAMS_SYMBOL = "mk_boot_params"
+EL2_ENTRY_SYMBOL = "mk_el2_entry"
 BOOT_PARAMS_MAGIC = 0x5352_4150_544F_4F42  # "BOOTPARS" little-endian
 PAGE = 4096
 EM_AARCH64 = 183
@@ -66,8 +70,15 @@ class _Segment:
     flags: int
 
 
-def _kernel_segments(kernel_elf: Path) -> tuple[int, list[_Segment], int]:
-    """Entry (physical), segments at their physical addresses, boot params paddr."""
+@dataclass(frozen=True)
+class _Kernel:
+    entry: int  # physical
+    segments: list[_Segment]
+    symbols: dict[str, int]  # physical addresses of the variables patched here
+
+
+def _kernel_segments(kernel_elf: Path, symbols: tuple[str, ...]) -> _Kernel:
+    """Entry, segments and the named symbols, at their physical addresses."""
     with open(kernel_elf, "rb") as f:
         elf = ELFFile(f)
         if elf["e_machine"] != "EM_AARCH64":
@@ -80,9 +91,6 @@ def _kernel_segments(kernel_elf: Path) -> tuple[int, list[_Segment], int]:
             segs.append(_Segment(s["p_paddr"], s.data(), s["p_memsz"], s["p_flags"]))
             v2p.append((s["p_vaddr"], s["p_memsz"], s["p_paddr"]))
         symtab = elf.get_section_by_name(".symtab")
-        syms = symtab.get_symbol_by_name(BOOT_PARAMS_SYMBOL) if symtab else None
-        if not syms:
-            raise ValueError(f"{kernel_elf} has no `{BOOT_PARAMS_SYMBOL}` symbol")
 
         def physical(vaddr: int, what: str) -> int:
             # The kernel is linked in the high half; loaders want physical addresses.
@@ -91,15 +99,36 @@ def _kernel_segments(kernel_elf: Path) -> tuple[int, list[_Segment], int]:
                     return p + (vaddr - v)
             raise ValueError(f"{what} is not in a loadable segment of {kernel_elf}")
 
-        return (physical(elf["e_entry"], "the entry point"), segs,
-                physical(syms[0]["st_value"], f"`{BOOT_PARAMS_SYMBOL}`"))
+        found = {}
+        for name in symbols:
+            syms = symtab.get_symbol_by_name(name) if symtab else None
+            if not syms:
+                raise ValueError(f"{kernel_elf} has no `{name}` symbol")
+            found[name] = physical(syms[0]["st_value"], f"`{name}`")
+        return _Kernel(physical(elf["e_entry"], "the entry point"), segs, found)
+
+
+def _patch(segments: list[_Segment], paddr: int, value: bytes, what: str) -> list[_Segment]:
+    """The segments with `value` written at `paddr`, which initialised data must hold."""
+    patched = []
+    for s in segments:
+        off = paddr - s.paddr
+        if 0 <= off and off + len(value) <= len(s.data):
+            s = _Segment(s.paddr, s.data[:off] + value + s.data[off + len(value):], s.memsz,
+                         s.flags)
+        patched.append(s)
+    if patched == segments:
+        raise ValueError(f"`{what}` must be initialised data, not .bss")
+    return patched
 
 
 def build_image(kernel_elf: Path, spec: bytes, blobs: list[Blob],
-                kernel_region: tuple[int, int]) -> bytes:
+                kernel_region: tuple[int, int], kernel_el2_elf: Path | None = None) -> bytes:
     """The image's bytes. Raises ValueError on overlapping or misplaced pieces."""
-    entry, ksegs, params_paddr = _kernel_segments(kernel_elf)
-    kernel_end = max(s.paddr + s.memsz for s in ksegs)
+    kernels = [_kernel_segments(kernel_elf, (BOOT_PARAMS_SYMBOL, EL2_ENTRY_SYMBOL))]
+    if kernel_el2_elf is not None:
+        kernels.append(_kernel_segments(kernel_el2_elf, (BOOT_PARAMS_SYMBOL,)))
+    kernel_end = max(s.paddr + s.memsz for k in kernels for s in k.segments)
     spec_paddr = (kernel_end + PAGE - 1) & ~(PAGE - 1)
     region_base, region_size = kernel_region
     if spec_paddr + len(spec) > region_base + region_size:
@@ -107,16 +136,15 @@ def build_image(kernel_elf: Path, spec: bytes, blobs: list[Blob],
                          f"({len(spec):#x} bytes) do not fit the kernel region of "
                          f"{region_size:#x} bytes")
     params = struct.pack("<QQQ", BOOT_PARAMS_MAGIC, spec_paddr, len(spec))
-    patched: list[_Segment] = []
-    for s in ksegs:
-        off = params_paddr - s.paddr
-        if 0 <= off and off + len(params) <= len(s.data):
-            s = _Segment(s.paddr, s.data[:off] + params + s.data[off + len(params):], s.memsz,
-                         s.flags)
-        patched.append(s)
-    if patched == ksegs:
-        raise ValueError(f"`{BOOT_PARAMS_SYMBOL}` must be initialised data, not .bss")
-    segments = patched + [_Segment(spec_paddr, spec, len(spec), PF_R)]
+    segments: list[_Segment] = []
+    for k in kernels:
+        segments += _patch(k.segments, k.symbols[BOOT_PARAMS_SYMBOL], params,
+                           BOOT_PARAMS_SYMBOL)
+    if len(kernels) == 2:
+        segments = _patch(segments, kernels[0].symbols[EL2_ENTRY_SYMBOL],
+                          struct.pack("<Q", kernels[1].entry), EL2_ENTRY_SYMBOL)
+    entry = kernels[0].entry
+    segments += [_Segment(spec_paddr, spec, len(spec), PF_R)]
     segments += [_Segment(b.paddr, b.data, len(b.data), b.flags) for b in blobs if b.data]
     ordered = sorted(segments, key=lambda s: s.paddr)
     for a, b in zip(ordered, ordered[1:], strict=False):

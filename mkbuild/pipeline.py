@@ -177,7 +177,7 @@ def compile_system(system: System, platform: str, out_dir: Path, app_dir: Path,
             for space in plan.address_spaces()}
         spec, blobs = stage(_boot_spec(plan, board, programs))
         blob = bootspec.encode(spec)
-        elf, raw = stage(_image(shared.kernel, blob, blobs, board))
+        elf, raw = stage(_image(shared, blob, blobs, board))
         spec_json = bootspec.to_json(spec)
         stage((True, validate.validate_build(system, plan, spec_json, blob)))
     except _Failed:
@@ -243,13 +243,14 @@ def _boot_spec(plan: layout.LayoutPlan, board: platforms.Platform, programs: dic
     return (None if spec is None else (spec, blobs)), diags
 
 
-def _image(kernel: Path, blob: bytes, blobs: list, board: platforms.Platform
+def _image(kernels: build.SharedOutputs, blob: bytes, blobs: list, board: platforms.Platform
            ) -> tuple[tuple[bytes, bytes] | None, list[Diagnostic]]:
-    """The image as an ELF and as raw bytes from the load address."""
+    """The image (both kernels, the boot spec, the blobs) as an ELF and as raw bytes
+    from the load address."""
     from mkbuild.image import build_image, flat_binary
 
     try:
-        elf = build_image(kernel, blob, blobs, board.kernel_region)
+        elf = build_image(kernels.kernel, blob, blobs, board.kernel_region, kernels.kernel_el2)
         return (elf, flat_binary(elf)[1]), []
     except ValueError as e:
         return None, [error(str(e))]

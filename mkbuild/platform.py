@@ -6,6 +6,7 @@ interrupt controller and timer (as -D flags); mkbuild.qemu reads the QEMU line.
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,9 +15,15 @@ from model.diagnostics import Diagnostic, error
 from model.system import Span
 
 PLATFORMS_DIR = Path(__file__).resolve().parent.parent / "platforms"
+# Options added to the QEMU machine of every board (e.g. `virtualization=on`: the
+# board enters at EL2, the kernel runs there; docs/kernel.md).
+MACHINE_OPTIONS_ENV = "MKBUILD_QEMU_MACHINE_OPTIONS"
 CONSOLE_KINDS = ("pl011", "cadence")
 PSCI_CONDUITS = ("hvc", "smc")
 EL3_RELEASES = ("at-start", "zynqmp")
+# Where the kernel's EL2 variant is loaded, from the start of the kernel region: the EL1
+# kernel (code, data, stacks) fits below it; the boot spec follows the EL2 kernel.
+EL2_KERNEL_OFFSET = 0x100000
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,9 @@ class Platform:
     timer_irq: int  # the kernel's timer
     # The per-core timer left to user space, set through its IRQ handler (docs/kernel.md).
     user_timer_irq: int
+    # The EL2 (hypervisor) physical timer's interrupt: the kernel's timer when it runs
+    # at EL2 (the virtual timer then belongs to guests).
+    hyp_timer_irq: int
     devices: tuple[Device, ...] = ()
     image_formats: tuple[str, ...] = ("elf",)
     booted_in_tests: bool = True
@@ -103,6 +113,10 @@ class Platform:
         if self.qemu_binary is None:
             raise ValueError(f"platform {self.name} has no QEMU machine")
         args = [a.replace("{image}", str(image)) for a in self.qemu_args]
+        extra = os.environ.get(MACHINE_OPTIONS_ENV, "")
+        if extra and "-machine" in args[:-1]:
+            at = args.index("-machine") + 1
+            args[at] = f"{args[at]},{extra}"
         if str(image).endswith(".bin") and "-kernel" in args:
             at = args.index("-kernel")
             load = f"{self.kernel_load_address:#x}"
@@ -110,16 +124,18 @@ class Platform:
                                "-device", f"loader,addr={load},cpu-num=0"]
         return [self.qemu_binary, *args]
 
-    def kernel_defines(self) -> list[str]:
-        """-D flags the kernel is compiled with for this board."""
+    def kernel_defines(self, el2: bool = False) -> list[str]:
+        """-D flags the kernel is compiled with for this board; `el2`: the kernel
+        variant that runs at EL2 (docs/kernel.md, "The kernel at EL2")."""
         (ram_base, ram_size) = self.ram[0]
-        return [
+        return (["-DMK_EL2=1"] if el2 else []) + [
+            f"-DPLAT_EL2_KERNEL_OFFSET={EL2_KERNEL_OFFSET:#x}",
             f"-DPLAT_NAME=\"{self.name}\"",
             f"-DPLAT_CONSOLE_{self.console_kind.upper()}=1",
             f"-DPLAT_CONSOLE_BASE={self.console_base:#x}",
             f"-DPLAT_GICD_BASE={self.gic_distributor:#x}",
             f"-DPLAT_GICC_BASE={self.gic_cpu_interface:#x}",
-            f"-DPLAT_TIMER_IRQ={self.timer_irq}",
+            f"-DPLAT_TIMER_IRQ={self.hyp_timer_irq if el2 else self.timer_irq}",
             f"-DPLAT_USER_TIMER_IRQ={self.user_timer_irq}",
             f"-DPLAT_CONSOLE_IRQ={self.console_irq}",
             f"-DPLAT_RAM_BASE={ram_base:#x}",
@@ -193,6 +209,7 @@ def _from_toml(doc: dict) -> Platform:
         gic_cpu_interface=int(doc["gic"]["cpu_interface"]),
         timer_irq=int(doc["timer"]["irq"]),
         user_timer_irq=int(doc["timer"].get("user_irq", 30)),
+        hyp_timer_irq=int(doc["timer"]["hyp_irq"]),
         devices=tuple(
             Device(str(d["name"]), int(d["base"]), int(d["size"]),
                    tuple(int(i) for i in d.get("irqs", [])), str(d.get("compatible", "")),

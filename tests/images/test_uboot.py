@@ -58,7 +58,7 @@ def test_boots_through_debian_uboot_on_virt(virt_build, level):
         "## Booting kernel from Legacy Image at 40600000 ...",
         "   Load Address: 40100000",
         "Starting kernel ...",
-        f"mk kernel on qemu-arm-virt: booting (entered at EL{level})",
+        f"mk kernel on qemu-arm-virt: booting (entered at EL{level}, runs at EL{level})",
         *RPC_LINES])
     assert run.status == "exited" and run.exit_code == 0, run.message
 

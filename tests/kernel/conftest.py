@@ -17,20 +17,37 @@ BOARDS = ["qemu-arm-virt", "zcu102"]
 
 @pytest.fixture(scope="session")
 def kernels(tmp_path_factory) -> dict:
-    """board name -> (Platform, kernel.elf)"""
-    built = {}
-    for name in BOARDS:
-        plat, diags = platforms.load(name)
-        assert plat is not None, diags
-        elf, log = toolchain.build_kernel(toolchain.AARCH64, plat.kernel_defines(),
-                                          tmp_path_factory.mktemp(f"kernel-{name}"))
-        assert elf is not None, log
-        built[name] = (plat, elf)
-    return built
+    """board name -> (Platform, kernel.elf); the EL2 variant is in el2_kernels."""
+    return {name: (plat, elfs[0]) for name, (plat, elfs) in _both_kernels(tmp_path_factory).items()}
+
+
+@pytest.fixture(scope="session")
+def el2_kernels(tmp_path_factory) -> dict:
+    """board name -> the kernel built for EL2 (an image enters it at EL2 or EL3)"""
+    return {name: elfs[1] for name, (_, elfs) in _both_kernels(tmp_path_factory).items()}
+
+
+_built: dict = {}
+
+
+def _both_kernels(tmp_path_factory) -> dict:
+    if not _built:
+        for name in BOARDS:
+            plat, diags = platforms.load(name)
+            assert plat is not None, diags
+            elfs = []
+            for el2 in (False, True):
+                elf, log = toolchain.build_kernel(
+                    toolchain.AARCH64, plat.kernel_defines(el2=el2),
+                    tmp_path_factory.mktemp(f"kernel-{name}{'-el2' if el2 else ''}"))
+                assert elf is not None, log
+                elfs.append(elf)
+            _built[name] = (plat, elfs)
+    return _built
 
 
 @pytest.fixture
-def make_system(kernels, tmp_path):
+def make_system(kernels, el2_kernels, tmp_path):
     """make_system(board) -> a SystemBuilder writing into this test's tmp_path."""
     from sysbuild import SystemBuilder
 
@@ -38,6 +55,6 @@ def make_system(kernels, tmp_path):
         plat, elf = kernels[board]
         work = tmp_path / board
         work.mkdir(exist_ok=True)
-        return SystemBuilder(plat, elf, work)
+        return SystemBuilder(plat, elf, work, el2_kernels[board])
 
     return make

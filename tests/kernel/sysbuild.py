@@ -47,6 +47,7 @@ class SystemBuilder:
     platform: Platform
     kernel_elf: Path
     workdir: Path
+    kernel_el2_elf: Path | None = None  # in the image too: run where it enters at EL2/EL3
     spec: bs.BootSpec = field(default_factory=bs.BootSpec)
     blobs: list[image.Blob] = field(default_factory=list)
     sc_of: dict[str, int] = field(default_factory=dict)
@@ -170,7 +171,7 @@ class SystemBuilder:
     def image(self, spec_bytes: bytes | None = None) -> Path:
         blob = self.finish() if spec_bytes is None else spec_bytes
         data = image.build_image(self.kernel_elf, blob, self.blobs,
-                                 self.platform.kernel_region)
+                                 self.platform.kernel_region, self.kernel_el2_elf)
         out = self.workdir / "image.elf"
         write_atomically(out, data)
         return out

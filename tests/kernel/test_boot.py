@@ -25,7 +25,7 @@ def test_banner_user_output_and_clean_exit(make_system, board):
     sys.thread(sys.space("hello", HELLO), "hello.control")
     run = boot(sys.platform, sys.image())
     lines = run.output.splitlines()
-    assert lines[0] == f"mk kernel on {board}: booting (entered at EL1)"
+    assert lines[0] == f"mk kernel on {board}: booting (entered at EL1, runs at EL1)"
     assert "hello from user space: heap works, 42" in lines
     assert "KERNEL PANIC" not in run.output
     assert run.status == 0
@@ -61,12 +61,13 @@ SPIN = "int main(void) { for (volatile long i = 0; i < 30000000; i++) {} return 
 
 
 @pytest.mark.parametrize("board", ["qemu-arm-virt", "zcu102"])
-@pytest.mark.parametrize("machine_option, level", [("virtualization=on", 2), ("secure=on", 3)])
-def test_entry_at_el2_and_el3_drops_to_el1_with_timer_interrupts(make_system, board,
-                                                                   machine_option, level):
+@pytest.mark.parametrize("machine_option, level, runs_at", [
+    ("virtualization=on", 2, 2), ("secure=on,virtualization=on", 3, 2), ("secure=on", 3, 1)])
+def test_entry_at_el2_and_el3_runs_at_el2_where_there_is_one_with_timer_interrupts(
+        make_system, board, machine_option, level, runs_at):
     sys = make_system(board)
     # the spinner runs first: hello only gets the CPU when the timer preempts it,
-    # so interrupts must reach the kernel after the drop from EL2/EL3
+    # so the kernel's timer (at EL2: the EL2 physical timer) must interrupt it
     sys.thread(sys.space("spin", SPIN), "spin.control", priority=100, system_end=False)
     sys.thread(sys.space("hello", HELLO), "hello.control", priority=100)
     cmd = sys.platform.qemu_command("x")
@@ -75,7 +76,8 @@ def test_entry_at_el2_and_el3_drops_to_el1_with_timer_interrupts(make_system, bo
         a.replace(machine, f"{machine},{machine_option}") if a == machine else a
         for a in sys.platform.qemu_args))
     run = boot(plat, sys.image())
-    assert run.output.startswith(f"mk kernel on {board}: booting (entered at EL{level})")
+    assert run.output.startswith(
+        f"mk kernel on {board}: booting (entered at EL{level}, runs at EL{runs_at})")
     assert "hello from user space: heap works, 42" in run.output
     assert run.status == 0
 

@@ -4,7 +4,10 @@
 void arch_init_cpu(void)
 {
     /* FP/SIMD: trapped at EL0 until a thread uses it (lazy switching). */
-    __asm__ volatile("msr cpacr_el1, %0; isb" : : "r"((word_t)1 << 20));
+#ifdef MK_EL2
+    __asm__ volatile("msr cpacr_el1, %0" : : "r"((word_t)3 << 20));   /* EL0: CPTR_EL2 only */
+#endif
+    arch_fpu_trap(true);
     /* Cycle counter on; EL0 access is set by arch_user_pmu once the spec is read. */
     __asm__ volatile("msr pmcr_el0, %0" : : "r"((word_t)(1 | 4)));       /* E, reset C */
     __asm__ volatile("msr pmcntenset_el0, %0" : : "r"((word_t)1 << 31)); /* cycle counter */
@@ -68,24 +71,45 @@ void arch_clean_for_others(const void *kva, word_t size)
  * I-cache and the EL1 TLBs are emptied before the first thread runs. Nothing else the
  * kernel wrote needs cleaning: CNodes, TCBs and endpoints are read by this core only
  * through the same cacheable map, and user page tables are walked with cacheable,
- * inner-shareable walks (TCR_EL1), which the caches keep coherent (docs/kernel.md,
+ * inner-shareable walks (TCR_EL1; at EL2 VTCR_EL2), which the caches keep coherent (docs/kernel.md,
  * "Caches at boot"). */
 void arch_boot_sync(void)
 {
+#ifdef MK_EL2
+    /* every EL1&0 translation, stage 1 and 2, of every VMID */
+    __asm__ volatile("dsb sy; ic iallu; tlbi alle1; dsb sy; isb" : : : "memory");
+#else
     __asm__ volatile("dsb sy; ic iallu; tlbi vmalle1; dsb sy; isb" : : : "memory");
+#endif
 }
+
+/* At EL2 the trap is CPTR_EL2.TFP: CPACR_EL1's would reach EL2 as an uncategorised
+ * exception (HCR_EL2.TGE), indistinguishable from an undefined instruction. TFP traps
+ * the kernel's own FP/SIMD use too: handle_sync_other lifts it before the switch. */
+#define CPTR_EL2_RES1 0x33ffu
+#define CPTR_EL2_TFP (1u << 10)
 
 void arch_fpu_trap(bool on)
 {
+#ifdef MK_EL2
+    word_t v = CPTR_EL2_RES1 | (on ? CPTR_EL2_TFP : 0);
+    __asm__ volatile("msr cptr_el2, %0; isb" : : "r"(v));
+#else
     word_t v = on ? ((word_t)1 << 20) : ((word_t)3 << 20);
     __asm__ volatile("msr cpacr_el1, %0; isb" : : "r"(v));
+#endif
 }
 
 void arch_set_vspace(word_t vspace)
 {
-    /* ASID-tagged: no TLB maintenance is needed, mappings never change after boot.
-     * No isb: the kernel never uses TTBR0 addresses, and eret synchronises. */
+    /* ASID-tagged (at EL2: VMID-tagged, the stage-2 root): no TLB maintenance is
+     * needed, mappings never change after boot. No isb: the kernel never uses user
+     * addresses, and eret synchronises. */
+#ifdef MK_EL2
+    __asm__ volatile("msr vttbr_el2, %0" : : "r"(vspace));
+#else
     __asm__ volatile("msr ttbr0_el1, %0" : : "r"(vspace));   /* the TTBR0 value */
+#endif
 }
 
 static volatile int exiting;
@@ -119,4 +143,10 @@ _Noreturn void kernel_fault(word_t esr, word_t elr, word_t far)
     panic("exception in the kernel: ESR %lx ELR %lx FAR %lx", esr, elr, far);
 }
 
-void arch_print_entry(void) { kprintf("entered at EL%lu", boot_entry_el); }
+#ifdef MK_EL2
+#define KERNEL_EL 2
+#else
+#define KERNEL_EL 1
+#endif
+
+void arch_print_entry(void) { kprintf("entered at EL%lu, runs at EL%d", boot_entry_el, KERNEL_EL); }

@@ -4,8 +4,17 @@
 #ifndef MK_ARCH_AARCH64_H
 #define MK_ARCH_AARCH64_H
 
-/* Physical memory is mapped linearly at KERNEL_VBASE (TTBR1, 39-bit). */
+/* Physical memory is mapped linearly at KERNEL_VBASE: at EL1 in the high half
+ * (TTBR1, 39-bit); at EL2 (MK_EL2, the variant for boards entered at EL2 or EL3),
+ * which has a single table base, one-to-one. KREG(r) names the system register r of
+ * the level the kernel runs at (esr_el1 or esr_el2, ...). */
+#ifdef MK_EL2
+#define KERNEL_VBASE 0x0ull
+#define KREG(r) r##_el2
+#else
 #define KERNEL_VBASE 0xFFFFFF8000000000ull
+#define KREG(r) r##_el1
+#endif
 #define PAGE_BITS 12
 #define USER_VADDR_BITS 39
 /* Each core's kernel stack, aligned to its size (boot.S, restore_user in vectors.S). */

@@ -155,8 +155,12 @@ static void decode(word_t esr, word_t far, struct arch_fault *f)
 /* From vectors.S: every synchronous exception from EL0 that is not `svc`. */
 _Noreturn void handle_sync_other(word_t esr, word_t far)
 {
-    if ((esr >> 26) == EC_FP_ACCESS)
+    if ((esr >> 26) == EC_FP_ACCESS) {
+#ifdef MK_EL2
+        arch_fpu_trap(false);   /* the trap also stops the kernel's copy of the registers */
+#endif
         fpu_switch();
+    }
     struct arch_fault f;
     decode(esr, far, &f);
     handle_user_fault(&f);

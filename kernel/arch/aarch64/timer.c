@@ -1,12 +1,22 @@
-/* The EL1 virtual timer, one-shot: it interrupts once the virtual count reaches the
- * compare value, and keeps interrupting until a later one is written.
+/* The kernel's timer, one-shot: it interrupts once the count reaches the compare
+ * value, and keeps interrupting until a later one is written. At EL1 the virtual
+ * timer; at EL2 the EL2 physical timer (CNTHP) on the physical count, so the virtual
+ * timer and CNTVOFF are free for guests. PLAT_TIMER_IRQ is its interrupt.
  *
  * The EL1 physical timer is the user timer: EL0 cannot reach its registers
  * (CNTKCTL_EL1.EL0PTEN stays 0), so the holder of its interrupt's handler sets it
- * through the kernel (irq.c). EL0 may read the counters and their frequency. (A kernel
- * at EL2 would keep the hypervisor timer and leave the virtual one to guests:
- * docs/kernel.md.) */
+ * through the kernel (irq.c). EL0 may read the counters and their frequency. */
 #include "kernel.h"
+
+#ifdef MK_EL2
+#define TIMER_COUNT "cntpct_el0"
+#define TIMER_CVAL "cnthp_cval_el2"
+#define TIMER_CTL "cnthp_ctl_el2"
+#else
+#define TIMER_COUNT "cntvct_el0"
+#define TIMER_CVAL "cntv_cval_el0"
+#define TIMER_CTL "cntv_ctl_el0"
+#endif
 
 static word_t counter_freq;
 
@@ -23,13 +33,13 @@ word_t timer_freq(void)
 word_t timer_now(void)
 {
     word_t v;
-    __asm__ volatile("isb; mrs %0, cntvct_el0" : "=r"(v) : : "memory");
+    __asm__ volatile("isb; mrs %0, " TIMER_COUNT : "=r"(v) : : "memory");
     return v;
 }
 
 void timer_set_deadline(word_t ticks)
 {
-    __asm__ volatile("msr cntv_cval_el0, %0" : : "r"(ticks));
+    __asm__ volatile("msr " TIMER_CVAL ", %0" : : "r"(ticks));
 }
 
 void user_timer_set_deadline(word_t ticks)
@@ -49,7 +59,7 @@ void timer_init(void)
 {
     __asm__ volatile("msr cntkctl_el1, %0; msr cntp_ctl_el0, xzr"
                      : : "r"((word_t)(CNTKCTL_EL0PCTEN | CNTKCTL_EL0VCTEN)));
-    __asm__ volatile("msr cntv_cval_el0, %0; msr cntv_ctl_el0, %1; isb"
+    __asm__ volatile("msr " TIMER_CVAL ", %0; msr " TIMER_CTL ", %1; isb"
                      : : "r"(~0ull), "r"((word_t)1));
     intc_enable(PLAT_TIMER_IRQ);
 }

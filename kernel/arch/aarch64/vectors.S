@@ -24,8 +24,8 @@
     stp x27, x28, [\ctx, #CTX_REG(27)]
     stp x29, x30, [\ctx, #CTX_REG(29)]
     mrs x2, sp_el0
-    mrs x3, elr_el1
-    mrs x4, spsr_el1
+    mrs x3, KREG(elr)
+    mrs x4, KREG(spsr)
     mrs x5, tpidr_el0
     str x2, [\ctx, #CTX_SP_EL0]
     stp x3, x4, [\ctx, #CTX_ELR]
@@ -76,9 +76,9 @@ vectors:
 
 el0_sync:
     stp x0, x1, [sp, #-16]!
-    mrs x1, tpidr_el1                /* the current thread's context */
+    mrs x1, KREG(tpidr)                /* the current thread's context */
     stp x2, x3, [x1, #CTX_REG(2)]
-    mrs x2, esr_el1
+    mrs x2, KREG(esr)
     lsr x3, x2, #26
     cmp x3, #0x15                    /* SVC from AArch64 */
     b.ne el0_sync_other
@@ -101,21 +101,21 @@ el0_sync:
 
 el0_sync_other:                       /* a fault: every register is the thread's */
     save_rest_from_x4
-    mrs x0, esr_el1
-    mrs x1, far_el1
+    mrs x0, KREG(esr)
+    mrs x1, KREG(far)
     bl handle_sync_other
 
 el0_irq:
     stp x0, x1, [sp, #-16]!
-    mrs x1, tpidr_el1
+    mrs x1, KREG(tpidr)
     stp x2, x3, [x1, #CTX_REG(2)]
     save_rest_from_x4
     bl handle_irq
 
 kernel_exception:
-    mrs x0, esr_el1
-    mrs x1, elr_el1
-    mrs x2, far_el1
+    mrs x0, KREG(esr)
+    mrs x1, KREG(elr)
+    mrs x2, KREG(far)
     bl kernel_fault
 
     .global restore_user
@@ -123,12 +123,12 @@ restore_user:                         /* (struct context *ctx), never returns */
     sub x1, sp, #1                    /* the top of this core's stack (aligned to its size) */
     orr x1, x1, #(KERNEL_STACK_SIZE - 1)
     add sp, x1, #1
-    msr tpidr_el1, x0
+    msr KREG(tpidr), x0
     ldr x1, [x0, #CTX_SP_EL0]
     msr sp_el0, x1
     ldp x1, x2, [x0, #CTX_ELR]
-    msr elr_el1, x1
-    msr spsr_el1, x2
+    msr KREG(elr), x1
+    msr KREG(spsr), x2
     ldp x1, x2, [x0, #CTX_TPIDR]
     msr tpidr_el0, x1
     msr tpidrro_el0, x2
