@@ -22,16 +22,17 @@ def _with(platform, machine_option="", smp=None):
 
 
 @pytest.mark.parametrize("board", ["qemu-arm-virt", "zcu102"])
-@pytest.mark.parametrize("machine_option, level",
-                         [("", 1), ("virtualization=on", 2), ("secure=on", 3)])
+@pytest.mark.parametrize("machine_option, level, runs_at",
+                         [("", 1, 1), ("virtualization=on", 2, 2), ("secure=on", 3, 1),
+                          ("secure=on,virtualization=on", 3, 2)])
 def test_all_four_cores_come_online_from_every_entry_level(make_system, board,
-                                                           machine_option, level):
+                                                           machine_option, level, runs_at):
     sys = make_system(board)
     sys.thread(sys.space("hello", HELLO), "hello.control")
     run = boot(_with(sys.platform, machine_option), sys.image())
     lines = run.output.splitlines()
-    assert lines[:2] == [f"mk kernel on {board}: booting (entered at EL{level})",
-                         "mk: 4 of 4 cores online"]
+    banner = f"mk kernel on {board}: booting (entered at EL{level}, runs at EL{runs_at})"
+    assert lines[:2] == [banner, "mk: 4 of 4 cores online"]
     assert run.status == 0, run.output
 
 
