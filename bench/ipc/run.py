@@ -4,7 +4,8 @@ counter counts instructions, deterministically).
 
     .venv/bin/python bench/ipc/run.py [--board qemu-arm-virt|zcu102] [--passive] [--keep DIR]
 
-Prints the client's BENCH lines. Uses the kernel tests' hand layout helper.
+Prints the kernel's banner (the level it runs at) and the client's BENCH lines. Uses the
+kernel tests' hand layout helper. At EL2: MKBUILD_QEMU_MACHINE_OPTIONS=virtualization=on.
 """
 
 from __future__ import annotations
@@ -32,10 +33,14 @@ def run(board: str, work: Path, passive: bool = False) -> tuple[str, int]:
     plat, diags = platform.load(board)
     if plat is None:
         raise SystemExit("\n".join(d.message for d in diags))
-    elf, log = toolchain.build_kernel(toolchain.AARCH64, plat.kernel_defines(), work / "kernel")
-    if elf is None:
-        raise SystemExit(log)
-    b = SystemBuilder(plat, elf, work)
+    elfs = []
+    for el2 in (False, True):   # both: the EL2 one runs where the board enters at EL2
+        elf, log = toolchain.build_kernel(toolchain.AARCH64, plat.kernel_defines(el2=el2),
+                                          work / ("kernel-el2" if el2 else "kernel"))
+        if elf is None:
+            raise SystemExit(log)
+        elfs.append(elf)
+    b = SystemBuilder(plat, elfs[0], work, elfs[1])
     system.build(b, (HERE / "client.c").read_text(), passive)
     result = boot(plat, b.image(), timeout=120, extra=ICOUNT)
     return result.output, result.status
@@ -53,7 +58,8 @@ def main() -> int:
         work.mkdir(parents=True, exist_ok=True)
         output, status = run(args.board, work, args.passive)
     for line in output.splitlines():
-        if line.startswith("BENCH") or "PANIC" in line or "FAULT" in line:
+        if (line.startswith(("BENCH", "mk kernel on")) or "PANIC" in line
+                or "FAULT" in line):
             print(line)
     return 0 if status == 0 else 1
 
