@@ -9,8 +9,11 @@ b/mysys.camkes) gets build/<name>-<8 hex digits of its path's hash> instead.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 DEFAULT_ROOT = Path("build")
@@ -61,3 +64,14 @@ def is_build_tree(root: Path) -> bool:
     """`root` holds mkbuild's builds only (so `mkbuild clean` may remove all of it)."""
     return root.is_dir() and all(d.name.startswith("_") or owner_of(d) is not None
                                  or not any(d.iterdir()) for d in root.iterdir() if d.is_dir())
+
+
+@contextmanager
+def locked(directory: Path) -> Iterator[None]:
+    """Exclusive use of a build directory several mkbuild processes share (the kernel
+    and runtime of a build tree, `_shared/<platform>`: `mkbuild test -j`), while ninja
+    runs in it; released however the holder ends."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield

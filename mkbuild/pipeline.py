@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mkbuild import build
+from mkbuild import build, builddir
 from mkbuild import platform as platforms
 from model.diagnostics import Diagnostic, error, has_errors
 
@@ -92,7 +92,8 @@ def compile(path: Path | str, platform: str, build_root: Path | None = None,
     if build.stamp_is_fresh(out, key):
         # Nothing mkbuild reads changed; when ninja finds nothing to do either, the
         # image is the one this input gives. Otherwise the whole chain runs.
-        shared_run = build.run_ninja(shared)
+        with builddir.locked(shared):
+            shared_run = build.run_ninja(shared)
         run = build.run_ninja(out) if shared_run.ok else shared_run
         if run.ok and run.no_op and shared_run.no_op:
             return CompileResult(out / build.IMAGE_NAME, out, [], None, True,
@@ -227,7 +228,8 @@ def _user_code(system: System, plan: layout.LayoutPlan, app_dir: Path,
 
 def _compile_and_link(shared_dir: Path, out_dir: Path) -> build.NinjaResult:
     """ninja: the kernel and runtime library, then the system's programs."""
-    shared = build.run_ninja(shared_dir)
+    with builddir.locked(shared_dir):
+        shared = build.run_ninja(shared_dir)
     if not shared.ok:
         return shared
     ninja = build.run_ninja(out_dir)

@@ -26,9 +26,9 @@ if TYPE_CHECKING:
     from mkbuild.pipeline import CompileResult
 
 
-def add_build_arguments(p: argparse.ArgumentParser) -> None:
+def add_build_arguments(p: argparse.ArgumentParser, many: bool = False) -> None:
     """What every command that builds an image takes (compile, run, test)."""
-    add_system_arguments(p, platform="default", build_dir=True)
+    add_system_arguments(p, platform="default", build_dir=True, many=many)
     p.add_argument("--search-path", dest="search_paths", action="append", default=[],
                    metavar="DIR", help="Microkit systems (.system): where program images "
                    "and prefill files are (then the SDF's directory and its build/)")

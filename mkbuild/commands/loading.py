@@ -22,11 +22,12 @@ DEFAULT_PLATFORM = "qemu-arm-virt"
 
 
 def add_system_arguments(p: argparse.ArgumentParser, *, platform: str | None = None,
-                         build_dir: bool = False, json_help: str = "diagnostics as JSON"
-                         ) -> None:
+                         build_dir: bool = False, json_help: str = "diagnostics as JSON",
+                         many: bool = False) -> None:
     """The arguments of a command that reads a system. `platform`: "default" (a board
-    is always chosen, qemu-arm-virt unless named), "optional", or None (no --platform)."""
-    p.add_argument("system", metavar="SYSTEM",
+    is always chosen, qemu-arm-virt unless named), "optional", or None (no --platform).
+    `many`: one or more systems (args.systems; args.system is the first)."""
+    p.add_argument("systems" if many else "system", metavar="SYSTEM", nargs="+" if many else None,
                    help="the system file (.adl, .camkes, or a Microkit .system) or a CAmkES "
                         "app directory")
     p.add_argument("-I", dest="include_dirs", action="append", default=[], metavar="DIR",

@@ -91,6 +91,10 @@ def internal_error(e: BaseException) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    if len(args.systems) > 1:
+        from mkbuild.commands import test_many
+        return test_many.run(args)
+    args.system = args.systems[0]
     bad = misuse(args)
     if bad is not None:
         return bad
@@ -186,7 +190,9 @@ def add_parser(subparsers) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    add_build_arguments(p)
+    add_build_arguments(p, many=True)
     add_run_arguments(p, timeout=60)
+    p.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
+                   help="with several systems: test N at a time (a summary table follows)")
     p.add_argument("--console", action="store_true", help="show the console as it arrives")
     p.set_defaults(func=run)

@@ -128,3 +128,26 @@ def test_query_answers_with_its_exit_status(tmp_path):
     assert no.returncode == 1 and no.stdout == "no\n"
     bad = mkbuild("query", rpc, "frobnicate a b", cwd=tmp_path)
     assert bad.returncode == 2
+
+
+def test_several_systems_tested_in_parallel_with_a_summary(tmp_path):
+    shutil.copytree(IMAGES / "hello", tmp_path / "hello")
+    shutil.copytree(IMAGES / "fault", tmp_path / "fault")
+    (tmp_path / "fault" / "system.expect").write_text("survivor: done\n")
+    r = mkbuild("test", "hello/system.adl", "fault/system.adl", "-j", "2", cwd=tmp_path)
+    assert r.returncode == 1
+    lines = r.stdout.splitlines()
+    assert sorted(ln.split(" (")[0] for ln in lines[:2]) == ["FAIL fault/system.adl",
+                                                              "PASS hello/system.adl"]
+    assert lines[2].split() == ["system", "result", "seconds", "why"]
+    hello, fault = lines[4], lines[5]
+    assert hello.split()[:2] == ["hello/system.adl", "PASS"]
+    assert fault.split()[:2] == ["fault/system.adl", "FAIL"]
+    assert fault.split(None, 3)[3].startswith(
+        "all 1 expected outputs seen, but a component faulted (--allow-faults accepts it): "
+        "FAULT HANDLER: data fault from crasher.control")
+    assert lines[6].startswith("mkbuild test: 1 of 2 passed on qemu-arm-virt in ")
+    assert lines[6].endswith(" s (-j 2)")
+    one_dir = mkbuild("test", "hello/system.adl", "fault/system.adl", "--build-dir", "x",
+                      cwd=tmp_path)
+    assert one_dir.returncode == 2
