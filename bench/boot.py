@@ -4,7 +4,7 @@ runs one instruction per translation block and logs each (`-icount
 shift=0,sleep=off -singlestep -d exec,nochain`); every kernel PC is attributed to
 its source file and function through the kernel's DWARF line table.
 
-    .venv/bin/python bench/boot.py [--board qemu-arm-virt|zcu102] [IMAGE ...]
+    .venv/bin/python bench/boot.py [--board qemu-arm-virt|zcu102] [--detail] [IMAGE ...]
 
 IMAGE: names under images/ (default: every example with a system.adl).
 """
@@ -29,23 +29,33 @@ sys.path.insert(0, str(REPO))
 
 from mkbuild import pipeline  # noqa: E402
 from mkbuild import platform as platforms  # noqa: E402
+from model.diagnostics import ERROR  # noqa: E402
 
 KERNEL_VBASE = 0xFFFFFF8000000000
 USER_TOP = 1 << 39
 PC = re.compile(r"^Trace 0: \S+ \[[0-9a-f]+/([0-9a-f]+)/")   # the boot core only
 
 # (file, function or "" for the whole file) -> where the instructions go
+ZERO = "zeroing objects (DC ZVA; user frames also cleaned, same pass)"
+CACHE = "cache maintenance by address (entry: kernel image + .bss; loader-filled frames)"
+SPEC = "boot-spec walk and checks (spec.c, overlap sort included)"
+PAGES = "user page tables (mmu.c, spec.c create_mappings)"
+EARLY = "early boot: exception levels, .bss clear, kernel page table (boot.S)"
 PARTS = [
-    ("cache.S", "", "cache maintenance by set/way (cache.S)"),
-    ("console.c", "kmemset", "zeroing objects (kmemset)"),
-    ("console.c", "memset", "zeroing objects (kmemset)"),
-    ("mmu.c", "", "user page tables (mmu.c)"),
-    ("spec.c", "create_objects", "creating objects (spec.c create_objects, without zeroing)"),
-    ("spec.c", "", "boot-spec walk and checks (spec.c)"),
-    ("boot.S", "", "early boot: exception levels, kernel page tables (boot.S)"),
+    ("cache.S", "", CACHE),
+    ("arch.c", "arch_clean_for_others", CACHE),
+    ("arch.c", "arch_zero", ZERO),
+    ("console.c", "kmemset", ZERO),
+    ("console.c", "memset", ZERO),
+    ("mmu.c", "", PAGES),
+    ("spec.c", "create_mappings", PAGES),
+    ("spec.c", "", SPEC),
+    ("boot.S", "", EARLY),
     ("uart.c", "", "console output (banner)"),
     ("console.c", "", "console output (banner)"),
 ]
+COLUMNS = [(CACHE, "cache maintenance"), (ZERO, "zeroing"), (SPEC, "spec walk"),
+           (PAGES, "page tables"), (EARLY, "early boot")]
 
 
 def _functions(src: Path) -> list[tuple[int, str]]:
@@ -99,11 +109,13 @@ def kernel_elf_of(build_dir: Path) -> Path:
     return elf
 
 
-def measure(name: str, board: str, work: Path) -> tuple[int, Counter]:
+def measure(name: str, board: str, work: Path) -> tuple[int, Counter | None]:
     compiled = pipeline.compile(REPO / "images" / name / "system.adl", board,
                                 build_root=work / "build")
-    if not compiled.ok:
-        raise SystemExit(f"{name}: " + "\n".join(d.message for d in compiled.diagnostics))
+    if not compiled.ok:   # e.g. a device the board does not have
+        print(f"{name}: not built for {board}: " +
+              "; ".join(d.message for d in compiled.diagnostics if d.severity == ERROR))
+        return 0, None
     plat, _ = platforms.load(board)
     with open(compiled.image, "rb") as f:   # the image's entry: the kernel's, physical
         entry = ELFFile(f).header["e_entry"]
@@ -124,7 +136,7 @@ def measure(name: str, board: str, work: Path) -> tuple[int, Counter]:
 def _count_until_user(log: Path, entry: int, proc: subprocess.Popen) -> tuple[Counter, int]:
     """Follow the log as QEMU writes it, up to the boot core's first user PC."""
     pcs: list[int] = []
-    started = False
+    started = high = False
     deadline = time.monotonic() + 300
     while not log.exists():
         time.sleep(0.05)
@@ -153,7 +165,11 @@ def _count_until_user(log: Path, entry: int, proc: subprocess.Popen) -> tuple[Co
                     started = pc == entry
                     if not started:
                         continue
-                if pc < USER_TOP and not (entry <= pc < entry + (64 << 20)):
+                # physical PCs until the kernel runs in the high half; after that
+                # a low PC is user code (user and physical addresses may coincide)
+                if pc >= KERNEL_VBASE:
+                    high = True
+                elif high:
                     return Counter(pcs), len(pcs)
                 pcs.append(pc)
 
@@ -171,20 +187,32 @@ def attribute(pcs: Counter, kernel_elf: Path) -> Counter:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--board", default="qemu-arm-virt")
+    ap.add_argument("--detail", action="store_true", help="every part, per image")
     ap.add_argument("images", nargs="*")
     args = ap.parse_args()
     names = args.images or sorted(p.parent.name for p in (REPO / "images").glob("*/system.adl"))
+    rows = []
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         for name in names:
-            if name == "hardware" and args.board != "qemu-arm-virt":
-                continue
             total, pcs = measure(name, args.board, work)
+            if pcs is None:
+                continue
             parts = attribute(pcs, kernel_elf_of(work / "build"))
-            print(f"{name} on {args.board}: {total} instructions from the kernel's first "
-                  f"to the first component's first")
-            for label, n in parts.most_common():
-                print(f"  {n:8d}  {label}")
+            rows.append((name, total, parts))
+            if args.detail:
+                print(f"{name} on {args.board}: {total} instructions from the kernel's first "
+                      f"to the first component's first")
+                for label, n in parts.most_common():
+                    print(f"  {n:8d}  {label}")
+    print(f"\nInstructions from the kernel's first to the first component's first, "
+          f"{args.board}, under -icount:\n")
+    print("| image | total | " + " | ".join(c for _, c in COLUMNS) + " | other |")
+    print("|---|---:|" + "---:|" * (len(COLUMNS) + 1))
+    for name, total, parts in rows:
+        known = [parts.get(label, 0) for label, _ in COLUMNS]
+        cells = " | ".join(f"{n:,}" for n in known)
+        print(f"| {name} | {total:,} | {cells} | {total - sum(known):,} |")
     return 0
 
 

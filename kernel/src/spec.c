@@ -72,22 +72,45 @@ static const struct bs_object *obj_of(uint32_t i, uint8_t type, const char *what
 }
 
 /* heap sort of object indices by physical address */
-static void swap_order(uint32_t a, uint32_t b)
+/* Sorts order[0..n) by order_paddr: a natural merge sort. mkbuild writes each kind of
+ * object in address order, so the spec comes in a few ascending runs, merged pairwise
+ * until one is left: O(n log runs), O(n) for a sorted spec, O(n log n) for any. */
+static BOOT_SCRATCH uint32_t merged_order[MAX_OBJECTS];
+static BOOT_SCRATCH word_t merged_paddr[MAX_OBJECTS];
+
+static uint32_t run_end(uint32_t i, uint32_t n)
 {
-    uint32_t t = order[a]; order[a] = order[b]; order[b] = t;
-    word_t k = order_paddr[a]; order_paddr[a] = order_paddr[b]; order_paddr[b] = k;
+    while (i + 1 < n && order_paddr[i] <= order_paddr[i + 1])
+        i++;
+    return i + 1;
 }
 
-static void sift(uint32_t n, uint32_t i)
+static void merge(uint32_t lo, uint32_t mid, uint32_t hi)
+{
+    uint32_t a = lo, b = mid;
+    for (uint32_t k = lo; k < hi; k++) {
+        uint32_t from = b >= hi || (a < mid && order_paddr[a] <= order_paddr[b]) ? a++ : b++;
+        merged_order[k] = order[from];
+        merged_paddr[k] = order_paddr[from];
+    }
+    for (uint32_t k = lo; k < hi; k++) {
+        order[k] = merged_order[k];
+        order_paddr[k] = merged_paddr[k];
+    }
+}
+
+static void sort_by_address(uint32_t n)
 {
     for (;;) {
-        uint32_t m = i, l = 2 * i + 1, r = l + 1;
-        if (l < n && order_paddr[l] > order_paddr[m]) m = l;
-        if (r < n && order_paddr[r] > order_paddr[m]) m = r;
-        if (m == i)
+        uint32_t runs = 0;
+        for (uint32_t lo = 0; lo < n; runs++) {
+            uint32_t mid = run_end(lo, n), hi = mid < n ? run_end(mid, n) : n;
+            if (mid < hi)
+                merge(lo, mid, hi);
+            lo = hi;
+        }
+        if (runs <= 1)
             return;
-        swap_order(i, m);
-        i = m;
     }
 }
 
@@ -175,18 +198,7 @@ static void check_objects(void)
         order_paddr[n] = o->paddr;
         order[n++] = i;
     }
-    /* mkbuild lays objects out in address order: then one pass finds it sorted */
-    uint32_t sorted = 1;
-    while (sorted < n && order_paddr[sorted - 1] <= order_paddr[sorted])
-        sorted++;
-    if (sorted < n) {   /* heap sort: O(n log n) for any spec */
-        for (uint32_t i = n / 2; i-- > 0;)
-            sift(n, i);
-        for (uint32_t end = n; end-- > 1;) {
-            swap_order(0, end);
-            sift(end, 0);
-        }
-    }
+    sort_by_address(n);
     for (uint32_t i = 1; i < n; i++) {
         const struct bs_object *a = &objs[order[i - 1]], *b = &objs[order[i]];
         if (a->paddr + obj_size(a) > b->paddr)
