@@ -38,6 +38,7 @@ SC_MIN_SIZE_BITS = 8  # 8 refills
 SC_MAX_SIZE_BITS = 16  # 4088 refills
 SC_MIN_REFILLS = 2
 SC_MIN_BUDGET_US = 10  # the smallest budget: enough to enter and leave the kernel
+SC_SPORADIC = 1  # a sporadic server; without it constant bandwidth (seL4's default)
 SC_MAX_PERIOD_US = 1 << 32  # about 71 minutes
 DEFAULT_PERIOD_US = 10_000  # CAmkES's defaults: a full budget, i.e. 10 ms round robin
 DEFAULT_BUDGET_US = 10_000
@@ -196,6 +197,9 @@ class SchedContext:
     badge: int = 0  # the data word a timeout fault carries (CAmkES `_data`)
     extra_refills: int = 0  # the queue holds 2 + this many refills
     core: int = 0
+    # SC_SPORADIC: no more than the budget in any window of one period; 0: constant
+    # bandwidth, as seL4's SchedControl_Configure without flags (kernel/include/refill.h)
+    flags: int = SC_SPORADIC
 
 
 def sc_refill_capacity(size_bits: int) -> int:
@@ -260,7 +264,7 @@ TCB_FIELDS = [
 IRQ_FIELDS = [("irq", "I"), ("notification", "I"), ("badge", "Q")]
 SCHED_CONTEXT_FIELDS = [
     ("object", "I"), ("core", "I"), ("budget_us", "Q"), ("period_us", "Q"), ("badge", "Q"),
-    ("extra_refills", "I"), ("pad", "I"),
+    ("extra_refills", "I"), ("flags", "I"),
 ]
 
 RECORDS: dict[str, list[tuple[str, str]]] = {
@@ -350,7 +354,7 @@ def encode(spec: BootSpec) -> bytes:
     ])
     irqs_off = table([_IRQ.pack(i.irq, i.notification, i.badge) for i in spec.irqs])
     scs_off = table([_SC.pack(c.object, c.core, c.budget_us, c.period_us, c.badge,
-                              c.extra_refills, 0) for c in spec.sched_contexts])
+                              c.extra_refills, c.flags) for c in spec.sched_contexts])
     header = _HEADER.pack(
         MAGIC, VERSION, _HEADER.size, offset,
         len(spec.objects), len(spec.caps), len(spec.mappings), len(spec.tcbs), len(spec.irqs),
@@ -393,9 +397,10 @@ def decode(blob: bytes) -> BootSpec:
                              bool(flags & TCB_FLAG_START_SUSPENDED), sc, reply, tslot))
     for irq, ntfn, badge in rows(_IRQ, h["irqs_off"], h["n_irqs"]):
         spec.irqs.append(IrqBinding(irq, ntfn, badge))
-    for obj, core, budget, period, badge, extra, _ in rows(_SC, h["sched_contexts_off"],
-                                                            h["n_sched_contexts"]):
-        spec.sched_contexts.append(SchedContext(obj, budget, period, badge, extra, core))
+    for obj, core, budget, period, badge, extra, flags in rows(_SC, h["sched_contexts_off"],
+                                                                h["n_sched_contexts"]):
+        spec.sched_contexts.append(SchedContext(obj, budget, period, badge, extra, core,
+                                                flags))
     return spec
 
 
@@ -444,7 +449,8 @@ def to_json(spec: BootSpec) -> str:
                  for i in spec.irqs],
         "sched_contexts": [
             {"object": ref(c.object), "budget_us": c.budget_us, "period_us": c.period_us,
-             "badge": c.badge, "extra_refills": c.extra_refills, "core": c.core}
+             "badge": c.badge, "extra_refills": c.extra_refills, "core": c.core,
+             "sporadic": bool(c.flags & SC_SPORADIC)}
             for c in spec.sched_contexts
         ],
     }
@@ -487,7 +493,8 @@ def from_json(text: str) -> BootSpec:
         for c in doc["sched_contexts"]:
             spec.sched_contexts.append(SchedContext(ref(c["object"]), c["budget_us"],
                                                     c["period_us"], c["badge"],
-                                                    c["extra_refills"], c["core"]))
+                                                    c["extra_refills"], c["core"],
+                                                    SC_SPORADIC if c["sporadic"] else 0))
         return spec
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ValueError(f"not a boot spec JSON twin: {exc}") from exc
@@ -505,6 +512,8 @@ def sched_params_problems(c: SchedContext, size_bits: int) -> list[str]:
                         f"2^{size_bits} bytes ({sc_refill_capacity(size_bits)} do)")
     if c.core != 0:
         problems.append(f"core {c.core} does not exist (one core)")
+    if c.flags & ~SC_SPORADIC:
+        problems.append(f"unknown flags {c.flags:#x}")
     if not 0 <= c.badge < 1 << 64:
         problems.append(f"data word {c.badge} does not fit 64 bits")
     return problems

@@ -670,7 +670,14 @@ def _thread_objects(spec: bs.BootSpec, add, name: str, t: ThreadPlan) -> tuple[i
     bits = min(bits, bs.SC_MAX_SIZE_BITS)
     sc = add(f"{name}.sc", bs.ObjType.SCHED_CONTEXT, bits)
     budget = t.period_us if t.passive else t.budget_us
-    spec.sched_contexts.append(bs.SchedContext(sc, budget, t.period_us, t.sc_data, 0))
+    # Constant bandwidth, as seL4's SchedControl_Configure (no flags) gives CAmkES and
+    # Microkit threads: held back by more urgent threads, a thread still gets its budget
+    # in each period (a sporadic server would lose what the delay cost). As many refills
+    # as the object holds (its size bits): fewer would merge pieces of budget, and a
+    # merge delays the earlier one.
+    extra = bs.sc_refill_capacity(bits) - bs.SC_MIN_REFILLS
+    spec.sched_contexts.append(bs.SchedContext(sc, budget, t.period_us, t.sc_data, extra,
+                                               flags=0))
     reply = add(f"{name}.reply", bs.ObjType.REPLY)
     return sc, reply
 

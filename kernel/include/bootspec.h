@@ -22,6 +22,7 @@
 #define BS_SC_MAX_SIZE_BITS 16
 #define BS_SC_MIN_REFILLS 2
 #define BS_SC_MIN_BUDGET_US 10
+#define BS_SC_SPORADIC 1     /* a sporadic server (seL4_SchedContext_Sporadic) */
 #define BS_SC_MAX_PERIOD_US (1ull << 32)
 
 enum bs_obj_type {
@@ -153,7 +154,7 @@ struct bs_sched_context {
     uint64_t period_us;
     uint64_t badge;           /* the data word of its timeout faults */
     uint32_t extra_refills;
-    uint32_t pad;
+    uint32_t flags;           /* BS_SC_SPORADIC, else constant bandwidth */
 } __attribute__((packed));
 
 #endif

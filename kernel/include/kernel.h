@@ -283,7 +283,7 @@ extern struct sched_context *charged_sc;    /* the context whose time runs now *
 word_t us_to_ticks(word_t us);
 word_t ticks_to_us(word_t ticks);
 void sc_configure(struct sched_context *sc, word_t budget_us, word_t period_us,
-                  unsigned refills, word_t badge);
+                  unsigned refills, bool sporadic, word_t badge);
 bool sc_switch_to(struct tcb *t);      /* charge the last context, start t's; false: no budget */
 void sc_idle(void);                    /* nothing runs: stop charging */
 void sc_timer_tick(void);              /* the timer interrupt */

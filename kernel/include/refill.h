@@ -16,17 +16,22 @@ struct refill {
 
 /* A circular queue of refills ordered by time; the amounts sum to the budget.
  * budget == period is a round-robin context: one refill, always usable, that
- * starts over (a new time slice) when it is used up. */
+ * starts over (a new time slice) when it is used up.
+ * A sporadic server gives each piece of budget back one period after its use began:
+ * never more than the budget in any window of one period. A constant-bandwidth
+ * context (seL4's default, without seL4_SchedContext_Sporadic) gives it back one
+ * period after the refill it came from was released: a thread held back by more
+ * urgent ones catches up within its period, so it keeps budget/period over time. */
 struct refills {
     uint64_t budget, period;
     uint16_t head, count, max;   /* max: how many of r[] the queue may use, at least 2 */
-    uint16_t pad;
+    uint16_t sporadic;           /* else constant bandwidth */
     struct refill *r;            /* the queue's storage */
 };
 
 /* (Re)start the queue: the whole budget usable at `now`. */
 void refill_configure(struct refills *q, uint64_t budget, uint64_t period, unsigned max,
-                      uint64_t now);
+                      bool sporadic, uint64_t now);
 
 static inline bool refill_round_robin(const struct refills *q) { return q->budget == q->period; }
 static inline const struct refill *refill_head(const struct refills *q) { return &q->r[q->head]; }
@@ -49,7 +54,8 @@ static inline bool refill_slice_goes_on(struct refills *q, uint64_t used, uint64
 }
 
 /* Account `used` ticks consumed from `start` on. Sporadic: each piece comes back one
- * period after its use began. Round robin: the slice shrinks; a slice shorter than
+ * period after its use began; constant bandwidth: one period after its refill's time
+ * (which moves on by what was used). Round robin: the slice shrinks; a slice shorter than
  * `min` starts over at `now`. Returns true when the head was used up (round robin:
  * the slice ended; sporadic: the next refill is the head now, maybe in the future). */
 bool refill_charge(struct refills *q, uint64_t used, uint64_t start, uint64_t min,

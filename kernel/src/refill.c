@@ -46,9 +46,10 @@ static void merge_small_head(struct refills *q, uint64_t min)
 }
 
 void refill_configure(struct refills *q, uint64_t budget, uint64_t period, unsigned max,
-                      uint64_t now)
+                      bool sporadic, uint64_t now)
 {
     q->budget = budget;
+    q->sporadic = sporadic;
     q->period = period;
     q->max = (uint16_t)(max < 2 ? 2 : max);
     q->head = 0;
@@ -71,10 +72,12 @@ bool refill_charge(struct refills *q, uint64_t used, uint64_t start, uint64_t mi
     while (used && q->count) {
         struct refill *h = &q->r[q->head];
         uint64_t take = used < h->amount ? used : h->amount;
-        uint64_t back = start + q->period;
+        uint64_t back = (q->sporadic ? start : h->time) + q->period;
         h->amount -= take;
         used -= take;
         start += take;
+        if (!q->sporadic)
+            h->time += take;   /* the rest of this refill counts as released later */
         if (h->amount < min) {
             uint64_t left = h->amount;
             pop_head(q);

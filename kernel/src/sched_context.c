@@ -70,13 +70,14 @@ static void release_wake(word_t now)
 }
 
 void sc_configure(struct sched_context *sc, word_t budget_us, word_t period_us,
-                  unsigned refills, word_t badge)
+                  unsigned refills, bool sporadic, word_t badge)
 {
     word_t now = timer_now();
     min_ticks = us_to_ticks(BS_SC_MIN_BUDGET_US);
     sc_release_remove(sc);
     sc->rf.r = (struct refill *)((char *)sc + BS_SC_REFILLS_OFFSET);
-    refill_configure(&sc->rf, us_to_ticks(budget_us), us_to_ticks(period_us), refills, now);
+    refill_configure(&sc->rf, us_to_ticks(budget_us), us_to_ticks(period_us), refills,
+                     sporadic, now);
     sc->badge = badge;
     if (sc == charged_sc) {
         charge_start = now;

@@ -21,14 +21,18 @@ word_t invoke_sched_control(struct cap *c, word_t label)
     if (!(s->rights & BS_RIGHT_WRITE))
         return MK_ERR_ILLEGAL_OPERATION;
     word_t budget = mr(1), period = mr(2), extra = mr(3);
-    word_t badge = mi_len(current->ctx.x[REG_INFO]) >= 5 && current->ipcbuf
-                 ? current->ipcbuf[MK_IPCBUF_MSG + 4] : 0;
+    word_t len = mi_len(current->ctx.x[REG_INFO]);
+    word_t badge = len >= 5 && current->ipcbuf ? current->ipcbuf[MK_IPCBUF_MSG + 4] : 0;
+    word_t flags = len >= 6 && current->ipcbuf ? current->ipcbuf[MK_IPCBUF_MSG + 5] : 0;
     word_t capacity = ((1ull << s->sc.size_bits) - BS_SC_REFILLS_OFFSET) / BS_SC_REFILL_SIZE;
     if (budget < BS_SC_MIN_BUDGET_US || budget > period || period > BS_SC_MAX_PERIOD_US ||
         extra > capacity - BS_SC_MIN_REFILLS)
         return MK_ERR_RANGE;
+    if (flags & ~(word_t)BS_SC_SPORADIC)
+        return MK_ERR_INVALID_ARGUMENT;
     struct sched_context *sc = s->sc.obj;
-    sc_configure(sc, budget, period, (unsigned)(BS_SC_MIN_REFILLS + extra), badge);
+    sc_configure(sc, budget, period, (unsigned)(BS_SC_MIN_REFILLS + extra),
+                 flags & BS_SC_SPORADIC, badge);
     struct tcb *t = sc->tcb;
     if (t && t->sc == sc && t->state == TS_RUNNABLE && t != current) {
         sched_dequeue(t);

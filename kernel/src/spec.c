@@ -310,13 +310,15 @@ static void create_sched_contexts(void)
             d->period_us > BS_SC_MAX_PERIOD_US)
             reject("scheduling context %u: budget %lu us, period %lu us", i, d->budget_us,
                    d->period_us);
+        if (d->flags & ~BS_SC_SPORADIC)
+            reject("scheduling context %u: unknown flags %#x", i, d->flags);
         if (d->extra_refills > capacity - BS_SC_MIN_REFILLS || d->core != 0)
             reject("scheduling context %u: %u extra refills (room for %lu) or core %u", i,
                    d->extra_refills, capacity - BS_SC_MIN_REFILLS, d->core);
         if (claimed[d->object]++)
             reject("scheduling context %u: object %u configured twice", i, d->object);
         sc_configure(PA_TO_KVA(o->paddr), d->budget_us, d->period_us,
-                     BS_SC_MIN_REFILLS + d->extra_refills, d->badge);
+                     BS_SC_MIN_REFILLS + d->extra_refills, d->flags & BS_SC_SPORADIC, d->badge);
     }
 }
 

@@ -174,6 +174,7 @@ def test_sample_is_clean_and_page_tables_counted():
     (lambda s: setattr(s.sched_contexts[0], "extra_refills", 7),
      "client.sc: 2 + 7 refills do not fit in 2^8 bytes (8 do)"),
     (lambda s: setattr(s.sched_contexts[0], "core", 1), "core 1 does not exist"),
+    (lambda s: setattr(s.sched_contexts[0], "flags", 2), "client.sc: unknown flags 0x2"),
     (lambda s: setattr(s.objects[9], "size_bits", 7), "size bits must be 8..16"),
     (lambda s: s.sched_contexts.append(bs.SchedContext(9)), "parameters given twice"),
     (lambda s: s.sched_contexts.append(bs.SchedContext(3)), "not a context"),

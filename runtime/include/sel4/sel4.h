@@ -402,22 +402,23 @@ typedef seL4_Uint64 seL4_Time;   /* µs */
 typedef struct { int error; seL4_Time consumed; } seL4_SchedContext_Consumed_t;
 typedef seL4_SchedContext_Consumed_t seL4_SchedContext_YieldTo_t;
 #define seL4_SchedContext_NoFlag 0
+#define seL4_SchedContext_Sporadic 1   /* else constant bandwidth, as seL4 */
 #define seL4_Fault_Timeout MK_FAULT_TIMEOUT
 
-/* `flags` is accepted for seL4 compatibility: every context is a sporadic server. */
+/* `flags`: seL4_SchedContext_Sporadic, or none for a constant-bandwidth context. */
 static inline seL4_Error seL4_SchedControl_ConfigureFlags(seL4_SchedControl service,
                                                           seL4_SchedContext sc,
                                                           seL4_Time budget, seL4_Time period,
                                                           seL4_Word extra_refills,
                                                           seL4_Word badge, seL4_Word flags)
 {
-    (void)flags;
     seL4_SetMR(0, sc);
     seL4_SetMR(1, budget);
     seL4_SetMR(2, period);
     seL4_SetMR(3, extra_refills);
     seL4_SetMR(4, badge);
-    return mk_invoke(service, MK_INV_SCHED_CONTROL_CONFIGURE, 5);
+    seL4_SetMR(5, flags);
+    return mk_invoke(service, MK_INV_SCHED_CONTROL_CONFIGURE, 6);
 }
 static inline seL4_Error seL4_SchedControl_Configure(seL4_SchedControl service,
                                                      seL4_SchedContext sc, seL4_Time budget,
