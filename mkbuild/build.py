@@ -31,6 +31,8 @@ from mkbuild import platform as platforms
 from mkbuild.atomic import write_atomically
 
 if TYPE_CHECKING:  # imported where used: a no-change rebuild must start fast
+    from collections.abc import Callable
+
     from mkbuild import layout
     from mkbuild.codegen import Glue
     from model.system import ComponentType, System
@@ -341,10 +343,22 @@ class NinjaResult:
     no_op: bool  # ninja had nothing to do
 
 
-def run_ninja(out_dir: Path, jobs: int = 2) -> NinjaResult:
-    proc = subprocess.run([ninja_binary(), "-C", str(out_dir), f"-j{jobs}"],
-                          capture_output=True, text=True)
-    out = proc.stdout + proc.stderr
+def run_ninja(out_dir: Path, jobs: int = 2,
+              on_step: Callable[[str], None] | None = None) -> NinjaResult:
+    """ninja in out_dir; `on_step` gets each `[n/m] what` status line as it starts."""
+    cmd = [ninja_binary(), "-C", str(out_dir), f"-j{jobs}"]
+    if on_step is None:
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        out = proc.stdout + proc.stderr
+        return NinjaResult(proc.returncode == 0, out, "no work to do" in out)
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True) as proc:
+        lines = []
+        for line in proc.stdout:
+            lines.append(line)
+            if line.startswith("[") and "/" in line.split("]", 1)[0]:
+                on_step(line.rstrip("\n"))
+    out = "".join(lines)
     return NinjaResult(proc.returncode == 0, out, "no work to do" in out)
 
 

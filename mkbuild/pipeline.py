@@ -73,11 +73,13 @@ def compile(path: Path | str, platform: str, build_root: Path | None = None,
             defines: dict | None = None,
             sources: dict[str, build.ComponentSources] | None = None,
             shared_dir: Path | None = None,
-            connector_templates: dict[str, dict[str, str]] | None = None) -> CompileResult:
+            connector_templates: dict[str, dict[str, str]] | None = None,
+            progress: Callable[[str], None] | None = None) -> CompileResult:
     """Compile the system in `path`; the kernel and runtime library are built in
     `shared_dir` (default: <build root>/_shared/<platform>, or <build_dir>/_shared).
     `connector_templates`: connectors defined by CAmkES templates (see
-    mkbuild.connector_templates.locate)."""
+    mkbuild.connector_templates.locate). `progress` gets each build step as it starts
+    (mkbuild.progress)."""
     path = Path(path)
     start = time.monotonic()
     defines = {**build.platform_defines(platform), **(defines or {})}
@@ -93,8 +95,8 @@ def compile(path: Path | str, platform: str, build_root: Path | None = None,
         # Nothing mkbuild reads changed; when ninja finds nothing to do either, the
         # image is the one this input gives. Otherwise the whole chain runs.
         with builddir.locked(shared):
-            shared_run = build.run_ninja(shared)
-        run = build.run_ninja(out) if shared_run.ok else shared_run
+            shared_run = build.run_ninja(shared, on_step=progress)
+        run = build.run_ninja(out, on_step=progress) if shared_run.ok else shared_run
         if run.ok and run.no_op and shared_run.no_op:
             return CompileResult(out / build.IMAGE_NAME, out, [], None, True,
                                  time.monotonic() - start, run.output)
@@ -107,7 +109,7 @@ def compile(path: Path | str, platform: str, build_root: Path | None = None,
         diags += tdiags
     if system is None or has_errors(diags):
         return CompileResult(None, None, diags, seconds=time.monotonic() - start)
-    result = compile_system(system, platform, out, path.parent, sources, shared)
+    result = compile_system(system, platform, out, path.parent, sources, shared, progress)
     result.diagnostics = diags + result.diagnostics
     result.seconds = time.monotonic() - start
     if result.ok:
@@ -128,7 +130,8 @@ class _Failed(Exception):
 
 def compile_system(system: System, platform: str, out_dir: Path, app_dir: Path,
                    sources: dict[str, build.ComponentSources] | None = None,
-                   shared_dir: Path | None = None) -> CompileResult:
+                   shared_dir: Path | None = None,
+                   progress: Callable[[str], None] | None = None) -> CompileResult:
     """Build `system` into out_dir; the kernel and runtime library go to shared_dir
     (default out_dir/_shared), where every system of a build tree finds them.
 
@@ -170,7 +173,7 @@ def compile_system(system: System, platform: str, out_dir: Path, app_dir: Path,
         build.write_shared_build(board, shared_dir)
         shared = build.shared_outputs(shared_dir)
         build.write_build(plan, board, out_dir, glue, user_code, shared)
-        ninja = _compile_and_link(shared_dir, out_dir)
+        ninja = _compile_and_link(shared_dir, out_dir, progress)
         compile_commands.write(out_dir)
         stage((ninja, build_diagnostics.of_build(ninja.ok, ninja.output, system, _tail)))
         programs = {space: layout.Program(*image.read_user_elf(
@@ -226,13 +229,14 @@ def _user_code(system: System, plan: layout.LayoutPlan, app_dir: Path,
     return found, diags
 
 
-def _compile_and_link(shared_dir: Path, out_dir: Path) -> build.NinjaResult:
+def _compile_and_link(shared_dir: Path, out_dir: Path,
+                      progress: Callable[[str], None] | None = None) -> build.NinjaResult:
     """ninja: the kernel and runtime library, then the system's programs."""
     with builddir.locked(shared_dir):
-        shared = build.run_ninja(shared_dir)
+        shared = build.run_ninja(shared_dir, on_step=progress)
     if not shared.ok:
         return shared
-    ninja = build.run_ninja(out_dir)
+    ninja = build.run_ninja(out_dir, on_step=progress)
     ninja.no_op = ninja.no_op and shared.no_op
     return ninja
 
@@ -308,7 +312,8 @@ def boot(compiled: CompileResult, platform: str, timeout: float = 30.0,
 
 
 def compile_app(app, platform: str = "qemu-arm-virt", build_dir: Path | None = None,
-                include_dirs: tuple = (), defines: dict | None = None) -> CompileResult:
+                include_dirs: tuple = (), defines: dict | None = None,
+                progress: Callable[[str], None] | None = None) -> CompileResult:
     """Compile a CAmkES app directory (mkbuild.appdir.App) with the sources, include
     paths and C flags its CMakeLists.txt declares; `include_dirs` and `defines` from
     the command line come first."""
@@ -323,7 +328,7 @@ def compile_app(app, platform: str = "qemu-arm-virt", build_dir: Path | None = N
     result = compile(app.root, platform, build_dir=build_dir,
                      include_dirs=tuple(include_dirs) + app.search_dirs(),
                      defines={**app.cpp_defines, **(defines or {})}, sources=sources,
-                     connector_templates=declared)
+                     connector_templates=declared, progress=progress)
     result.diagnostics = diags + result.diagnostics
     return result
 

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mkbuild import progress
 from mkbuild.commands.loading import (
     add_system_arguments,
     compile,
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 def add_build_arguments(p: argparse.ArgumentParser, many: bool = False) -> None:
     """What every command that builds an image takes (compile, run, test)."""
     add_system_arguments(p, platform="default", build_dir=True, many=many)
+    progress.add_arguments(p)
     p.add_argument("--search-path", dest="search_paths", action="append", default=[],
                    metavar="DIR", help="Microkit systems (.system): where program images "
                    "and prefill files are (then the SDF's directory and its build/)")

@@ -14,6 +14,8 @@ import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from mkbuild.pipeline import CompileResult
     from model.diagnostics import Diagnostic
     from model.system import System
@@ -138,15 +140,24 @@ def load(args: argparse.Namespace) -> tuple[System | None, list[Diagnostic]] | i
 
 
 def compile(args: argparse.Namespace) -> CompileResult | int:
-    """Build the image of the system the command line names; or 2 for misuse."""
+    """Build the image of the system the command line names; or 2 for misuse. A
+    status line shows the build's steps meanwhile (mkbuild.progress)."""
+    from mkbuild import progress
+
+    bad = misuse(args)
+    if bad is not None:
+        return bad
+    with progress.shown(args) as status:
+        return _compile(args, status)
+
+
+def _compile(args: argparse.Namespace, status: Callable[[str], None] | None
+             ) -> CompileResult:
     from pathlib import Path
 
     from mkbuild import pipeline
     from model.diagnostics import has_errors
 
-    bad = misuse(args)
-    if bad is not None:
-        return bad
     build_dir = Path(args.build_dir) if args.build_dir else None
     defines = parse_defines(args.defines)
     if is_microkit(args.system):
@@ -161,11 +172,12 @@ def compile(args: argparse.Namespace) -> CompileResult | int:
         if app is None or has_errors(diags):
             return pipeline.CompileResult(None, None, diags)
         result = pipeline.compile_app(app, args.platform, build_dir,
-                                      tuple(args.include_dirs), defines)
+                                      tuple(args.include_dirs), defines, progress=status)
         result.diagnostics[:0] = diags
         return result
     return pipeline.compile(Path(args.system), args.platform, build_dir=build_dir,
-                            include_dirs=tuple(args.include_dirs), defines=defines)
+                            include_dirs=tuple(args.include_dirs), defines=defines,
+                            progress=status)
 
 
 def _global_components(args: argparse.Namespace) -> str | None:

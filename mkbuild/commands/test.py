@@ -114,9 +114,11 @@ def run(args: argparse.Namespace) -> int:
               "PATTERN given", file=sys.stderr)
         return 1
     def build(build_dir: Path | None):
-        from mkbuild import pipeline
-        return pipeline.compile_app(app, args.platform, build_dir, tuple(args.include_dirs),
-                                    parse_defines(args.defines))
+        from mkbuild import pipeline, progress
+        with progress.shown(args) as status:
+            return pipeline.compile_app(app, args.platform, build_dir,
+                                        tuple(args.include_dirs), parse_defines(args.defines),
+                                        progress=status)
 
     return _boot_and_judge(build, patterns, args)
 

@@ -87,3 +87,41 @@ def test_compile_commands_json_lists_the_component_sources(rpc):
     assert client["directory"] == str(out)
     assert f"-I{out}/instances/client" in client["command"]
     assert "-fdiagnostics-format" not in client["command"]
+
+
+def test_progress_on_a_terminal_is_one_rewritten_line_quiet_with_q(rpc):
+    """stderr a terminal (a pty): each step rewrites one line, erased at the end; -q
+    shows nothing; --progress gives plain lines when stderr is not a terminal."""
+    import os
+    import pty
+
+    def on_terminal(*extra: str) -> tuple[int, bytes]:
+        master, slave = pty.openpty()
+        proc = subprocess.Popen([sys.executable, "-m", "mkbuild.cli", "compile",
+                                 "rpc/system.adl", *extra], cwd=rpc.parent, stderr=slave,
+                                stdout=subprocess.DEVNULL)
+        os.close(slave)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # the other end closed
+                break
+            if not chunk:
+                break
+            seen += chunk
+        os.close(master)
+        return proc.wait(timeout=300), seen
+
+    status, seen = on_terminal("--build-dir", "t1")
+    assert status == 0
+    assert b"\r\x1b[Kmkbuild: [1/" in seen and b" CC " in seen and b" LINK " in seen
+    assert seen.endswith(b"\r\x1b[K")   # the line is gone once the build is over
+    assert b"\n" not in seen
+    status, quiet = on_terminal("--build-dir", "t2", "-q")
+    assert status == 0 and quiet == b""
+    plain = mkbuild("compile", "rpc/system.adl", "--build-dir", "t3", "--progress",
+                    cwd=rpc.parent)
+    steps = plain.stderr.splitlines()
+    assert steps and all(s.startswith("mkbuild: [") for s in steps)
+    assert any(s.endswith("/server.elf") and " LINK " in s for s in steps)
