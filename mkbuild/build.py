@@ -249,6 +249,16 @@ def write_shared_build(platform: platforms.Platform, shared_dir: Path) -> Path:
     return ninja_file
 
 
+def build_kernels(platform: platforms.Platform, shared_dir: Path
+                  ) -> tuple[SharedOutputs | None, str]:
+    """The kernels every image of `platform` ships (EL1 and EL2) with the runtime
+    library, built in shared_dir as for every image; None, and ninja's output, when
+    the build fails."""
+    write_shared_build(platform, shared_dir)
+    run = run_ninja(shared_dir)
+    return (shared_outputs(shared_dir) if run.ok else None), run.output
+
+
 def write_build(plan: layout.LayoutPlan, platform: platforms.Platform, out_dir: Path,
                 glue: Glue, sources: dict[str, ComponentSources],
                 shared: SharedOutputs) -> Path:

@@ -488,22 +488,6 @@ def _check_devices(system: System, platform: Platform,
 
 # ---- step 2: physical memory and the boot spec ---------------------------------------
 
-def _subtract(free: list[tuple[int, int]], holes: list[tuple[int, int]]
-              ) -> list[tuple[int, int]]:
-    out = []
-    for base, size in free:
-        start, end = base, base + size
-        for hb, hs in sorted(holes):
-            if hb + hs <= start or hb >= end:
-                continue
-            if hb > start:
-                out.append((start, hb - start))
-            start = max(start, hb + hs)
-        if start < end:
-            out.append((start, end - start))
-    return out
-
-
 @dataclass
 class Program:
     """A linked component program: entry point and loadable segments."""
@@ -641,7 +625,7 @@ def boot_spec(plan: LayoutPlan, platform: Platform, programs: dict[str, Program]
         add(f"pt/{n}", bs.ObjType.PAGE_TABLE)
 
     # Physical addresses: largest alignment first packs well and stays deterministic.
-    alloc = _Allocator(_subtract(platform.free_ram(), _dma_ranges(plan)))
+    alloc = _Allocator(platform.free_ram(_dma_ranges(plan)))
     order = sorted((i for i, o in enumerate(spec.objects)
                     if o.type not in bs.NO_MEMORY and not (
                         o.type == bs.ObjType.FRAME and o.paddr)),

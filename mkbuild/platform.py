@@ -87,9 +87,10 @@ class Platform:
     def kernel_region(self) -> tuple[int, int]:
         return (self.kernel_load_address, self.kernel_region_size)
 
-    def free_ram(self) -> list[tuple[int, int]]:
-        """RAM minus reserved ranges and the kernel region: where layout may put objects."""
-        holes = sorted([*self.reserved, self.kernel_region])
+    def free_ram(self, taken: list[tuple[int, int]] = ()) -> list[tuple[int, int]]:
+        """RAM minus reserved ranges, the kernel region and the (base, size) ranges
+        `taken`: where layout may put objects."""
+        holes = sorted([*self.reserved, self.kernel_region, *taken])
         free: list[tuple[int, int]] = []
         for base, size in self.ram:
             start, end = base, base + size

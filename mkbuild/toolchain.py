@@ -63,36 +63,3 @@ def user_compile_command(tc: Toolchain, sources: list[Path], output: Path,
     """One gcc command that compiles and links a user program with the runtime."""
     return [tc.cc, *tc.common_flags, *tc.user_flags, *extra,
             *map(str, USER_START_SOURCES), *map(str, sources), "-o", str(output)]
-
-
-def kernel_sources() -> list[Path]:
-    arch = KERNEL_DIR / "arch" / "aarch64"
-    return sorted(arch.glob("*.S")) + sorted(arch.glob("*.c")) + sorted(
-        (KERNEL_DIR / "src").glob("*.c"))
-
-
-def kernel_build_commands(tc: Toolchain, defines: list[str], out_dir: Path) -> list[list[str]]:
-    """Commands that build kernel.elf in out_dir for a board (defines from
-    Platform.kernel_defines()): preprocess the link script, then compile and link."""
-    ld = out_dir / "kernel.ld"
-    elf = out_dir / "kernel.elf"
-    return [
-        [tc.cc, "-E", "-P", "-x", "c", *defines, str(KERNEL_DIR / "arch" / "aarch64" / "kernel.ld"),
-         "-o", str(ld)],
-        [tc.cc, *tc.common_flags, *tc.kernel_flags, *defines, "-I", str(KERNEL_DIR / "include"),
-         "-T", str(ld), *map(str, kernel_sources()), "-lgcc", "-o", str(elf)],
-    ]
-
-
-def build_kernel(tc: Toolchain, defines: list[str], out_dir: Path) -> tuple[Path | None, str]:
-    """Build the kernel; returns (kernel.elf or None, compiler output)."""
-    import subprocess
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    log = ""
-    for cmd in kernel_build_commands(tc, defines, out_dir):
-        r = subprocess.run(cmd, capture_output=True, text=True)
-        log += r.stdout + r.stderr
-        if r.returncode != 0:
-            return None, log
-    return out_dir / "kernel.elf", log

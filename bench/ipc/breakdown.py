@@ -29,7 +29,7 @@ sys.path.insert(0, str(HERE))
 import system  # noqa: E402
 from sysbuild import SystemBuilder  # noqa: E402
 
-from mkbuild import platform, toolchain  # noqa: E402
+from mkbuild import build, platform  # noqa: E402
 
 # (source file, function or None for the whole file) -> part of the path
 PARTS = [
@@ -103,12 +103,10 @@ def _part(base: str, func: str) -> str:
 
 def run_trace(board: str, work: Path, calls: int, passive: bool) -> Counter:
     plat, _ = platform.load(board)
-    kdir = work / "kernel"
-    elf = kdir / "kernel.elf"
-    if not elf.exists():
-        elf, log = toolchain.build_kernel(toolchain.AARCH64, plat.kernel_defines(), kdir)
-        if elf is None:
-            raise SystemExit(log)
+    built, log = build.build_kernels(plat, work / "kernel")  # a no-op once built
+    if built is None:
+        raise SystemExit(log)
+    elf = built.kernel
     sysdir = work / f"calls{calls}"
     sysdir.mkdir(parents=True, exist_ok=True)
     b = SystemBuilder(plat, elf, sysdir)

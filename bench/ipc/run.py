@@ -24,7 +24,7 @@ sys.path.insert(0, str(HERE))
 import system  # noqa: E402
 from sysbuild import SystemBuilder, boot  # noqa: E402
 
-from mkbuild import platform, toolchain  # noqa: E402
+from mkbuild import build, platform  # noqa: E402
 
 ICOUNT = ["-icount", "shift=0,sleep=off"]
 
@@ -33,14 +33,11 @@ def run(board: str, work: Path, passive: bool = False) -> tuple[str, int]:
     plat, diags = platform.load(board)
     if plat is None:
         raise SystemExit("\n".join(d.message for d in diags))
-    elfs = []
-    for el2 in (False, True):   # both: the EL2 one runs where the board enters at EL2
-        elf, log = toolchain.build_kernel(toolchain.AARCH64, plat.kernel_defines(el2=el2),
-                                          work / ("kernel-el2" if el2 else "kernel"))
-        if elf is None:
-            raise SystemExit(log)
-        elfs.append(elf)
-    b = SystemBuilder(plat, elfs[0], work, elfs[1])
+    # both kernels: the EL2 one runs where the board enters at EL2
+    built, log = build.build_kernels(plat, work / "kernel")
+    if built is None:
+        raise SystemExit(log)
+    b = SystemBuilder(plat, built.kernel, work, built.kernel_el2)
     system.build(b, (HERE / "client.c").read_text(), passive)
     result = boot(plat, b.image(), timeout=120, extra=ICOUNT)
     return result.output, result.status

@@ -9,8 +9,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from mkbuild import build  # noqa: E402
 from mkbuild import platform as platforms  # noqa: E402
-from mkbuild import toolchain  # noqa: E402
 
 BOARDS = ["qemu-arm-virt", "zcu102"]
 
@@ -35,14 +35,9 @@ def _both_kernels(tmp_path_factory) -> dict:
         for name in BOARDS:
             plat, diags = platforms.load(name)
             assert plat is not None, diags
-            elfs = []
-            for el2 in (False, True):
-                elf, log = toolchain.build_kernel(
-                    toolchain.AARCH64, plat.kernel_defines(el2=el2),
-                    tmp_path_factory.mktemp(f"kernel-{name}{'-el2' if el2 else ''}"))
-                assert elf is not None, log
-                elfs.append(elf)
-            _built[name] = (plat, elfs)
+            built, log = build.build_kernels(plat, tmp_path_factory.mktemp(f"kernel-{name}"))
+            assert built is not None, log
+            _built[name] = (plat, [built.kernel, built.kernel_el2])
     return _built
 
 

@@ -7,16 +7,15 @@ from pathlib import Path
 import pytest
 from elftools.elf.elffile import ELFFile
 
-from mkbuild import image, platform, toolchain
+from mkbuild import build, image, platform, toolchain
 
 
 @pytest.fixture(scope="module")
 def kernel(tmp_path_factory):
     plat, _ = platform.load("qemu-arm-virt")
-    elf, log = toolchain.build_kernel(toolchain.AARCH64, plat.kernel_defines(),
-                                      tmp_path_factory.mktemp("kernel"))
-    assert elf is not None, log
-    return plat, elf
+    built, log = build.build_kernels(plat, tmp_path_factory.mktemp("kernel"))
+    assert built is not None, log
+    return plat, built.kernel
 
 
 def _segments(data: bytes, tmp_path: Path) -> tuple[int, list[tuple[int, int, bytes]]]:
