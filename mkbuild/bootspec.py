@@ -57,6 +57,7 @@ class ObjType(IntEnum):
     SCHED_CONTEXT = 9  # size_bits = log2 bytes (8..12): parameters + refill queue
     REPLY = 10  # the reply of one Call received (and the context lent with it)
     SCHED_CONTROL = 11  # no memory (paddr 0): configures contexts; `irq` = the core
+    VCPU = 12  # a virtual CPU's EL1 state; the thread bound to it runs a guest at EL1
 
 
 # Kinds without memory of their own.
@@ -72,6 +73,7 @@ OBJECT_SIZE_BITS: dict[ObjType, int] = {
     ObjType.VSPACE: 12,
     ObjType.PAGE_TABLE: 12,
     ObjType.REPLY: 5,
+    ObjType.VCPU: 12,
 }
 
 
@@ -185,6 +187,7 @@ class Tcb:
     sched_context: int = NO_OBJECT  # the SCHED_CONTEXT it runs on; none: a passive thread
     reply: int = NO_OBJECT  # the REPLY it receives Calls with; none: it cannot answer one
     timeout_ep_slot: int = 0  # CSpace slot of its timeout-fault endpoint cap; 0 = none
+    vcpu: int = NO_OBJECT  # the VCPU it runs as (a guest at EL1; kernel at EL2 only)
 
 
 @dataclass
@@ -259,7 +262,7 @@ TCB_FIELDS = [
     ("arg0", "Q"), ("arg1", "Q"), ("arg2", "Q"), ("arg3", "Q"),
     ("fault_ep_slot", "I"), ("priority", "B"), ("flags", "B"), ("pad", "H"),
     ("name", f"{NAME_LEN}s"), ("sched_context", "I"), ("reply", "I"),
-    ("timeout_ep_slot", "I"), ("pad1", "I"),
+    ("timeout_ep_slot", "I"), ("vcpu", "I"),
 ]
 IRQ_FIELDS = [("irq", "I"), ("notification", "I"), ("badge", "Q")]
 SCHED_CONTEXT_FIELDS = [
@@ -349,7 +352,7 @@ def encode(spec: BootSpec) -> bytes:
                   *t.args, t.fault_ep_slot, t.priority,
                   (TCB_FLAG_SYSTEM_END if t.system_end else 0)
                   | (TCB_FLAG_START_SUSPENDED if t.start_suspended else 0),
-                  0, _name_bytes(t.name), t.sched_context, t.reply, t.timeout_ep_slot, 0)
+                  0, _name_bytes(t.name), t.sched_context, t.reply, t.timeout_ep_slot, t.vcpu)
         for t in spec.tcbs
     ])
     irqs_off = table([_IRQ.pack(i.irq, i.notification, i.badge) for i in spec.irqs])
@@ -390,11 +393,11 @@ def decode(blob: bytes) -> BootSpec:
                                      bool(attr & MAP_ATTR_DEVICE)))
     for r in rows(_TCB, h["tcbs_off"], h["n_tcbs"]):
         (tcb, cs, vs, ipcf, ipcv, pc, sp, a0, a1, a2, a3, fslot, prio, flags, _, name,
-         sc, reply, tslot, _) = r
+         sc, reply, tslot, vcpu) = r
         spec.tcbs.append(Tcb(tcb, _name_text(name), cs, vs, pc,
                              sp, (a0, a1, a2, a3), ipcv, ipcf, prio, fslot,
                              bool(flags & TCB_FLAG_SYSTEM_END),
-                             bool(flags & TCB_FLAG_START_SUSPENDED), sc, reply, tslot))
+                             bool(flags & TCB_FLAG_START_SUSPENDED), sc, reply, tslot, vcpu))
     for irq, ntfn, badge in rows(_IRQ, h["irqs_off"], h["n_irqs"]):
         spec.irqs.append(IrqBinding(irq, ntfn, badge))
     for obj, core, budget, period, badge, extra, flags in rows(_SC, h["sched_contexts_off"],
@@ -442,7 +445,8 @@ def to_json(spec: BootSpec) -> str:
              ref(t.ipc_buffer_frame), "priority": t.priority, "fault_ep_slot": t.fault_ep_slot,
              "system_end": t.system_end, "start_suspended": t.start_suspended,
              "sched_context": ref(t.sched_context), "reply": ref(t.reply),
-             "timeout_ep_slot": t.timeout_ep_slot}
+             "timeout_ep_slot": t.timeout_ep_slot,
+             **({"vcpu": ref(t.vcpu)} if t.vcpu != NO_OBJECT else {})}
             for t in spec.tcbs
         ],
         "irqs": [{"irq": i.irq, "notification": ref(i.notification), "badge": i.badge}
@@ -487,7 +491,8 @@ def from_json(text: str) -> BootSpec:
                 int(t["sp"], 16), tuple(int(a, 16) for a in t["args"]),
                 int(t["ipc_buffer_vaddr"], 16), ref(t["ipc_buffer_frame"]), t["priority"],
                 t["fault_ep_slot"], t["system_end"], t["start_suspended"],
-                ref(t["sched_context"]), ref(t["reply"]), t["timeout_ep_slot"]))
+                ref(t["sched_context"]), ref(t["reply"]), t["timeout_ep_slot"],
+                ref(t.get("vcpu"))))
         for i in doc["irqs"]:
             spec.irqs.append(IrqBinding(i["irq"], ref(i["notification"]), i["badge"]))
         for c in doc["sched_contexts"]:
@@ -625,9 +630,14 @@ def check(spec: BootSpec, ram: list[tuple[int, int]] = (),
             problems.append(f"thread {t.name}: its scheduling context is not one")
         if t.reply != NO_OBJECT and not is_type(t.reply, ObjType.REPLY):
             problems.append(f"thread {t.name}: its reply object is not one")
+        if t.vcpu != NO_OBJECT and not is_type(t.vcpu, ObjType.VCPU):
+            problems.append(f"thread {t.name}: its vCPU is not one")
     bound = [t.sched_context for t in spec.tcbs if t.sched_context != NO_OBJECT]
     if len(bound) != len(set(bound)):
         problems.append("a scheduling context is bound to two threads")
+    vcpus = [t.vcpu for t in spec.tcbs if t.vcpu != NO_OBJECT]
+    if len(vcpus) != len(set(vcpus)):
+        problems.append("a vCPU is bound to two threads")
     replies = [t.reply for t in spec.tcbs if t.reply != NO_OBJECT]
     if len(replies) != len(set(replies)):
         problems.append("a reply object is given to two threads")

@@ -37,6 +37,7 @@ enum bs_obj_type {
     BS_OBJ_SCHED_CONTEXT = 9,   /* size_bits: log2 bytes */
     BS_OBJ_REPLY = 10,
     BS_OBJ_SCHED_CONTROL = 11,  /* no memory; irq = the core */
+    BS_OBJ_VCPU = 12,           /* a virtual CPU's EL1 state (kernel at EL2 only) */
 };
 
 /* log2 of the memory of each object kind (CNode: per slot) */
@@ -46,6 +47,7 @@ enum bs_obj_type {
 #define BS_VSPACE_SIZE_BITS 12
 #define BS_PAGE_TABLE_SIZE_BITS 12
 #define BS_REPLY_SIZE_BITS 5
+#define BS_VCPU_SIZE_BITS 12
 
 /* capability rights, as seL4_CapRights words */
 #define BS_RIGHT_WRITE 1u
@@ -136,7 +138,7 @@ struct bs_tcb {
     uint32_t sched_context;   /* BS_NO_OBJECT: passive */
     uint32_t reply;           /* BS_NO_OBJECT: cannot answer a Call */
     uint32_t timeout_ep_slot; /* 0: none */
-    uint32_t pad1;
+    uint32_t vcpu;            /* the VCPU it runs a guest as, or BS_NO_OBJECT (native) */
 } __attribute__((packed));
 
 struct bs_irq {

@@ -97,6 +97,7 @@ struct tcb {
     word_t fault_msg[4]; /* pc, address, syndrome, thread index (the name follows) */
     struct fpu_state fpu;
     struct notification *bound_ntfn; /* its signals also end this thread's endpoint Recv */
+    struct vcpu *vcpu;   /* NULL: a native thread; else it runs a guest at EL1 (vcpu.c) */
 };
 _Static_assert(sizeof(struct tcb) <= (1u << BS_TCB_SIZE_BITS), "TCB fits its object");
 
@@ -212,6 +213,13 @@ void fpu_save(struct fpu_state *s);
 void fpu_load(const struct fpu_state *s);
 void arch_set_vspace(word_t vspace);
 void arch_fpu_trap(bool on);
+/* Virtual CPUs (arch/aarch64/vcpu.c): a thread bound to one runs its context as a
+ * guest's kernel; its exits (hypervisor calls, stage-2 faults, trapped instructions)
+ * are its faults. `sp`: the guest's initial stack pointer. */
+bool arch_vcpu_supported(void);
+void arch_vcpu_init(struct vcpu *v, struct context *c, word_t sp);
+/* The CPU's guest state from `from` (NULL: native threads') to `to` (NULL: native). */
+void arch_vcpu_switch(struct vcpu *from, struct vcpu *to);
 void arch_init_cpu(void);
 void arch_user_pmu(bool full);   /* EL0: the cycle counter read only, or the whole PMU */
 void arch_print_entry(void);     /* how the kernel was entered, for the banner */

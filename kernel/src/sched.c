@@ -10,6 +10,7 @@ static struct tcb *queue_head[NUM_PRIORITIES], *queue_tail[NUM_PRIORITIES];
 word_t prio_bitmap[NUM_PRIORITIES / 64];
 word_t prio_summary;      /* bit i: prio_bitmap[i] is not zero */
 static word_t active_vspace;
+static struct vcpu *active_vcpu;   /* whose EL1 state the CPU holds; NULL: native */
 static bool fpu_trapped = true;
 
 static void bitmap_set(unsigned p)
@@ -130,6 +131,11 @@ static inline __attribute__((always_inline)) _Noreturn void enter_current(void)
     if (t->vspace != active_vspace) {
         active_vspace = t->vspace;
         arch_set_vspace(active_vspace);
+        /* a vCPU's VSpace is its own (spec.c): its state changes only with it */
+        if (ARCH_VCPUS && t->vcpu != active_vcpu) {
+            arch_vcpu_switch(active_vcpu, t->vcpu);
+            active_vcpu = t->vcpu;
+        }
     }
     bool trap = t != fpu_owner;
     if (trap != fpu_trapped) {

@@ -54,6 +54,7 @@ static word_t obj_size(const struct bs_object *o)
     case BS_OBJ_PAGE_TABLE: return 1ull << BS_PAGE_TABLE_SIZE_BITS;
     case BS_OBJ_SCHED_CONTEXT: return 1ull << o->size_bits;
     case BS_OBJ_REPLY: return 1ull << BS_REPLY_SIZE_BITS;
+    case BS_OBJ_VCPU: return 1ull << BS_VCPU_SIZE_BITS;
     default: return 0;
     }
 }
@@ -152,7 +153,7 @@ static void check_objects(void)
     uint32_t n = 0;
     for (uint32_t i = 0; i < hdr->n_objects; i++) {
         const struct bs_object *o = &objs[i];
-        if (o->type < BS_OBJ_TCB || o->type > BS_OBJ_SCHED_CONTROL)
+        if (o->type < BS_OBJ_TCB || o->type > BS_OBJ_VCPU)
             reject("object %u has unknown type %u", i, o->type);
         if (o->type == BS_OBJ_IRQ_HANDLER) {
             if (o->irq >= intc_num_irqs())
@@ -382,6 +383,21 @@ static void create_tcbs(void)
         t->ctx.x[REG_ARG0 + 1] = d->arg1;
         t->ctx.x[REG_ARG0 + 2] = d->arg2;
         t->ctx.x[REG_ARG0 + 3] = d->arg3;
+        if (d->vcpu != BS_NO_OBJECT) {
+            const struct bs_object *vo = obj_of(d->vcpu, BS_OBJ_VCPU, "vCPU", i);
+            if (!arch_vcpu_supported())
+                reject("tcb %u: a vCPU thread needs the kernel at EL2 (the board entered "
+                       "without EL2)", i);
+            if (claimed[d->vcpu]++)
+                reject("tcb %u: vCPU %u is another thread's", i, d->vcpu);
+            /* its VSpace is the guest's physical memory: no other thread's (the vCPU
+             * state is switched with the address space, sched.c) */
+            for (uint32_t j = 0; j < hdr->n_tcbs; j++)
+                if (j != i && tcbs[j].vspace == d->vspace)
+                    reject("tcb %u: a vCPU's VSpace %u is also thread %u's", i, d->vspace, j);
+            t->vcpu = PA_TO_KVA(vo->paddr);
+            arch_vcpu_init(t->vcpu, &t->ctx, d->sp);
+        }
         t->prio = d->priority;
         t->flags = d->flags;
         t->cspace = PA_TO_KVA(cn->paddr);

@@ -88,6 +88,20 @@ class SystemBuilder:
         assert r.returncode == 0, r.stderr
         return out
 
+    def guest_space(self, name: str, code: bytes, base: int, pages: int = 1) -> Space:
+        """A guest's physical memory: `pages` frames from guest-physical `base`, the
+        first holding `code` (run from `base` at EL1), mapped read/write/execute."""
+        cnode = self.obj(f"{name}.cnode", bs.ObjType.CNODE, 6)
+        vspace = self.obj(f"{name}.ram", bs.ObjType.VSPACE)
+        for p in range(pages):
+            chunk = code[p * PAGE:(p + 1) * PAGE]
+            f = self.obj(f"{name}.{base + p * PAGE:#x}", bs.ObjType.FRAME, 12, zero=not chunk)
+            if chunk:
+                self.blobs.append(image.Blob(self.spec.objects[f].paddr, chunk.ljust(PAGE, b"\0")))
+            self.spec.mappings.append(bs.Mapping(vspace, base + p * PAGE, f, bs.MapRights.READ
+                                                 | bs.MapRights.WRITE | bs.MapRights.EXECUTE))
+        return Space(name, Path(), cnode, vspace, base, {})
+
     def space(self, name: str, source: str, cnode_bits: int = 6) -> Space:
         """A program in its own address space (and its own CSpace)."""
         elf = self.compile(name, source)
@@ -122,13 +136,14 @@ class SystemBuilder:
                function: str | None = None, budget_us: int = bs.DEFAULT_BUDGET_US,
                period_us: int = bs.DEFAULT_PERIOD_US, passive: bool = False, data: int = 0,
                extra_refills: int = 0, timeout_ep_slot: int = 0,
-               configured: bool = True) -> int:
+               configured: bool = True, vcpu: int = bs.NO_OBJECT) -> int:
         """A thread in `space` with its own stack (below a guard page), IPC buffer and
         reply object, and (unless `passive`) a scheduling context of `budget_us` per
         `period_us` (CAmkES's 10 ms / 10 ms by default; `configured=False`: an empty one).
         `function`: start through the runtime's __mk_thread_start, which gives the
         thread its own TLS block and calls function(args[0], args[1], args[2]).
-        The scheduling context's object index is `self.sc_of[name]`."""
+        The scheduling context's object index is `self.sc_of[name]`. `vcpu`: the VCPU
+        object it runs as (its context is a guest's EL1 code)."""
         space.threads += 1
         slot = len(self.spec.tcbs)
         stack_base = STACK_AREA + slot * 0x10000 + PAGE
@@ -156,7 +171,7 @@ class SystemBuilder:
             sp=stack_base + STACK_PAGES * PAGE, args=args, ipc_buffer_vaddr=ipc_va,
             ipc_buffer_frame=ipc, priority=priority, fault_ep_slot=fault_ep_slot,
             system_end=system_end, start_suspended=start_suspended, sched_context=sc,
-            reply=reply, timeout_ep_slot=timeout_ep_slot))
+            reply=reply, timeout_ep_slot=timeout_ep_slot, vcpu=vcpu))
         return tcb
 
     def cap(self, space: Space, slot: int, obj: int, rights: bs.Rights = bs.Rights.ALL,

@@ -11,9 +11,18 @@
 #ifdef MK_EL2
 #define KERNEL_VBASE 0x0ull
 #define KREG(r) r##_el2
+/* HCR_EL2 for native threads (stage 2 translates their addresses, stage 1 is off):
+ * VM, DC (stage 1 off still gives normal cacheable memory), FMO, IMO, AMO (interrupts
+ * and SErrors to EL2), TSC (SMC trapped), TGE (EL0's exceptions to EL2), RW. */
+#define HCR_NATIVE 0x88081039
+/* HCR_EL2 while a guest runs (vcpu.c): VM, SWIO, FMO, IMO, AMO, TWI, TWE (its WFI/WFE
+ * exit), TSC (SMC exits), RW; no TGE: its exceptions go to its own EL1 vectors. */
+#define HCR_VCPU 0x8008603B
+#define ARCH_VCPUS 1   /* threads may run guests (vcpu.c) */
 #else
 #define KERNEL_VBASE 0xFFFFFF8000000000ull
 #define KREG(r) r##_el1
+#define ARCH_VCPUS 0   /* no guests below an EL1 kernel: their switch compiles away */
 #endif
 #define PAGE_BITS 12
 #define USER_VADDR_BITS 39

@@ -34,11 +34,6 @@
 /* One privilege level at EL2: bit 54 is XN for the kernel itself, 53 is RES0 */
 #define BLOCK_DEVICE    ((1 << 0) | (0 << 2) | (1 << 10) | (1 << 54))
 #define BLOCK_NORMAL    ((1 << 0) | (1 << 2) | (3 << 8) | (1 << 10))
-/* HCR_EL2 for native threads (stage 2 translates their addresses, stage 1 is off):
- * VM, DC (stage 1 off still gives normal cacheable memory), FMO, IMO, AMO (interrupts
- * and SErrors to EL2), TSC (SMC trapped), TGE (EL0's exceptions to EL2), RW */
-#define HCR_NATIVE      ((1 << 0) | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 12) | \
-                         (1 << 19) | (1 << 27) | (1 << 31))
 /* VTCR_EL2: T0SZ=25 (39-bit IPA, as the EL1 kernel's user half), SL0=1 (level-1
  * root), inner-shareable write-back walks, 4 KiB granule, 40-bit PA, RES1 bit 31 */
 #define VTCR_VALUE      0x80023559

@@ -8,6 +8,8 @@
 #define EC_WFX 0x01
 #define EC_FP_ACCESS 0x07
 #define EC_ILLEGAL_STATE 0x0E
+#define EC_HVC 0x16             /* from a guest (EL1): its exits, delivered as faults */
+#define EC_SMC 0x17
 #define EC_SYSREG 0x18
 #define EC_IABT_LOWER 0x20
 #define EC_PC_ALIGN 0x22
@@ -126,6 +128,14 @@ static void decode(word_t esr, word_t far, struct arch_fault *f)
     case EC_WFX:
         f->kind = MK_FAULT_OTHER;
         f->what = "trapped wfi/wfe";
+        break;
+    case EC_HVC:
+        f->kind = MK_FAULT_OTHER;
+        f->what = "hypervisor call (hvc)";
+        break;
+    case EC_SMC:
+        f->kind = MK_FAULT_OTHER;
+        f->what = "secure monitor call (smc)";
         break;
     case EC_BRK:
         f->kind = MK_FAULT_OTHER;

@@ -1,0 +1,95 @@
+"""A thread bound to a VCPU object runs a guest's code at EL1, its VSpace as the guest's
+stage-2 translation, with the kernel at EL2 (the board entered with virtualization):
+the guest's exits (here an HVC and an access outside its memory) are its faults, and
+the native threads keep running. With the kernel at EL1 such a spec is refused."""
+
+import subprocess
+from dataclasses import replace
+
+import pytest
+from sysbuild import boot
+
+from mkbuild import bootspec as bs
+from mkbuild import toolchain
+
+GUEST_BASE = 0x4000_0000   # guest-physical address of its RAM (and of its first code)
+NATIVE = '#include <stdio.h>\nint main(void) { printf("native still runs\\n"); return 0; }\n'
+
+# hvc #0x42 at the guest's first instruction
+HVC_GUEST = "hvc #0x42\n1: b 1b\n"
+# reads its exception level (CurrentEL: EL1 is 4), then writes 0x70000000 + that << 10:
+# guest-physical memory it was not given (0x70001000 if it runs at EL1)
+OUTSIDE_GUEST = """
+    mrs x0, CurrentEL
+    movz x1, #0x7000, lsl #16
+    add x1, x1, x0, lsl #10
+    str x0, [x1]
+1:  b 1b
+"""
+
+
+def _assemble(workdir, source: str) -> bytes:
+    tc = toolchain.AARCH64
+    src, elf, raw = workdir / "guest.S", workdir / "guest.elf", workdir / "guest.bin"
+    src.write_text(".global _start\n_start:\n" + source)
+    for cmd in ([tc.cc, "-nostdlib", "-static", f"-Wl,-Ttext={GUEST_BASE:#x}",
+                 "-Wl,--build-id=none",
+                 str(src), "-o", str(elf)],
+                [tc.cc.removesuffix("gcc") + "objcopy", "-O", "binary", "-j", ".text", str(elf),
+                 str(raw)]):
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+    return raw.read_bytes()
+
+
+def _system(make_system, board: str, guest_source: str):
+    sys = make_system(board)
+    guest = sys.guest_space("vm", _assemble(sys.workdir, guest_source), GUEST_BASE, pages=2)
+    vcpu = sys.obj("vm.vcpu0.state", bs.ObjType.VCPU)
+    sys.thread(guest, "vm.vcpu0", priority=110, system_end=False, vcpu=vcpu)
+    sys.thread(sys.space("native", NATIVE), "native.control", priority=100)
+    return sys
+
+
+def _at_el2(platform):
+    args = list(platform.qemu_args)
+    at = args.index("-machine") + 1
+    args[at] = f"{args[at]},virtualization=on"
+    return replace(platform, qemu_args=tuple(args))
+
+
+@pytest.mark.parametrize("board", ["qemu-arm-virt", "zcu102"])
+def test_a_guest_runs_at_el1_and_its_hvc_is_its_fault(make_system, board):
+    sys = _system(make_system, board, HVC_GUEST)
+    run = boot(_at_el2(sys.platform), sys.image())
+    assert run.output.startswith(f"mk kernel on {board}: booting (entered at EL2, runs at EL2)")
+    # EC 0x16 (HVC from AArch64), IL, immediate 0x42; the return address is after it
+    assert ("FAULT HANDLER: hypervisor call (hvc) from vm.vcpu0, pc 0x40000004, "
+            "esr 0x5a000042") in run.output
+    assert "FAULT HANDLER: thread vm.vcpu0 stopped" in run.output
+    assert "native still runs" in run.output
+    assert run.status == 4   # finished, a thread stopped by a fault
+
+
+@pytest.mark.parametrize("board", ["qemu-arm-virt", "zcu102"])
+def test_a_guest_touching_memory_outside_its_ram_is_stopped_by_a_stage2_fault(
+        make_system, board):
+    sys = _system(make_system, board, OUTSIDE_GUEST)
+    run = boot(_at_el2(sys.platform), sys.image())
+    # the address says it ran at EL1 (CurrentEL 4 << 10); the write is the 4th instruction;
+    # the syndrome: a data abort from a lower level (EC 0x24), a valid 64-bit store of x0,
+    # a level-2 translation fault (no table for it in the guest's stage 2)
+    assert ("FAULT HANDLER: data fault from vm.vcpu0 on address 0x70001000, pc 0x4000000c, "
+            "esr 0x93c08046") in run.output
+    assert "FAULT HANDLER: thread vm.vcpu0 stopped" in run.output
+    assert "native still runs" in run.output
+    assert run.status == 4
+
+
+@pytest.mark.parametrize("board", ["qemu-arm-virt", "zcu102"])
+def test_a_vcpu_is_refused_by_the_kernel_at_el1(make_system, board):
+    sys = _system(make_system, board, HVC_GUEST)
+    run = boot(sys.platform, sys.image())   # the board enters at EL1: no EL2
+    assert "BOOT SPEC REJECTED: tcb 0: a vCPU thread needs the kernel at EL2" in run.output
+    assert "native still runs" not in run.output
+    assert run.status == 3
