@@ -152,9 +152,11 @@ def c_literal(value: Any, type_: str) -> str:
 
 
 def c_string(text: str) -> str:
+    """A C string literal of `text`. `?` is escaped too: the glue is compiled -std=c11,
+    where `??!` and the other trigraphs would be replaced inside the literal."""
     out = []
     for ch in text:
-        if ch in '"\\':
+        if ch in '"\\?':
             out.append("\\" + ch)
         elif ch == "\n":
             out.append("\\n")

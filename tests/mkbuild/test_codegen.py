@@ -174,3 +174,22 @@ def test_passive_glue_compiles_warning_free(tmp_path):
            str(tmp_path / "glue.c"), "-o", str(tmp_path / "glue.o")]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_c_string_keeps_trigraphs_as_written(tmp_path):
+    """`??!` in a string attribute must reach the program as written, in C11 (where
+    trigraphs are on) as in gnu11."""
+    import shutil
+    import subprocess
+
+    import pytest
+    if shutil.which("gcc") is None:
+        pytest.skip("needs a host C compiler")
+    text = "what??! really??( ??/ ?"
+    src = tmp_path / "t.c"
+    src.write_text('#include <stdio.h>\nint main(void) { fputs(' + codegen.c_string(text)
+                   + ', stdout); return 0; }\n')
+    subprocess.run(["gcc", "-std=c11", "-Wall", "-Werror", "-Wno-trigraphs", str(src), "-o",
+                    str(tmp_path / "t")], check=True)
+    assert subprocess.run([str(tmp_path / "t")], capture_output=True,
+                          text=True).stdout == text
