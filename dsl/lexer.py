@@ -1,4 +1,6 @@
-"""A faster lexer for the ADL grammar, plugged into lark's LALR parser.
+"""A faster lexer for the ADL grammar, given to lark's LALR parser through lark's
+custom-lexer hook (`Lark(..., lexer=FastLexer)`, interface 2: `lex(lexer_state,
+parser_state)`, the parser state saying which terminals it accepts).
 
 It gives the same tokens as lark's contextual lexer (which it replaces only
 for speed: one regular expression scan instead of one match per terminal):
@@ -15,12 +17,14 @@ from typing import Any
 
 from lark import Token
 from lark.exceptions import UnexpectedCharacters
-from lark.lexer import PatternStr
+from lark.lexer import Lexer, PatternStr
 
 _WORD = re.compile(r"[A-Za-z_]\w*")
 
 
-class FastLexer:
+class FastLexer(Lexer):
+    __future_interface__ = 2  # lark passes the parser state to lex()
+
     def __init__(self, lexer_conf: Any):
         terms = {t.name: t for t in lexer_conf.terminals}
         self.keywords: dict[str, str] = {}

@@ -42,18 +42,15 @@ _TERMINAL_NAMES = {
 }
 
 
-@lru_cache(maxsize=1)
-def _parser() -> tuple[Lark, Builder, dict[str, str]]:
+@lru_cache(maxsize=2)
+def _parser(lexer: type | str = FastLexer) -> tuple[Lark, Builder, dict[str, str]]:
+    """The parser, its transformer and terminal names; `lexer="contextual"` gives
+    lark's own lexer, which ours must agree with (tests/dsl/test_lexer.py)."""
     grammar = (Path(__file__).parent / "grammar.lark").read_text()
     builder = Builder()
-    lark = Lark(grammar, parser="lalr", lexer="contextual", transformer=builder,
+    # Our lexer gives the tokens lark's contextual lexer would, faster (dsl/lexer.py).
+    lark = Lark(grammar, parser="lalr", lexer=lexer, transformer=builder,
                 maybe_placeholders=False, cache=True)
-    # lark builds (and caches) the tables; our lexer then replaces its contextual one
-    # (same tokens, faster). Should a lark release move that attribute, lark's own
-    # lexer simply stays in place.
-    frontend = getattr(lark, "parser", None)
-    if frontend is not None and hasattr(frontend, "lexer"):
-        frontend.lexer = FastLexer(lark.lexer_conf)
     names = dict(_TERMINAL_NAMES)
     for term in lark.terminals:
         if isinstance(term.pattern, PatternStr):
@@ -91,9 +88,10 @@ def split_declarations(text: str) -> list[tuple[int, int]]:
 _DECL_NAME = re.compile(r"(?:component|procedure|connector|struct)\s+([A-Za-z_]\w*)|(assembly)\b")
 
 
-def parse_text(text: str, source_map: SourceMap, path: str) -> tuple[S.ParsedFile, list[Diagnostic]]:
+def parse_text(text: str, source_map: SourceMap, path: str, lexer: type | str = FastLexer
+               ) -> tuple[S.ParsedFile, list[Diagnostic]]:
     """Parse one preprocessed file; every syntax error becomes a diagnostic."""
-    lark, builder, names = _parser()
+    lark, builder, names = _parser(lexer)
     builder.source_map = source_map
     builder.diagnostics = []
     parsed = S.ParsedFile(path, [])

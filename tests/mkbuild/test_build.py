@@ -56,15 +56,20 @@ def test_no_change_rebuild_does_no_work(build, tmp_path):
     assert again.image.stat().st_mtime_ns == stamp
 
 
-def test_source_change_rebuilds_and_failed_build_keeps_the_old_image(build, tmp_path):
+def built_copy_of_hello(build, tmp_path: Path):  # noqa: ANN001, ANN201
+    """hello copied to tmp_path/app and built into tmp_path/out; the build and its C file."""
     app = tmp_path / "app"
     shutil.copytree(HELLO, app)
     first = build(app, tmp_path / "out")
     assert first.ok
+    return first, app / "components" / "Hello" / "src" / "hello.c"
+
+
+def test_source_change_rebuilds_and_failed_build_keeps_the_old_image(build, tmp_path):
+    first, source = built_copy_of_hello(build, tmp_path)
     old = first.image.read_bytes()
-    source = app / "components" / "Hello" / "src" / "hello.c"
     source.write_text(source.read_text().replace("return 0;", "return 0 /* missing ; */"))
-    broken = build(app, tmp_path / "out")
+    broken = build(tmp_path / "app", tmp_path / "out")
     assert not broken.ok and broken.image is None
     *found, last = broken.diagnostics
     assert last.message == "the build failed; the previous image (if any) is unchanged"
@@ -82,19 +87,15 @@ def test_the_image_holds_the_boot_spec_written_beside_it(build, tmp_path):
 
 
 def test_a_program_too_big_for_the_board_keeps_the_old_image_until_fixed(build, tmp_path):
-    app = tmp_path / "app"
-    shutil.copytree(HELLO, app)
-    first = build(app, tmp_path / "out")
-    assert first.ok
+    first, source = built_copy_of_hello(build, tmp_path)
     old = first.image.read_bytes()
-    source = app / "components" / "Hello" / "src" / "hello.c"
     good = source.read_text()
     # Links fine; only the boot spec finds that 512 MiB of .bss cannot fit the RAM.
     source.write_text("char mkbuild_test_huge[0x20000000];\n" + good.replace(
         "return 0;", "mkbuild_test_huge[1] = 1;\n    return 0;"))
     newer_than(source, first.image)
     for _ in range(2):  # the second time ninja has nothing to link: still refused
-        broken = build(app, tmp_path / "out")
+        broken = build(tmp_path / "app", tmp_path / "out")
         assert not broken.ok and broken.image is None
         assert [d.message for d in broken.diagnostics] == [
             "the system does not fit the RAM of `qemu-arm-virt`: its programs and kernel "
@@ -102,7 +103,7 @@ def test_a_program_too_big_for_the_board_keeps_the_old_image_until_fixed(build, 
         assert (tmp_path / "out" / "image.elf").read_bytes() == old
     source.write_text(good)
     newer_than(source, first.image)
-    fixed = build(app, tmp_path / "out")
+    fixed = build(tmp_path / "app", tmp_path / "out")
     assert fixed.ok and fixed.image.read_bytes() == old
 
 
