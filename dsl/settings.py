@@ -134,8 +134,6 @@ NOT_HONOURED: dict[str, str] = {
 }
 # Settings honoured only at one value (what mkbuild does anyway): name -> (value, why not).
 HONOURED_ONLY_AS: dict[str, tuple[Any, str]] = {
-    "affinity": (0, "mkbuild's kernel runs on one core"),
-    "_affinity": (0, "mkbuild's kernel runs on one core"),
     "dma_pool_cached": (True, "the DMA pool is always mapped cacheable"),
     "environment": ("c", "components are C programs"),
 }

@@ -505,7 +505,7 @@ def from_json(text: str) -> BootSpec:
         raise ValueError(f"not a boot spec JSON twin: {exc}") from exc
 
 
-def sched_params_problems(c: SchedContext, size_bits: int) -> list[str]:
+def sched_params_problems(c: SchedContext, size_bits: int, cores: int = 1) -> list[str]:
     """What the kernel refuses in a context's parameters (the same rules as
     SchedControl_Configure's seL4_RangeError)."""
     problems = []
@@ -515,8 +515,8 @@ def sched_params_problems(c: SchedContext, size_bits: int) -> list[str]:
     if SC_MIN_REFILLS + c.extra_refills > sc_refill_capacity(size_bits):
         problems.append(f"{SC_MIN_REFILLS} + {c.extra_refills} refills do not fit in "
                         f"2^{size_bits} bytes ({sc_refill_capacity(size_bits)} do)")
-    if c.core != 0:
-        problems.append(f"core {c.core} does not exist (one core)")
+    if not 0 <= c.core < cores:
+        problems.append(f"core {c.core} does not exist ({cores} core{'s' if cores > 1 else ''})")
     if c.flags & ~SC_SPORADIC:
         problems.append(f"unknown flags {c.flags:#x}")
     if not 0 <= c.badge < 1 << 64:
@@ -545,11 +545,12 @@ def page_tables_needed(spec: BootSpec) -> int:
 
 
 def check(spec: BootSpec, ram: list[tuple[int, int]] = (),
-          reserved: list[tuple[int, int]] = ()) -> list[str]:
+          reserved: list[tuple[int, int]] = (), cores: int = 1) -> list[str]:
     """Problems the kernel would refuse at boot, as messages (empty: fine).
 
     `ram` and `reserved` are (base, size) ranges; objects must lie in RAM and
-    outside reserved ranges (kernel image, boot spec) when those are given.
+    outside reserved ranges (kernel image, boot spec) when those are given; contexts
+    and SchedControls must name one of the board's `cores`.
     """
     problems: list[str] = []
     objs = spec.objects
@@ -576,8 +577,8 @@ def check(spec: BootSpec, ram: list[tuple[int, int]] = (),
                 problems.append(f"{o.name}: irq {o.irq} out of range")
             continue
         if o.type == ObjType.SCHED_CONTROL:
-            if o.irq != 0:
-                problems.append(f"{o.name}: core {o.irq} does not exist (one core)")
+            if not 0 <= o.irq < cores:
+                problems.append(f"{o.name}: core {o.irq} does not exist ({cores} cores)")
             continue
         if o.paddr % size:
             problems.append(f"{o.name}: paddr {o.paddr:#x} not aligned to its size {size:#x}")
@@ -651,7 +652,7 @@ def check(spec: BootSpec, ram: list[tuple[int, int]] = (),
             problems.append(f"{name}: scheduling parameters given twice")
         configured.add(c.object)
         problems += [f"{name}: {p}" for p in sched_params_problems(
-            c, objs[c.object].size_bits)]
+            c, objs[c.object].size_bits, cores)]
     for i in spec.irqs:
         if not is_type(i.notification, ObjType.NOTIFICATION) or not 0 <= i.irq <= MAX_IRQ:
             problems.append(f"irq {i.irq}: bad interrupt number or not bound to a notification")

@@ -84,6 +84,7 @@ class ThreadPlan:
     sc_data: int = 0  # the data word of its timeout faults
     sc_size_bits: int = bs.DEFAULT_SC_SIZE_BITS
     passive: bool = False  # `<iface>_passive`: see `_thread_objects`
+    core: int = 0  # its affinity: the core of its scheduling context
 
     @property
     def stack_top(self) -> int:
@@ -229,6 +230,7 @@ def plan(system: System, platform: Platform) -> tuple[LayoutPlan | None, list[Di
         result.objects[o.name] = LayoutObject(o.name, o.kind, size, o.paddr, o.irq,
                                               o.bound_irq)
     diags += _check_devices(system, platform, result)
+    diags += _check_affinities(system, platform)
     dataport_ids = {name: i for i, name in enumerate(
         sorted(n for n, o in result.objects.items() if o.kind in (FRAMES, DEVICE_FRAMES)))}
 
@@ -273,7 +275,8 @@ def plan(system: System, platform: Platform) -> tuple[LayoutPlan | None, list[Di
             # threads passive after init, so it must not be one of them).
             if not threads or scheduling.is_passive(instance, threads[0].interface):
                 threads = [authority.Thread(name, "control", None,
-                                            authority.thread_priority(instance, None)),
+                                            authority.thread_priority(instance, None),
+                                            authority.thread_core(instance, None)),
                            *threads]
         if len(threads) > 1:
             _private(result, inst, space, "init", NOTIFICATION, None)
@@ -296,7 +299,7 @@ def plan(system: System, platform: Platform) -> tuple[LayoutPlan | None, list[Di
                 t.name, t.interface, index, t.priority, space.stack_vaddr, size,
                 IPC_REGION + index * PAGE, t.name == "control" and ctype.control,
                 sp.budget if not sp.passive else 0, sp.period, sp.data, sp.size_bits,
-                sp.passive))
+                sp.passive, t.core))
             space.stack_vaddr += size
         # Passive threads (but thread 0, which makes them passive after init): their
         # contexts, for thread 0 to unbind, and the hand-off endpoint (docs/scheduling.md).
@@ -639,7 +642,8 @@ def boot_spec(plan: LayoutPlan, platform: Platform, programs: dict[str, Program]
     blobs = [Blob(spec.objects[frame].paddr, data) for frame, data in preloaded]
     # bootspec.check accepts device frames outside RAM, as the kernel does: any problem
     # it finds is a bug of this module.
-    problems = bs.check(spec, list(platform.ram), [*platform.reserved, platform.kernel_region])
+    problems = bs.check(spec, list(platform.ram), [*platform.reserved, platform.kernel_region],
+                        platform.cores)
     diags = [error(f"internal layout error: {p}") for p in problems]
     return spec, blobs, diags
 
@@ -661,9 +665,24 @@ def _thread_objects(spec: bs.BootSpec, add, name: str, t: ThreadPlan) -> tuple[i
     # merge delays the earlier one.
     extra = bs.sc_refill_capacity(bits) - bs.SC_MIN_REFILLS
     spec.sched_contexts.append(bs.SchedContext(sc, budget, t.period_us, t.sc_data, extra,
-                                               flags=0))
+                                               t.core, flags=0))
     reply = add(f"{name}.reply", bs.ObjType.REPLY)
     return sc, reply
+
+
+def _check_affinities(system: System, platform: Platform) -> list[Diagnostic]:
+    """A thread placed on a core the board does not have: an error at the setting."""
+    out = []
+    for name, instance in system.instances.items():
+        for t in authority.threads_of(system, name):
+            if t.core < platform.cores:
+                continue
+            key = authority.affinity_key(instance, t.interface)
+            out.append(error(
+                f"`{name}.{key}` = {t.core} places thread `{t.id}` on core {t.core}, but "
+                f"`{platform.name}` has {platform.cores} core{'s' if platform.cores > 1 else ''}"
+                f" (0..{platform.cores - 1})", instance.spans.get(key, instance.span)))
+    return out
 
 
 def _ram_error(platform: Platform, needed: int, free: int) -> Diagnostic:

@@ -34,7 +34,7 @@ MAX_ITERATIONS = 10_000  # then the closed-form bound of the same equation is us
 class TimedThread:
     thread: A.Thread
     params: scheduling.SchedParams
-    core: int = 0  # one core today (affinity 0 is the only value honoured)
+    core: int = 0  # its affinity (a passive thread's time is its callers', on theirs)
     span: Span = NOWHERE  # where its budget (or passive setting) was written
 
     @property
@@ -111,7 +111,7 @@ def timed_threads(system: System) -> dict[str, TimedThread]:
             key = scheduling.source_of(inst, t.interface, "budget")
             if params.passive:
                 key = f"{t.interface}_passive"
-            out[t.id] = TimedThread(t, params, 0, scheduling.setting_span(inst, key))
+            out[t.id] = TimedThread(t, params, t.core, scheduling.setting_span(inst, key))
     return out
 
 

@@ -15,12 +15,14 @@ EP_SLOT = 1
 SERVER_SC_SLOT = 9   # the client's capability to the server's context (passive only)
 
 
-def build(b, client_src: str, passive: bool) -> None:
-    """Add the endpoint, the server and the client (its C source) to SystemBuilder `b`."""
+def build(b, client_src: str, passive: bool, server_core: int = 0) -> None:
+    """Add the endpoint, the server and the client (its C source) to SystemBuilder `b`;
+    the client runs on core 0, the server on `server_core`."""
     ep = b.endpoint("bench.ep")
     server = b.space("server", (HERE / "server.c").read_text())
     b.cap(server, EP_SLOT, ep, Rights.READ)
-    b.thread(server, "server.control", priority=101 if passive else 100, system_end=False)
+    b.thread(server, "server.control", priority=101 if passive else 100, system_end=False,
+             core=server_core)
     if passive:
         client_src = f"#define SERVER_SC_SLOT {SERVER_SC_SLOT}\n" + client_src
     client = b.space("client", client_src)

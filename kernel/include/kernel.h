@@ -78,7 +78,7 @@ struct tcb {
     uint8_t exited;      /* ended (exit or unhandled fault): never runs again */
     uint8_t faulted;
     uint8_t cspace_bits;
-    uint8_t queued;      /* in a ready queue */
+    uint8_t queued;      /* in a ready queue: that of core queued - 1 */
     uint8_t fault_kind;  /* MK_FAULT_* while a fault message is pending, else 0 */
     struct tcb *sched_next, *sched_prev;  /* ready queue */
     struct tcb *wait_next, *wait_prev;    /* wait queue */
@@ -188,10 +188,38 @@ struct boot_params {
 };
 extern volatile struct boot_params mk_boot_params;
 
-/* ---- globals (all of the kernel's state besides the objects) ---------------------- */
+/* ---- per-core state (all of the kernel's state besides the objects and the rest
+ * of the globals below, which the big kernel lock protects like these) ------------- */
 
-extern struct tcb *current;
-extern struct tcb *fpu_owner;
+struct core {
+    struct tcb *running;              /* the thread running on this core (`current`), or NULL */
+    struct tcb *fpu_holder;           /* whose FP/SIMD registers it holds (`fpu_owner`) */
+    struct sched_context *charged;    /* the context whose time runs now (`charged_sc`) */
+    word_t charge_start;              /* since when */
+    struct sched_context *release_head;  /* contexts waiting for a refill, by time */
+    word_t programmed;                /* the deadline this core's timer holds */
+    word_t active_vspace;
+    struct vcpu *active_vcpu;         /* whose EL1 state the core holds; NULL: native */
+    bool fpu_trapped;
+    bool idle;                        /* waiting for an interrupt: nothing to run */
+    word_t prio_summary;              /* bit i: prio_bitmap[i] is not zero */
+    word_t prio_bitmap[NUM_PRIORITIES / 64];
+    struct tcb *queue_head[NUM_PRIORITIES], *queue_tail[NUM_PRIORITIES];
+};
+extern struct core cores[PLAT_NUM_CORES];
+_Static_assert(offsetof(struct core, running) == CORE_RUNNING, "vectors.S finds it there");
+static inline struct core *this_core(void) { return arch_core_local(); }
+/* this core's, as all code but the scheduler's cross-core parts names them */
+#define current (this_core()->running)
+#define fpu_owner (this_core()->fpu_holder)
+#define charged_sc (this_core()->charged)
+
+/* The big kernel lock (cores.c): taken at every entry from user mode, released on the
+ * way back (and while a core waits for interrupts). */
+void kernel_lock(void);
+void kernel_unlock(void);
+void core_kick(unsigned core);        /* it looks at its queues and timer again (an SGI) */
+bool cores_all_idle(void);            /* every other core waits for an interrupt */
 
 /* ---- console, panic, exit ------------------------------------------------------ */
 
@@ -233,14 +261,16 @@ word_t timer_freq(void);                /* ticks per second */
 void timer_set_deadline(word_t ticks);  /* one interrupt when the counter reaches it */
 void user_timer_set_deadline(word_t ticks);  /* the user timer's: ~0 disarms it */
 /* the cores (arch/<arch>/cores.c, src/cores.c) */
-unsigned arch_core_id(void);
 unsigned arch_start_cores(unsigned cores); /* the others, at secondary_entry; how many run */
 void cores_start(void);                   /* start them, wait until each is set up */
 unsigned cores_count(void);               /* cores running the kernel */
+void cores_use(unsigned core);            /* the boot spec places time on that core */
+void cores_decided(void);                 /* the spec is built: the others may go on */
 _Noreturn void kmain_secondary(void);
 /* the interrupt controller */
 void intc_init(void);
 void intc_init_cpu(void);        /* the calling core's banked part (secondaries) */
+void intc_send_reschedule(unsigned core);  /* the reschedule SGI to that core */
 uint32_t intc_ack(void);         /* intc_irq_of() >= NUM_IRQS: nothing pending */
 void intc_eoi(uint32_t ack);
 void intc_enable(uint32_t irq);
@@ -263,15 +293,14 @@ void sched_enqueue(struct tcb *t);
 void sched_enqueue_head(struct tcb *t);
 void sched_dequeue(struct tcb *t);
 struct tcb *sched_pick(void);         /* dequeues the highest-priority ready thread or NULL */
-extern word_t prio_bitmap[NUM_PRIORITIES / 64];
-extern word_t prio_summary;
-/* The highest priority with a ready thread, -1 when none: two clz, O(1). */
+/* The highest priority with a ready thread on this core, -1 when none: two clz, O(1). */
 static inline int sched_highest_prio(void)
 {
-    if (!prio_summary)
+    const struct core *c = this_core();
+    if (!c->prio_summary)
         return -1;
-    unsigned hi = 63 - (unsigned)__builtin_clzll(prio_summary);
-    return (int)(hi * 64 + 63 - (unsigned)__builtin_clzll(prio_bitmap[hi]));
+    unsigned hi = 63 - (unsigned)__builtin_clzll(c->prio_summary);
+    return (int)(hi * 64 + 63 - (unsigned)__builtin_clzll(c->prio_bitmap[hi]));
 }
 void switch_to(struct tcb *t);
 void schedule(void);                  /* current blocked: choose the next thread */
@@ -281,13 +310,13 @@ _Noreturn void exit_to_current(void);
 _Noreturn void resume_current(void);
 void thread_ended(struct tcb *t);
 _Noreturn void fpu_switch(void);      /* the first FP/SIMD use by a non-owner */
+void fpu_release(struct tcb *t);      /* t's FP/SIMD registers to memory if this core holds them */
 extern int halt_when_idle;            /* no interrupt can wake a thread */
 extern int system_end_remaining;      /* control threads that have not ended */
 void system_idle(void);               /* nothing can run: exits if the run is finished */
 
 /* ---- time (sched_context.c, sched_invoke.c) ------------------------------------------ */
 
-extern struct sched_context *charged_sc;    /* the context whose time runs now */
 word_t us_to_ticks(word_t us);
 word_t ticks_to_us(word_t ticks);
 void sc_configure(struct sched_context *sc, word_t budget_us, word_t period_us,
@@ -349,6 +378,10 @@ static inline bool ranges_overlap(word_t a, word_t asize, word_t b, word_t bsize
 {
     return a < b + bsize && b < a + asize;
 }
+
+/* The core a thread runs on: its scheduling context's (a passive thread runs on the
+ * core of the context it is lent). */
+static inline unsigned tcb_core(const struct tcb *t) { return t->sc ? t->sc->core : 0; }
 
 void *kmemset(void *d, int c, size_t n);
 void *kmemcpy(void *d, const void *s, size_t n);

@@ -1,31 +1,104 @@
-/* The cores: the primary starts the others and waits until each has set itself up.
- * For now every thread runs on core 0; the others wait for interrupts in the kernel
- * with interrupts masked, so they never take the kernel's state. */
+/* The cores: the primary starts the others and waits until each has set itself up;
+ * then every core schedules its own threads (sched.c), under one big kernel lock
+ * (docs/kernel.md "Several cores" says why one lock). */
 #include "kernel.h"
 
 static volatile unsigned cores_online = 1;
+/* Some thread can run on a core other than 0 (the boot spec places a scheduling
+ * context or a SchedControl there). Until then, and for ever in a system that never
+ * does, the other cores stay parked and the lock is not taken: the kernel is the
+ * single-core one, at its cost. Set before any other core takes the lock. */
+static bool shared;
+static volatile bool decided;   /* the boot spec has been read: `shared` is final */
 
-/* A secondary core, in the high half on its own stack. */
+/* A ticket lock: FIFO, so no core waits for ever while others keep taking it. */
+static struct {
+    unsigned next;      /* the ticket the next core to come takes */
+    unsigned serving;   /* the ticket that holds the lock */
+} big_lock;
+
+void kernel_lock(void)
+{
+    if (!shared)
+        return;
+    unsigned me = __atomic_fetch_add(&big_lock.next, 1, __ATOMIC_RELAXED);
+    while (__atomic_load_n(&big_lock.serving, __ATOMIC_ACQUIRE) != me)
+        arch_spin_pause();
+}
+
+void kernel_unlock(void)
+{
+    if (!shared)
+        return;
+    __atomic_store_n(&big_lock.serving, big_lock.serving + 1, __ATOMIC_RELEASE);
+}
+
+void core_kick(unsigned core)
+{
+    if (core != arch_core_id())
+        intc_send_reschedule(core);
+}
+
+bool cores_all_idle(void)
+{
+    if (!shared)
+        return true;   /* the others are parked */
+    unsigned self = arch_core_id();
+    for (unsigned k = 0; k < PLAT_NUM_CORES; k++)
+        if (k != self && (!cores[k].idle || cores[k].prio_summary))
+            return false;   /* running, or kicked for a thread it has not picked yet */
+    return true;
+}
+
+/* A secondary core, in the high half on its own stack: set up, then wait for the
+ * primary to have built the boot spec (it holds the lock until its first thread
+ * runs), and schedule. */
 _Noreturn void kmain_secondary(void)
 {
+    arch_set_core_local(&cores[arch_core_id()]);
     arch_init_cpu();
     intc_init_cpu();
     __atomic_fetch_add(&cores_online, 1, __ATOMIC_RELEASE);
-    for (;;)
-        arch_wait_for_interrupt();
+    while (!__atomic_load_n(&decided, __ATOMIC_ACQUIRE))
+        arch_spin_pause();
+    if (!shared)
+        for (;;)
+            arch_wait_for_interrupt();   /* interrupts masked: parked for good */
+    kernel_lock();
+    this_core()->fpu_trapped = true;
+    timer_init();
+    arch_boot_sync();   /* its TLBs and I-cache: nothing from before the spec */
+    exit_to_current();
 }
 
 #define CORE_START_WAIT_US 100000   /* a core that has not arrived by then is not there */
 
 void cores_start(void)
 {
+    this_core()->fpu_trapped = true;
     unsigned started = arch_start_cores(PLAT_NUM_CORES);
     word_t give_up = timer_now() + us_to_ticks(CORE_START_WAIT_US);
     while (__atomic_load_n(&cores_online, __ATOMIC_ACQUIRE) < started &&
            timer_now() < give_up)
         arch_spin_pause();
-    kprintf("mk: %u of %u cores online\n", __atomic_load_n(&cores_online, __ATOMIC_ACQUIRE),
-            PLAT_NUM_CORES);
+    unsigned online = cores_count();
+    for (unsigned k = online; k < PLAT_NUM_CORES; k++)
+        cores[k].idle = true;   /* never there: nothing to wait for */
+    kprintf("mk: %u of %u cores online\n", online, PLAT_NUM_CORES);
+}
+
+void cores_use(unsigned core)
+{
+    if (core != 0)
+        shared = true;
+}
+
+/* The primary, once the spec is built: it takes the lock (if there is one) before the
+ * others may queue for it, and holds it until its first thread runs. */
+void cores_decided(void)
+{
+    kernel_lock();
+    __atomic_store_n(&decided, true, __ATOMIC_RELEASE);
 }
 
 unsigned cores_count(void) { return __atomic_load_n(&cores_online, __ATOMIC_ACQUIRE); }

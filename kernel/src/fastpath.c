@@ -20,7 +20,7 @@ static inline const struct cap *ep_cap(const struct tcb *t, word_t cptr, uint8_t
 /* Nothing ready is more urgent than priority p (no ready thread at all: one load). */
 static inline bool none_ready_above(unsigned p)
 {
-    return !prio_summary || sched_highest_prio() <= (int)p;
+    return !this_core()->prio_summary || sched_highest_prio() <= (int)p;
 }
 
 static inline void copy_regs(struct tcb *to, const struct tcb *from, word_t badge, word_t info)
@@ -52,7 +52,8 @@ bool fastpath_call(word_t cptr, word_t info)
     struct endpoint *ep = c->ep.obj;
     struct tcb *r = ep->waiters.head;
     struct reply *rp;
-    if (!r || r->state != TS_BLOCKED_RECV || !(rp = r->reply) || !none_ready_above(r->prio))
+    if (!r || r->state != TS_BLOCKED_RECV || !(rp = r->reply) || !none_ready_above(r->prio) ||
+        (r->sc && r->sc->core != self->sc->core))   /* it runs on another core */
         return false;
     wq_take_head(&ep->waiters);
     copy_regs(r, self, c->ep.badge, info);
@@ -80,7 +81,8 @@ bool fastpath_reply_recv(word_t cptr, word_t info)
         return false;
     struct endpoint *ep = c->ep.obj;
     struct tcb *first = ep->waiters.head;
-    if ((first && first->state == TS_BLOCKED_SEND) || !none_ready_above(caller->prio))
+    if ((first && first->state == TS_BLOCKED_SEND) || !none_ready_above(caller->prio) ||
+        (!rp->lent && caller->sc->core != self->sc->core))   /* it runs on another core */
         return false;
     copy_regs(caller, self, 0, info);
     caller->state = TS_RUNNABLE;   /* reply_from is read only while BLOCKED_REPLY */

@@ -74,8 +74,9 @@ word_t ep_send(struct endpoint *ep, word_t badge, bool grant, bool call, bool bl
         deliver(self, r, self->ctx.x[REG_INFO], badge, grant);
         if (call) {
             start_reply_wait(self, r);
-            /* direct switch: the receiver runs now if nothing more urgent is ready */
-            if (r->sc && (int)r->prio >= sched_highest_prio()) {
+            /* direct switch: the receiver runs now if nothing more urgent is ready
+             * (here: one on another core is woken there) */
+            if (r->sc && r->sc->core == self->sc->core && (int)r->prio >= sched_highest_prio()) {
                 r->state = TS_RUNNABLE;
                 current = r;
                 return MK_ERR_NONE;
@@ -133,7 +134,8 @@ static void pass_home(struct tcb *c)
         sc_return(c->reply, c);
         c = next;
     }
-    if (c->state == TS_RUNNABLE && !c->queued && c != current)
+    if (c->state == TS_RUNNABLE && !c->queued && c != current && c->sc &&
+        cores[c->sc->core].running != c)
         sc_admit(c);
 }
 

@@ -33,8 +33,8 @@ void irq_poll(void)
         uint32_t irq = intc_irq_of(ack);
         if (irq >= NUM_IRQS)
             return;
-        if (irq == PLAT_TIMER_IRQ) {
-            sc_timer_tick();
+        if (irq == PLAT_TIMER_IRQ || irq < INTC_FIRST_BINDABLE) {
+            sc_timer_tick();   /* the timer, or another core's kick */
         } else if (irq_ntfn[irq]) {
             intc_disable(irq);
             ntfn_signal(irq_ntfn[irq], irq_badge[irq]);
@@ -48,6 +48,7 @@ void irq_poll(void)
 
 _Noreturn void handle_irq(void)
 {
+    kernel_lock();
     irq_poll();
     exit_to_current();
 }

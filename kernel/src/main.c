@@ -10,11 +10,13 @@ _Noreturn void kmain(void)
     kputs("mk kernel on " PLAT_NAME ": booting (");
     arch_print_entry();
     kputs(")\n");
+    arch_set_core_local(&cores[0]);
     arch_init_cpu();
     intc_init();
     cores_start();
     timer_init();   /* before the spec: threads waiting for a refill program it */
     spec_boot();
+    cores_decided();
     arch_boot_sync();
     exit_to_current();
 }

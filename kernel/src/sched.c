@@ -1,76 +1,87 @@
-/* Scheduler: 256 priorities, one FIFO per priority, a two-level bitmap for O(1)
- * choice. Benno scheduling: the running thread is never in a ready queue and a
- * blocked thread is never in one either, so blocking costs no queue operation. */
+/* Scheduler: per core, 256 priorities, one FIFO per priority, a two-level bitmap for
+ * O(1) choice. Benno scheduling: the running thread is never in a ready queue and a
+ * blocked thread is never in one either, so blocking costs no queue operation. A
+ * thread is queued on its scheduling context's core; queueing it on another core
+ * kicks that core (an SGI), which then chooses again. */
 #include "kernel.h"
 
-struct tcb *current;
-struct tcb *fpu_owner;
+struct core cores[PLAT_NUM_CORES];
 
-static struct tcb *queue_head[NUM_PRIORITIES], *queue_tail[NUM_PRIORITIES];
-word_t prio_bitmap[NUM_PRIORITIES / 64];
-word_t prio_summary;      /* bit i: prio_bitmap[i] is not zero */
-static word_t active_vspace;
-static struct vcpu *active_vcpu;   /* whose EL1 state the CPU holds; NULL: native */
-static bool fpu_trapped = true;
-
-static void bitmap_set(unsigned p)
+static void bitmap_set(struct core *c, unsigned p)
 {
-    prio_bitmap[p / 64] |= 1ull << (p % 64);
-    prio_summary |= 1ull << (p / 64);
+    c->prio_bitmap[p / 64] |= 1ull << (p % 64);
+    c->prio_summary |= 1ull << (p / 64);
 }
 
-static void bitmap_clear(unsigned p)
+static void bitmap_clear(struct core *c, unsigned p)
 {
-    prio_bitmap[p / 64] &= ~(1ull << (p % 64));
-    if (!prio_bitmap[p / 64])
-        prio_summary &= ~(1ull << (p / 64));
+    c->prio_bitmap[p / 64] &= ~(1ull << (p % 64));
+    if (!c->prio_bitmap[p / 64])
+        c->prio_summary &= ~(1ull << (p / 64));
+}
+
+/* Where t is to be queued, or NULL: queued already, or running on another core (a
+ * thread is never on two cores; this core's own `current` is queued by the code that
+ * switches away from it). */
+static struct core *queue_core(struct tcb *t)
+{
+    unsigned k = tcb_core(t);
+    struct core *c = &cores[k];
+    bool here = c == this_core();
+    if (t->queued || (!here && c->running == t))
+        return NULL;
+    t->queued = (uint8_t)(k + 1);
+    if (!here)
+        core_kick(k);
+    return c;
 }
 
 void sched_enqueue(struct tcb *t)
 {
-    if (t->queued)
+    struct core *c = queue_core(t);
+    if (!c)
         return;
-    t->queued = 1;
     t->sched_next = NULL;
-    t->sched_prev = queue_tail[t->prio];
-    if (queue_tail[t->prio])
-        queue_tail[t->prio]->sched_next = t;
+    t->sched_prev = c->queue_tail[t->prio];
+    if (c->queue_tail[t->prio])
+        c->queue_tail[t->prio]->sched_next = t;
     else
-        queue_head[t->prio] = t;
-    queue_tail[t->prio] = t;
-    bitmap_set(t->prio);
+        c->queue_head[t->prio] = t;
+    c->queue_tail[t->prio] = t;
+    bitmap_set(c, t->prio);
 }
 
 void sched_enqueue_head(struct tcb *t)
 {
-    if (t->queued)
+    struct core *c = queue_core(t);
+    if (!c)
         return;
-    t->queued = 1;
     t->sched_prev = NULL;
-    t->sched_next = queue_head[t->prio];
-    if (queue_head[t->prio])
-        queue_head[t->prio]->sched_prev = t;
+    t->sched_next = c->queue_head[t->prio];
+    if (c->queue_head[t->prio])
+        c->queue_head[t->prio]->sched_prev = t;
     else
-        queue_tail[t->prio] = t;
-    queue_head[t->prio] = t;
-    bitmap_set(t->prio);
+        c->queue_tail[t->prio] = t;
+    c->queue_head[t->prio] = t;
+    bitmap_set(c, t->prio);
 }
 
 void sched_dequeue(struct tcb *t)
 {
     if (!t->queued)
         return;
+    struct core *c = &cores[t->queued - 1];
     t->queued = 0;
     if (t->sched_prev)
         t->sched_prev->sched_next = t->sched_next;
     else
-        queue_head[t->prio] = t->sched_next;
+        c->queue_head[t->prio] = t->sched_next;
     if (t->sched_next)
         t->sched_next->sched_prev = t->sched_prev;
     else
-        queue_tail[t->prio] = t->sched_prev;
-    if (!queue_head[t->prio])
-        bitmap_clear(t->prio);
+        c->queue_tail[t->prio] = t->sched_prev;
+    if (!c->queue_head[t->prio])
+        bitmap_clear(c, t->prio);
 }
 
 struct tcb *sched_pick(void)
@@ -78,7 +89,7 @@ struct tcb *sched_pick(void)
     int p = sched_highest_prio();
     if (p < 0)
         return NULL;
-    struct tcb *t = queue_head[p];
+    struct tcb *t = this_core()->queue_head[p];
     sched_dequeue(t);
     return t;
 }
@@ -91,20 +102,28 @@ void make_runnable(struct tcb *t)
     sc_admit(t);
 }
 
+/* Nothing runs on this core: wait for an interrupt (without the lock, so the other
+ * cores go on). The last core to go idle decides whether the system has ended. */
 static void idle_until_runnable(void)
 {
+    struct core *c = this_core();
     while (!(current = sched_pick())) {
         irq_poll();  /* an interrupt already pending is work still to do */
         if ((current = sched_pick()))
             break;
         sc_idle();
-        if (!sc_release_pending())  /* a refill to come is work still to do */
+        c->idle = true;
+        if (cores_all_idle() && !sc_release_pending()) {  /* a refill to come is work */
             system_idle();
-        if (halt_when_idle && !sc_release_pending()) {
-            kputs("mk: no thread can run and no interrupt can wake one: system halted\n");
-            system_exit(MK_EXIT_DEADLOCK);
+            if (halt_when_idle) {
+                kputs("mk: no thread can run and no interrupt can wake one: system halted\n");
+                system_exit(MK_EXIT_DEADLOCK);
+            }
         }
+        kernel_unlock();
         arch_wait_for_interrupt();
+        kernel_lock();
+        c->idle = false;
         irq_poll();
     }
 }
@@ -112,13 +131,17 @@ static void idle_until_runnable(void)
 /* Leave the kernel to the thread that should run now. */
 _Noreturn void exit_to_current(void)
 {
-    if (current && current->state == TS_RUNNABLE && current->sc) {
-        if (sched_highest_prio() > (int)current->prio) {
-            sched_enqueue_head(current);
+    struct tcb *t = current;
+    if (t && t->state == TS_RUNNABLE && t->sc && tcb_core(t) == arch_core_id()) {
+        if (sched_highest_prio() > (int)t->prio) {
+            current = NULL;
+            sched_enqueue_head(t);
             current = sched_pick();
         }
     } else {
         current = NULL;
+        if (t && t->state == TS_RUNNABLE && t->sc)
+            sc_admit(t);   /* its context moved to another core: it runs there */
         idle_until_runnable();
     }
     resume_current();
@@ -127,21 +150,23 @@ _Noreturn void exit_to_current(void)
 /* Into `current` with its address space and FP/SIMD trap. */
 static inline __attribute__((always_inline)) _Noreturn void enter_current(void)
 {
-    struct tcb *t = current;
-    if (t->vspace != active_vspace) {
-        active_vspace = t->vspace;
-        arch_set_vspace(active_vspace);
+    struct core *c = this_core();
+    struct tcb *t = c->running;
+    if (t->vspace != c->active_vspace) {
+        c->active_vspace = t->vspace;
+        arch_set_vspace(t->vspace);
         /* a vCPU's VSpace is its own (spec.c): its state changes only with it */
-        if (ARCH_VCPUS && t->vcpu != active_vcpu) {
-            arch_vcpu_switch(active_vcpu, t->vcpu);
-            active_vcpu = t->vcpu;
+        if (ARCH_VCPUS && t->vcpu != c->active_vcpu) {
+            arch_vcpu_switch(c->active_vcpu, t->vcpu);
+            c->active_vcpu = t->vcpu;
         }
     }
-    bool trap = t != fpu_owner;
-    if (trap != fpu_trapped) {
-        fpu_trapped = trap;
+    bool trap = t != c->fpu_holder;
+    if (trap != c->fpu_trapped) {
+        c->fpu_trapped = trap;
         arch_fpu_trap(trap);
     }
+    kernel_unlock();
     restore_user(&t->ctx);
 }
 
@@ -174,4 +199,14 @@ _Noreturn void fpu_switch(void)
     fpu_load(&current->fpu);
     fpu_owner = current;
     exit_to_current();
+}
+
+/* t is about to run elsewhere (its lent context goes home): its FP/SIMD registers, if
+ * this core holds them, go to memory first, where the next core loads them from. */
+void fpu_release(struct tcb *t)
+{
+    if (fpu_owner == t) {
+        fpu_save(&t->fpu);
+        fpu_owner = NULL;
+    }
 }

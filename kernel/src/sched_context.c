@@ -1,14 +1,12 @@
 /* Time: the running thread's scheduling context is charged for the time it runs,
  * contexts without usable budget wait in the release queue, and the timer is
  * programmed one-shot for the next event (the running budget's end or the earliest
- * refill). Lending along Calls and timeout faults are here too. */
+ * refill). Lending along Calls and timeout faults are here too. All of it per core
+ * (struct core): a context belongs to one core, its release queue and timer are that
+ * core's; a change another core makes kicks it (core_kick), and it looks again. */
 #include "kernel.h"
 
-struct sched_context *charged_sc;   /* the context the CPU's time goes to, or NULL */
-static word_t charge_start;         /* since when */
-static struct sched_context *release_head;  /* sorted by head refill time */
 static word_t min_ticks = 1;        /* the smallest usable refill, in ticks */
-static word_t programmed = ~0ull;   /* the deadline the timer holds */
 
 word_t us_to_ticks(word_t us) { return us * timer_freq() / 1000000; }
 word_t ticks_to_us(word_t ticks) { return ticks / timer_freq() * 1000000 +
@@ -16,13 +14,14 @@ word_t ticks_to_us(word_t ticks) { return ticks / timer_freq() * 1000000 +
 
 static void program_timer(void)
 {
+    struct core *k = this_core();
     word_t d = ~0ull;
-    if (charged_sc)
-        d = charge_start + refill_head(&charged_sc->rf)->amount;
-    if (release_head && refill_head(&release_head->rf)->time < d)
-        d = refill_head(&release_head->rf)->time;
-    if (d != programmed) {
-        programmed = d;
+    if (k->charged)
+        d = k->charge_start + refill_head(&k->charged->rf)->amount;
+    if (k->release_head && refill_head(&k->release_head->rf)->time < d)
+        d = refill_head(&k->release_head->rf)->time;
+    if (d != k->programmed) {
+        k->programmed = d;
         timer_set_deadline(d);
     }
 }
@@ -32,21 +31,27 @@ static void release_insert(struct sched_context *sc)
     if (sc->in_release)
         return;
     word_t t = refill_head(&sc->rf)->time;
-    struct sched_context **p = &release_head;
+    struct core *k = &cores[sc->core];
+    struct sched_context **p = &k->release_head;
     while (*p && refill_head(&(*p)->rf)->time <= t)
         p = &(*p)->release_next;
     sc->release_next = *p;
     *p = sc;
     sc->in_release = 1;
-    if (release_head == sc)
-        program_timer();
+    if (k->release_head == sc) {
+        if (k == this_core())
+            program_timer();
+        else
+            core_kick(sc->core);
+    }
 }
 
 void sc_release_remove(struct sched_context *sc)
 {
     if (!sc->in_release)
         return;
-    for (struct sched_context **p = &release_head; *p; p = &(*p)->release_next)
+    for (struct sched_context **p = &cores[sc->core].release_head; *p;
+         p = &(*p)->release_next)
         if (*p == sc) {
             *p = sc->release_next;
             break;
@@ -54,14 +59,22 @@ void sc_release_remove(struct sched_context *sc)
     sc->in_release = 0;
 }
 
-bool sc_release_pending(void) { return release_head != NULL; }
+/* A refill to come on any core. */
+bool sc_release_pending(void)
+{
+    for (unsigned k = 0; k < PLAT_NUM_CORES; k++)
+        if (cores[k].release_head)
+            return true;
+    return false;
+}
 
 /* Contexts whose refill has come: their threads are ready again. */
 static void release_wake(word_t now)
 {
-    while (release_head && refill_ready(&release_head->rf, now)) {
-        struct sched_context *sc = release_head;
-        release_head = sc->release_next;
+    struct core *k = this_core();
+    while (k->release_head && refill_ready(&k->release_head->rf, now)) {
+        struct sched_context *sc = k->release_head;
+        k->release_head = sc->release_next;
         sc->in_release = 0;
         struct tcb *t = sc->tcb;
         if (t && t->sc == sc && t->state == TS_RUNNABLE && t != current)
@@ -80,7 +93,7 @@ void sc_configure(struct sched_context *sc, word_t budget_us, word_t period_us,
                      sporadic, now);
     sc->badge = badge;
     if (sc == charged_sc) {
-        charge_start = now;
+        this_core()->charge_start = now;
         program_timer();
     }
 }
@@ -89,9 +102,9 @@ void sc_configure(struct sched_context *sc, word_t budget_us, word_t period_us,
 static bool charge(word_t now)
 {
     struct sched_context *sc = charged_sc;
-    word_t used = now - charge_start;
+    word_t used = now - this_core()->charge_start;
     sc->consumed += used;
-    charge_start = now;
+    this_core()->charge_start = now;
     /* the slice going on is checked here too: every switch between two threads with
      * contexts of their own charges, and the call would cost more than the check */
     return !refill_slice_goes_on(&sc->rf, used, min_ticks) &&
@@ -139,13 +152,13 @@ word_t sc_take_consumed(struct sched_context *sc)
 static bool switch_simply(struct sched_context *sc, word_t now)
 {
     struct sched_context *old = charged_sc;
-    word_t used = now - charge_start;
+    word_t used = now - this_core()->charge_start;
     if (!old || (old->tcb && old->tcb->queued) || sc->slice_over ||
         !refill_ready(&sc->rf, now) || !refill_slice_goes_on(&old->rf, used, min_ticks))
         return false;
     old->consumed += used;
     charged_sc = sc;
-    charge_start = now;
+    this_core()->charge_start = now;
     program_timer();
     return true;
 }
@@ -171,7 +184,7 @@ bool sc_switch_to(struct tcb *t)
         }
     }
     charged_sc = sc;
-    charge_start = now;
+    this_core()->charge_start = now;
     program_timer();
     return true;
 }
@@ -190,7 +203,7 @@ void sc_admit(struct tcb *t)
         return;   /* passive, or a context never configured: 0 % of the CPU */
     if (!refill_round_robin(&sc->rf)) {
         word_t now = timer_now();
-        if (sc != charged_sc)   /* it was not running: budget it did not use is usable now */
+        if (sc != cores[sc->core].charged)   /* not running: unused budget is usable now */
             refill_unblock(&sc->rf, now);
         if (!refill_ready(&sc->rf, now)) {
             release_insert(sc);
@@ -235,11 +248,13 @@ static void budget_end(struct tcb *t, word_t now)
         release_insert(sc);
 }
 
+/* The timer interrupt, or a kick from another core (which changed this core's queues
+ * or contexts): charge, wake what is due, and program the next event. */
 void sc_timer_tick(void)
 {
     word_t now = timer_now();
     bool out = charged_sc && charge(now);
-    programmed = ~0ull - 1;   /* whatever comes next, the timer is written again */
+    this_core()->programmed = ~0ull - 1;   /* whatever comes next, the timer is written again */
     release_wake(now);
     struct tcb *t = current;
     if (out && t && t->sc == charged_sc && t->state == TS_RUNNABLE)
@@ -264,7 +279,7 @@ void sc_yield(void)
         release_insert(sc);
     }
     if (sc == charged_sc)
-        charge_start = now;
+        this_core()->charge_start = now;
     program_timer();
 }
 
@@ -290,6 +305,7 @@ void sc_return(struct reply *r, struct tcb *server)
     struct tcb *c = r->caller;
     struct sched_context *sc = server->sc;
     if (r->lent && sc) {
+        fpu_release(server);   /* it next runs on whichever core lends it time */
         server->sc = NULL;
         c->sc = sc;
         sc->tcb = c;

@@ -7,7 +7,6 @@ static word_t mr(int i) { return current->ctx.x[REG_MR0 + i]; }
 
 word_t invoke_sched_control(struct cap *c, word_t label)
 {
-    (void)c;
     if (label != MK_INV_SCHED_CONTROL_CONFIGURE)
         return MK_ERR_ILLEGAL_OPERATION;
     if (mi_len(current->ctx.x[REG_INFO]) < 4)
@@ -31,13 +30,16 @@ word_t invoke_sched_control(struct cap *c, word_t label)
     if (flags & ~(word_t)BS_SC_SPORADIC)
         return MK_ERR_INVALID_ARGUMENT;
     struct sched_context *sc = s->sc.obj;
+    struct tcb *t = sc->tcb;
+    bool waiting = t && t->sc == sc && t->state == TS_RUNNABLE && t != current;
+    if (waiting)
+        sched_dequeue(t);
+    sc_release_remove(sc);   /* from its old core's queue */
+    sc->core = (uint8_t)c->sched_control.core;   /* the core of the SchedControl used */
     sc_configure(sc, budget, period, (unsigned)(BS_SC_MIN_REFILLS + extra),
                  flags & BS_SC_SPORADIC, badge);
-    struct tcb *t = sc->tcb;
-    if (t && t->sc == sc && t->state == TS_RUNNABLE && t != current) {
-        sched_dequeue(t);
+    if (waiting)
         sc_admit(t);
-    }
     return MK_ERR_NONE;
 }
 
@@ -51,10 +53,13 @@ static void unbind(struct sched_context *sc)
         return;
     t->sc = NULL;
     sched_dequeue(t);
+    fpu_release(t);
     if (sc == charged_sc)
         sc_idle();
     if (t == current)
         current = NULL;
+    else if (cores[sc->core].running == t)
+        core_kick(sc->core);   /* running there: it stops at that core's next entry */
 }
 
 word_t invoke_sched_context(struct cap *c, word_t label)

@@ -161,8 +161,10 @@ static void check_objects(void)
             continue;
         }
         if (o->type == BS_OBJ_SCHED_CONTROL) {
-            if (o->irq != 0)
-                reject("object %u: SchedControl of core %u (one core)", i, o->irq);
+            if (o->irq >= cores_count())
+                reject("object %u: SchedControl of core %u (%u cores online)", i, o->irq,
+                       cores_count());
+            cores_use(o->irq);
             continue;
         }
         if (o->type == BS_OBJ_SCHED_CONTEXT &&
@@ -313,13 +315,19 @@ static void create_sched_contexts(void)
                    d->period_us);
         if (d->flags & ~BS_SC_SPORADIC)
             reject("scheduling context %u: unknown flags %#x", i, d->flags);
-        if (d->extra_refills > capacity - BS_SC_MIN_REFILLS || d->core != 0)
-            reject("scheduling context %u: %u extra refills (room for %lu) or core %u", i,
-                   d->extra_refills, capacity - BS_SC_MIN_REFILLS, d->core);
+        if (d->extra_refills > capacity - BS_SC_MIN_REFILLS)
+            reject("scheduling context %u: %u extra refills (room for %lu)", i,
+                   d->extra_refills, capacity - BS_SC_MIN_REFILLS);
+        if (d->core >= cores_count())
+            reject("scheduling context %u: core %u (%u cores online)", i, d->core,
+                   cores_count());
         if (claimed[d->object]++)
             reject("scheduling context %u: object %u configured twice", i, d->object);
-        sc_configure(PA_TO_KVA(o->paddr), d->budget_us, d->period_us,
-                     BS_SC_MIN_REFILLS + d->extra_refills, d->flags & BS_SC_SPORADIC, d->badge);
+        struct sched_context *sc = PA_TO_KVA(o->paddr);
+        sc->core = (uint8_t)d->core;
+        cores_use(d->core);
+        sc_configure(sc, d->budget_us, d->period_us, BS_SC_MIN_REFILLS + d->extra_refills,
+                     d->flags & BS_SC_SPORADIC, d->badge);
     }
 }
 

@@ -78,8 +78,10 @@ from mkbuild.authority.rights import (
 from mkbuild.authority.threads import (
     DEFAULT_PRIORITY,
     Thread,
+    affinity_key,
     instance_priority,
     is_templated,
+    thread_core,
     thread_priority,
     threads_of,
     waits_itself,
@@ -89,7 +91,7 @@ from mkbuild.authority.witness import Held, Hop
 __all__ = [
     "CONNECTOR_RULES", "DEFAULT_PRIORITY", "DEVICE_FRAMES", "ENDPOINT", "FRAMES", "GRANT",
     "GRANT_REPLY", "IRQ", "NOTIFICATION", "READ", "RIGHTS_ORDER",
-    "WRITE", "Authority", "Capability", "ConnectorRule",
+    "WRITE", "affinity_key", "Authority", "Capability", "ConnectorRule",
     "EndCap", "Held", "Hop", "KernelObject", "Plan", "Rights", "Thread", "acquired", "build",
     "can_read", "can_send", "can_write", "check_deadlocks", "check_device_claims",
     "check_devices", "check_grants", "check_priorities", "check_shared_writes", "checks",
@@ -97,5 +99,5 @@ __all__ = [
     "graph_summary", "holds_any_of", "holds_object", "instance_node", "instance_priority",
     "end_badge", "is_hardware", "is_templated", "object_node", "path_in", "plan", "region_objects",
     "rights_text", "rule_for", "sched_context_node", "take_grant_closure", "template_rule", "thread_node",
-    "thread_priority", "threads_of", "truthy", "waits_itself",
+    "thread_core", "thread_priority", "threads_of", "truthy", "waits_itself",
 ]

@@ -1,5 +1,5 @@
-"""The thread model: which threads an instance runs (CAmkES's rules) and at
-which priorities."""
+"""The thread model: which threads an instance runs (CAmkES's rules), at which
+priorities and on which cores."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ class Thread:
     name: str  # "control" or the interface it serves
     interface: str | None
     priority: int
+    core: int = 0  # CAmkES affinity: the core its scheduling context belongs to
 
     @property
     def id(self) -> str:
@@ -35,6 +36,20 @@ def thread_priority(instance: Instance, interface: str | None) -> int:
         if value is not None:
             return value
     return DEFAULT_PRIORITY
+
+
+def affinity_key(instance: Instance, interface: str | None) -> str | None:
+    """The setting that places a thread (CAmkES: `<iface>_affinity` for an interface
+    thread, `_affinity` for the control thread, `affinity` for every thread of the
+    instance), or None: core 0."""
+    attrs = instance.attributes
+    keys = (f"{interface}_affinity",) if interface else ("_affinity",)
+    return next((k for k in (*keys, "affinity") if as_int(attrs.get(k)) is not None), None)
+
+
+def thread_core(instance: Instance, interface: str | None) -> int:
+    key = affinity_key(instance, interface)
+    return as_int(instance.attributes.get(key)) if key else 0
 
 
 def waits_itself(system: System, instance: str, interface: str) -> bool:
@@ -62,12 +77,14 @@ def threads_of(system: System, name: str) -> list[Thread]:
         return []
     out = []
     if ctype.control:
-        out.append(Thread(name, "control", None, thread_priority(inst, None)))
+        out.append(Thread(name, "control", None, thread_priority(inst, None),
+                          thread_core(inst, None)))
     for iface in ctype.interfaces.values():
         served = iface.kind == "provides" or (
             iface.kind == "consumes" and not waits_itself(system, name, iface.name))
         if served or is_templated(system, name, iface.name):
-            out.append(Thread(name, iface.name, iface.name, thread_priority(inst, iface.name)))
+            out.append(Thread(name, iface.name, iface.name, thread_priority(inst, iface.name),
+                              thread_core(inst, iface.name)))
     return out
 
 

@@ -326,6 +326,7 @@ def build(system: m.SdfSystem, platform: Platform, search_paths: list[Path]
         return None, diags
     _extras(system, spec, blobs)
     diags += validate(system, spec)
-    problems = bs.check(spec, list(platform.ram), [*platform.reserved, platform.kernel_region])
+    problems = bs.check(spec, list(platform.ram), [*platform.reserved, platform.kernel_region],
+                        platform.cores)
     diags += [error(f"internal layout error: {p}") for p in problems]
     return Built(spec, blobs, lp, paddrs), diags

@@ -306,8 +306,9 @@ def capabilities(auth: A.Authority, h: Highlights | None = None) -> graphviz.Dig
                     tn = A.thread_node(t.id)
                     passive = not any(d["kind"] == "runs-on"
                                       for *_, d in auth.graph.out_edges(tn, data=True))
+                    # the core only where it is not the default, so one-core pictures stay
                     label = f"{name}.{t.name}\nthread, prio {t.priority}" + (
-                        "\npassive" if passive else "")
+                        f", core {t.core}" if t.core else "") + ("\npassive" if passive else "")
                     box.node(_gv(tn), id=tn, label=label,
                              shape="cds", fontsize="9", style="filled", fillcolor="#f0f0f0")
                     box.edge(_gv(node), _gv(tn), style="dotted", arrowhead="none")

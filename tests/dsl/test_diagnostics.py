@@ -287,12 +287,11 @@ def test_settings_the_kernel_cannot_honour_are_accepted_with_a_warning(adl):
         "  k._domain = 1; k.affinity = 0; k._affinity = 1; k.dma_pool_cached = false;\n"
         "  k.i_priority = 100; } }")
     assert adl.errors(diags) == []
-    # _period and i_budget are honoured (scheduling contexts): no warning for them
+    # _period, i_budget (scheduling contexts) and the affinities (cores) are honoured:
+    # no warning for them
     assert [(d.severity, d.span.line, d.span.col, d.message) for d in diags] == [
         ("warning", 5, 3, "`k._domain` has no effect: mkbuild's kernel has a single "
                           "scheduling domain"),
-        # affinity 0 is what mkbuild does anyway: no warning
-        ("warning", 5, 34, "`k._affinity` has no effect: mkbuild's kernel runs on one core"),
         ("warning", 5, 51, "`k.dma_pool_cached` has no effect: the DMA pool is always "
                            "mapped cacheable")]
     assert system.instances["k"].attributes["_period"] == 100

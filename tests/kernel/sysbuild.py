@@ -136,10 +136,11 @@ class SystemBuilder:
                function: str | None = None, budget_us: int = bs.DEFAULT_BUDGET_US,
                period_us: int = bs.DEFAULT_PERIOD_US, passive: bool = False, data: int = 0,
                extra_refills: int = 0, timeout_ep_slot: int = 0,
-               configured: bool = True, vcpu: int = bs.NO_OBJECT) -> int:
+               configured: bool = True, vcpu: int = bs.NO_OBJECT, core: int = 0) -> int:
         """A thread in `space` with its own stack (below a guard page), IPC buffer and
         reply object, and (unless `passive`) a scheduling context of `budget_us` per
-        `period_us` (CAmkES's 10 ms / 10 ms by default; `configured=False`: an empty one).
+        `period_us` (CAmkES's 10 ms / 10 ms by default; `configured=False`: an empty one)
+        on `core`.
         `function`: start through the runtime's __mk_thread_start, which gives the
         thread its own TLS block and calls function(args[0], args[1], args[2]).
         The scheduling context's object index is `self.sc_of[name]`. `vcpu`: the VCPU
@@ -161,7 +162,7 @@ class SystemBuilder:
             self.sc_of[name] = sc
             if configured:
                 self.spec.sched_contexts.append(bs.SchedContext(
-                    sc, budget_us, period_us, data, extra_refills))
+                    sc, budget_us, period_us, data, extra_refills, core))
         pc = space.symbols[entry] if entry else space.entry
         if function:
             pc = space.symbols["__mk_thread_start"]

@@ -11,6 +11,7 @@
 #ifdef MK_EL2
 #define KERNEL_VBASE 0x0ull
 #define KREG(r) r##_el2
+#define KREG_NAME(r) #r "_el2"      /* the same, for inline assembly */
 /* HCR_EL2 for native threads (stage 2 translates their addresses, stage 1 is off):
  * VM, DC (stage 1 off still gives normal cacheable memory), FMO, IMO, AMO (interrupts
  * and SErrors to EL2), TSC (SMC trapped), TGE (EL0's exceptions to EL2), RW. */
@@ -22,6 +23,7 @@
 #else
 #define KERNEL_VBASE 0xFFFFFF8000000000ull
 #define KREG(r) r##_el1
+#define KREG_NAME(r) #r "_el1"
 #define ARCH_VCPUS 0   /* no guests below an EL1 kernel: their switch compiles away */
 #endif
 #define PAGE_BITS 12
@@ -39,6 +41,9 @@
 #define CTX_TPIDRRO 280
 #define CTX_SIZE 288
 #define FPU_FPSR 512    /* struct fpu_state: fpsr, then fpcr */
+/* TPIDR_EL1 (TPIDR_EL2 at EL2) holds the address of this core's struct core (kernel.h), whose first word
+ * is its running thread: vectors.S saves into that thread's context. */
+#define CORE_RUNNING 0
 
 /* The system-call ABI's registers (runtime/include/mk/abi.h), as indices of x[]. */
 #define REG_CPTR 0      /* in: capability pointer */
@@ -123,6 +128,29 @@ void dcache_clean_invalidate_range(word_t start, word_t end);   /* to the point 
 /* vectors.S entry points besides the generic ones in kernel.h */
 _Noreturn void handle_sync_other(word_t esr, word_t far);   /* fault_decode.c */
 _Noreturn void kernel_fault(word_t esr, word_t elr, word_t far);
+
+/* MPIDR_EL1 Aff0: the core in the cluster (both boards have one cluster of four). Not
+ * volatile: it never changes on a core, so the compiler may read it once. */
+static inline unsigned arch_core_id(void)
+{
+    word_t mpidr;
+    __asm__("mrs %0, mpidr_el1" : "=r"(mpidr));
+    return (unsigned)(mpidr & 0xff);
+}
+
+/* This core's own data (struct core), set once at boot. Not volatile: a core's value
+ * never changes, so the compiler may read it once per function. */
+static inline void *arch_core_local(void)
+{
+    void *p;
+    __asm__("mrs %0, " KREG_NAME(tpidr) : "=r"(p));
+    return p;
+}
+
+static inline void arch_set_core_local(void *p)
+{
+    __asm__ volatile("msr " KREG_NAME(tpidr) ", %0" : : "r"(p) : "memory");
+}
 
 static inline void arch_wait_for_interrupt(void) { __asm__ volatile("dsb sy; wfi" ::: "memory"); }
 /* In a loop waiting for another core: lets a core sharing the hardware (or QEMU's

@@ -7,13 +7,6 @@
 
 #define PSCI_CPU_ON 0xC4000003u
 
-unsigned arch_core_id(void)
-{
-    word_t mpidr;
-    __asm__ volatile("mrs %0, mpidr_el1" : "=r"(mpidr));
-    return (unsigned)(mpidr & 0xff);   /* Aff0: both boards have one cluster */
-}
-
 static long psci_cpu_on(word_t target, word_t entry, bool hvc)
 {
     register word_t x0 __asm__("x0") = PSCI_CPU_ON;

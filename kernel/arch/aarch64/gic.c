@@ -10,6 +10,8 @@
 #define GICD_ICENABLER 0x180
 #define GICD_IPRIORITYR 0x400
 #define GICD_ITARGETSR 0x800
+#define GICD_SGIR 0xF00
+#define SGI_RESCHEDULE 1
 #define GICC_CTLR 0x00
 #define GICC_PMR 0x04
 #define GICC_IAR 0x0C
@@ -39,10 +41,18 @@ void intc_init(void)
 void intc_init_cpu(void)
 {
     GICD[GICD_ICENABLER / 4] = 0xffffffffu;
+    GICD[GICD_ISENABLER / 4] = 1u << SGI_RESCHEDULE;
     for (uint32_t i = 0; i < 8; i++)
         GICD[GICD_IPRIORITYR / 4 + i] = 0xa0a0a0a0u;
     GICC[GICC_PMR / 4] = 0xff;
     GICC[GICC_CTLR / 4] = 1;
+}
+
+/* The target list names the core (CPU interface n is core n on both boards). */
+void intc_send_reschedule(unsigned core)
+{
+    __asm__ volatile("dsb ish" ::: "memory");   /* what it is to look at, seen first */
+    GICD[GICD_SGIR / 4] = (1u << (16 + core)) | SGI_RESCHEDULE;
 }
 
 uint32_t intc_ack(void) { return GICC[GICC_IAR / 4]; }

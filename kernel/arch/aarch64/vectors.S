@@ -76,7 +76,8 @@ vectors:
 
 el0_sync:
     stp x0, x1, [sp, #-16]!
-    mrs x1, KREG(tpidr)                /* the current thread's context */
+    mrs x1, KREG(tpidr)                /* this core's struct core ... */
+    ldr x1, [x1, #CORE_RUNNING]        /* ... its running thread: the context is its start */
     stp x2, x3, [x1, #CTX_REG(2)]
     mrs x2, KREG(esr)
     lsr x3, x2, #26
@@ -108,6 +109,7 @@ el0_sync_other:                       /* a fault: every register is the thread's
 el0_irq:
     stp x0, x1, [sp, #-16]!
     mrs x1, KREG(tpidr)
+    ldr x1, [x1, #CORE_RUNNING]
     stp x2, x3, [x1, #CTX_REG(2)]
     save_rest_from_x4
     bl handle_irq
@@ -123,7 +125,6 @@ restore_user:                         /* (struct context *ctx), never returns */
     sub x1, sp, #1                    /* the top of this core's stack (aligned to its size) */
     orr x1, x1, #(KERNEL_STACK_SIZE - 1)
     add sp, x1, #1
-    msr KREG(tpidr), x0
     ldr x1, [x0, #CTX_SP_EL0]
     msr sp_el0, x1
     ldp x1, x2, [x0, #CTX_ELR]
