@@ -53,8 +53,11 @@ int main(void)
             failed++;
         calls++;
     }
-    printf("fuzzer " NAME ": %d calls, %s succeeded, %s failed\n", calls,
-           ok ? "some" : "none", failed ? "some" : "none");
+    /* one DebugWrite: the other fuzzer may print at the same time on another core */
+    char line[100];
+    int n = snprintf(line, sizeof line, "fuzzer " NAME ": %d calls, %s succeeded, %s failed\n",
+                     calls, ok ? "some" : "none", failed ? "some" : "none");
+    mk_debug_write(line, (seL4_Word)n);
     return 0;
 }
 """
@@ -84,22 +87,30 @@ int main(void) { for (int i = 0; i < 100000; i++) seL4_Yield(); return 0; }
 DEVICE_IRQ = {"qemu-arm-virt": 34, "zcu102": 68}
 
 
+# (server, victim, fuzzer a, fuzzer b): all on core 0, or each on its own core, so the
+# fuzzers' calls reach objects and a TCB whose threads run on other cores at that moment
+PLACEMENTS = {"one core": (0, 0, 0, 0), "four cores": (3, 2, 0, 1)}
+
+
 @pytest.mark.parametrize("board", ["qemu-arm-virt", "zcu102"])
-def test_random_system_calls_from_two_address_spaces(make_system, board):
+@pytest.mark.parametrize("placement", PLACEMENTS)
+def test_random_system_calls_from_two_address_spaces(make_system, board, placement):
+    server_core, victim_core, *fuzzer_cores = PLACEMENTS[placement]
     sys = make_system(board)
     ep = sys.endpoint("ep")
     n = sys.notification("n")
     irq = sys.obj("dev.irq", ObjType.IRQ_HANDLER, irq=DEVICE_IRQ[board])
     sys.spec.irqs.append(IrqBinding(DEVICE_IRQ[board], n, badge=64))
     server = sys.space("server", SERVER, cnode_bits=4)
-    sys.thread(server, "server.control", priority=250, system_end=False)
+    sys.thread(server, "server.control", priority=250, system_end=False, core=server_core)
     sys.cap(server, 1, ep, Rights.ALL)
     victim = sys.space("victim", VICTIM)
-    vtcb = sys.thread(victim, "victim.control", priority=100, system_end=False)
-    for name, seed in (("a", 12345), ("b", 777)):
+    vtcb = sys.thread(victim, "victim.control", priority=100, system_end=False,
+                      core=victim_core)
+    for (name, seed), core in zip((("a", 12345), ("b", 777)), fuzzer_cores):
         src = FUZZER.replace("SEED", str(seed)).replace("NAME", f'"{name}"')
         f = sys.space(f"fuzz{name}", src, cnode_bits=4)
-        sys.thread(f, f"fuzz{name}.control", priority=200)
+        sys.thread(f, f"fuzz{name}.control", priority=200, core=core)
         caps = [(1, ep, Rights.ALL, 0), (2, ep, Rights.WRITE, 7), (3, ep, Rights.READ, 0),
                 (4, n, Rights.ALL, 0), (5, n, Rights.WRITE, 3), (6, f.cnode, Rights.ALL, 0),
                 (7, vtcb, Rights.ALL, 0), (8, irq, Rights.ALL, 0), (9, ep, Rights.WRITE | Rights.GRANT, 5)]
