@@ -9,7 +9,7 @@ import networkx as nx
 
 from mkbuild.authority.objects import DEVICE_FRAMES, ENDPOINT, FRAMES, IRQ, NOTIFICATION
 from mkbuild.authority.rights import GRANT_REPLY, READ, WRITE
-from mkbuild.authority.witness import Held, Hop
+from mkbuild.authority.witness import Held, Hop, connection_of
 
 if TYPE_CHECKING:
     from mkbuild.authority.graph import Authority
@@ -54,12 +54,14 @@ def flow_graph(auth: Authority) -> nx.DiGraph:
                 if obj.kind == ENDPOINT:
                     caller = GRANT_REPLY in xh.rights
                     callee = f"{y}.{yh.cap.interface}" if yh.cap else y
-                    hop(x, y, conn, (lambda c=callee, n=name: f"calls `{c}` over endpoint `{n}`")
+                    # the caller's own connection (several may share a server's endpoint)
+                    via = connection_of(auth, xh)
+                    hop(x, y, via, (lambda c=callee, n=name: f"calls `{c}` over endpoint `{n}`")
                         if caller else (lambda n=name: f"sends over endpoint `{n}`"),
                         xh.chain or yh.chain)
                     if caller:
-                        hop(y, x, conn, lambda x=x, n=name: f"replies to `{x}` over endpoint "
-                                                           f"`{n}`", yh.chain)
+                        hop(y, x, via, lambda x=x, n=name: f"replies to `{x}` over endpoint "
+                                                          f"`{n}`", yh.chain)
                 elif obj.kind == NOTIFICATION:
                     hop(x, y, conn, lambda n=name: f"signals notification `{n}`", xh.chain)
                 elif obj.kind in (FRAMES, DEVICE_FRAMES):

@@ -66,16 +66,36 @@ def end_badge(system: System, end, index: int, kind: str = ENDPOINT) -> int:
     return (1 << index) if kind == NOTIFICATION else index + 1
 
 
+def rpc_groups(system: System) -> dict[str, list[Connection]]:
+    """Connection name -> every RPC connection into the same server interface, in
+    declaration order. CAmkES lets several connections end at one `provides` (e.g.
+    two clients' seL4RPCCall connections to one SerialServer's processed_putchar):
+    its one thread serves them all, so they share the first one's endpoint, and
+    their clients' badges run on across them (1, 2, 3, ...)."""
+    into: dict[tuple[str, str], list[Connection]] = {}
+    for conn in system.connections.values():
+        if len(conn.to_ends) == 1 and rule_for(system, conn).rpc:
+            end = conn.to_ends[0]
+            into.setdefault((end.instance, end.interface), []).append(conn)
+    return {c.name: group for group in into.values() for c in group}
+
+
 def plan(system: System) -> Plan:
     """Apply the connector table to every connection of the system."""
     result = Plan()
+    groups = rpc_groups(system)
     for conn in system.connections.values():
-        _plan_connection(system, conn, result)
+        _plan_connection(system, conn, result, groups.get(conn.name, [conn]))
     return result
 
 
-def _plan_connection(system: System, conn: Connection, out: Plan) -> None:
+def _plan_connection(system: System, conn: Connection, out: Plan,
+                     group: list[Connection]) -> None:
     rule = rule_for(system, conn)
+    # In a group of connections into one server interface, the first one's endpoint
+    # serves them all and badges continue from the connections before this one.
+    owner = group[0]
+    badge_offset = sum(len(c.from_ends) for c in group[:group.index(conn)])
     grant = truthy(conn.attributes.get("grant", False))
     hw_ends = conn.from_ends if rule.hardware_end == "from" else (
         conn.to_ends if rule.hardware_end == "to" else [])
@@ -118,8 +138,10 @@ def _plan_connection(system: System, conn: Connection, out: Plan) -> None:
     if rule.device_tree and not wants_irq:
         roles.pop("irq", None)
         roles.pop("ntfn", None)
+    if truthy(hw_attrs.get(f"{hw_iface}_kernel_console", False)):
+        roles.pop("mmio", None)  # the kernel's console: only its interrupt (console input)
     for role, kind in roles.items():
-        if role not in rule.per_from_end:
+        if role not in rule.per_from_end and not (role == "ep" and owner is not conn):
             make(role, kind)
     for i, end in enumerate(conn.from_ends):
         for role in rule.per_from_end:
@@ -136,7 +158,12 @@ def _plan_connection(system: System, conn: Connection, out: Plan) -> None:
                 targets = [str(i)] if per_end and side == "from" else (
                     [str(j) for j in range(len(conn.from_ends))] if per_end else [""])
                 for suffix in targets:
-                    obj = out.objects[f"{conn.name}.{cap.object}{suffix}"]
+                    if cap.object == "ep" and owner is not conn:
+                        if side == "to":
+                            continue  # the server holds the group's endpoint once
+                        obj = out.objects[f"{owner.name}.ep"]
+                    else:
+                        obj = out.objects[f"{conn.name}.{cap.object}{suffix}"]
                     rights = cap.rights
                     if obj.kind == FRAMES and not per_end:
                         rights = _access(system, conn, side, end.instance, end.interface, rights)
@@ -144,7 +171,8 @@ def _plan_connection(system: System, conn: Connection, out: Plan) -> None:
                         rights = rights | {GRANT}
                     badge = cap.badge or 0
                     if cap.badged:
-                        badge = end_badge(system, end, i, obj.kind)
+                        badge = end_badge(system, end, i + (badge_offset if obj.kind == ENDPOINT
+                                                            else 0), obj.kind)
                     out.caps.append(Capability(end.instance, obj.name, frozenset(rights), badge,
                                                conn.name, end.interface, side))
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from mkbuild.authority.objects import DEVICE_FRAMES, ENDPOINT, FRAMES, NOTIFICATION
 from mkbuild.authority.rights import READ, WRITE, rights_text
-from mkbuild.authority.witness import Held, Hop
+from mkbuild.authority.witness import Held, Hop, connection_of
 
 if TYPE_CHECKING:
     from mkbuild.authority.graph import Authority
@@ -15,9 +15,9 @@ if TYPE_CHECKING:
 
 def _held_hops(auth: Authority, instance: str, held: Held, verb: str) -> list[Hop]:
     """The witness for `instance` holding `held`: its grant chain, then the use."""
-    obj = auth.plan.objects[held.object]
+    via = connection_of(auth, held)
     use = Hop(instance, held.object, f"{verb} `{held.object}` ({rights_text(held.rights)})",
-              obj.connection, auth.connection_span(obj.connection))
+              via, auth.connection_span(via))
     return list(held.chain) + [use]
 
 
@@ -30,8 +30,8 @@ def can_send(auth: Authority, a: str, b: str) -> list[Hop] | None:
         other = auth.holdings.get(b, {}).get(obj)
         if other is not None and READ in other.rights and a != b:
             what = "endpoint" if kind == ENDPOINT else "notification"
-            use = Hop(a, b, f"sends on {what} `{obj}`", auth.plan.objects[obj].connection,
-                      auth.connection_span(auth.plan.objects[obj].connection))
+            via = connection_of(auth, held)
+            use = Hop(a, b, f"sends on {what} `{obj}`", via, auth.connection_span(via))
             return list(held.chain) + list(other.chain) + [use]
     return None
 

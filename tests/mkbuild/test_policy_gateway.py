@@ -58,20 +58,20 @@ def test_one_extra_connection_refutes_the_isolation_of_the_key_store(tmp_path):
         "counterexample in 1 step",
         f"{holds_line:>5} |         net holds nothing of keystore;",
         "      |         ^~~",
-        f"{path}:{leak_line}:{leak_col}: note: net -> leak.ep: holds `leak.ep` (WP) "
+        f"{path}:{leak_line}:{leak_col}: note: net -> keys.ep: holds `keys.ep` (WP) "
         "(connection `leak`)",
         f"{path}:{send_line}:9: error: policy `net cannot send to keystore` does not hold: "
         "counterexample in 1 step",
         f"{send_line:>5} |         net cannot send to keystore;",
         "      |         ^~~",
-        f"{path}:{leak_line}:{leak_col}: note: net -> keystore: sends on endpoint `leak.ep` "
+        f"{path}:{leak_line}:{leak_col}: note: net -> keystore: sends on endpoint `keys.ep` "
         "(connection `leak`)",
         f"{path}:{via_line}:9: error: policy `flow from net to keystore only via crypto` does "
         "not hold: counterexample in 1 step",
         f"{via_line:>5} |         flow from net to keystore only via crypto;",
         "      |         ^~~~",
         f"{path}:{leak_line}:{leak_col}: note: net -> keystore: calls `keystore.keys` over "
-        "endpoint `leak.ep` (connection `leak`)",
+        "endpoint `keys.ep` (connection `leak`)",
     ]
 
 
