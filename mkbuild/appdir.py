@@ -98,6 +98,8 @@ class App:
     libraries: dict[str, Library] = field(default_factory=dict)
     options: dict[str, str] = field(default_factory=dict)  # set(CAmkES... CACHE ...)
     expectations: list[str] = field(default_factory=list)  # glob patterns, in order
+    # add_simulate_test's `send`: text typed on the console once that many patterns were seen
+    inputs: dict[int, str] = field(default_factory=dict)
     templates_paths: list[Path] = field(default_factory=list)
     connectors: dict[str, ConnectorTemplates] = field(default_factory=dict)
     global_components: bool = False  # includeGlobalComponents() was called
@@ -228,23 +230,39 @@ def tcl_commands(script: str) -> tuple[list[list[str]], list[str]]:
     return commands, problems
 
 
-def parse_expectations(script: str, span: Span | None) -> tuple[list[str], list[Diagnostic]]:
-    """The `wait_for "pattern"` lines of an add_simulate_test script, in order."""
+_TCL_ESCAPES = {"r": "\r", "n": "\n", "t": "\t", "\\": "\\", '"': '"'}
+
+
+def tcl_unescape(text: str) -> str:
+    """Tcl's backslash substitution for the text of `send` (`\\r` is a carriage return)."""
+    return re.sub(r"\\(.)", lambda m: _TCL_ESCAPES.get(m.group(1), m.group(1)), text)
+
+
+def parse_expectations(script: str, span: Span | None,
+                       inputs: dict[int, str] | None = None,
+                       already: int = 0) -> tuple[list[str], list[Diagnostic]]:
+    """The `wait_for "pattern"` lines of an add_simulate_test script, in order. A
+    `send "text"` goes into `inputs`, keyed by how many patterns (counting `already`
+    ones of earlier scripts) must have been seen before it is typed."""
     commands, problems = tcl_commands(script)
     diags = [error(f"add_simulate_test script: {p}", span) for p in problems]
     patterns: list[str] = []
     for words in commands:
         if words[0] == "wait_for" and len(words) == 2:
             patterns.append(words[1])
-        elif words[0] == "wait_for":
+        elif words[0] in ("wait_for", "send") and len(words) != 2:
             diags.append(
-                error(f"add_simulate_test: `wait_for` takes one pattern, got {len(words) - 1}", span)
+                error(f"add_simulate_test: `{words[0]}` takes one argument, got {len(words) - 1}",
+                      span)
             )
+        elif words[0] == "send" and inputs is not None:
+            at = already + len(patterns)
+            inputs[at] = inputs.get(at, "") + tcl_unescape(words[1])
         else:
             diags.append(
                 warning(
                     f"add_simulate_test: command `{words[0]}` is not supported "
-                    f"(only `wait_for`); ignored",
+                    f"(only `wait_for` and `send`); ignored",
                     span,
                 )
             )
@@ -347,6 +365,7 @@ class _Reader:
     cpp_flags: list[str] = field(default_factory=list)
     roots: list[tuple[Path, Span]] = field(default_factory=list)
     expectations: list[str] = field(default_factory=list)
+    inputs: dict[int, str] = field(default_factory=dict)
     templates_paths: list[Path] = field(default_factory=list)
     connectors: dict[str, ConnectorTemplates] = field(default_factory=dict)
     compile_options: list[str] = field(default_factory=list)
@@ -511,7 +530,8 @@ class _Reader:
     ) -> list[Diagnostic]:
         diags: list[Diagnostic] = []
         for script in values:
-            patterns, d = parse_expectations(script, cmd.span)
+            patterns, d = parse_expectations(script, cmd.span, self.inputs,
+                                             len(self.expectations))
             self.expectations += patterns
             diags += d
         return diags
@@ -622,6 +642,7 @@ def _load_cmake(
         libraries=reader.libraries,
         options=options,
         expectations=reader.expectations,
+        inputs=reader.inputs,
         templates_paths=[_normal(p) for p in reader.templates_paths],
         connectors=reader.connectors,
         global_components=reader.global_components,

@@ -92,16 +92,30 @@ def _die_with_parent() -> None:
         pass
 
 
+def _answer(proc: subprocess.Popen, answer: bool | str | None) -> bool:
+    """What on_output answered: a string is typed on the console (a QEMU that has gone
+    is no error here: its end is reported); True means stop."""
+    if not isinstance(answer, str):
+        return bool(answer)
+    try:
+        proc.stdin.write(answer.encode())
+        proc.stdin.flush()
+    except OSError:
+        pass
+    return False
+
+
 def run(platform: Platform, image: Path, timeout: float = 30.0,
         expect: re.Pattern[str] | None = None, fail_on_fault: bool = False,
-        on_output: Callable[[str], bool | None] | None = None,
+        on_output: Callable[[str], bool | str | None] | None = None,
         extra_args: list[str] = (), console_file: Path | None = None,
         allow_faults: bool = False) -> RunResult:
     """Boot `image`; stop at exit, panic, `expect` seen, a fault (if asked) or timeout
     (0: none). QEMU never outlives the call, even when it is interrupted (Ctrl-C).
 
     `on_output` gets each new piece of console text, and "" while there is none (so a
-    caller can notice its own reader has gone); returning True stops QEMU.
+    caller can notice its own reader has gone); returning True stops QEMU, returning a
+    string types it on the console (QEMU's standard input).
     A component fault makes the run fail unless `allow_faults`.
     """
     cmd = command_line(platform, image, extra_args)
@@ -117,7 +131,7 @@ def run(platform: Platform, image: Path, timeout: float = 30.0,
     try:
         with open(console_file, "wb") as out:
             try:
-                proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out,
+                proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=out,
                                         stderr=errors, env=env, start_new_session=True,
                                         preexec_fn=_die_with_parent)
             except OSError as e:
@@ -130,7 +144,7 @@ def run(platform: Platform, image: Path, timeout: float = 30.0,
                 chunk = reader.read().decode("utf-8", "replace")
                 if chunk:
                     text += chunk
-                    if on_output and on_output(chunk):
+                    if on_output and _answer(proc, on_output(chunk)):
                         stop = stop or "expected"
                     if PANIC.search(text):
                         stop = stop or "panic"
@@ -138,7 +152,7 @@ def run(platform: Platform, image: Path, timeout: float = 30.0,
                         stop = stop or "expected"
                     elif fail_on_fault and FAULT.search(text):
                         stop = stop or "fault"
-                elif on_output and on_output(""):  # quiet: the caller may still stop it
+                elif on_output and _answer(proc, on_output("")):  # quiet: it may still stop it
                     stop = stop or "expected"
                 if exited:
                     break
@@ -151,6 +165,7 @@ def run(platform: Platform, image: Path, timeout: float = 30.0,
             if proc.poll() is None:
                 proc.kill()
             code = proc.wait()
+            proc.stdin.close()
             text += reader.read().decode("utf-8", "replace")
         elapsed = time.monotonic() - start
         errors.seek(0)

@@ -1,6 +1,7 @@
 """`mkbuild test SYSTEM --platform P`: boot a system and check its expected console output.
 
-The expectations are a CAmkES app's `add_simulate_test` `wait_for` patterns, or for a
+The expectations are a CAmkES app's `add_simulate_test` `wait_for` patterns (its `send`
+text is typed on the console once the patterns before it were seen), or for a
 system in mkbuild's own layout the lines of `system.expect` beside `system.adl` (the
 root file's name with `.expect`); `--expect` adds patterns. Patterns are expect globs
 (the same syntax as `mkbuild run --expect`), matched in order over the serial console
@@ -120,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
                                         tuple(args.include_dirs), parse_defines(args.defines),
                                         progress=status)
 
-    return _boot_and_judge(build, patterns, args)
+    return _boot_and_judge(build, patterns, args, inputs=app.inputs)
 
 
 def _run_microkit(args: argparse.Namespace) -> int:
@@ -139,20 +140,25 @@ def _run_microkit(args: argparse.Namespace) -> int:
 
 
 def _boot_and_judge(build, patterns: list[str], args: argparse.Namespace,
-                    after_boot=None) -> int:
+                    after_boot=None, inputs: dict[int, str] | None = None) -> int:
     """build(build_dir) -> CompileResult; boot it and match `patterns`; after_boot(run)
-    may reinterpret how the run ended (a Microkit system's idle end)."""
+    may reinterpret how the run ended (a Microkit system's idle end). `inputs[n]` is
+    typed on the console once n patterns were seen (add_simulate_test's `send`)."""
     from mkbuild import pipeline
     from mkbuild.commands.run import qemu_extra_args, show_command_line
 
     matcher = ExpectationMatcher(patterns)
+    to_type = dict(inputs or {})
 
-    def on_output(chunk: str) -> bool:
-        # Called with each piece of console text; returning True stops QEMU early.
+    def on_output(chunk: str) -> bool | str:
+        # Called with each piece of console text; returning True stops QEMU early,
+        # a string is typed on the console.
         if args.console:
             sys.stdout.write(chunk)
             sys.stdout.flush()
-        return matcher.feed(chunk)
+        done = matcher.feed(chunk)
+        typed = None if done else to_type.pop(matcher.matched, None)
+        return typed if typed is not None else done
 
     try:
         compiled = build(Path(args.build_dir) if args.build_dir else None)

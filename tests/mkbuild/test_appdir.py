@@ -171,22 +171,24 @@ def test_global_components_checkout_adds_import_paths(tmp_path):
     assert app.import_paths == [gc / "interfaces", gc / "components"]
 
 
-def test_simulate_test_commands_other_than_wait_for_are_warned(tmp_path):
+def test_simulate_test_send_types_after_the_patterns_before_it(tmp_path):
     write(
         tmp_path,
         {
             "CMakeLists.txt": (
                 "DeclareCAmkESRootserver(a.camkes)\n"
-                'add_simulate_test([=[\n  wait_for "one"\n  send "x\\r"\n  wait_for {two}\n]=])\n'
+                'add_simulate_test([=[\n  wait_for "one"\n  send "x\\r"\n  wait_for {two}\n'
+                '  expect_other 1\n]=])\n'
             ),
             "a.camkes": "",
         },
     )
     app, diags = load_app(tmp_path)
     assert app.expectations == ["one", "two"]
+    assert app.inputs == {1: "x\r"}   # Tcl's \r: a carriage return
     assert where(diags) == [
-        ("warning", "add_simulate_test: command `send` is not supported (only `wait_for`); ignored",
-         "CMakeLists.txt", 2)
+        ("warning", "add_simulate_test: command `expect_other` is not supported (only "
+         "`wait_for` and `send`); ignored", "CMakeLists.txt", 2)
     ]
 
 
