@@ -129,7 +129,6 @@ NOT_HONOURED: dict[str, str] = {
     "_irq_ioapic_pin": _X86_IRQ, "_irq_polarity": _X86_IRQ, "_irq_level": _X86_IRQ,
     "_irq_trigger": "interrupt trigger modes come from the board file",
     "_cached": _CACHING, "_hardware_cached": _CACHING,
-    "_shmem_size": "dataport sizes come from the dataport type or the connection's `size`",
     "_global_endpoint": "seL4GlobalAsynch connections get their own notification",
 }
 # Settings honoured only at one value (what mkbuild does anyway): name -> (value, why not).

@@ -250,10 +250,8 @@ def _ends(system: System, inst: InstancePlan, ctype: ComponentType) -> list[EndG
             # connectors; the templates then add nothing); the server's, one per client
             # with that client's badge, in the order of the connection's `from` ends.
             ctx["signal"] = inst.slot(iface.name, "ntfn") if signalling else 0
-            slots = inst.slots(iface.name, "ntfn") if iface.kind == "provides" else []
-            ctx["clients"] = [(end_badge(system, end, i), slot) for (i, end), slot in
-                              zip(enumerate(conn.from_ends), slots, strict=False)
-                              ] if signalling else []
+            ctx["clients"] = (_signalled_clients(system, inst, iface.name)
+                              if signalling and iface.kind == "provides" else [])
             ends.append(EndGlue("rpc_" + iface.kind + ".c.j2", iface, ctx))
         elif iface.kind == "emits":
             ctx["slot"] = inst.slot(iface.name, "ntfn")
@@ -278,6 +276,19 @@ def _ends(system: System, inst: InstancePlan, ctype: ComponentType) -> list[EndG
             ctx["region"] = region
             ends.append(EndGlue("dataport.c.j2", iface, ctx))
     return ends
+
+
+def _signalled_clients(system: System, inst: InstancePlan, iface: str) -> list[tuple[int, int]]:
+    """(badge, notification slot) of every client of a signalling server interface,
+    over all the connections into it (authority.rpc_groups), in the plan's order."""
+    group = [c for c in system.connections.values()
+             if len(c.to_ends) == 1 and (c.to_ends[0].instance, c.to_ends[0].interface)
+             == (inst.name, iface)]
+    ends = [(c, e) for c in group for e in c.from_ends]
+    signalled = [(i, e) for i, (c, e) in enumerate(ends) if rule_for(system, c).signals_clients]
+    slots = inst.slots(iface, "ntfn")
+    return [(end_badge(system, end, i), slot)
+            for (i, end), slot in zip(signalled, slots, strict=False)]
 
 
 def passive_threads(system: System, inst: InstancePlan) -> list:

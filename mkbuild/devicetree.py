@@ -114,6 +114,14 @@ def find(root: Node, path: str) -> Node | None:
                  (path == "/" and n.parent is None)), None)
 
 
+def chosen(root: Node, prop: str) -> Node | None:
+    """The node a `/chosen` property names (CAmkES's `dtb({"chosen": "stdout-path"})`):
+    a path or an alias, with any `:options` after it dropped."""
+    node = next((n for n in root.children if n.name == "chosen"), None)
+    value = node.strings(prop) if node is not None and prop in node.props else []
+    return find(root, value[0].split(":", 1)[0]) if value else None
+
+
 def _number(cells: list[int]) -> int:
     value = 0
     for c in cells:

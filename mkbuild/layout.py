@@ -409,6 +409,17 @@ def resolve_dtb(system: System, platform: Platform) -> tuple[System, list[Diagno
                 query = _dtb_query(instances[end.instance].attributes, end.interface)
         path = None if query is None else (query.query.get("path")
                                            or query.query.get("aliases"))
+        if query is not None and isinstance(query.query.get("chosen"), str):
+            path, diag = _chosen_path(platform, query.query["chosen"], conn)
+            if diag is not None:
+                diags.append(diag)
+                continue
+            if path == KERNEL_CONSOLE:
+                old = instances[hw.instance]
+                instances[hw.instance] = replace(old, attributes={
+                    **old.attributes, f"{hw.interface}_irq_number": platform.console_irq,
+                    f"{hw.interface}_kernel_console": True})
+                continue
         if not isinstance(path, str):
             diags.append(error(f"{conn.connector} connection `{conn.name}` names no "
                                f"device-tree path", conn.span,
@@ -434,6 +445,25 @@ def resolve_dtb(system: System, platform: Platform) -> tuple[System, list[Diagno
             attrs[f"{hw.interface}_irq_number"] = device.irqs[0]
         instances[hw.instance] = replace(old, attributes=attrs)
     return replace(system, instances=instances), diags
+
+
+KERNEL_CONSOLE = "<the kernel console>"
+
+
+def _chosen_path(platform: Platform, prop: str, conn) -> tuple[str | None, Diagnostic | None]:
+    """The device-tree path a `/chosen` property names; KERNEL_CONSOLE for the kernel's
+    console UART, whose registers stay the kernel's: the driver gets only its
+    interrupt, through which it reads the console's input (docs/kernel.md)."""
+    root, problems = devicetree.board_tree(platform)
+    node = devicetree.chosen(root, prop) if root is not None else None
+    if node is None:
+        return None, (problems[0] if problems else error(
+            f"platform `{platform.name}`'s device tree has no `/chosen` `{prop}` naming a "
+            f"node (connection `{conn.name}`)", conn.span))
+    found = devicetree.regs(node) if "reg" in node.props else []
+    if found and found[0][0] == platform.console_base:
+        return KERNEL_CONSOLE, None
+    return node.path, None
 
 
 def _device_at(known: list[Device], platform: Platform, path: str) -> Device | None:

@@ -86,10 +86,13 @@ RPC_DATAPORT_RULE = ConnectorRule(
 )
 
 # An RPC plus a notification per client that the server signals it with (by badge).
+# The server's signal carries badge 1, so that a client polling its notification sees
+# a non-zero badge (global-components' clients loop `while (!badge) seL4_Poll(...)`).
+_SIGNAL = EndCap("ntfn", frozenset({WRITE}), badge=1)
 RPC_SIGNAL_RULE = ConnectorRule(
     objects={"ep": ENDPOINT, "ntfn": NOTIFICATION},
     from_caps=(EndCap("ep", _CALLER, badged=True), EndCap("ntfn", frozenset({READ}))),
-    to_caps=(EndCap("ep", _SERVER), EndCap("ntfn", frozenset({WRITE}))),
+    to_caps=(EndCap("ep", _SERVER), _SIGNAL),
     per_from_end=("ntfn",),
     rpc=True,
 )
@@ -105,7 +108,7 @@ CONNECTOR_RULES: dict[str, ConnectorRule] = {
         objects={"ep": ENDPOINT, "buf": FRAMES, "ntfn": NOTIFICATION},
         from_caps=(EndCap("ep", _CALLER, badged=True), EndCap("buf", _RW),
                    EndCap("ntfn", frozenset({READ}))),
-        to_caps=(EndCap("ep", _SERVER), EndCap("buf", _RW), EndCap("ntfn", frozenset({WRITE}))),
+        to_caps=(EndCap("ep", _SERVER), EndCap("buf", _RW), _SIGNAL),
         per_from_end=("buf", "ntfn"),
         rpc=True,
     ),

@@ -10,6 +10,11 @@
 
 static _Thread_local char line[LINE_MAX_BYTES];
 static _Thread_local unsigned int used;
+/* set_putchar(): every character goes to this function instead (e.g. a SerialServer's
+ * PutChar, which keeps each client's lines whole itself). */
+static void (*redirect)(int);
+
+void set_putchar(void (*putchar)(int)) { redirect = putchar; }
 
 static int camkes_flush(FILE *file)
 {
@@ -22,6 +27,10 @@ static int camkes_flush(FILE *file)
 
 static int camkes_putc(char c, FILE *file)
 {
+    if (redirect) {
+        redirect((unsigned char)c);
+        return (unsigned char)c;
+    }
     line[used++] = c;
     if (c == '\n' || used == LINE_MAX_BYTES)
         camkes_flush(file);

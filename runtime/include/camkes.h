@@ -19,6 +19,10 @@
 /* The instance's name as written in the assembly ("client", "outer.inner"). */
 const char *get_instance_name(void);
 
+/* Send every character of stdout/stderr to `putchar` (e.g. a SerialServer's
+ * `<iface>_putchar`) instead of the kernel console. */
+void set_putchar(void (*putchar)(int));
+
 /* Hooks a component may define (all optional). */
 void pre_init(void);
 void post_init(void);
