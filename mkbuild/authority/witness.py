@@ -39,6 +39,6 @@ def connection_of(auth, held: Held) -> str:  # auth: authority.Authority
     """The connection that gave a capability: the object's, unless the capability says
     (an endpoint shared by several connections into one server interface is named after
     the first of them: plan.rpc_groups)."""
-    if held.cap is not None and held.cap.connection:
+    if held.cap is not None and held.cap.connection in auth.system.connections:
         return held.cap.connection
     return auth.plan.objects[held.object].connection
