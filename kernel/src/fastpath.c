@@ -52,7 +52,8 @@ bool fastpath_call(word_t cptr, word_t info)
     struct endpoint *ep = c->ep.obj;
     struct tcb *r = ep->waiters.head;
     struct reply *rp;
-    if (!r || r->state != TS_BLOCKED_RECV || !(rp = r->reply) || !none_ready_above(r->prio) ||
+    if (!r || r->state != TS_BLOCKED_RECV || !(rp = r->reply) || rp->caller ||
+        !none_ready_above(r->prio) ||
         (r->sc && r->sc->core != self->sc->core))   /* it runs on another core */
         return false;
     wq_take_head(&ep->waiters);

@@ -53,13 +53,18 @@ void deliver(struct tcb *from, struct tcb *to, word_t info, word_t badge, bool g
 
 /* The receiver got a Call: it owes the caller a reply through its reply object (and
  * runs on the caller's time if it has none of its own). Without a reply object
- * nobody can answer: the caller stops, as in seL4. */
+ * nobody can answer: the caller stops, as in seL4. A Call it still owes an answer
+ * ends now: only a new Call needs the reply object, so a server may wait for
+ * something else (a semaphore's endpoint, a notification) between a Call and its
+ * answer, as CAmkES's binary semaphores in an RPC handler do. */
 static void start_reply_wait(struct tcb *caller, struct tcb *server)
 {
     if (!server->reply) {
         caller->state = TS_INACTIVE;
         return;
     }
+    if (server->reply->caller)
+        reply_lost(server);
     sc_lend(caller, server, server->reply);
     caller->state = TS_BLOCKED_REPLY;
     caller->reply_from = server->reply;
@@ -101,8 +106,6 @@ word_t ep_recv(struct endpoint *ep, bool block)
 {
     struct tcb *self = current;
     struct tcb *s = ep->waiters.head;
-    if (self->reply && self->reply->caller)
-        reply_lost(self);   /* receiving again ends the Call it did not answer */
     if (ntfn_take_bound(self))
         return MK_ERR_NONE;
     if (s && s->state == TS_BLOCKED_SEND) {
@@ -163,7 +166,7 @@ struct tcb *reply_take(void)
     return c;
 }
 
-/* The server will never answer (it ended, was suspended, or receives again): the
+/* The server will never answer (it ended, was suspended, or received a new Call): the
  * caller's Call returns MK_ERR_REPLY_LOST, and its context comes home now, or, if a
  * server further down the call chain runs on it, when that one answers. A thread
  * stopped by a fault stays stopped. */
