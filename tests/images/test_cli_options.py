@@ -111,6 +111,15 @@ def test_a_fault_fails_the_test_naming_its_source_line(tmp_path):
         "(crasher.control faulted at images/fault/components/Crasher/src/crasher.c:8 in run())")
 
 
+def test_a_fault_the_expectations_wait_for_is_expected(tmp_path):
+    """seL4's testfaulthandlers waits for `FAULT HANDLER`: the fault is the test."""
+    fault = IMAGES / "fault" / "system.adl"
+    r = mkbuild("test", str(fault), "--expect", "FAULT HANDLER: data fault from crasher",
+                cwd=tmp_path)
+    assert r.returncode == 0
+    assert r.stdout.splitlines()[-1].startswith("mkbuild test: PASS")
+
+
 def test_verbose_prints_the_qemu_command_with_icount_and_extra_args(tmp_path):
     r = mkbuild("run", str(HELLO), "-v", "--icount", "--qemu-arg=-no-reboot", cwd=tmp_path)
     assert r.returncode == 0
