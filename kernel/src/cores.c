@@ -71,7 +71,10 @@ _Noreturn void kmain_secondary(void)
     exit_to_current();
 }
 
-#define CORE_START_WAIT_US 100000   /* a core that has not arrived by then is not there */
+/* A core started but not arrived by then is not there. Generous: QEMU runs each core
+ * as a host thread, and on a loaded host one may not be scheduled for a while (seen
+ * at 100 ms); cores that arrive end the wait at once. */
+#define CORE_START_WAIT_US 2000000
 
 void cores_start(void)
 {
