@@ -27,6 +27,7 @@ from elftools.elf.elffile import ELFFile
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.kernel_lines import line_table  # noqa: E402
 from mkbuild import pipeline  # noqa: E402
 from mkbuild import platform as platforms  # noqa: E402
 from model.diagnostics import ERROR  # noqa: E402
@@ -56,42 +57,6 @@ PARTS = [
 ]
 COLUMNS = [(CACHE, "cache maintenance"), (ZERO, "zeroing"), (SPEC, "spec walk"),
            (PAGES, "page tables"), (EARLY, "early boot")]
-
-
-def _functions(src: Path) -> list[tuple[int, str]]:
-    found = []
-    for n, line in enumerate(src.read_text().splitlines(), 1):
-        m = re.match(r"^(?:static |_Noreturn |inline |__attribute__\(\(\w+\)\) |bool |void |"
-                     r"int |unsigned |word_t |uint\w+ |const |struct \w+ )+\s*\**(\w+)\(", line) \
-            or re.match(r"^(\w+):", line)
-        if m:
-            found.append((n, m.group(1)))
-    return found
-
-
-def line_table(kernel_elf: Path) -> tuple[list[int], list[tuple[str, str]]]:
-    """Sorted start addresses (virtual) and the (file, function) of each range."""
-    funcs: dict[str, list[tuple[int, str]]] = {}
-    rows = []
-    with open(kernel_elf, "rb") as f:
-        dwarf = ELFFile(f).get_dwarf_info()
-        for cu in dwarf.iter_CUs():
-            lp = dwarf.line_program_for_CU(cu)
-            names = [e.name.decode() for e in lp["file_entry"]]
-            first = 0 if lp.header["version"] >= 5 else 1
-            for entry in lp.get_entries():
-                st = entry.state
-                if st is None or st.end_sequence:
-                    continue
-                base = Path(names[st.file - first]).name
-                if base not in funcs:
-                    src = next(REPO.glob(f"kernel/**/{base}"), None)
-                    funcs[base] = _functions(src) if src else []
-                fl = funcs[base]
-                i = bisect.bisect_right([n for n, _ in fl], st.line) - 1
-                rows.append((st.address, (base, fl[i][1] if i >= 0 else "")))
-    rows.sort()
-    return [a for a, _ in rows], [p for _, p in rows]
 
 
 def part_of(where: tuple[str, str]) -> str:

@@ -18,8 +18,6 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-from elftools.elf.elffile import ELFFile
-
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 sys.path.insert(0, str(REPO / "tests" / "kernel"))
@@ -29,6 +27,7 @@ sys.path.insert(0, str(HERE))
 import system  # noqa: E402
 from sysbuild import SystemBuilder  # noqa: E402
 
+from bench.kernel_lines import line_table  # noqa: E402
 from mkbuild import build, platform  # noqa: E402
 
 # (source file, function or None for the whole file) -> part of the path
@@ -52,45 +51,6 @@ PARTS = [
 LABELS = {part: label for _, part, label in reversed(PARTS) if label}
 LABELS["user"] = "user: the client's loop and stubs, the server's loop"
 LABELS["other"] = "other kernel code"
-
-
-def _functions(src: Path) -> list[tuple[int, str]]:
-    """(first line, name) of each function or label in a C or assembly file."""
-    found = []
-    for n, line in enumerate(src.read_text().splitlines(), 1):
-        m = re.match(r"^(?:static |_Noreturn |inline |__attribute__\(\([\w, ]+\)\) |const |bool |"
-                     r"void |int |unsigned |word_t |struct \w+ \*?)+\s*\*?(\w+)\(", line) \
-            or re.match(r"^(\w+):", line)
-        if m:
-            found.append((n, m.group(1)))
-    return found
-
-
-def line_table(kernel_elf: Path) -> tuple[list[int], list[str]]:
-    """Sorted start addresses and the part each range belongs to."""
-    funcs: dict[str, list[tuple[int, str]]] = {}
-    rows: list[tuple[int, str]] = []
-    with open(kernel_elf, "rb") as f:
-        dwarf = ELFFile(f).get_dwarf_info()
-        for cu in dwarf.iter_CUs():
-            lp = dwarf.line_program_for_CU(cu)
-            names = [e.name.decode() for e in lp["file_entry"]]
-            # DWARF 5 numbers files from 0, earlier versions from 1
-            first = 0 if lp.header["version"] >= 5 else 1
-            for entry in lp.get_entries():
-                st = entry.state
-                if st is None or st.end_sequence:
-                    continue
-                base = Path(names[st.file - first]).name
-                src = next(REPO.glob(f"kernel/**/{base}"), None)
-                if src and base not in funcs:
-                    funcs[base] = _functions(src)
-                fl = funcs.get(base, [])
-                i = bisect.bisect_right([n for n, _ in fl], st.line) - 1
-                func = fl[i][1] if i >= 0 else ""
-                rows.append((st.address, _part(base, func)))
-    rows.sort()
-    return [a for a, _ in rows], [p for _, p in rows]
 
 
 def _part(base: str, func: str) -> str:
@@ -117,7 +77,8 @@ def run_trace(board: str, work: Path, calls: int, passive: bool) -> Counter:
                     "-d", "exec,nochain", "-D", str(log)], stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL, timeout=300, check=False,
                    env={**__import__("os").environ, **plat.qemu_env})
-    addrs, parts = line_table(elf)
+    addrs, where = line_table(elf)
+    parts = [_part(base, func) for base, func in where]
     counts: Counter = Counter()
     pc_re = re.compile(r"\[[0-9a-f]+/([0-9a-f]+)/")
     with open(log) as f:
