@@ -10,17 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_runner import REPO, mkbuild
 
-REPO = Path(__file__).resolve().parents[2]
 RPC = REPO / "images" / "rpc"
 
 pytestmark = pytest.mark.skipif(
     shutil.which("aarch64-linux-gnu-gcc") is None, reason="needs the AArch64 cross compiler")
-
-
-def mkbuild(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "mkbuild.cli", *args], capture_output=True,
-                          text=True, cwd=cwd, timeout=300)
 
 
 @pytest.fixture

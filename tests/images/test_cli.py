@@ -1,26 +1,17 @@
 """`mkbuild compile` and `mkbuild run` as a user runs them: exit codes, what they
 print, and diagnostics (never a traceback) for bad input."""
 
-import shutil
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+from cli_runner import REPO, mkbuild, needs_qemu_and_cross_compiler
 
-REPO = Path(__file__).resolve().parents[2]
 HELLO = REPO / "images" / "hello" / "system.adl"
 BROKEN = Path(__file__).parent / "fixtures" / "broken" / "system.adl"
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("qemu-system-aarch64") is None or shutil.which("aarch64-linux-gnu-gcc") is None,
-    reason="needs qemu-system-aarch64 and the AArch64 cross compiler")
-
-
-def mkbuild(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "mkbuild.cli", *args], capture_output=True,
-                          text=True, cwd=cwd, timeout=300)
+pytestmark = needs_qemu_and_cross_compiler
 
 
 def test_run_boots_and_streams_the_console(tmp_path):

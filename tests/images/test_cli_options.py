@@ -3,24 +3,14 @@ the options every command shares, `platforms`, `clean`, expectations beside a
 system, distinct build directories, faults failing a run, queries' statuses."""
 
 import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
+from cli_runner import REPO, mkbuild, needs_qemu_and_cross_compiler
 
-REPO = Path(__file__).resolve().parents[2]
 IMAGES = REPO / "images"
 HELLO = IMAGES / "hello" / "system.adl"
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("qemu-system-aarch64") is None or shutil.which("aarch64-linux-gnu-gcc") is None,
-    reason="needs qemu-system-aarch64 and the AArch64 cross compiler")
-
-
-def mkbuild(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "mkbuild.cli", *args], capture_output=True,
-                          text=True, cwd=cwd, timeout=300)
+pytestmark = needs_qemu_and_cross_compiler
 
 
 def test_help_points_to_the_exit_codes(tmp_path):

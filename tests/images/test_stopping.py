@@ -3,7 +3,6 @@ exits 0 (docs/exit-codes.md): signals to mkbuild alone or to its whole process g
 a reader that goes away, output paths that cannot be written."""
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -11,19 +10,12 @@ import time
 from pathlib import Path
 
 import pytest
+from cli_runner import REPO, mkbuild, needs_qemu_and_cross_compiler
 
-REPO = Path(__file__).resolve().parents[2]
 HELLO = REPO / "images" / "hello" / "system.adl"
 SPIN = Path(__file__).parent / "fixtures" / "spin" / "system.adl"
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("qemu-system-aarch64") is None or shutil.which("aarch64-linux-gnu-gcc") is None,
-    reason="needs qemu-system-aarch64 and the AArch64 cross compiler")
-
-
-def mkbuild(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "mkbuild.cli", *args], capture_output=True,
-                          text=True, cwd=cwd, timeout=300)
+pytestmark = needs_qemu_and_cross_compiler
 
 
 @pytest.fixture(scope="module")
