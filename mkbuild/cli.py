@@ -17,7 +17,7 @@ import sys
 # Each name is a module of mkbuild.commands defining add_parser(subparsers),
 # which registers the sub-command and sets `func` to a function(args) -> int.
 COMMANDS: list[str] = ["check", "dump", "graph", "query", "diff", "compile", "run", "test",
-                       "lsp", "sdk", "platforms", "clean"]
+                       "lsp", "sdk", "platforms", "clean", "guest"]
 EXIT_CODES_DOC = "docs/exit-codes.md"
 EXIT_CANNOT_WRITE = 3
 EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE
