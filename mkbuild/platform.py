@@ -82,6 +82,12 @@ class Platform:
     cores: int = 1
     psci_at_el1: str = "smc"
     release_at_el3: str = "at-start"
+    # The GIC's virtualisation extensions ([gic], docs/vm.md): the hypervisor interface
+    # (GICH, the kernel's), the virtual CPU interface (GICV, mapped into a guest at its
+    # GICC address) and the maintenance interrupt (PPI 9).
+    gic_hypervisor_interface: int = 0
+    gic_virtual_cpu_interface: int = 0
+    gic_maintenance_irq: int = 25
 
     @property
     def kernel_region(self) -> tuple[int, int]:
@@ -137,6 +143,10 @@ class Platform:
             f"-DPLAT_GICD_BASE={self.gic_distributor:#x}",
             f"-DPLAT_GICC_BASE={self.gic_cpu_interface:#x}",
             f"-DPLAT_TIMER_IRQ={self.hyp_timer_irq if el2 else self.timer_irq}",
+            f"-DPLAT_VTIMER_IRQ={self.timer_irq}",
+            f"-DPLAT_GICH_BASE={self.gic_hypervisor_interface:#x}",
+            f"-DPLAT_GICV_BASE={self.gic_virtual_cpu_interface:#x}",
+            f"-DPLAT_VGIC_MAINTENANCE_IRQ={self.gic_maintenance_irq}",
             f"-DPLAT_USER_TIMER_IRQ={self.user_timer_irq}",
             f"-DPLAT_CONSOLE_IRQ={self.console_irq}",
             f"-DPLAT_RAM_BASE={ram_base:#x}",
@@ -230,4 +240,7 @@ def _from_toml(doc: dict) -> Platform:
         cores=int(cores.get("count", 1)),
         psci_at_el1=str(cores.get("psci_at_el1", "smc")),
         release_at_el3=str(cores.get("release_at_el3", "at-start")),
+        gic_hypervisor_interface=int(doc["gic"].get("hypervisor_interface", 0)),
+        gic_virtual_cpu_interface=int(doc["gic"].get("virtual_cpu_interface", 0)),
+        gic_maintenance_irq=int(doc["gic"].get("maintenance_irq", 25)),
     )

@@ -245,9 +245,25 @@ void arch_fpu_trap(bool on);
  * guest's kernel; its exits (hypervisor calls, stage-2 faults, trapped instructions)
  * are its faults. `sp`: the guest's initial stack pointer. */
 bool arch_vcpu_supported(void);
-void arch_vcpu_init(struct vcpu *v, struct context *c, word_t sp);
+void arch_vcpu_init(struct vcpu *v, struct tcb *t, word_t sp);   /* binds t to v */
+struct tcb *arch_vcpu_thread(const struct vcpu *v);   /* the thread bound to it, or NULL */
 /* The CPU's guest state from `from` (NULL: native threads') to `to` (NULL: native). */
 void arch_vcpu_switch(struct vcpu *from, struct vcpu *to);
+/* The monitor's access to a vCPU that is not in any CPU (MK_ERR_*): its registers by
+ * MK_VCPU_REG_* number, a virtual interrupt made pending (vgic.c). */
+word_t arch_vcpu_read_reg(struct vcpu *v, word_t reg, word_t *value);
+word_t arch_vcpu_write_reg(struct vcpu *v, word_t reg, word_t value);
+word_t arch_vcpu_inject(struct vcpu *v, word_t virq, word_t priority);
+/* A monitor's answer MK_VCPU_REPLY_ADVANCE to t's exit: the trapped instruction done,
+ * mr[0..len) its results. */
+void arch_vcpu_complete(struct tcb *t, const word_t *mr, word_t len);
+/* An interrupt of the guests' (their virtual timer, the interrupt controller's for them):
+ * handled, true; any other, false. */
+bool arch_vcpu_irq(uint32_t irq);
+/* The one page of the kernel's devices a guest may have (the interrupt controller's
+ * virtual CPU interface, which shows a guest its own interrupts and nothing of the
+ * kernel's): only mapped into guests' VSpaces (spec.c). */
+bool arch_guest_device_page(word_t paddr, word_t size);
 void arch_init_cpu(void);
 void arch_user_pmu(bool full);   /* EL0: the cycle counter read only, or the whole PMU */
 void arch_print_entry(void);     /* how the kernel was entered, for the banner */
@@ -349,6 +365,7 @@ bool ntfn_bound_pending(const struct tcb *t);
 word_t invoke_tcb(struct cap *c, word_t label);
 word_t invoke_cnode(struct cap *c, word_t label);
 word_t invoke_irq(struct cap *c, word_t label);
+word_t invoke_vcpu(struct cap *c, word_t label);   /* vcpu.c */
 void thread_cancel_ipc(struct tcb *t);
 void irq_bind(uint32_t irq, struct notification *n, word_t badge);
 void irq_poll(void);

@@ -158,9 +158,14 @@ struct tcb *reply_take(void)
         return NULL;
     }
     c->reply_from = NULL;
-    if (c->fault_kind)
-        c->fault_kind = 0;   /* the handler answered: the thread retries the access */
-    else
+    if (c->fault_kind) {
+        /* the handler answered: the thread retries the access, or a guest's monitor
+         * completed the trapped instruction */
+        word_t info = self->ctx.x[REG_INFO];
+        if (ARCH_VCPUS && c->vcpu && mi_label(info) == MK_VCPU_REPLY_ADVANCE)
+            arch_vcpu_complete(c, &self->ctx.x[REG_MR0], mi_len(info));
+        c->fault_kind = 0;
+    } else
         deliver(self, c, self->ctx.x[REG_INFO], 0, false);
     c->state = TS_RUNNABLE;
     return c;

@@ -35,6 +35,8 @@ void irq_poll(void)
             return;
         if (irq == PLAT_TIMER_IRQ || irq < INTC_FIRST_BINDABLE) {
             sc_timer_tick();   /* the timer, or another core's kick */
+        } else if (ARCH_VCPUS && arch_vcpu_irq(irq)) {
+            /* a guest's (vgic.c) */
         } else if (irq_ntfn[irq]) {
             intc_disable(irq);
             ntfn_signal(irq_ntfn[irq], irq_badge[irq]);

@@ -182,7 +182,7 @@ static void check_objects(void)
         if (o->type == BS_OBJ_FRAME && !in_ram(o->paddr, size)) {
             /* device memory: wholly outside RAM, never zeroed, never the kernel's */
             const word_t *k = reaches(kernel_devices, o->paddr, size);
-            if (k)
+            if (k && !arch_guest_device_page(o->paddr, size))
                 reject("object %u: device frame at 0x%lx reaches the kernel's device at "
                        "0x%lx+0x%lx", i, o->paddr, k[0], k[1]);
             if (o->flags & BS_OBJ_FLAG_ZERO)
@@ -269,6 +269,16 @@ static void create_caps(void)
     }
 }
 
+/* Whether VSpace `vspace` is a guest's: a vCPU thread's (the TCB records say). */
+static bool is_guest_vspace(uint32_t vspace)
+{
+    const struct bs_tcb *tcbs = (const void *)((const char *)hdr + hdr->tcbs_off);
+    for (uint32_t i = 0; i < hdr->n_tcbs; i++)
+        if (tcbs[i].vcpu != BS_NO_OBJECT && tcbs[i].vspace == vspace)
+            return true;
+    return false;
+}
+
 static void create_mappings(void)
 {
     const struct bs_mapping *maps = (const void *)((const char *)hdr + hdr->mappings_off);
@@ -282,6 +292,9 @@ static void create_mappings(void)
         if (m->rights > 7 || m->attr > 1)
             reject("mapping %u: rights 0x%x attr 0x%x", i, m->rights, m->attr);
         bool device = m->attr & BS_MAP_ATTR_DEVICE;
+        if (arch_guest_device_page(f->paddr, size) && !is_guest_vspace(m->vspace))
+            reject("mapping %u: device frame at 0x%lx is the guests' (their virtual CPU "
+                   "interface): mapped only into a guest's VSpace", i, f->paddr);
         if (!device && !in_ram(f->paddr, size))
             reject("mapping %u: frame outside RAM must be mapped as device memory", i);
         int r = vspace_map(PA_TO_KVA(vs->paddr), m->vaddr, f->paddr, f->size_bits, m->rights,
@@ -404,7 +417,7 @@ static void create_tcbs(void)
                 if (j != i && tcbs[j].vspace == d->vspace)
                     reject("tcb %u: a vCPU's VSpace %u is also thread %u's", i, d->vspace, j);
             t->vcpu = PA_TO_KVA(vo->paddr);
-            arch_vcpu_init(t->vcpu, &t->ctx, d->sp);
+            arch_vcpu_init(t->vcpu, t, d->sp);
         }
         t->prio = d->priority;
         t->flags = d->flags;
@@ -436,7 +449,8 @@ static void create_irqs(void)
     for (uint32_t i = 0; i < hdr->n_irqs; i++) {
         const struct bs_irq *b = &irqs[i];
         const struct bs_object *n = obj_of(b->notification, BS_OBJ_NOTIFICATION, "notification", i);
-        if (b->irq < INTC_FIRST_BINDABLE || b->irq >= intc_num_irqs() || b->irq == PLAT_TIMER_IRQ)
+        if (b->irq < INTC_FIRST_BINDABLE || b->irq >= intc_num_irqs() || b->irq == PLAT_TIMER_IRQ ||
+            (ARCH_VCPUS && (b->irq == PLAT_VTIMER_IRQ || b->irq == PLAT_VGIC_MAINTENANCE_IRQ)))
             reject("irq binding %u: interrupt %u cannot be bound", i, b->irq);
         if (irq_is_bound(b->irq))
             reject("irq binding %u: interrupt %u bound twice", i, b->irq);

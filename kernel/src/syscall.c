@@ -5,7 +5,8 @@
 static bool is_object_invocation(uint8_t type)
 {
     return type == BS_OBJ_TCB || type == BS_OBJ_CNODE || type == BS_OBJ_IRQ_HANDLER ||
-           type == BS_OBJ_SCHED_CONTEXT || type == BS_OBJ_SCHED_CONTROL;
+           type == BS_OBJ_SCHED_CONTEXT || type == BS_OBJ_SCHED_CONTROL ||
+           type == BS_OBJ_VCPU;
 }
 
 static word_t do_invocation(struct cap *c, word_t info)
@@ -16,6 +17,7 @@ static word_t do_invocation(struct cap *c, word_t info)
     case BS_OBJ_CNODE: return invoke_cnode(c, label);
     case BS_OBJ_SCHED_CONTEXT: return invoke_sched_context(c, label);
     case BS_OBJ_SCHED_CONTROL: return invoke_sched_control(c, label);
+    case BS_OBJ_VCPU: return invoke_vcpu(c, label);
     default: return invoke_irq(c, label);
     }
 }

@@ -4,16 +4,12 @@ the guest's exits (here an HVC and an access outside its memory) are its faults,
 monitor (which resumes it after a hypercall by answering) or on the console, and the
 native threads keep running. With the kernel at EL1 such a spec is refused."""
 
-import subprocess
-from dataclasses import replace
-
 import pytest
 from sysbuild import boot
+from vcpu_guest import GUEST_BASE, assemble, at_el2, monitored_guest
 
 from mkbuild import bootspec as bs
-from mkbuild import toolchain
 
-GUEST_BASE = 0x4000_0000   # guest-physical address of its RAM (and of its first code)
 NATIVE = '#include <stdio.h>\nint main(void) { printf("native still runs\\n"); return 0; }\n'
 
 # hvc #0x42 at the guest's first instruction
@@ -29,40 +25,19 @@ OUTSIDE_GUEST = """
 """
 
 
-def _assemble(workdir, source: str) -> bytes:
-    tc = toolchain.AARCH64
-    src, elf, raw = workdir / "guest.S", workdir / "guest.elf", workdir / "guest.bin"
-    src.write_text(".global _start\n_start:\n" + source)
-    for cmd in ([tc.cc, "-nostdlib", "-static", f"-Wl,-Ttext={GUEST_BASE:#x}",
-                 "-Wl,--build-id=none",
-                 str(src), "-o", str(elf)],
-                [tc.cc.removesuffix("gcc") + "objcopy", "-O", "binary", "-j", ".text", str(elf),
-                 str(raw)]):
-        r = subprocess.run(cmd, capture_output=True, text=True)
-        assert r.returncode == 0, r.stderr
-    return raw.read_bytes()
-
-
 def _system(make_system, board: str, guest_source: str):
     sys = make_system(board)
-    guest = sys.guest_space("vm", _assemble(sys.workdir, guest_source), GUEST_BASE, pages=2)
+    guest = sys.guest_space("vm", assemble(sys.workdir, guest_source), GUEST_BASE, pages=2)
     vcpu = sys.obj("vm.vcpu0.state", bs.ObjType.VCPU)
     sys.thread(guest, "vm.vcpu0", priority=110, system_end=False, vcpu=vcpu)
     sys.thread(sys.space("native", NATIVE), "native.control", priority=100)
     return sys
 
 
-def _at_el2(platform):
-    args = list(platform.qemu_args)
-    at = args.index("-machine") + 1
-    args[at] = f"{args[at]},virtualization=on"
-    return replace(platform, qemu_args=tuple(args))
-
-
 @pytest.mark.parametrize("board", ["qemu-arm-virt", "zcu102"])
 def test_a_guest_runs_at_el1_and_its_hvc_is_its_fault(make_system, board):
     sys = _system(make_system, board, HVC_GUEST)
-    run = boot(_at_el2(sys.platform), sys.image())
+    run = boot(at_el2(sys.platform), sys.image())
     assert run.output.startswith(f"mk kernel on {board}: booting (entered at EL2, runs at EL2)")
     # EC 0x16 (HVC from AArch64), IL, immediate 0x42; the return address is after it
     assert ("FAULT HANDLER: hypervisor call (hvc) from vm.vcpu0, pc 0x40000004, "
@@ -76,7 +51,7 @@ def test_a_guest_runs_at_el1_and_its_hvc_is_its_fault(make_system, board):
 def test_a_guest_touching_memory_outside_its_ram_is_stopped_by_a_stage2_fault(
         make_system, board):
     sys = _system(make_system, board, OUTSIDE_GUEST)
-    run = boot(_at_el2(sys.platform), sys.image())
+    run = boot(at_el2(sys.platform), sys.image())
     # the address says it ran at EL1 (CurrentEL 4 << 10); the write is the 4th instruction;
     # the syndrome: a data abort from a lower level (EC 0x24), a valid 64-bit store of x0,
     # a level-2 translation fault (no table for it in the guest's stage 2)
@@ -130,15 +105,8 @@ int main(void)
 def test_a_monitor_gets_the_guests_exits_and_resumes_it_after_each_hypercall(
         make_system, board):
     sys = make_system(board)
-    ep = sys.endpoint("vm.exits")
-    guest = sys.guest_space("vm", _assemble(sys.workdir, HYPERCALLS_GUEST), GUEST_BASE)
-    sys.cap(guest, 1, ep, bs.Rights.WRITE | bs.Rights.GRANT_REPLY, badge=3)
-    vcpu = sys.obj("vm.vcpu0.state", bs.ObjType.VCPU)
-    sys.thread(guest, "vm.vcpu0", priority=110, system_end=False, fault_ep_slot=1, vcpu=vcpu)
-    monitor = sys.space("monitor", MONITOR)
-    sys.cap(monitor, 1, ep, bs.Rights.READ)
-    sys.thread(monitor, "monitor.control", priority=120)
-    run = boot(_at_el2(sys.platform), sys.image())
+    monitored_guest(sys, HYPERCALLS_GUEST, MONITOR, badge=3)
+    run = boot(at_el2(sys.platform), sys.image())
     exits = [line for line in run.output.splitlines() if line.startswith("monitor:")]
     # each hvc's exit (label 5, EC 0x16 with its immediate; pc after it), then the
     # stage-2 fault (label 1, EC 0x24) of the store at 0x40000010

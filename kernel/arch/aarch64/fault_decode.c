@@ -162,6 +162,23 @@ static void decode(word_t esr, word_t far, struct arch_fault *f)
         f->address = far;
 }
 
+#ifdef MK_EL2
+/* A guest's abort comes to EL2 only from stage 2 (its own stage 1 faults go to its EL1):
+ * the address a monitor needs is the guest-physical one, HPFAR_EL2's page (bits 4..:
+ * IPA bits 12..) with FAR's offset in it (FAR is the guest's virtual address when its
+ * MMU is on). */
+static void guest_physical_address(word_t esr, struct arch_fault *f)
+{
+    unsigned ec = (unsigned)(esr >> 26);
+    if (ec != EC_DABT_LOWER && ec != EC_IABT_LOWER)
+        return;
+    word_t hpfar;
+    __asm__ volatile("mrs %0, hpfar_el2" : "=r"(hpfar));
+    f->address = ((hpfar & ~0xful) << 8) | (f->address & 0xfff);
+    f->has_address = true;
+}
+#endif
+
 /* From vectors.S: every synchronous exception from EL0 that is not `svc`. */
 _Noreturn void handle_sync_other(word_t esr, word_t far)
 {
@@ -174,5 +191,9 @@ _Noreturn void handle_sync_other(word_t esr, word_t far)
     }
     struct arch_fault f;
     decode(esr, far, &f);
+#ifdef MK_EL2
+    if (current->vcpu)
+        guest_physical_address(esr, &f);
+#endif
     handle_user_fault(&f);
 }

@@ -109,6 +109,47 @@
 #define MK_INV_SCHED_CONTEXT_CONSUMED 33  /* reply MR0 = µs used since the last call */
 #define MK_INV_SCHED_CONTEXT_YIELD_TO 34  /* reply MR0 = µs consumed */
 
+/* VCPU invocations (docs/vm.md; a Call on a VCPU capability, <mk/vcpu.h>). */
+#define MK_INV_VCPU_READ_REG 40    /* MR0 = MK_VCPU_REG_*; reply MR0 = its value */
+#define MK_INV_VCPU_WRITE_REG 41   /* MR0 = MK_VCPU_REG_*, MR1 = the value */
+#define MK_INV_VCPU_INJECT_IRQ 42  /* MR0 = virtual interrupt, MR1 = priority (0..255) */
+/* The guest's registers as the invocations name them: x0..x30, the pc and PSTATE
+ * (SPSR) it exited with, SP_EL0, then the EL1 system registers it owns. */
+#define MK_VCPU_REG_X0 0
+#define MK_VCPU_REG_PC 31
+#define MK_VCPU_REG_SPSR 32
+#define MK_VCPU_REG_SP_EL0 33
+#define MK_VCPU_REG_SCTLR 34
+#define MK_VCPU_REG_TTBR0 35
+#define MK_VCPU_REG_TTBR1 36
+#define MK_VCPU_REG_TCR 37
+#define MK_VCPU_REG_MAIR 38
+#define MK_VCPU_REG_AMAIR 39
+#define MK_VCPU_REG_VBAR 40
+#define MK_VCPU_REG_CONTEXTIDR 41
+#define MK_VCPU_REG_TPIDR_EL1 42
+#define MK_VCPU_REG_SP_EL1 43
+#define MK_VCPU_REG_ELR_EL1 44
+#define MK_VCPU_REG_SPSR_EL1 45
+#define MK_VCPU_REG_ESR_EL1 46
+#define MK_VCPU_REG_FAR_EL1 47
+#define MK_VCPU_REG_AFSR0 48
+#define MK_VCPU_REG_AFSR1 49
+#define MK_VCPU_REG_PAR 50
+#define MK_VCPU_REG_CPACR 51
+#define MK_VCPU_REG_CNTKCTL 52
+#define MK_VCPU_REG_CNTV_CTL 53
+#define MK_VCPU_REG_CNTV_CVAL 54
+#define MK_VCPU_REG_CNTVOFF 55
+#define MK_VCPU_REG_TPIDR_EL0 56
+#define MK_VCPU_REG_TPIDRRO_EL0 57
+#define MK_VCPU_NUM_REGS 58
+/* The label of a monitor's answer to a guest's exit that completes the trapped
+ * instruction: the pc moves past it (after an HVC it already is); an emulated load's
+ * value (MR0) goes into its register; after an HVC/SMC, MR0..MR3 (as many as the
+ * answer's length) become x0..x3. Label 0 retries the access (resumes at the pc). */
+#define MK_VCPU_REPLY_ADVANCE 1
+
 /* Fault messages delivered to a fault endpoint: label = MK_FAULT_*,
  * MR0 = pc, MR1 = fault address, MR2 = ESR (syndrome), MR3 = thread index in the spec,
  * MR4.. = the thread's name, NUL padded, 8 characters per word (32 bytes). */
