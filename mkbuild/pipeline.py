@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from mkbuild import build, builddir
 from mkbuild import platform as platforms
+from mkbuild.system_checks import check  # the checks `mkbuild check` runs, run first
 from model.diagnostics import Diagnostic, error, has_errors
 
 if TYPE_CHECKING:  # the heavy stages are imported where used (fast no-change rebuilds)
@@ -54,18 +55,6 @@ def load(path: Path, include_dirs: tuple = (), defines: dict | None = None
         return None, [error("the front end (dsl.load_system) is not available in this build")]
     return loader(str(path), include_dirs=tuple(str(i) for i in include_dirs),
                   defines=dict(defines or {}))
-
-
-def check(system: System) -> list[Diagnostic]:
-    """Everything `mkbuild check` runs after the front end: the authority checks
-    (mkbuild.authority) and the policy assertions (mkbuild.policy)."""
-    from mkbuild import authority, policy, scheduling
-
-    auth = authority.build(system)
-    statements, diags = policy.parse(system)
-    allowed = {s.args[0] for s in statements if s.kind == "allow-shared-device"}
-    return (scheduling.check(system) + authority.checks(system, auth, allowed) + diags
-            + policy.evaluate(auth, statements))
 
 
 def compile(path: Path | str, platform: str, build_root: Path | None = None,

@@ -12,8 +12,6 @@ error. Text form:
 
 from __future__ import annotations
 
-import difflib
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,6 +61,8 @@ def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     """A hint naming the closest candidate, or None when nothing is close."""
+    import difflib  # here: start-up time (docs/benchmarks.md)
+
     close = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
     return f"did you mean `{close[0]}`?" if close else None
 
@@ -117,4 +117,6 @@ def render_all(diagnostics: Iterable[Diagnostic], sources: SourceCache | None = 
 
 
 def to_json(diagnostics: Iterable[Diagnostic]) -> str:
+    import json
+
     return json.dumps([d.as_dict() for d in diagnostics], indent=2, sort_keys=True)

@@ -4,7 +4,8 @@ and device claims, grant leaks."""
 
 from __future__ import annotations
 
-import networkx as nx
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from mkbuild.authority.closure import acquired
 from mkbuild.authority.connectors import rule_for
@@ -17,6 +18,9 @@ from mkbuild.authority.threads import instance_priority, thread_priority
 from mkbuild.authority.witness import Held
 from model.diagnostics import Diagnostic, error, warning
 from model.system import NOWHERE, Span, System
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 def _conn_note(system: System, conn: str, text: str) -> tuple[Span | None, str]:
@@ -31,25 +35,33 @@ def check_deadlocks(system: System, auth: Authority) -> list[Diagnostic]:
     component serving p uses an RPC connection to q: p's handler may call q and
     wait. A cycle means every thread on it can end up waiting for the next one.
     """
-    calls = nx.DiGraph()
+    servers: dict[tuple[str, str], None] = {}  # in connection order
     rpcs = [c for c in system.connections.values() if rule_for(system, c).rpc]
     for conn in rpcs:
         for t in conn.to_ends:
             if t.instance in system.instances:
-                calls.add_node((t.instance, t.interface))
+                servers[t.instance, t.interface] = None
     served_by: dict[str, list[tuple[str, str]]] = {}
-    for node in calls:
+    for node in servers:
         served_by.setdefault(node[0], []).append(node)
+    edges: dict[tuple, dict[str, str]] = {}  # (caller, server) -> its first connection
     for conn in rpcs:
         for f in conn.from_ends:
             callers = served_by.get(f.instance, [])
             for t in conn.to_ends:
                 server = (t.instance, t.interface)
-                if server not in calls:
+                if server not in servers:
                     continue
                 for caller in callers:
-                    if not calls.has_edge(caller, server):
-                        calls.add_edge(caller, server, connection=conn.name, via=f.interface)
+                    edges.setdefault((caller, server), {"connection": conn.name,
+                                                        "via": f.interface})
+    if not _has_cycle(edges):
+        return []
+    import networkx as nx  # only for a graph that may hold a cycle: start-up time
+
+    calls = nx.DiGraph()
+    calls.add_nodes_from(servers)
+    calls.add_edges_from((u, v, data) for (u, v), data in edges.items())
     out = []
     for scc in sorted((sorted(c) for c in nx.strongly_connected_components(calls)), key=str):
         if len(scc) == 1 and not calls.has_edge(scc[0], scc[0]):
@@ -69,6 +81,26 @@ def check_deadlocks(system: System, auth: Authority) -> list[Diagnostic]:
                                       f"`{u[0]}.{e['via']}` (connection `{e['connection']}`)"))
         out.append(d)
     return out
+
+
+def _has_cycle(edges: Iterable[tuple]) -> bool:
+    """Kahn's algorithm: the graph is acyclic when taking away nodes nothing points
+    to, over and over, takes away every node."""
+    succ: dict = {}
+    pointed_to: dict = {}
+    for u, v in edges:
+        succ.setdefault(u, []).append(v)
+        pointed_to.setdefault(u, 0)
+        pointed_to[v] = pointed_to.get(v, 0) + 1
+    free = [n for n, count in pointed_to.items() if count == 0]
+    taken = 0
+    while free:
+        taken += 1
+        for v in succ.get(free.pop(), ()):
+            pointed_to[v] -= 1
+            if pointed_to[v] == 0:
+                free.append(v)
+    return taken < len(pointed_to)
 
 
 def _shortest_cycle(g: nx.DiGraph, start, members: set) -> list[tuple]:
@@ -117,21 +149,20 @@ def check_shared_writes(system: System, auth: Authority) -> list[Diagnostic]:
     """A dataport written by several instances needs a protocol: the writers must be
     linked by event connections (one tells the other when it is done) or RPC
     connections (a call blocks its caller until the reply)."""
-    protocol = nx.Graph()
+    protocol: dict[str, set[str]] = {}  # instance -> those it calls or signals, both ways
     for conn in system.connections.values():
         rule = rule_for(system, conn)
         if rule.event or rule.rpc:
             for f in conn.from_ends:
                 for t in conn.to_ends:
-                    protocol.add_edge(f.instance, t.instance)
+                    protocol.setdefault(f.instance, set()).add(t.instance)
+                    protocol.setdefault(t.instance, set()).add(f.instance)
     out = []
     for obj in auth.plan.objects.values():
         if obj.kind != FRAMES:
             continue
         writers = sorted(i for i, h in auth.holders(obj.name).items() if WRITE in h.rights)
-        if len(writers) < 2:
-            continue
-        if all(w in protocol for w in writers) and nx.is_connected(protocol.subgraph(writers)):
+        if len(writers) < 2 or _linked(protocol, writers):
             continue
         conn = system.connections[obj.connection]
         second = next((c for c in auth.plan.caps if c.object == obj.name
@@ -145,6 +176,19 @@ def check_shared_writes(system: System, auth: Authority) -> list[Diagnostic]:
             hint="connect the writers with seL4Notification events, or make all but one end "
                  f"read-only ({readonly})"))
     return out
+
+
+def _linked(adjacent: dict[str, set[str]], members: list[str]) -> bool:
+    """Whether `members` are connected through edges between members alone."""
+    inside = set(members)
+    seen = {members[0]}
+    todo = [members[0]]
+    while todo:
+        for n in adjacent.get(todo.pop(), ()):
+            if n in inside and n not in seen:
+                seen.add(n)
+                todo.append(n)
+    return seen == inside
 
 
 def check_devices(system: System, auth: Authority, allowed: set[str] = frozenset()

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import networkx as nx
-
 from mkbuild.authority.objects import ENDPOINT, Plan
 from mkbuild.authority.plan import is_hardware
 from mkbuild.authority.rights import GRANT, GRANT_REPLY, READ, WRITE, Rights
@@ -14,6 +12,8 @@ from mkbuild.authority.witness import Held, Hop
 from model.system import NOWHERE, System
 
 if TYPE_CHECKING:
+    import networkx as nx
+
     from mkbuild.authority.graph import Authority
 
 
@@ -40,7 +40,9 @@ def take_grant_closure(system: System, p: Plan) -> dict[str, dict[str, Held]]:
         rights = cap.rights | (old.rights if old else frozenset())
         mine[cap.object] = Held(cap.object, rights, (), old.cap if old and old.cap else cap)
     if not any(GRANT in c.rights for c in p.caps):
-        return holdings  # nothing can move: the common case, kept fast
+        return holdings  # nothing can move: the common case, kept fast (no networkx)
+    import networkx as nx
+
     rights: dict[str, dict[str, Rights]] = {
         i: {o: h.rights for o, h in held.items()} for i, held in holdings.items()}
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import networkx as nx
-
 from mkbuild.authority.objects import DEVICE_FRAMES, ENDPOINT, FRAMES, IRQ, NOTIFICATION
 from mkbuild.authority.rights import GRANT_REPLY, READ, WRITE
 from mkbuild.authority.witness import Held, Hop, connection_of
 
 if TYPE_CHECKING:
+    import networkx as nx
+
     from mkbuild.authority.graph import Authority
 
 
@@ -89,6 +89,8 @@ def flow_graph(auth: Authority) -> nx.DiGraph:
                 if a != b and (a, b) not in edges:
                     edges[a, b] = (Hop(a, b, f"shares the address space of group `{g}`", None,
                                        system.instances[a].span), {None})
+    import networkx as nx  # here, not at the top: `mkbuild check` rarely needs it
+
     flow = nx.DiGraph()
     flow.add_nodes_from(system.instances)
     for (a, b), (h, conns) in edges.items():
@@ -100,6 +102,8 @@ def path_in(graph: nx.DiGraph, a: str, b: str) -> list[Hop] | None:
     """Shortest path of hops from a to b in a flow graph (or a subgraph of it)."""
     if a not in graph or b not in graph:
         return None
+    import networkx as nx
+
     try:
         nodes = nx.shortest_path(graph, a, b)
     except nx.NetworkXNoPath:
@@ -116,6 +120,8 @@ def flow_path(auth: Authority, a: str, b: str) -> list[Hop] | None:
 
 def flow_subgraph(auth: Authority, a: str, b: str) -> nx.DiGraph:
     """Every edge on some information path from `a` to `b` (for highlighting)."""
+    import networkx as nx
+
     if a not in auth.flow or b not in auth.flow:
         return nx.DiGraph()
     forward = nx.descendants(auth.flow, a) | {a}

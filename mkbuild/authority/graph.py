@@ -5,8 +5,8 @@ built together by `build`."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import networkx as nx
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from mkbuild.authority.closure import take_grant_closure
 from mkbuild.authority.flow import flow_graph
@@ -15,6 +15,9 @@ from mkbuild.authority.plan import is_hardware, plan
 from mkbuild.authority.threads import threads_of
 from mkbuild.authority.witness import Held
 from model.system import NOWHERE, Span, System
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 def instance_node(name: str) -> str:
@@ -39,15 +42,25 @@ def sched_context_node(thread_id: str) -> str:
 
 @dataclass
 class Authority:
+    """The graphs are built on first use: `mkbuild check` needs neither for most
+    systems, and networkx is a tenth of a second to import."""
+
     system: System
     plan: Plan
-    graph: nx.MultiDiGraph
     # Take-grant closure: instance -> object -> what it holds or can come to hold.
     holdings: dict[str, dict[str, Held]]
-    # Instance-level information flow, one witness hop per ordered pair.
-    flow: nx.DiGraph
 
     _by_object: dict[str, dict[str, Held]] | None = None
+
+    @cached_property
+    def graph(self) -> nx.MultiDiGraph:
+        """Instances, threads, scheduling contexts and objects; capability edges."""
+        return _capability_graph(self.system, self.plan)
+
+    @cached_property
+    def flow(self) -> nx.DiGraph:
+        """Instance-level information flow, one witness hop per ordered pair."""
+        return flow_graph(self)
 
     def holders(self, obj: str) -> dict[str, Held]:
         """Who holds (or can obtain) a capability to `obj`; indexed once, on first use."""
@@ -68,6 +81,12 @@ def build(system: System, p: Plan | None = None) -> Authority:
     """The authority of `system`: by default as its connections give it (`plan`);
     translation validation passes the plan it re-derived from a boot spec."""
     p = plan(system) if p is None else p
+    return Authority(system, p, take_grant_closure(system, p))
+
+
+def _capability_graph(system: System, p: Plan) -> nx.MultiDiGraph:
+    import networkx as nx
+
     graph = nx.MultiDiGraph()
     for name, inst in system.instances.items():
         if is_hardware(system, name):
@@ -93,10 +112,7 @@ def build(system: System, p: Plan | None = None) -> Authority:
         graph.add_edge(instance_node(cap.holder), object_node(cap.object), kind="cap",
                        rights=cap.rights, badge=cap.badge, connection=cap.connection,
                        interface=cap.interface)
-    holdings = take_grant_closure(system, p)
-    auth = Authority(system, p, graph, holdings, nx.DiGraph())
-    auth.flow = flow_graph(auth)
-    return auth
+    return graph
 
 
 def _add_time(system: System, graph: nx.MultiDiGraph) -> None:

@@ -71,7 +71,7 @@ class SystemServer(LanguageServer):
             return None
 
     def load(self, root: str) -> tuple[System | None, list]:
-        from mkbuild.pipeline import check
+        from mkbuild.system_checks import check
         from model.diagnostics import has_errors
 
         dsl_source.OVERLAY.clear()

@@ -1,0 +1,23 @@
+"""Everything `mkbuild check` runs after the front end, in a module of its own so
+that `check` does not import the build pipeline (start-up time, docs/benchmarks.md).
+`mkbuild.pipeline` runs the same checks first when it compiles."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from model.diagnostics import Diagnostic
+    from model.system import System
+
+
+def check(system: System) -> list[Diagnostic]:
+    """The scheduling settings, the authority checks (mkbuild.authority) and the
+    policy assertions (mkbuild.policy)."""
+    from mkbuild import authority, policy, scheduling
+
+    auth = authority.build(system)
+    statements, diags = policy.parse(system)
+    allowed = {s.args[0] for s in statements if s.kind == "allow-shared-device"}
+    return (scheduling.check(system) + authority.checks(system, auth, allowed) + diags
+            + policy.evaluate(auth, statements))
