@@ -202,6 +202,7 @@ struct core {
     struct vcpu *active_vcpu;         /* whose EL1 state the core holds; NULL: native */
     bool fpu_trapped;
     bool idle;                        /* waiting for an interrupt: nothing to run */
+    bool locking;                     /* the big kernel lock is in use (cores.c): final at boot */
     word_t prio_summary;              /* bit i: prio_bitmap[i] is not zero */
     word_t prio_bitmap[NUM_PRIORITIES / 64];
     struct tcb *queue_head[NUM_PRIORITIES], *queue_tail[NUM_PRIORITIES];
@@ -215,9 +216,21 @@ static inline struct core *this_core(void) { return arch_core_local(); }
 #define charged_sc (this_core()->charged)
 
 /* The big kernel lock (cores.c): taken at every entry from user mode, released on the
- * way back (and while a core waits for interrupts). */
-void kernel_lock(void);
-void kernel_unlock(void);
+ * way back (and while a core waits for interrupts). Only a system with threads off
+ * core 0 has one in use: the test is inline, on this core's own copy of that fact, so
+ * a single-core system pays a load and a branch for it, no call. */
+void kernel_lock_take(void);
+void kernel_lock_give(void);
+static inline __attribute__((always_inline)) void kernel_lock(void)
+{
+    if (this_core()->locking)
+        kernel_lock_take();
+}
+static inline __attribute__((always_inline)) void kernel_unlock(void)
+{
+    if (this_core()->locking)
+        kernel_lock_give();
+}
 void core_kick(unsigned core);        /* it looks at its queues and timer again (an SGI) */
 bool cores_all_idle(void);            /* every other core waits for an interrupt */
 

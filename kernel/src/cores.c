@@ -7,7 +7,8 @@ static volatile unsigned cores_online = 1;
 /* Some thread can run on a core other than 0 (the boot spec places a scheduling
  * context or a SchedControl there). Until then, and for ever in a system that never
  * does, the other cores stay parked and the lock is not taken: the kernel is the
- * single-core one, at its cost. Set before any other core takes the lock. */
+ * single-core one, at its cost. Final once the spec is read; then copied into every
+ * core's `locking` (what kernel_lock tests) before any core takes the lock. */
 static bool shared;
 static volatile bool decided;   /* the boot spec has been read: `shared` is final */
 
@@ -17,19 +18,15 @@ static struct {
     unsigned serving;   /* the ticket that holds the lock */
 } big_lock;
 
-void kernel_lock(void)
+void kernel_lock_take(void)
 {
-    if (!shared)
-        return;
     unsigned me = __atomic_fetch_add(&big_lock.next, 1, __ATOMIC_RELAXED);
     while (__atomic_load_n(&big_lock.serving, __ATOMIC_ACQUIRE) != me)
         arch_spin_pause();
 }
 
-void kernel_unlock(void)
+void kernel_lock_give(void)
 {
-    if (!shared)
-        return;
     __atomic_store_n(&big_lock.serving, big_lock.serving + 1, __ATOMIC_RELEASE);
 }
 
@@ -100,6 +97,8 @@ void cores_use(unsigned core)
  * others may queue for it, and holds it until its first thread runs. */
 void cores_decided(void)
 {
+    for (unsigned k = 0; k < PLAT_NUM_CORES; k++)
+        cores[k].locking = shared;
     kernel_lock();
     __atomic_store_n(&decided, true, __ATOMIC_RELEASE);
 }
