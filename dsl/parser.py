@@ -236,6 +236,10 @@ def _syntax_error(exc: UnexpectedInput, builder: Builder, names: dict[str, str],
             where = builder.span(tok)
             what = "unterminated comment"
             expected = set()
+        elif (missing := _missing_semicolon(tok, expected, names, chunk)) is not None:
+            end, statement = missing
+            where = builder.span(_token_at(chunk, end))
+            return error(f"expected `;` after `{statement}`", where)
         else:
             where = builder.span(tok)
             shown = str(tok)
@@ -274,6 +278,42 @@ def _syntax_error(exc: UnexpectedInput, builder: Builder, names: dict[str, str],
         hint = "expected " + (readable[0] if len(readable) == 1 else
                               "one of " + ", ".join(readable))
     return error(what, where, hint)
+
+
+def _missing_semicolon(tok: Token, expected: set[str], names: dict[str, str], chunk: str
+                       ) -> tuple[int, str] | None:
+    """(offset just after the previous token, the statement it ends) when `tok` most
+    likely follows a forgotten `;`: one is expected, and `tok` closes the block or
+    starts a later line. Reported there, as gcc and rustc do, not at the next line."""
+    if not any(names.get(e) == "`;`" for e in expected):
+        return None
+    # A `;` or brace in a comment or string is no statement boundary.
+    plain = _CHUNK.sub(_opaque, chunk[:tok.start_pos])
+    end = len(plain.rstrip())
+    if end == 0 or (tok != "}" and "\n" not in plain[end:]):
+        return None
+    start = max(plain.rfind(c, 0, end) for c in ";{}") + 1
+    statement = " ".join(chunk[start:end].split())
+    if len(statement) > 40:
+        statement = "..." + statement[-37:]
+    return end, statement
+
+
+def _opaque(m: re.Match) -> str:
+    """A comment as blanks, a string as letters (it can end the previous token),
+    newlines kept; single `;{}` characters as they are."""
+    text = m.group()
+    if len(text) == 1:
+        return text
+    fill = "x" if text[0] == '"' else " "
+    return "".join(c if c == "\n" else fill for c in text)
+
+
+def _token_at(chunk: str, offset: int) -> Token:
+    """An empty token at `offset` of `chunk`, for a span."""
+    line = chunk.count("\n", 0, offset) + 1
+    column = offset - (chunk.rfind("\n", 0, offset) + 1) + 1
+    return Token("X", "", start_pos=offset, line=line, column=column)
 
 
 def _printable(text: str) -> str:

@@ -165,10 +165,17 @@ CASES = {
     "syntax errors in independent declarations": (
         "component K { control }\ncomponent L { control; uses Calc c; }\n"
         "assembly { composition { component L l; component M m; } }",
-        [(6, 23, "unexpected `}`", "expected `;`"),
+        [(6, 22, "expected `;` after `control`", None),
          (8, 51, "unknown component type `M`", None),
          (8, 38, "`l.c` (uses `Calc`) is not connected",
           "connect it, or declare it `maybe uses` if it is optional")]),
+    "missing `;` at the end of a line": (
+        "component L { control;\n uses Calc calc\n}\n"
+        "assembly { composition { component L l; component Server s;\n"
+        " connection seL4RPCCall x(from l.calc, to s.calc); }\n"
+        " configuration { s.priority = 3 // then a comment\n l.priority = 4; } }",
+        [(7, 16, "expected `;` after `uses Calc calc`", None),
+         (11, 32, "expected `;` after `s.priority = 3`", None)]),
     "empty assembly": (
         "assembly { composition { } }",
         [(1, 1, "the assembly has no component instances", None)]),
@@ -316,7 +323,7 @@ assembly {
     assert [(d.span.line, d.span.col, d.message) for d in diags] == [
         (2, 32, "unexpected `void`"),
         (3, 52, "unexpected `;`"),
-        (8, 5, "unexpected name `compositon`"),
+        (7, 19, "expected `;` after `component K k2`"),
         (10, 40, "unexpected name `to`"),
         (12, 28, "unexpected `;`"),
     ]
