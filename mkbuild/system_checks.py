@@ -12,12 +12,20 @@ if TYPE_CHECKING:
 
 
 def check(system: System) -> list[Diagnostic]:
-    """The scheduling settings, the authority checks (mkbuild.authority) and the
+    """The scheduling settings, the VMs' settings, the authority checks (mkbuild.authority) and the
     policy assertions (mkbuild.policy)."""
     from mkbuild import authority, policy, scheduling
 
     auth = authority.build(system)
     statements, diags = policy.parse(system)
     allowed = {s.args[0] for s in statements if s.kind == "allow-shared-device"}
-    return (scheduling.check(system) + authority.checks(system, auth, allowed) + diags
-            + policy.evaluate(auth, statements))
+    return (scheduling.check(system) + _vm_checks(system)
+            + authority.checks(system, auth, allowed) + diags + policy.evaluate(auth, statements))
+
+
+def _vm_checks(system: System) -> list[Diagnostic]:
+    """The VMs' settings (mkbuild.vm), imported only for a system that has a VM."""
+    if not any(i.type == "VM" for i in system.instances.values()):
+        return []
+    from mkbuild import vm
+    return vm.check(system)
