@@ -165,16 +165,24 @@ def check_shared_writes(system: System, auth: Authority) -> list[Diagnostic]:
         if len(writers) < 2 or _linked(protocol, writers):
             continue
         conn = system.connections[obj.connection]
-        second = next((c for c in auth.plan.caps if c.object == obj.name
-                       and c.holder == writers[1]), None)
-        readonly = f"`{second.holder}.{second.interface}_access = \"R\"`" if second else \
-            "`<instance>.<dataport>_access = \"R\"`"
+        ends = [(e.instance, e.interface) for e in (*conn.from_ends, *conn.to_ends)]
+        writable = [c for c in auth.plan.caps if c.object == obj.name and WRITE in c.rights
+                    and (c.holder, c.interface) in ends]
+        writable.sort(key=lambda c: ends.index((c.holder, c.interface)))
+        # The `from` end is the writer by CAmkES's convention (apps/dataport faults when
+        # it is made read-only): keep it, suggest the ends after it.
+        if len(writable) >= 2:
+            keep = f"{writable[0].holder}.{writable[0].interface}"
+            settings = ", ".join(f"`{c.holder}.{c.interface}_access = \"R\"`"
+                                 for c in writable[1:])
+            readonly = f", if only `{keep}` writes, make the other ends read-only ({settings})"
+        else:
+            readonly = " make all but one end read-only (`<instance>.<dataport>_access = \"R\"`)"
         out.append(warning(
             f"dataport `{obj.name}` is written by {len(writers)} instances ("
             + ", ".join(f"`{w}`" for w in writers) + ") with no notification or call "
             "protocol between them", conn.span,
-            hint="connect the writers with seL4Notification events, or make all but one end "
-                 f"read-only ({readonly})"))
+            hint=f"connect the writers with seL4Notification events, or{readonly}"))
     return out
 
 

@@ -236,11 +236,11 @@ def test_two_writers_without_a_protocol_warn_and_with_events_or_calls_do_not():
     assert [(d.message, d.hint) for d in diags] == [(
         "dataport `mem.buf` is written by 2 instances (`r`, `w`) with no notification or "
         "call protocol between them",
-        "connect the writers with seL4Notification events, or make all but one end read-only "
-        "(`w.d_access = \"R\"`)")]
-    b.system.instances["w"].attributes["d_access"] = "R"
+        "connect the writers with seL4Notification events, or, if only `w.d` writes, make the "
+        "other ends read-only (`r.d_access = \"R\"`)")]
+    b.system.instances["r"].attributes["d_access"] = "R"
     assert A.checks(b.system) == []
-    del b.system.instances["w"].attributes["d_access"]
+    del b.system.instances["r"].attributes["d_access"]
     b.connect("sig", "seL4Notification", "w.done", "r.done")
     assert A.checks(b.system) == []
     del b.system.connections["sig"]
