@@ -305,6 +305,7 @@ class Builder(Transformer):
                 decl.instances.extend(item[2])
             elif isinstance(item, Token):
                 decl.span = self.span(item)
+                decl.name = str(item)
         return decl
 
     def set_value(self, items: list[Any]) -> S.Setting:
@@ -333,6 +334,7 @@ class Builder(Transformer):
                 decl.policies.append(item)
             elif isinstance(item, Token):
                 decl.span = self.span(item)
+                decl.name = str(item)
         return decl
 
     def sched_item(self, items: list[Any]) -> None:

@@ -90,7 +90,8 @@ def collect(loaded: LoadedFiles) -> tuple[Declarations, list[Diagnostic]]:
                                                                   decl.span, builtin):
                 conn_decls = [(d, b) for d, b in conn_decls if d.name != decl.name]
                 conn_decls.append((decl, builtin))
-            elif isinstance(decl, S.AssemblyDecl):
+            elif isinstance(decl, S.AssemblyDecl) and (
+                    decl.name is None or first_time("assembly", decl.name, decl.span)):
                 decls.assemblies.append(decl)
             elif isinstance(decl, S.PolicyDecl):
                 decls.policies.append(decl)

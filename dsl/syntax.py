@@ -202,6 +202,7 @@ class AssemblyDecl:
     configurations: list[ConfigurationDecl] = field(default_factory=list)
     policies: list[PolicyDecl] = field(default_factory=list)
     span: Span = NOWHERE
+    name: str | None = None  # `assembly NAME { ... }`; several merge, two names may not clash
 
 
 Decl = (

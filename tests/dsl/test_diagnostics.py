@@ -176,6 +176,11 @@ CASES = {
         " configuration { s.priority = 3 // then a comment\n l.priority = 4; } }",
         [(7, 16, "expected `;` after `uses Calc calc`", None),
          (11, 32, "expected `;` after `s.priority = 3`", None)]),
+    "two assemblies of one name (camkes-tool's bad-at-s4/multiple-assemblies)": (
+        "assembly foo { composition { component Server s; } }\n"
+        "assembly bar { composition { component Server t; } }\n"
+        "assembly foo { composition { component Server u; } }",
+        [(8, 10, "duplicate definition of assembly `foo`", None)]),
     "empty assembly": (
         "assembly { composition { } }",
         [(1, 1, "the assembly has no component instances", None)]),
