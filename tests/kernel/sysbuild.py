@@ -102,9 +102,10 @@ class SystemBuilder:
                                                  | bs.MapRights.WRITE | bs.MapRights.EXECUTE))
         return Space(name, Path(), cnode, vspace, base, {})
 
-    def space(self, name: str, source: str, cnode_bits: int = 6) -> Space:
-        """A program in its own address space (and its own CSpace)."""
-        elf = self.compile(name, source)
+    def space(self, name: str, source: str, cnode_bits: int = 6, extra: list[str] = ()) -> Space:
+        """A program in its own address space (and its own CSpace); `extra`: more compiler
+        arguments (include directories, other sources)."""
+        elf = self.compile(name, source, extra)
         cnode = self.obj(f"{name}.cnode", bs.ObjType.CNODE, cnode_bits)
         vspace = self.obj(f"{name}.vspace", bs.ObjType.VSPACE)
         entry, segments = image.read_user_elf(elf)

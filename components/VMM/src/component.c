@@ -1,0 +1,17 @@
+/* The VMM as a CAmkES-style component: its attributes (VMM.camkes, given by the
+ * compiler) are the configuration of vmm_run. */
+#include <camkes.h>
+#include "vmm.h"
+
+int run(void)
+{
+    const struct vmm_config vm = {
+        .name = vm_name,
+        .exits = (seL4_CPtr)vm_exits,
+        .vcpu = (seL4_CPtr)vm_vcpu,
+        .tcb = (seL4_CPtr)vm_tcb,
+        .entry = (seL4_Word)(unsigned)vm_entry,
+        .dtb = (seL4_Word)(unsigned)vm_dtb,
+    };
+    return vmm_run(&vm);
+}
