@@ -29,6 +29,18 @@ echo "guest: /init after $(cut -d' ' -f1 /proc/uptime) s"
 sh -c 'echo "guest shell: $(uname -s -m) $(cat /proc/cpuinfo | grep -c processor) cpu"'
 poweroff -f
 """
+# reads guest-physical memory it was not given: beyond its RAM, no device there
+OUTSIDE_INIT = """#!/bin/sh
+mount -t devtmpfs dev /dev
+echo "guest: reading 0x50000000"
+devmem 0x50000000
+echo "guest: still running"
+poweroff -f
+"""
+NATIVE = r"""
+#include <stdio.h>
+int main(void) { printf("native: runs on after the guest stopped\n"); return 0; }
+"""
 
 DTS = """/dts-v1/;
 / {{
@@ -97,13 +109,13 @@ def binaries():
         raise
 
 
-def linux_memory(sys, binaries):
+def linux_memory(sys, binaries, init: str):
     """The guest's memory: its RAM as 2 MiB frames with the images in it, the GICV
     page."""
 
     kernel = open(binaries.kernel.path, "rb").read()
     initrd = guest_initramfs.initramfs(guest_initramfs.busybox_tree(
-        open(binaries.busybox.path, "rb").read(), INIT))
+        open(binaries.busybox.path, "rb").read(), init))
     dts = sys.workdir / "guest.dts"
     dts.write_text(DTS.format(initrd_start=INITRD_AT, initrd_end=INITRD_AT + len(initrd),
                               ram_base=RAM_BASE, ram_size=RAM_SIZE))
@@ -129,14 +141,35 @@ def linux_memory(sys, binaries):
     return Space("vm", None, cnode, vspace, KERNEL_AT, {})
 
 
-def test_debians_linux_boots_under_the_vmm_and_runs_a_shell_command(make_system, binaries):
-    sys = make_system("qemu-arm-virt")
-    vm_with_vmm(sys, linux_memory(sys, binaries), KERNEL_AT, DTB_AT)
+BOARDS = ["qemu-arm-virt", "zcu102"]
+
+
+@pytest.mark.parametrize("board", BOARDS)
+def test_debians_linux_boots_under_the_vmm_and_runs_a_shell_command(make_system, binaries,
+                                                                    board):
+    sys = make_system(board)
+    vm_with_vmm(sys, linux_memory(sys, binaries, INIT), KERNEL_AT, DTB_AT)
     run = boot(at_el2(sys.platform), sys.image(), timeout=120)
-    (sys.workdir / "linux-console.txt").write_text(run.output)
     assert re.search(r"^guest: /init after [0-9.]+ s$", run.output, re.M), run.output[-3000:]
     assert "guest shell: Linux aarch64 1 cpu" in run.output
     assert run.output.splitlines()[-2:] == [
         "vmm: vm: the guest powered off",
         "mk: every control thread returned and no thread can run: system finished",
     ]
+
+
+@pytest.mark.parametrize("board", BOARDS)
+def test_linux_reading_outside_its_ram_is_stopped_by_the_vmm_and_natives_run_on(
+        make_system, binaries, board):
+    sys = make_system(board)
+    vm_with_vmm(sys, linux_memory(sys, binaries, OUTSIDE_INIT), KERNEL_AT, DTB_AT)
+    sys.thread(sys.space("native", NATIVE), "native.control", priority=90)
+    run = boot(at_el2(sys.platform), sys.image(), timeout=120)
+    assert "guest: reading 0x50000000" in run.output, run.output[-3000:]
+    # devmem's 4-byte load (at EL0, through its mapping of /dev/mem)
+    assert re.search(r"^vmm: vm: access outside its memory at 0x50000000 "
+                     r"\(pc 0x[0-9a-f]+, esr 0x93[0-9a-f]{6}\): guest stopped$",
+                     run.output, re.M), run.output[-3000:]
+    assert "guest: still running" not in run.output
+    assert "native: runs on after the guest stopped" in run.output
+    assert "FAULT HANDLER" not in run.output
