@@ -203,12 +203,15 @@ STOPPED = -2  # boot() stopped QEMU on seeing its `until` line
 
 
 def boot(platform: Platform, image_path: Path, timeout: float = 30,
-         extra: list[str] = DETERMINISTIC, until: str | None = None) -> Run:
+         extra: list[str] = DETERMINISTIC, until: str | None = None,
+         send: tuple[tuple[str, str], ...] = ()) -> Run:
     """Boot in QEMU until the guest ends it; console output and exit status.
 
     `until` (a regular expression) ends the run at the first console line matching
     it, status STOPPED: for systems whose other threads never finish (a spinner, a
-    periodic thread), which the kernel rightly never calls finished."""
+    periodic thread), which the kernel rightly never calls finished. `send`: (pattern,
+    text) pairs in order: each text is typed on the console once its regular expression
+    matches the output after the previous one's match (a prompt need not end a line)."""
     log = image_path.parent / "console.txt"
     env = {**os.environ, **platform.qemu_env}
     pattern = re.compile(until) if until else None
@@ -217,8 +220,10 @@ def boot(platform: Platform, image_path: Path, timeout: float = 30,
     with open(log, "wb") as out, open(image_path.parent / "qemu-stderr.txt", "wb") as err:
         qemu = subprocess.Popen([*platform.qemu_command(image_path), *extra],
                                 stdout=subprocess.PIPE, stderr=err,
-                                stdin=subprocess.DEVNULL, env=env)
+                                stdin=subprocess.PIPE if send else subprocess.DEVNULL,
+                                env=env)
         status, line = None, b""
+        to_send, seen, seen_from = list(send), "", 0
         try:
             while status is None:
                 left = deadline - time.monotonic()
@@ -233,6 +238,11 @@ def boot(platform: Platform, image_path: Path, timeout: float = 30,
                     status = qemu.wait()
                     break
                 out.write(chunk)
+                seen += chunk.decode(errors="replace")
+                while to_send and (m := re.compile(to_send[0][0]).search(seen, seen_from)):
+                    seen_from = m.end()
+                    qemu.stdin.write(to_send.pop(0)[1].encode())
+                    qemu.stdin.flush()
                 line += chunk
                 *whole, line = line.split(b"\n")
                 if pattern and any(pattern.search(w.decode(errors="replace"))
@@ -243,4 +253,6 @@ def boot(platform: Platform, image_path: Path, timeout: float = 30,
                 qemu.kill()
             qemu.wait()
             qemu.stdout.close()
+            if qemu.stdin:
+                qemu.stdin.close()
     return Run(log.read_text(errors="replace"), status)

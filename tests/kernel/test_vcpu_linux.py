@@ -29,6 +29,11 @@ echo "guest: /init after $(cut -d' ' -f1 /proc/uptime) s"
 sh -c 'echo "guest shell: $(uname -s -m) $(cat /proc/cpuinfo | grep -c processor) cpu"'
 poweroff -f
 """
+# an interactive shell on the console, whose commands are typed (boot's send)
+SHELL_INIT = """#!/bin/sh
+mount -t proc proc /proc
+exec sh
+"""
 # reads guest-physical memory it was not given: beyond its RAM, no device there
 OUTSIDE_INIT = """#!/bin/sh
 mount -t devtmpfs dev /dev
@@ -153,6 +158,24 @@ def test_debians_linux_boots_under_the_vmm_and_runs_a_shell_command(make_system,
     assert re.search(r"^guest: /init after [0-9.]+ s$", run.output, re.M), run.output[-3000:]
     assert "guest shell: Linux aarch64 1 cpu" in run.output
     assert run.output.splitlines()[-2:] == [
+        "vmm: vm: the guest powered off",
+        "mk: every control thread returned and no thread can run: system finished",
+    ]
+
+
+@pytest.mark.parametrize("board", BOARDS)
+def test_a_command_typed_at_the_guests_shell_prompt_runs(make_system, binaries, board):
+    sys = make_system(board)
+    vm_with_vmm(sys, linux_memory(sys, binaries, SHELL_INIT), KERNEL_AT, DTB_AT,
+                console_input=True)
+    run = boot(at_el2(sys.platform), sys.image(), timeout=120,
+               send=((r"/ # ", "echo typed: $((6 * 7))\n"), (r"typed: 42", "poweroff -f\n")))
+    lines = run.output.splitlines()
+    # the prompt (flushed as it is; its line editor asks the terminal where the cursor
+    # is, ESC [6n), the shell's echo of what was typed, the answer
+    assert "/ # \x1b[6necho typed: $((6 * 7))" in lines, run.output[-3000:]
+    assert "typed: 42" in lines
+    assert lines[-2:] == [
         "vmm: vm: the guest powered off",
         "mk: every control thread returned and no thread can run: system finished",
     ]

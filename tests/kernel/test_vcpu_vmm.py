@@ -20,30 +20,39 @@ VMM_ARGS = [f"-I{VMM / 'include'}",
 DTB = 0x4000_1000   # what the test's monitor passes in x0 (nothing is there)
 
 
-def vmm_main(entry: int, dtb: int) -> str:
+def vmm_main(entry: int, dtb: int, console_input: bool) -> str:
+    input_caps = "4, 5, 6" if console_input else "0, 0, 0"
     return f"""
 #include "vmm.h"
 int main(void)
 {{
-    static const struct vmm_config vm = {{"vm", 1, 2, 3, {entry:#x}, {dtb:#x}}};
+    static const struct vmm_config vm = {{"vm", 1, 2, 3, {entry:#x}, {dtb:#x}, {input_caps}}};
     return vmm_run(&vm);
 }}
 """
 
 
-def vm_with_vmm(sys, guest, entry: int, dtb: int):
+def vm_with_vmm(sys, guest, entry: int, dtb: int, console_input: bool = False):
     """The guest whose memory is `guest` (a Space) on a vCPU with the VMM as its monitor
-    (the VMM's slots: 1 exits, 2 VCPU, 3 the vCPU's TCB)."""
+    (the VMM's slots: 1 exits, 2 VCPU, 3 the vCPU's TCB; with `console_input` 4 the
+    console interrupt's handler, 5 its notification, 6 the VMM's own TCB)."""
     ep = sys.endpoint("vm.exits")
     sys.cap(guest, 1, ep, bs.Rights.WRITE | bs.Rights.GRANT_REPLY, badge=1)
     vcpu = sys.obj("vm.vcpu0.state", bs.ObjType.VCPU)
     tcb = sys.thread(guest, "vm.vcpu0", priority=100, system_end=False, fault_ep_slot=1,
                      vcpu=vcpu, start_suspended=True)
-    monitor = sys.space("vmm", vmm_main(entry, dtb), extra=VMM_ARGS)
+    monitor = sys.space("vmm", vmm_main(entry, dtb, console_input), extra=VMM_ARGS)
     sys.cap(monitor, 1, ep, bs.Rights.READ)
     sys.cap(monitor, 2, vcpu, bs.Rights.ALL)
     sys.cap(monitor, 3, tcb, bs.Rights.ALL)
-    sys.thread(monitor, "vmm.control", priority=120)
+    vmm = sys.thread(monitor, "vmm.control", priority=120)
+    if console_input:
+        irq = sys.platform.console_irq
+        typed = sys.notification("vmm.typed")
+        sys.spec.irqs.append(bs.IrqBinding(irq, typed, badge=1))
+        sys.cap(monitor, 4, sys.obj("vmm.console_irq", bs.ObjType.IRQ_HANDLER, irq=irq))
+        sys.cap(monitor, 5, typed, bs.Rights.READ)
+        sys.cap(monitor, 6, vmm)
 
 
 GUEST = """

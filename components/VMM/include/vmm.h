@@ -14,6 +14,10 @@ struct vmm_config {
     seL4_CPtr tcb;          /* the vCPU's thread, started suspended */
     seL4_Word entry;        /* guest-physical: the kernel's first instruction */
     seL4_Word dtb;          /* guest-physical: its device tree (x0 at entry) */
+    /* Console input for the guest's UART (0: none): the handler of the kernel
+     * console's interrupt, the notification it signals, and the VMM's own thread, to
+     * which the VMM binds that notification (so one Recv waits for exits and input). */
+    seL4_CPtr console_irq, input, self;
 };
 
 /* Runs the guest; returns 0 when it powered off, 1 when it stopped otherwise (an exit

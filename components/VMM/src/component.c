@@ -12,6 +12,9 @@ int run(void)
         .tcb = (seL4_CPtr)vm_tcb,
         .entry = (seL4_Word)(unsigned)vm_entry,
         .dtb = (seL4_Word)(unsigned)vm_dtb,
+        .console_irq = (seL4_CPtr)vm_console_irq,
+        .input = (seL4_CPtr)vm_input,
+        .self = (seL4_CPtr)vm_self,
     };
     return vmm_run(&vm);
 }

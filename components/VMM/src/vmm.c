@@ -97,22 +97,48 @@ static enum outcome serve(struct vmm *m, seL4_Word pc, seL4_Word addr, seL4_Word
     }
 }
 
+/* What was typed on the system console, into the guest's UART. */
+static void console_input(struct vmm *m)
+{
+    char typed[MK_CONSOLE_READ_MAX];
+    int n = mk_irq_read_console(m->vm->console_irq, typed);
+    if (n > 0)
+        pl011_input(&m->uart, &m->gicd, typed, (unsigned)n);
+    seL4_IRQHandler_Ack(m->vm->console_irq);
+}
+
+static bool take_console_input(const struct vmm_config *vm)
+{
+    if (!vm->console_irq)
+        return true;
+    seL4_SetMR(0, vm->input);
+    seL4_Error e = mk_invoke(vm->self, MK_INV_TCB_BIND_NOTIFICATION, 1);
+    if (e)
+        printf("vmm: %s: cannot take console input (error %d)\n", vm->name, e);
+    return !e;
+}
+
 int vmm_run(const struct vmm_config *vm)
 {
     static struct vmm m;   /* one VM per monitor */
     m.vm = vm;
     vgicd_init(&m.gicd, vm->vcpu);
     pl011_init(&m.uart, vm->name);
-    if (!start(&m))
+    if (!take_console_input(vm) || !start(&m))
         return 1;
     seL4_Word badge;
-    seL4_Recv(vm->exits, &badge);
+    seL4_MessageInfo_t got = seL4_Recv(vm->exits, &badge);
     for (;;) {
+        if (seL4_MessageInfo_get_label(got) == 0) {   /* a signal (exits have labels) */
+            console_input(&m);
+            got = seL4_Recv(vm->exits, &badge);
+            continue;
+        }
         seL4_MessageInfo_t answer;
         enum outcome o = serve(&m, seL4_GetMR(0), seL4_GetMR(1), seL4_GetMR(2), &answer);
         if (o != GOES_ON)
             return o == STOPPED;
         vgicd_deliver_pending(&m.gicd);
-        seL4_ReplyRecv(vm->exits, answer, &badge);
+        got = seL4_ReplyRecv(vm->exits, answer, &badge);
     }
 }

@@ -31,15 +31,21 @@ bool vgicd_access(struct vgicd *g, seL4_Word offset, unsigned size, bool write,
 void vgicd_raise(struct vgicd *g, unsigned irq);   /* an emulated device's interrupt */
 void vgicd_deliver_pending(struct vgicd *g);       /* retried where list registers were full */
 
+#define PL011_RX_SIZE 64u
+
 struct pl011 {
     const char *vm;
     char line[200];
     unsigned len;
+    char rx[PL011_RX_SIZE];   /* typed, not yet read by the guest: a ring */
+    unsigned rx_head, rx_count;
     uint32_t cr, lcrh, ibrd, fbrd, ifls, imsc, dmacr;
 };
 void pl011_init(struct pl011 *u, const char *vm);
 bool pl011_access(struct pl011 *u, struct vgicd *g, seL4_Word offset, unsigned size,
                   bool write, seL4_Word *value);
+/* Characters typed for the guest (what does not fit is dropped, as a UART would). */
+void pl011_input(struct pl011 *u, struct vgicd *g, const char *s, unsigned n);
 
 enum psci_outcome { PSCI_RESUME, PSCI_POWER_OFF, PSCI_RESET };
 /* x[0] the function, x[1..3] its arguments; x[0] gets the result. */
