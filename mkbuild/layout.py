@@ -239,8 +239,8 @@ def plan(system: System, platform: Platform) -> tuple[LayoutPlan | None, list[Di
     for cap in auth_plan.caps:
         caps_of.setdefault(cap.holder, []).append(cap)
     for name, instance in system.instances.items():
-        if authority.is_hardware(system, name):
-            continue
+        if authority.is_hardware(system, name) or _is_vm(system, name):
+            continue  # a device, or a VM (its objects: mkbuild.vm_layout)
         ctype = system.component_of(name)
         own = [i for i in ctype.interfaces if i not in ctype.exports]
         if ctype.composite and not own and not ctype.control:
@@ -547,9 +547,17 @@ class _Allocator:
         return None
 
 
-def boot_spec(plan: LayoutPlan, platform: Platform, programs: dict[str, Program]
-              ) -> tuple[bs.BootSpec | None, list[Blob], list[Diagnostic]]:
-    """The boot spec and the contents of preloaded frames (see module doc)."""
+def _is_vm(system: System, name: str) -> bool:
+    if system.instances[name].type != "VM":
+        return False
+    from mkbuild import vm
+    return vm.is_vm(system, name)
+
+
+def boot_spec(plan: LayoutPlan, platform: Platform, programs: dict[str, Program],
+              guests: list = ()) -> tuple[bs.BootSpec | None, list[Blob], list[Diagnostic]]:
+    """The boot spec and the contents of preloaded frames (see module doc);
+    `guests` (mkbuild.vm_layout.Guest) add their VMs' objects."""
     free = sum(s for _, s in platform.free_ram())
     program_bytes = sum(_round_up(seg.vaddr % PAGE + seg.memsz, PAGE)
                         for p in programs.values() for seg in p.segments)
@@ -654,6 +662,10 @@ def boot_spec(plan: LayoutPlan, platform: Platform, programs: dict[str, Program]
                     spec.mappings.append(bs.Mapping(vspace, r.vaddr + p * PAGE, frame,
                                                     region_rights,
                                                     r.device))
+    if guests:
+        from mkbuild import vm_layout
+        for guest in guests:
+            preloaded += vm_layout.add_objects(spec, add, guest, platform)
     for n in range(bs.page_tables_needed(spec)):
         add(f"pt/{n}", bs.ObjType.PAGE_TABLE)
 

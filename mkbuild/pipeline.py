@@ -156,6 +156,7 @@ def compile_system(system: System, platform: str, out_dir: Path, app_dir: Path,
         board = stage(platforms.load(platform))
         stage((True, _missing_tools(board)))
         system, plan = stage(plan_layout(system, board))
+        guests = stage(_guests(system))
         user_code = stage(_user_code(system, plan, app_dir, sources or {}))
         glue = codegen.glue(system, plan)
         shared_dir = Path(shared_dir or out_dir / build.SHARED_DIR_NAME)
@@ -168,7 +169,7 @@ def compile_system(system: System, platform: str, out_dir: Path, app_dir: Path,
         programs = {space: layout.Program(*image.read_user_elf(
             build.program_path(out_dir.resolve(), plan, space)))
             for space in plan.address_spaces()}
-        spec, blobs = stage(_boot_spec(plan, board, programs))
+        spec, blobs = stage(_boot_spec(plan, board, programs, guests))
         blob = bootspec.encode(spec)
         elf, raw = stage(_image(shared, blob, blobs, board))
         spec_json = bootspec.to_json(spec)
@@ -230,11 +231,19 @@ def _compile_and_link(shared_dir: Path, out_dir: Path,
     return ninja
 
 
-def _boot_spec(plan: layout.LayoutPlan, board: platforms.Platform, programs: dict
-               ) -> tuple[tuple | None, list[Diagnostic]]:
+def _guests(system: System) -> tuple[list, list[Diagnostic]]:
+    """The VMs' images and device trees (mkbuild.vm_layout), for a system with VMs."""
+    if not any(i.type == "VM" for i in system.instances.values()):
+        return [], []
+    from mkbuild import vm_layout
+    return vm_layout.guests(system)
+
+
+def _boot_spec(plan: layout.LayoutPlan, board: platforms.Platform, programs: dict,
+               guests: list) -> tuple[tuple | None, list[Diagnostic]]:
     from mkbuild import layout
 
-    spec, blobs, diags = layout.boot_spec(plan, board, programs)
+    spec, blobs, diags = layout.boot_spec(plan, board, programs, guests)
     return (None if spec is None else (spec, blobs)), diags
 
 
@@ -294,10 +303,21 @@ def boot(compiled: CompileResult, platform: str, timeout: float = 30.0,
             f"platform `{platform}` has no QEMU machine: image built, not booted here")])
     from mkbuild import qemu
 
+    if compiled.build_dir and _holds_vm(compiled.build_dir):
+        from mkbuild import vm_layout
+        board = vm_layout.with_el2(board)
     pattern = re.compile(expect) if expect else None
     result = qemu.run(board, compiled.image, timeout, pattern, fail_on_fault, on_output,
                       list(extra_args), allow_faults=allow_faults)
     return BootResult(compiled, result, compiled.diagnostics)
+
+
+def _holds_vm(build_dir: Path) -> bool:
+    """Does the image hold a VM (a vCPU in its boot spec)? It then needs the board's EL2."""
+    try:
+        return '"type": "vcpu"' in (Path(build_dir) / "bootspec.json").read_text()
+    except OSError:
+        return False
 
 
 def compile_app(app, platform: str = "qemu-arm-virt", build_dir: Path | None = None,

@@ -36,7 +36,8 @@ def _use(frame: str, space: str) -> str:
     if rest.startswith("prog"):
         return "program"
     kind = rest.split("/")[0].split(".")[-1]
-    return {"ipc": "IPC buffers"}.get(kind, kind if kind in ("stack", "heap") else "other")
+    named = {"ipc": "IPC buffers", "ram": "guest RAM", "gicv": "GIC virtual CPU interface"}
+    return named.get(kind, kind if kind in ("stack", "heap") else "other")
 
 
 def render(build_dir: Path, board: Platform, system: str) -> str:
@@ -48,6 +49,7 @@ def render(build_dir: Path, board: Platform, system: str) -> str:
     space_of = {i: space for space, insts in members.items() for i in insts}
     roles = {(space_of[n], c["slot"]): (n, c)
              for n, i in layout["instances"].items() for c in i["caps"]}
+    # A component's space is `<space>.vspace`; a VM's guest physical memory `<vm>.guest`.
     spaces = [o["name"].removesuffix(".vspace") for o in spec["objects"]
               if o["type"] == "vspace"]
     cnode_of = {t["vspace"]: t["cspace"] for t in spec["tcbs"]}
@@ -56,7 +58,7 @@ def render(build_dir: Path, board: Platform, system: str) -> str:
     owned: set[str] = set()
     for space in spaces:
         out += [""] + _space(space, members.get(space, []), spec, objects, layout, roles,
-                             cnode_of.get(f"{space}.vspace"), owned)
+                             cnode_of.get(f"{space}.vspace", cnode_of.get(space)), owned)
     out += [""] + _shared(spec, objects, owned)
     return "\n".join(out) + "\n"
 
@@ -87,7 +89,10 @@ def _summary(spec: dict, board: Platform) -> list[str]:
 def _space(space: str, instances: list[str], spec: dict, objects: dict, layout: dict,
            roles: dict, cnode: str | None, owned: set[str]) -> list[str]:
     members = [f"{n} ({layout['instances'][n]['component']})" for n in instances]
-    vspace = objects[f"{space}.vspace"]
+    vspace = objects.get(f"{space}.vspace") or objects[space]
+    if vspace["name"] == space and space.endswith(".guest"):   # a VM (mkbuild.vm_layout)
+        space = space.removesuffix(".guest")
+        members = [f"{space} (VM; stage-2 VSpace {vspace['name']})"]
     # A space's own objects are named after it or after one of its instances.
     prefixes = tuple(f"{p}." for p in {space, *instances})
     mine = [o for o in spec["objects"] if o["name"].startswith(prefixes)

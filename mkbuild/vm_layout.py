@@ -1,0 +1,105 @@
+"""A VM's kernel objects in the boot spec (docs/vm.md, "The boot spec of a VM").
+
+Per VM `<vm>`: the guest's stage-2 VSpace `<vm>.guest`; its RAM as 2 MiB frames
+`<vm>.ram/<n>` mapped read/write/execute at guest-physical 0x40000000 + n * 2 MiB
+(those holding the kernel, initrd or device tree preloaded, the others zeroed by the
+kernel); the board's GICV page `<vm>.gicv` at the guest's GICC; the vCPU `<vm>.vcpu0`
+(a VCPU object, a TCB bound to it, a CNode of its own, a scheduling context); and the
+exit endpoint `<vm>.exits` in the vCPU's slot 1 (write and grant-reply, badge 1).
+
+The thread starts where Linux's boot protocol says (pc = the Image's first byte, x0 =
+the device tree); with a monitor it is created suspended and the monitor resumes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from mkbuild import bootspec as bs
+from mkbuild.platform import Platform
+from mkbuild.vm import BLOCK, GUEST_GICC, GUEST_RAM_BASE, VmConfig
+from mkbuild.vm_images import GuestImages
+from model.diagnostics import Diagnostic, error
+from model.system import System
+
+RAM_FRAME_BITS = 21
+EXIT_SLOT = 1          # the monitor's exit endpoint in the vCPU's CNode
+VCPU_CNODE_BITS = 1    # two slots: 0 unused (the null cap), 1 the exit endpoint
+GUEST_PRIORITY = 100   # below the natives' default (254): a guest never delays them
+GUEST_BADGE = 1        # vCPU 0's exits carry badge 1 (the vCPU number + 1)
+
+
+@dataclass(frozen=True)
+class Guest:
+    config: VmConfig
+    images: GuestImages
+
+
+def guests(system: System) -> tuple[list[Guest], list[Diagnostic]]:
+    """Every VM's images (fetching Debian's kernel and busybox at first use), or an
+    error at the VM that cannot have them."""
+    from mkbuild import guest_fetch, vm, vm_devicetree, vm_images
+    configs, diags = vm.configs(system, fetch=True)
+    out = []
+    for cfg in configs:
+        try:
+            out.append(Guest(cfg, vm_images.images(cfg)))
+        except (ValueError, vm_devicetree.DeviceTreeError, guest_fetch.GuestFetchError,
+                OSError) as e:
+            diags.append(error(f"VM `{cfg.name}`: {e}", cfg.span))
+    return out, diags
+
+
+def add_objects(spec: bs.BootSpec, add, guest: Guest, platform: Platform,
+                suspended: bool = False) -> list[tuple[int, bytes]]:
+    """Adds the VM's objects through the layout's `add(name, type, size_bits, zero,
+    irq, paddr) -> index`; returns the preloaded frames as (object index, contents)."""
+    name, layout = guest.config.name, guest.images.layout
+    vspace = add(f"{name}.guest", bs.ObjType.VSPACE)
+    rwx = bs.MapRights.READ | bs.MapRights.WRITE | bs.MapRights.EXECUTE
+    preloaded = []
+    for n in range(layout.ram_size // BLOCK):
+        gpa = GUEST_RAM_BASE + n * BLOCK
+        contents = _block(guest.images.blobs(), gpa)
+        frame = add(f"{name}.ram/{n}", bs.ObjType.FRAME, RAM_FRAME_BITS, zero=contents is None)
+        spec.mappings.append(bs.Mapping(vspace, gpa, frame, rwx))
+        if contents is not None:
+            preloaded.append((frame, contents))
+    gicv = add(f"{name}.gicv", bs.ObjType.FRAME, 12, zero=False,
+               paddr=platform.gic_virtual_cpu_interface)
+    spec.mappings.append(bs.Mapping(vspace, GUEST_GICC, gicv,
+                                    bs.MapRights.READ | bs.MapRights.WRITE, device=True))
+    exits = add(f"{name}.exits", bs.ObjType.ENDPOINT)
+    cnode = add(f"{name}.vcpu0.cnode", bs.ObjType.CNODE, VCPU_CNODE_BITS)
+    spec.caps.append(bs.Cap(cnode, EXIT_SLOT, exits, bs.Rights.WRITE | bs.Rights.GRANT_REPLY,
+                            GUEST_BADGE))
+    vcpu = add(f"{name}.vcpu0.state", bs.ObjType.VCPU)
+    tcb = add(f"{name}.vcpu0.tcb", bs.ObjType.TCB)
+    sc = add(f"{name}.vcpu0.sc", bs.ObjType.SCHED_CONTEXT, bs.DEFAULT_SC_SIZE_BITS)
+    spec.sched_contexts.append(bs.SchedContext(sc, flags=0))
+    spec.tcbs.append(bs.Tcb(tcb, f"{name}.vcpu0", cnode, vspace, layout.kernel, 0,
+                            (layout.dtb, 0, 0, 0), priority=GUEST_PRIORITY,
+                            fault_ep_slot=EXIT_SLOT if suspended else 0,
+                            start_suspended=suspended, sched_context=sc, vcpu=vcpu))
+    return preloaded
+
+
+def _block(blobs: list[tuple[int, bytes]], gpa: int) -> bytes | None:
+    """The 2 MiB at `gpa` as the images fill it (zeros between), None if none does."""
+    out = None
+    for at, data in blobs:
+        lo, hi = max(at, gpa), min(at + len(data), gpa + BLOCK)
+        if lo < hi:
+            out = out if out is not None else bytearray(BLOCK)
+            out[lo - gpa:hi - gpa] = data[lo - at:hi - at]
+    return bytes(out) if out is not None else None
+
+
+def with_el2(platform: Platform) -> Platform:
+    """The board entered at EL2 (QEMU's `virtualization=on`), as a VM needs it."""
+    args = list(platform.qemu_args)
+    if "-machine" in args[:-1]:
+        at = args.index("-machine") + 1
+        if "virtualization=on" not in args[at]:
+            args[at] = f"{args[at]},virtualization=on"
+    return replace(platform, qemu_args=tuple(args))
