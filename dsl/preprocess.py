@@ -1,40 +1,31 @@
-"""A small C preprocessor for ADL files, as CAmkES apps use one.
+"""The C preprocessor of ADL files, as CAmkES apps use one.
 
-Handles `#include`, `#define` (object- and function-like), `#undef`,
-`#if`/`#ifdef`/`#ifndef`/`#elif`/`#else`/`#endif`, `#error`, and ignores
-`#pragma`/`#line`. Unlike cpp it keeps, for every output line, the file and
-line it came from and where each macro expansion sits in it, so diagnostics
+Handles `#include`, `#define` (object- and function-like, variadic, with `#`
+and `##`: dsl/cpp_macros.py), `#undef`, `#if`/`#ifdef`/`#ifndef`/`#elif`/
+`#else`/`#endif` (expressions: dsl/cpp_expr.py), `#error`, `#warning`, and
+ignores `#pragma`/`#line`. Unlike cpp it keeps, for every output line, the file
+and line it came from and where each macro expansion sits in it, so diagnostics
 point into the file the user wrote.
 """
 
 from __future__ import annotations
 
-import ast
 import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from model.diagnostics import Diagnostic, error
+from model.diagnostics import Diagnostic, error, warning
 from model.system import Span
 
+from .cpp_expr import ExpressionError, evaluate
+from .cpp_macros import Expander, Macro, parse_define
+from .cpp_tokens import IDENT, Token, comment_head, tokenize, would_merge
 from .source import LineOrigin, Segment, SourceMap
 
 MAX_INCLUDE_DEPTH = 32
-MAX_EXPANSION_DEPTH = 64
 
 _DIRECTIVE = re.compile(r"\s*#\s*([A-Za-z_]*)(.*)$", re.S)
-# Pieces of a code line: strings, comments and identifiers are what matter.
-_PIECE = re.compile(r'"(?:[^"\\\n]|\\.)*"?|/\*|\*/|//|[A-Za-z_]\w*|.', re.S)
-_IDENT = re.compile(r"[A-Za-z_]\w*")
-
-
-@dataclass
-class Macro:
-    name: str
-    body: str
-    params: list[str] | None = None  # None: object-like
-    span: Span | None = None
 
 
 @dataclass
@@ -51,6 +42,26 @@ class _Cond:
     outer_active: bool
     span: Span
     seen_else: bool = False
+
+
+@dataclass
+class _Lines:
+    """Source lines read together (a macro call whose arguments go on to later lines)."""
+
+    path: str
+    number: int  # of the first
+    texts: list[str] = field(default_factory=list)
+    tokens: list[list[Token]] = field(default_factory=list)
+    heads: list[int] = field(default_factory=list)  # where text after an earlier comment starts
+    comments: list[int | None] = field(default_factory=list)  # where a comment left open starts
+
+    def add(self, text: str, in_comment: bool) -> list[Token]:
+        tokens, comment = tokenize(text, len(self.texts), in_comment)
+        self.texts.append(text)
+        self.tokens.append(tokens)
+        self.heads.append(comment_head(text, in_comment))
+        self.comments.append(comment)
+        return tokens
 
 
 FileReader = Callable[[str, Span | None], tuple[str | None, Diagnostic | None]]
@@ -80,25 +91,27 @@ class _Preprocessor:
             m = None if in_comment else _DIRECTIVE.match(line)
             if m:
                 # Join continuation lines; each joined line becomes an empty output line.
-                full = line
-                extra = 0
-                while full.endswith("\\") and i + 1 + extra < len(raw):
-                    extra += 1
-                    full = full[:-1] + " " + raw[i + extra]
-                m = _DIRECTIVE.match(full)
-                assert m is not None
-                col = full.index("#") + 1
-                self.directive(path, number, col, m.group(1), m.group(2), conds, depth)
-                for k in range(extra + 1):
+                parts = [line]
+                while parts[-1].endswith("\\") and i + len(parts) < len(raw):
+                    parts.append(raw[i + len(parts)])
+                directive = _Directive(path, number, parts)
+                self.directive(directive, conds, depth)
+                for k in range(len(parts) - 1):
                     self.emit("", path, number + k)
-                i += extra + 1
+                # A comment begun on the directive's line goes on: the parser sees it begin.
+                comment = directive.open_comment
+                in_comment = comment is not None
+                last = parts[-1][comment:] if comment is not None else ""
+                self.emit(last, path, number + len(parts) - 1,
+                          (Segment(0, comment, False),) if comment else ())
+                i += len(parts)
                 continue
             if active:
-                in_comment = self.emit_code(line, path, number, in_comment)
+                i, in_comment = self.emit_code(raw, i, path, in_comment)
             else:
-                in_comment = _comment_state(line, in_comment)
+                in_comment = tokenize(line, 0, in_comment)[1] is not None
                 self.emit("", path, number)
-            i += 1
+                i += 1
         for cond in conds:
             self.diagnostics.append(error("unterminated conditional directive", cond.span,
                                           "add a matching `#endif`"))
@@ -107,22 +120,31 @@ class _Preprocessor:
         self.lines.append(text)
         self.origins.append(LineOrigin(path, number, segments))
 
+    def expander(self, path: str, number: int, at: Callable[[Token], Span] | None = None
+                 ) -> Expander:
+        """An expander whose problems are errors at the tokens' places in `path`."""
+        def span(t: Token | None) -> Span:
+            if at is not None and t is not None:
+                return at(t)
+            return Span(path, number + (t.line if t else 0), t.col + 1 if t else 1)
+
+        return Expander(self.macros,
+                        lambda message, t: self.diagnostics.append(error(message, span(t))))
+
     # ---- directives ------------------------------------------------------------
-    def directive(self, path: str, number: int, col: int, name: str, rest: str,
-                  conds: list[_Cond], depth: int) -> None:
-        span = Span(path, number, col)
-        rest = _strip_comments(rest).strip()
+    def directive(self, d: _Directive, conds: list[_Cond], depth: int) -> None:
+        name, span = d.name, d.span
         active = not conds or conds[-1].active
         if name in ("if", "ifdef", "ifndef"):
             value = False
             if active:
                 if name == "if":
-                    value = self.evaluate(rest, span)
+                    value = self.evaluate(d)
                 else:
-                    ident = rest.split()[0] if rest.split() else ""
-                    if not _IDENT.fullmatch(ident):
+                    ident = d.tokens[0] if d.tokens else None
+                    if ident is None or ident.kind != IDENT:
                         self.diagnostics.append(error(f"`#{name}` needs a macro name", span))
-                    value = (ident in self.macros) == (name == "ifdef")
+                    value = ident is not None and (ident.text in self.macros) == (name == "ifdef")
             conds.append(_Cond(active and value, value, active, span))
         elif name in ("elif", "else"):
             if not conds:
@@ -135,9 +157,7 @@ class _Preprocessor:
                 cond.seen_else = True
                 cond.active = cond.outer_active and not cond.taken
             else:
-                value = (cond.outer_active and not cond.taken
-                         and self.evaluate(rest, span))
-                cond.active = value
+                cond.active = cond.outer_active and not cond.taken and self.evaluate(d)
             cond.taken = cond.taken or cond.active
         elif name == "endif":
             if not conds:
@@ -147,31 +167,27 @@ class _Preprocessor:
         elif not active:
             return
         elif name == "define":
-            self.define(rest, span)
-        elif name == "undef":
-            self.macros.pop(rest.split()[0] if rest.split() else "", None)
-        elif name == "include":
-            self.include(rest, span, path, depth)
-        elif name == "error":
-            self.diagnostics.append(error(f"#error {rest}".rstrip(), span))
-        elif name == "warning":
-            from model.diagnostics import warning
+            def report(message: str, t: Token | None) -> None:
+                self.diagnostics.append(error(message, d.at(t) if t else span))
 
-            self.diagnostics.append(warning(f"#warning {rest}".rstrip(), span))
+            macro = parse_define(d.tokens, report, d.at)
+            if macro is not None:
+                self.macros[macro.name] = macro
+        elif name == "undef":
+            if d.tokens and d.tokens[0].kind == IDENT:
+                self.macros.pop(d.tokens[0].text, None)
+            else:
+                self.diagnostics.append(error("`#undef` needs a macro name", span))
+        elif name == "include":
+            self.include(d.rest, span, d.path, depth)
+        elif name == "error":
+            self.diagnostics.append(error(f"#error {d.rest}".rstrip(), span))
+        elif name == "warning":
+            self.diagnostics.append(warning(f"#warning {d.rest}".rstrip(), span))
         elif name in ("pragma", "line", "ident", ""):
             return
         else:
             self.diagnostics.append(error(f"unknown preprocessor directive `#{name}`", span))
-
-    def define(self, rest: str, span: Span) -> None:
-        m = re.match(r"([A-Za-z_]\w*)(\(([^)]*)\))?\s*(.*)$", rest, re.S)
-        if not m:
-            self.diagnostics.append(error("`#define` needs a macro name", span))
-            return
-        params = None
-        if m.group(2) is not None:
-            params = [p.strip() for p in m.group(3).split(",") if p.strip()]
-        self.macros[m.group(1)] = Macro(m.group(1), m.group(4).strip(), params, span)
 
     def include(self, rest: str, span: Span, path: str, depth: int) -> None:
         m = re.fullmatch(r'"([^"]+)"|<([^>]+)>', rest)
@@ -196,138 +212,131 @@ class _Preprocessor:
         assert text is not None
         self.run_file(found, text, depth + 1)
 
-    def evaluate(self, expression: str, span: Span) -> bool:
-        def defined(m: re.Match[str]) -> str:
-            return " 1 " if m.group(1) in self.macros else " 0 "
-
-        text = re.sub(r"\bdefined\s*\(\s*([A-Za-z_]\w*)\s*\)", defined, expression)
-        text = re.sub(r"\bdefined\s+([A-Za-z_]\w*)", defined, text)
-        text, _ = self.expand(text, set(), 0)
-        text = re.sub(r"\b(\d+)[uUlL]+\b", r"\1", text)
-        text = _IDENT.sub("0", text)  # cpp: unknown names are 0
-        text = text.replace("&&", " and ").replace("||", " or ")
-        text = re.sub(r"!(?!=)", " not ", text)
+    def evaluate(self, d: _Directive) -> bool:
+        expanded = self.expander(d.path, d.number, d.at).expand(d.tokens, in_if=True)
         try:
-            return bool(_eval_constant(ast.parse(text.strip() or "0", mode="eval").body))
-        except (SyntaxError, ValueError, ZeroDivisionError, RecursionError, OverflowError):
-            self.diagnostics.append(error(f"cannot evaluate `#if {expression}`", span))
+            return evaluate(expanded, self.macros.__contains__, d.name) != 0
+        except ExpressionError as e:
+            where = d.at(e.token) if e.token is not None else d.end_span()
+            self.diagnostics.append(error(e.message, where, e.hint))
             return False
 
     # ---- macro expansion ----------------------------------------------------------
-    def emit_code(self, line: str, path: str, number: int, in_comment: bool) -> bool:
-        if not self.macros and "/*" not in line and "*/" not in line:
-            self.emit(line, path, number)
-            return in_comment
-        out: list[str] = []
-        segments: list[Segment] = []
-        changed = False
-        out_col = 0
-        pos = 0
-        for m in _PIECE.finditer(line):
-            if m.start() < pos:
-                continue  # inside a macro call's arguments, already expanded
-            piece = m.group()
-            if in_comment:
-                if piece == "*/":
-                    in_comment = False
-            elif piece == "/*":
-                in_comment = True
-            elif piece == "//":
-                break
-            elif piece in self.macros:
-                expansion, end = self.expand_at(line, m.start(), piece, set(), 0)
-                if expansion is not None:
-                    if pos < m.start():
-                        segments.append(Segment(out_col, pos, False))
-                        out.append(line[pos:m.start()])
-                        out_col += m.start() - pos
-                    segments.append(Segment(out_col, m.start(), True))
-                    out.append(expansion)
-                    out_col += len(expansion)
-                    pos = end
-                    changed = True
-        if not changed:
-            self.emit(line, path, number)
-            return in_comment
-        segments.append(Segment(out_col, pos, False))
-        out.append(line[pos:])
-        self.emit("".join(out), path, number, tuple(segments))
-        return in_comment
+    def emit_code(self, raw: list[str], i: int, path: str, in_comment: bool) -> tuple[int, bool]:
+        """Emit raw[i] with its macros expanded (and the lines a macro call goes on to);
+        returns the next line's index and whether it starts inside a comment."""
+        group = _Lines(path, i + 1)
+        tokens = group.add(raw[i], in_comment)
+        if not any(t.kind == IDENT and t.text in self.macros for t in tokens):
+            self.emit(raw[i], path, i + 1)
+            return i + 1, group.comments[0] is not None
 
-    def expand_at(self, text: str, start: int, name: str, active: set[str],
-                  depth: int) -> tuple[str | None, int]:
-        """Expand the macro `name` used at text[start:]; returns (expansion, end)."""
-        macro = self.macros[name]
-        end = start + len(name)
-        if name in active or depth > MAX_EXPANSION_DEPTH:
-            return None, end
-        body = macro.body
-        if macro.params is not None:
-            args, after = _call_arguments(text, end)
-            if args is None:
-                return None, end  # a function-like macro name without arguments
-            end = after
-            values = dict(zip(macro.params, args, strict=False))
-            body = _IDENT.sub(lambda m: values.get(m.group(), m.group()), body)
-        expanded, _ = self.expand(body, active | {name}, depth + 1)
-        return expanded, end
+        def more() -> list[Token] | None:
+            k = i + len(group.texts)
+            open_comment = group.comments[-1] is not None
+            if k >= len(raw) or (not open_comment and _DIRECTIVE.match(raw[k])):
+                return None
+            return group.add(raw[k], open_comment)
 
-    def expand(self, text: str, active: set[str], depth: int) -> tuple[str, bool]:
-        out: list[str] = []
-        pos = 0
-        changed = False
-        for m in _PIECE.finditer(text):
-            if m.start() < pos:
-                continue
-            piece = m.group()
-            if piece in self.macros:
-                expansion, end = self.expand_at(text, m.start(), piece, active, depth)
-                if expansion is not None:
-                    out.append(text[pos:m.start()])
-                    out.append(expansion)
-                    pos = end
-                    changed = True
-        out.append(text[pos:])
-        return "".join(out), changed
+        out = self.expander(path, i + 1).expand(tokens, more)
+        for k, (text, segments) in enumerate(_render(out, group)):
+            self.emit(text, path, i + 1 + k, segments)
+        return i + len(group.texts), group.comments[-1] is not None
 
 
-def _call_arguments(text: str, pos: int) -> tuple[list[str] | None, int]:
-    """Arguments of a macro call starting at text[pos:] (after the name)."""
-    m = re.compile(r"\s*\(").match(text, pos)
-    if not m:
-        return None, pos
-    depth = 0
-    args: list[str] = []
-    current = ""
-    for i in range(m.end() - 1, len(text)):
-        ch = text[i]
-        if ch == "(":
-            depth += 1
-            if depth == 1:
-                continue
-        elif ch == ")":
-            depth -= 1
-            if depth == 0:
-                args.append(current.strip())
-                return ([] if args == [""] else args), i + 1
-        elif ch == "," and depth == 1:
-            args.append(current.strip())
-            current = ""
-            continue
-        current += ch
-    return None, pos
+class _Directive:
+    """A directive line (continuation lines joined) and its tokens after the name."""
+
+    def __init__(self, path: str, number: int, parts: list[str]):
+        self.path = path
+        self.number = number
+        self.starts: list[int] = []  # where each source line starts in the joined text
+        text = ""
+        for k, part in enumerate(parts):
+            self.starts.append(len(text))
+            text += part[:-1] + " " if k + 1 < len(parts) else part
+        self.text = text
+        tokens, comment = tokenize(text)
+        # where a comment left open begins, in the last line
+        self.open_comment = None if comment is None else comment - self.starts[-1]
+        m = _DIRECTIVE.match(text)
+        assert m is not None
+        self.name = m.group(1)
+        self.rest = _strip_comments(m.group(2)).strip()
+        self.tokens = tokens[2:] if self.name else tokens[1:]
+        self.span = Span(path, number, text.index("#") + 1)
+
+    def at(self, t: Token) -> Span:
+        """Where the token was written (continuation lines counted)."""
+        k = max(n for n, start in enumerate(self.starts) if start <= t.col)
+        return Span(self.path, self.number + k, t.col - self.starts[k] + 1)
+
+    def end_span(self) -> Span:
+        """Where the directive's text ends (a problem at the end of its expression)."""
+        if not self.tokens:
+            return self.span
+        last = self.tokens[-1]
+        return self.at(Token(last.kind, "", 0, last.end))
 
 
-def _comment_state(line: str, in_comment: bool) -> bool:
-    for m in _PIECE.finditer(line):
-        piece = m.group()
-        if in_comment and piece == "*/":
-            in_comment = False
-        elif not in_comment and piece == "/*":
-            in_comment = True
-        elif not in_comment and piece == "//":
-            break
-    return in_comment
+def _render(out: list[Token], group: _Lines) -> list[tuple[str, tuple[Segment, ...]]]:
+    """The expanded text of each line of `group`, with its segments.
+
+    Tokens that went through unexpanded are copied with what came before them (spaces,
+    comments); a macro's output is spelled with one space where its tokens had any.
+    Text around comments that go on past a line is kept, so the parser sees them whole.
+    """
+    n = len(group.texts)
+    parts: list[list[str]] = [[] for _ in range(n)]
+    segments: list[list[Segment]] = [[] for _ in range(n)]
+    width = [0] * n
+    state: list[tuple[bool, int] | None] = [None] * n  # (expanded, next source col)
+    last: list[Token | None] = [None] * n
+    lead_start: dict[tuple[int, int], int] = {}
+    for k, tokens in enumerate(group.tokens):
+        before = group.heads[k]
+        for t in tokens:
+            lead_start[(k, t.col)] = before
+            before = t.end
+
+    def put(k: int, text: str, src_col: int, expanded: bool) -> None:
+        if state[k] != (expanded, src_col):
+            segments[k].append(Segment(width[k], src_col, expanded))
+        parts[k].append(text)
+        width[k] += len(text)
+        state[k] = (expanded, src_col if expanded else src_col + len(text))
+
+    for k in range(n):
+        if group.heads[k]:
+            put(k, group.texts[k][:group.heads[k]], 0, False)
+    for t in out:
+        k = t.line
+        previous = last[k]
+        if t.source:
+            start = lead_start[(k, t.col)]
+            if start == t.col and previous is not None and not previous.source \
+                    and would_merge(previous, t):
+                put(k, " ", previous.col, True)
+            put(k, group.texts[k][start:t.end], start, False)
+        else:
+            space = parts[k] and (t.space or (previous is not None and would_merge(previous, t)))
+            put(k, " " + t.text if space else t.text, t.col, True)
+        last[k] = t
+    for k in range(n):
+        text = group.texts[k]
+        if k == n - 1:
+            tail = group.tokens[k][-1].end if group.tokens[k] else group.heads[k]
+        else:
+            comment = group.comments[k]
+            tail = comment if comment is not None and comment >= group.heads[k] else len(text)
+        if tail < len(text):
+            put(k, text[tail:], tail, False)
+    result = []
+    for k in range(n):
+        text = "".join(parts[k])
+        verbatim = text == group.texts[k] and all(not s.expanded for s in segments[k])
+        result.append((text, () if verbatim else tuple(segments[k])))
+    return result
 
 
 def _strip_comments(text: str) -> str:
@@ -335,48 +344,9 @@ def _strip_comments(text: str) -> str:
     return re.sub(r"//.*", "", text)
 
 
-_BINOPS = {
-    ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
-    ast.FloorDiv: lambda a, b: a // b, ast.Div: lambda a, b: a // b, ast.Mod: lambda a, b: a % b,
-    ast.LShift: lambda a, b: a << min(b, 4096), ast.RShift: lambda a, b: a >> b,
-    ast.BitOr: lambda a, b: a | b, ast.BitAnd: lambda a, b: a & b, ast.BitXor: lambda a, b: a ^ b,
-}
-_COMPARE = {
-    ast.Eq: lambda a, b: a == b, ast.NotEq: lambda a, b: a != b, ast.Lt: lambda a, b: a < b,
-    ast.LtE: lambda a, b: a <= b, ast.Gt: lambda a, b: a > b, ast.GtE: lambda a, b: a >= b,
-}
-
-
-def _eval_constant(node: ast.AST) -> int:
-    """Evaluate a `#if` expression already rewritten to Python syntax (integers only)."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, int):
-        return int(node.value)
-    if isinstance(node, ast.BoolOp):
-        values = [_eval_constant(v) for v in node.values]
-        return int(all(values) if isinstance(node.op, ast.And) else any(values))
-    if isinstance(node, ast.UnaryOp):
-        value = _eval_constant(node.operand)
-        if isinstance(node.op, ast.Not):
-            return int(not value)
-        if isinstance(node.op, ast.USub):
-            return -value
-        if isinstance(node.op, ast.Invert):
-            return ~value
-        return value
-    if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
-        return int(_BINOPS[type(node.op)](_eval_constant(node.left), _eval_constant(node.right)))
-    if isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _COMPARE:
-        left = _eval_constant(node.left)
-        right = _eval_constant(node.comparators[0])
-        return int(_COMPARE[type(node.ops[0])](left, right))
-    if isinstance(node, ast.IfExp):
-        return _eval_constant(node.body if _eval_constant(node.test) else node.orelse)
-    raise ValueError("not a constant expression")
-
-
 def macros_from_defines(defines: dict[str, str]) -> dict[str, Macro]:
     """Command-line `-D NAME[=VALUE]` definitions (VALUE defaults to 1, as in cpp)."""
-    return {name: Macro(name, "1" if value is None else str(value))
+    return {name: Macro(name, tokenize("1" if value is None else str(value))[0])
             for name, value in defines.items()}
 
 

@@ -552,7 +552,9 @@ class _Reader:
                 )
             ]
         ours, notes = global_components.choose(gc, cmd.span)
-        self.import_paths += ours + [gc / "interfaces", gc / "components"]
+        modules = global_components.module_includes(gc, replaced=bool(ours))
+        self.import_paths += ours + [gc / "interfaces", gc / "components"] + modules
+        self.cpp_includes += modules
         return notes
 
     def add_compile_options(

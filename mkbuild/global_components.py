@@ -73,3 +73,15 @@ def choose(checkout: Path, span: Span | None) -> tuple[list[Path], list[Diagnost
         span,
     )
     return [BUNDLED_INTERFACES, BUNDLED_COMPONENTS], [note]
+
+
+def module_includes(checkout: Path, replaced: bool) -> list[Path]:
+    """The checkout's `camkes-include` directories: global-components' CMake adds each
+    module's (picotcp-base, single-threaded, ...) both as an import path and for the ADL
+    preprocessor's `#include`. Those inside the components mkbuild replaces are left out
+    when it does."""
+    dirs = sorted(p for p in checkout.glob("**/camkes-include") if p.is_dir())
+    if replaced:
+        skipped = [checkout / "components" / name for name in REPLACED]
+        dirs = [p for p in dirs if not any(p.is_relative_to(s) for s in skipped)]
+    return dirs

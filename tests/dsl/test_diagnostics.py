@@ -271,7 +271,7 @@ def test_preprocessor_errors(adl):
     assert adl.error_sites(diags) == [
         ("system.camkes", 1, 1, "`#endif` without `#if`"),
         ("system.camkes", 2, 1, "unknown preprocessor directive `#frob`"),
-        ("system.camkes", 3, 1, "cannot evaluate `#if 1 +`"),
+        ("system.camkes", 3, 8, "`#if` expression ends where a value was expected"),
         ("system.camkes", 5, 1, "unterminated conditional directive"),
         ("system.camkes", 1, 1, "no `assembly` in `system.camkes`; a system needs one")]
 

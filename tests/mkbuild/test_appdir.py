@@ -159,14 +159,17 @@ def test_missing_files_and_unknown_libs_are_reported_at_their_line(tmp_path):
     assert [(d.span.col, d.span.end_col) for d in diags[:2]] == [(34, 37), (47, 50)]
 
 
-def test_global_components_checkout_adds_import_paths(tmp_path):
-    gc = tmp_path / "gc"
-    app_dir = write(
+def _app_including_global_components(tmp_path: Path) -> Path:
+    return write(
         tmp_path / "app",
         {"CMakeLists.txt": "includeGlobalComponents()\nDeclareCAmkESRootserver(a.camkes)\n",
          "a.camkes": ""},
     )
-    app, diags = load_app(app_dir, global_components=gc)
+
+
+def test_global_components_checkout_adds_import_paths(tmp_path):
+    gc = tmp_path / "gc"
+    app, diags = load_app(_app_including_global_components(tmp_path), global_components=gc)
     assert diags == []
     assert app.import_paths == [gc / "interfaces", gc / "components"]
 
@@ -237,3 +240,16 @@ def test_fuzzed_cmakelists_never_raise(tmp_path, commands):
     (tmp_path / "CMakeLists.txt").write_text(text)
     app, diags = load_app(tmp_path)
     assert app is not None or any(d.severity == "error" for d in diags)
+
+
+def test_global_components_modules_give_import_paths_and_adl_includes(tmp_path):
+    # global-components' CMake adds every module's camkes-include with
+    # CAmkESAddImportPath and CAmkESAddCPPInclude (apps/picoserver includes
+    # <camkes-picotcp-base.h> from one)
+    gc = tmp_path / "gc"
+    module = gc / "components" / "modules" / "picotcp-base" / "camkes-include"
+    module.mkdir(parents=True)
+    app, diags = load_app(_app_including_global_components(tmp_path), global_components=gc)
+    assert diags == []
+    assert app.import_paths == [gc / "interfaces", gc / "components", module]
+    assert app.cpp_includes == [module]
