@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from sysbuild import boot
-from vcpu_guest import GUEST_BASE, assemble, at_el2
+from vcpu_guest import GUEST_BASE, GUEST_GICC, assemble, at_el2
 
 from mkbuild import bootspec as bs
 
@@ -20,8 +20,8 @@ VMM_ARGS = [f"-I{VMM / 'include'}",
 DTB = 0x4000_1000   # what the test's monitor passes in x0 (nothing is there)
 
 
-def vmm_main(entry: int, dtb: int, console_input: bool) -> str:
-    input_caps = "4, 5, 6" if console_input else "0, 0, 0"
+def vmm_main(entry: int, dtb: int, console_input: bool, doorbell: bool = False) -> str:
+    input_caps = f"{4 if console_input else 0}, 5, 6, {{{7 if doorbell else 0}}}"
     return f"""
 #include "vmm.h"
 int main(void)
@@ -32,27 +32,34 @@ int main(void)
 """
 
 
-def vm_with_vmm(sys, guest, entry: int, dtb: int, console_input: bool = False):
-    """The guest whose memory is `guest` (a Space) on a vCPU with the VMM as its monitor
-    (the VMM's slots: 1 exits, 2 VCPU, 3 the vCPU's TCB; with `console_input` 4 the
-    console interrupt's handler, 5 its notification, 6 the VMM's own TCB)."""
+def vm_with_vmm(sys, guest, entry: int, dtb: int, console_input: bool = False,
+                doorbell: int | None = None):
+    """The guest whose memory is `guest` (a Space) on a vCPU with the VMM as its monitor.
+    The VMM's slots: 1 exits, 2 VCPU, 3 the vCPU's TCB, 5 its notification (bound to
+    it), 6 its own TCB; with `console_input` 4 the console interrupt's handler (its
+    badge 1 on the notification); with `doorbell` (a notification) 7 doorbell 0 out of
+    the guest. Returns the VMM's notification's object index."""
     ep = sys.endpoint("vm.exits")
     sys.cap(guest, 1, ep, bs.Rights.WRITE | bs.Rights.GRANT_REPLY, badge=1)
     vcpu = sys.obj("vm.vcpu0.state", bs.ObjType.VCPU)
     tcb = sys.thread(guest, "vm.vcpu0", priority=100, system_end=False, fault_ep_slot=1,
                      vcpu=vcpu, start_suspended=True)
-    monitor = sys.space("vmm", vmm_main(entry, dtb, console_input), extra=VMM_ARGS)
+    monitor = sys.space("vmm", vmm_main(entry, dtb, console_input, doorbell is not None),
+                        extra=VMM_ARGS)
     sys.cap(monitor, 1, ep, bs.Rights.READ)
     sys.cap(monitor, 2, vcpu, bs.Rights.ALL)
     sys.cap(monitor, 3, tcb, bs.Rights.ALL)
     vmm = sys.thread(monitor, "vmm.control", priority=120)
+    signals = sys.notification("vmm.signals")
+    sys.cap(monitor, 5, signals, bs.Rights.READ)
+    sys.cap(monitor, 6, vmm)
     if console_input:
         irq = sys.platform.console_irq
-        typed = sys.notification("vmm.typed")
-        sys.spec.irqs.append(bs.IrqBinding(irq, typed, badge=1))
+        sys.spec.irqs.append(bs.IrqBinding(irq, signals, badge=1))
         sys.cap(monitor, 4, sys.obj("vmm.console_irq", bs.ObjType.IRQ_HANDLER, irq=irq))
-        sys.cap(monitor, 5, typed, bs.Rights.READ)
-        sys.cap(monitor, 6, vmm)
+    if doorbell is not None:
+        sys.cap(monitor, 7, doorbell, bs.Rights.WRITE, badge=1)
+    return signals
 
 
 GUEST = """
@@ -168,5 +175,85 @@ def test_the_vm_ends_at_the_guests_system_off(make_system, board):
         "ok",
         "vmm: vm: the guest powered off",
         "mk: every control thread returned and no thread can run: system finished",
+    ]
+    assert run.status == 0
+
+
+# rings doorbell 0, then waits for the interrupt of doorbell 0 into it (SPI 2, INTID 34)
+DOORBELL_GUEST = """
+    adr x0, vectors
+    msr vbar_el1, x0
+    movz x9, #0x0801, lsl #16   // GICV
+    mov w1, #0xf0
+    str w1, [x9, #4]
+    mov w1, #1
+    str w1, [x9]
+    movz x8, #0x0800, lsl #16   // the distributor (the VMM's)
+    str w1, [x8]                // GICD_CTLR on
+    mov w1, #4
+    str w1, [x8, #0x104]        // ISENABLER1: INTID 34
+    mov x21, #0
+    msr daifclr, #2
+    movz x10, #0x0a00, lsl #16  // the doorbells
+    mov w1, #1
+    str w1, [x10]               // ring doorbell 0
+1:  wfi
+    cbz x21, 1b
+    movz x10, #0x0900, lsl #16
+    adr x11, yes
+    adr x12, no
+    cmp x21, #34
+    csel x11, x11, x12, eq
+2:  ldrb w1, [x11], #1
+    cbz w1, 3f
+    str w1, [x10]
+    b 2b
+3:  movz x0, #0x8400, lsl #16
+    add x0, x0, #8              // SYSTEM_OFF
+    hvc #0
+4:  b 4b
+yes: .asciz "guest: answered by interrupt 34\n"
+no:  .asciz "guest: answered by another interrupt\n"
+    .balign 2048
+vectors:
+    .skip 0x280
+    ldr w2, [x9, #0x0c]         // GICC_IAR
+    and x21, x2, #0x3ff
+    str w2, [x9, #0x10]         // GICC_EOIR
+    eret
+"""
+
+DOORBELL_NATIVE = r"""
+#include <stdio.h>
+#include <sel4/sel4.h>
+int main(void)
+{
+    seL4_Word badge;
+    seL4_Wait(1, &badge);
+    printf("native: the guest rang (badge %lu); ringing back\n", badge);
+    seL4_Signal(2);
+    return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("board", ["qemu-arm-virt", "zcu102"])
+def test_doorbells_between_the_guest_and_a_native(make_system, board):
+    sys = make_system(board)
+    guest = sys.guest_space("vm", assemble(sys.workdir, DOORBELL_GUEST), GUEST_BASE)
+    gicv = sys.device_frame("vm.gicv", sys.platform.gic_virtual_cpu_interface)
+    sys.spec.mappings.append(bs.Mapping(guest.vspace, GUEST_GICC, gicv, device=True))
+    rung = sys.notification("native.rung")
+    signals = vm_with_vmm(sys, guest, GUEST_BASE, DTB, doorbell=rung)
+    native = sys.space("native", DOORBELL_NATIVE)
+    sys.cap(native, 1, rung, bs.Rights.READ)
+    sys.cap(native, 2, signals, bs.Rights.WRITE, badge=2)   # doorbell 0 into the guest
+    sys.thread(native, "native.control", priority=110)
+    run = boot(at_el2(sys.platform), sys.image())
+    lines = [line for line in run.output.splitlines() if not line.startswith("mk")]
+    assert lines == [
+        "native: the guest rang (badge 1); ringing back",
+        "guest: answered by interrupt 34",
+        "vmm: vm: the guest powered off",
     ]
     assert run.status == 0

@@ -7,6 +7,12 @@
 
 #include <sel4/sel4.h>
 
+/* Guest <-> native doorbells (docs/vm.md): a page of registers at this guest-physical
+ * address, one 32-bit register each; the interrupts of the ones into the guest. */
+#define VMM_DOORBELLS 4
+#define VMM_DOORBELL_BASE 0x0a000000ul
+#define VMM_DOORBELL_IRQ 34u      /* SPI 2.. */
+
 struct vmm_config {
     const char *name;       /* the VM's, in the monitor's own messages */
     seL4_CPtr exits;        /* the endpoint the guest's exits arrive on (read) */
@@ -14,10 +20,15 @@ struct vmm_config {
     seL4_CPtr tcb;          /* the vCPU's thread, started suspended */
     seL4_Word entry;        /* guest-physical: the kernel's first instruction */
     seL4_Word dtb;          /* guest-physical: its device tree (x0 at entry) */
-    /* Console input for the guest's UART (0: none): the handler of the kernel
-     * console's interrupt, the notification it signals, and the VMM's own thread, to
-     * which the VMM binds that notification (so one Recv waits for exits and input). */
+    /* What comes in besides exits (0: nothing): the notification `input`, which the
+     * VMM binds to its own thread `self` (so one Recv waits for exits and signals).
+     * Its badge bit 0 is the kernel console's interrupt (handler `console_irq`, 0:
+     * none): typed characters for the guest's UART; bit 1 + i is doorbell i into the
+     * guest: its interrupt VMM_DOORBELL_IRQ + i. */
     seL4_CPtr console_irq, input, self;
+    /* Doorbells out of the guest: its write to register i of the doorbell page
+     * signals doorbell_out[i] (0: none). */
+    seL4_CPtr doorbell_out[VMM_DOORBELLS];
 };
 
 /* Runs the guest; returns 0 when it powered off, 1 when it stopped otherwise (an exit

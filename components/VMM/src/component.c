@@ -15,6 +15,8 @@ int run(void)
         .console_irq = (seL4_CPtr)vm_console_irq,
         .input = (seL4_CPtr)vm_input,
         .self = (seL4_CPtr)vm_self,
+        .doorbell_out = {(seL4_CPtr)vm_doorbell_out_0, (seL4_CPtr)vm_doorbell_out_1,
+                         (seL4_CPtr)vm_doorbell_out_2, (seL4_CPtr)vm_doorbell_out_3},
     };
     return vmm_run(&vm);
 }

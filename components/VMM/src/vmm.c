@@ -38,6 +38,15 @@ static void stopped(const struct vmm *m, const char *why, seL4_Word pc, seL4_Wor
     seL4_TCB_Suspend(m->vm->tcb);
 }
 
+/* The guest rang doorbell `offset / 4` (a read finds nothing: 0). */
+static bool doorbell(struct vmm *m, seL4_Word offset, struct mk_vcpu_access a)
+{
+    seL4_Word i = offset / 4;
+    if (a.write && i < VMM_DOORBELLS && m->vm->doorbell_out[i])
+        seL4_Signal(m->vm->doorbell_out[i]);
+    return true;
+}
+
 /* An access to an emulated device (false: to nothing the guest has). */
 static bool mmio(struct vmm *m, seL4_Word addr, struct mk_vcpu_access a, seL4_Word *value)
 {
@@ -45,6 +54,8 @@ static bool mmio(struct vmm *m, seL4_Word addr, struct mk_vcpu_access a, seL4_Wo
         return vgicd_access(&m->gicd, addr - VMM_GICD_BASE, a.size, a.write, value);
     if (addr - VMM_UART_BASE < VMM_UART_SIZE)
         return pl011_access(&m->uart, &m->gicd, addr - VMM_UART_BASE, a.size, a.write, value);
+    if (addr - VMM_DOORBELL_BASE < 4 * VMM_DOORBELLS)
+        return doorbell(m, addr - VMM_DOORBELL_BASE, a);
     return false;
 }
 
@@ -100,6 +111,8 @@ static enum outcome serve(struct vmm *m, seL4_Word pc, seL4_Word addr, seL4_Word
 /* What was typed on the system console, into the guest's UART. */
 static void console_input(struct vmm *m)
 {
+    if (!m->vm->console_irq)
+        return;
     char typed[MK_CONSOLE_READ_MAX];
     int n = mk_irq_read_console(m->vm->console_irq, typed);
     if (n > 0)
@@ -107,9 +120,19 @@ static void console_input(struct vmm *m)
     seL4_IRQHandler_Ack(m->vm->console_irq);
 }
 
-static bool take_console_input(const struct vmm_config *vm)
+/* A signal on the VMM's notification: typed characters and doorbells into the guest. */
+static void signalled(struct vmm *m, seL4_Word bits)
 {
-    if (!vm->console_irq)
+    if (bits & 1)
+        console_input(m);
+    for (unsigned i = 0; i < VMM_DOORBELLS; i++)
+        if (bits & (2ul << i))
+            vgicd_raise(&m->gicd, VMM_DOORBELL_IRQ + i);
+}
+
+static bool take_signals(const struct vmm_config *vm)
+{
+    if (!vm->input)
         return true;
     seL4_SetMR(0, vm->input);
     seL4_Error e = mk_invoke(vm->self, MK_INV_TCB_BIND_NOTIFICATION, 1);
@@ -124,13 +147,13 @@ int vmm_run(const struct vmm_config *vm)
     m.vm = vm;
     vgicd_init(&m.gicd, vm->vcpu);
     pl011_init(&m.uart, vm->name);
-    if (!take_console_input(vm) || !start(&m))
+    if (!take_signals(vm) || !start(&m))
         return 1;
     seL4_Word badge;
     seL4_MessageInfo_t got = seL4_Recv(vm->exits, &badge);
     for (;;) {
         if (seL4_MessageInfo_get_label(got) == 0) {   /* a signal (exits have labels) */
-            console_input(&m);
+            signalled(&m, badge);
             got = seL4_Recv(vm->exits, &badge);
             continue;
         }
