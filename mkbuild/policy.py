@@ -35,11 +35,18 @@ FORMS: list[tuple[str, list[str]]] = [
     ("holds-nothing", [INST, "holds", "nothing", "of", INST]),
     ("device-only-via", ["device", HW, "only", "via", INSTS]),
     ("priority", ["priority", PRIO, OP, PRIO]),
+    ("device-not-shared", ["device", HW, "not", "shared"]),
     ("allow-shared-device", ["allow", "shared", "device", HW]),
     ("schedulable", ["schedulable"]),
     ("response", ["response", THREAD, "<=", NUM, UNIT]),
 ]
 TIME_KINDS = ("schedulable", "response")  # refuted with a bound and its interference chain
+DEVICE_SHARING_KINDS = ("device-not-shared", "allow-shared-device")
+
+
+def devices_decided(statements: list[Statement]) -> set[str]:
+    """Devices whose sharing a statement decides (the shared-device warning leaves them)."""
+    return {s.args[0] for s in statements if s.kind in DEVICE_SHARING_KINDS}
 OPS = {">": int.__gt__, ">=": int.__ge__, "<": int.__lt__, "<=": int.__le__, "==": int.__eq__,
        "!=": int.__ne__}
 
@@ -284,6 +291,17 @@ def decide(auth: A.Authority, st: Statement) -> Verdict:
                             obj.connection, auth.connection_span(obj.connection))
                 return Verdict(st, False, list(held.chain) + [use])
         return Verdict(st, True)
+    if st.kind == "device-not-shared":
+        holders = A.device_holders(auth, a[0])
+        if len(holders) < 2:
+            return Verdict(st, True)
+        names = sorted(holders)
+        hops = []
+        for inst in names:
+            span, text = A.device_note(auth.system, auth, inst, holders[inst])
+            hops.append(A.Hop(inst, a[0], text, None, span or NOWHERE))
+        return Verdict(st, False, hops, f"`{a[0]}` is held by {len(names)} instances: "
+                       + ", ".join(f"`{n}`" for n in names[:-1]) + f" and `{names[-1]}`")
     if st.kind == "priority":
         left, right = _priority_of(auth, a[0]), _priority_of(auth, a[2])
         ok = OPS[a[1]](left, right)
@@ -323,7 +341,7 @@ def evaluate(auth: A.Authority, statements: list[Statement]) -> list[Diagnostic]
         steps = len(v.path)
         if v.path and st.kind in TIME_KINDS:
             detail = f"{v.detail}; interference in {steps} step{'s' if steps != 1 else ''}"
-        elif v.path:
+        elif v.path and st.kind != "device-not-shared":
             detail = f"counterexample in {steps} step{'s' if steps != 1 else ''}"
         else:
             detail = v.detail

@@ -18,9 +18,8 @@ def check(system: System) -> list[Diagnostic]:
 
     auth = authority.build(system)
     statements, diags = policy.parse(system)
-    allowed = {s.args[0] for s in statements if s.kind == "allow-shared-device"}
     return (scheduling.check(system) + _vm_checks(system)
-            + authority.checks(system, auth, allowed) + diags + policy.evaluate(auth, statements))
+            + authority.checks(system, auth, policy.devices_decided(statements)) + diags + policy.evaluate(auth, statements))
 
 
 def _vm_checks(system: System) -> list[Diagnostic]:

@@ -27,6 +27,7 @@ from mkbuild.authority.checks import (
     check_priorities,
     check_shared_writes,
     checks,
+    device_note,
 )
 from mkbuild.authority.closure import acquired, take_grant_closure
 from mkbuild.authority.connectors import (
@@ -95,7 +96,7 @@ __all__ = [
     "EndCap", "Held", "Hop", "KernelObject", "Plan", "Rights", "Thread", "acquired", "build",
     "can_read", "can_send", "can_write", "check_deadlocks", "check_device_claims",
     "check_devices", "check_grants", "check_priorities", "check_shared_writes", "checks",
-    "device_holders", "device_node", "flow_graph", "flow_path", "flow_subgraph",
+    "device_holders", "device_note", "device_node", "flow_graph", "flow_path", "flow_subgraph",
     "graph_summary", "holds_any_of", "holds_object", "instance_node", "instance_priority",
     "end_badge", "is_hardware", "is_templated", "object_node", "path_in", "plan", "region_objects",
     "rights_text", "rule_for", "sched_context_node", "take_grant_closure", "template_rule", "thread_node",

@@ -199,30 +199,45 @@ def _linked(adjacent: dict[str, set[str]], members: list[str]) -> bool:
     return seen == inside
 
 
-def check_devices(system: System, auth: Authority, allowed: set[str] = frozenset()
+def check_devices(system: System, auth: Authority, decided: set[str] = frozenset()
                   ) -> list[Diagnostic]:
-    """A device's frames or IRQ reachable by more than one instance."""
+    """A device's frames or IRQ held by more than one instance. CAmkES allows it (seL4's
+    testnto1mmio gives one UART to two drivers), so it is a warning naming the drivers and
+    the connection ends that give them the device; devices a policy statement decides on
+    (`allow shared device D;`, `device D not shared;`) are left to it."""
     out = []
     devices = sorted({o.device.rsplit(".", 1)[0] for o in auth.plan.objects.values()
                       if o.device})
     for hw in devices:
         holders = device_holders(auth, hw)
-        if len(holders) < 2 or hw in allowed:
+        if len(holders) < 2 or hw in decided:
             continue
         inst = system.instances.get(hw)
-        d = error(f"device `{hw}` is reachable by {len(holders)} instances: "
-                  + ", ".join(f"`{h}`" for h in sorted(holders)),
-                  inst.span if inst else None,
-                  hint=f"give the device to one driver, or allow it: `allow shared device {hw};`"
-                       " in a policy block")
-        for h in sorted(holders):
-            held = holders[h]
-            obj = auth.plan.objects[held.object]
-            d.notes.append(_conn_note(system, obj.connection,
-                                      f"`{h}` holds `{held.object}`" +
-                                      (" through grant" if held.chain else "")))
+        names = sorted(holders)
+        d = warning(f"device `{hw}` is shared by {len(names)} drivers: "
+                    + ", ".join(f"`{h}`" for h in names[:-1]) + f" and `{names[-1]}`",
+                    inst.span if inst else None,
+                    hint=f"forbid it with `device {hw} not shared;` or allow it with "
+                         f"`allow shared device {hw};` in a policy block")
+        for h in names:
+            span, text = device_note(system, auth, h, holders[h])
+            d.notes.append((span, f"`{h}` {text}"))
         out.append(d)
     return out
+
+
+def device_note(system: System, auth: Authority, holder: str, held: Held
+                ) -> tuple[Span | None, str]:
+    """Where `holder` gets the device object it holds (its end of the connection), and
+    what it holds ("holds `m.mmio` at 0x9010000 (connection `m`)")."""
+    obj = auth.plan.objects[held.object]
+    conn = system.connections.get(obj.connection)
+    ends = [e for e in (conn.from_ends + conn.to_ends) if e.instance == holder] if conn else []
+    where = f" at {obj.paddr:#x}" if obj.paddr is not None else ""
+    text = f"holds `{held.object}`{where}" + (" through grant" if held.chain else
+                                               f" (connection `{obj.connection}`)")
+    span = ends[0].span if ends and ends[0].span != NOWHERE else (conn.span if conn else None)
+    return span, text
 
 
 def check_device_claims(system: System, auth: Authority) -> list[Diagnostic]:

@@ -56,7 +56,7 @@ class Highlights:
 def highlights(auth: A.Authority) -> Highlights:
     h = Highlights()
     statements, _ = P.parse(auth.system)
-    allowed = {s.args[0] for s in statements if s.kind == "allow-shared-device"}
+    allowed = P.devices_decided(statements)
     for v in P.verdicts(auth, statements):
         h.policies.append((v.statement.text, v.holds))
         if v.holds:

@@ -254,16 +254,17 @@ def test_two_writers_without_a_protocol_warn_and_with_events_or_calls_do_not():
     assert A.checks(b.system) == []
 
 
-def test_device_reachable_by_two_instances_is_an_error_unless_allowed():
+def test_device_reachable_by_two_instances_is_a_warning_unless_decided():
     b = S.gateway()
     b.component("Spy", control=True, dataport={"regs": 4096})
     b.instance("spy", "Spy")
     b.connect("c_spy", "seL4HardwareMMIO", "spy.regs", "uart.regs")
     diags = A.checks(b.system)
     assert [(d.severity, d.message) for d in diags] == [
-        (ERROR, "device `uart` is reachable by 2 instances: `net`, `spy`")]
-    assert [m for _, m in diags[0].notes] == ["`net` holds `c_regs.mmio`",
-                                              "`spy` holds `c_spy.mmio`"]
+        (WARNING, "device `uart` is shared by 2 drivers: `net` and `spy`")]
+    assert [m for _, m in diags[0].notes] == [
+        "`net` holds `c_regs.mmio` at 0x9040000 (connection `c_regs`)",
+        "`spy` holds `c_spy.mmio` at 0x9040000 (connection `c_spy`)"]
     assert A.checks(b.system, allowed_devices={"uart"}) == []
     b.policy("allow shared device uart")
     assert pipeline.check(b.system) == []
