@@ -7,9 +7,10 @@ output its simulation test waits for (`add_simulate_test`). `load_app()` reads
 all of that into an `App` without running CMake.
 
 mkbuild's own layout needs no CMake at all: a `system.adl` (or one `.adl` /
-`.camkes` file) with `components/<Type>/src/*.c` and `components/<Type>/include`.
-`load_app()` on such a directory, or on an ADL file, gives an App from those
-conventions; its expected console output, for `mkbuild test`, is the file beside the
+`.camkes` file) whose components' code the build finds by CAmkES's conventions
+(mkbuild.build.component_sources: `components/<Type>/src/*.c`,
+`components/<Type>/include`). `load_app()` on such a directory, or on an ADL file,
+gives an App with no components of its own; its expected console output, for `mkbuild test`, is the file beside the
 root ADL file with the suffix `.expect` (`system.expect`: one pattern a line, in
 order; blank lines and lines starting with `#` are skipped).
 
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mkbuild import cmake, global_components
+from mkbuild.toolchain import RUNTIME_LIB_INCLUDES
 from model.diagnostics import Diagnostic, error, has_errors, warning
 from model.system import Span
 
@@ -41,14 +43,8 @@ COMPONENT_KEYWORDS = (
 )
 ROOTSERVER_KEYWORDS = ("CPP_FLAGS", "CPP_INCLUDES")
 
-# CAmkES links a set of libraries into every component without the app naming
-# them (e.g. platsupport's <platsupport/sync/spinlock.h>). Our small versions live
-# in runtime/libs/<lib>/include; every component's include path gets them, after
-# the app's own directories.
-RUNTIME_LIBS = Path(__file__).resolve().parent.parent / "runtime" / "libs"
-DEFAULT_LIB_INCLUDES = tuple(sorted(p for p in RUNTIME_LIBS.glob("*/include") if p.is_dir()))
 # A LIBS entry naming one of them needs nothing more (its headers are on every path).
-RUNTIME_LIB_NAMES = frozenset(p.parent.name for p in DEFAULT_LIB_INCLUDES)
+RUNTIME_LIB_NAMES = frozenset(p.parent.name for p in RUNTIME_LIB_INCLUDES)
 
 
 @dataclass
@@ -57,7 +53,7 @@ class ComponentBuild:
 
     name: str
     sources: list[Path] = field(default_factory=list)
-    # INCLUDES, then header-only LIBS, then DEFAULT_LIB_INCLUDES
+    # INCLUDES, then header-only LIBS, then RUNTIME_LIB_INCLUDES
     include_dirs: list[Path] = field(default_factory=list)
     c_flags: list[str] = field(default_factory=list)
     ld_flags: list[str] = field(default_factory=list)
@@ -629,7 +625,7 @@ def _load_cmake(
                 )
         comp.sources = [_normal(p) for p in comp.sources]
         comp.include_dirs = _dedup([_normal(p) for p in comp.include_dirs]
-                                   + list(DEFAULT_LIB_INCLUDES))
+                                   + list(RUNTIME_LIB_INCLUDES))
 
     options = {k: v for k, v in sorted(interp.cache.items()) if k.startswith("CAmkES")}
     app = App(
@@ -685,24 +681,12 @@ def _find_root(directory: Path) -> tuple[Path | None, list[Diagnostic]]:
 
 
 def _load_conventions(root: Path) -> App:
-    directory = root.parent
-    components: dict[str, ComponentBuild] = {}
-    comp_dir = directory / "components"
-    if comp_dir.is_dir():
-        for sub in sorted(p for p in comp_dir.iterdir() if p.is_dir()):
-            sources = sorted((sub / "src").glob("*.c")) if (sub / "src").is_dir() else []
-            includes = [sub / "include"] if (sub / "include").is_dir() else []
-            components[sub.name] = ComponentBuild(
-                sub.name,
-                sources=[_normal(p) for p in sources],
-                include_dirs=[_normal(p) for p in includes] + list(DEFAULT_LIB_INCLUDES),
-            )
+    """An app in mkbuild's own layout: its components' code is found where the build
+    finds it for any ADL file (mkbuild.build.component_sources), so nothing here."""
     return App(
-        directory=_normal(directory),
+        directory=_normal(root.parent),
         root=_normal(root),
         layout="adl",
-        import_paths=[],
-        components=components,
         expectations=read_expect_file(root.with_suffix(EXPECT_SUFFIX)),
     )
 

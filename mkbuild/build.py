@@ -80,27 +80,27 @@ def source_dirs(system: System, app_dir: Path) -> list[Path]:
 
 
 def component_sources(system: System, type_name: str, app_dir: Path) -> ComponentSources:
-    """CAmkES's conventions: sources named in the ADL, else <dir>/src/*.c (and *.c
-    directly in <dir>), includes from <dir>/include, for the first of the component's
-    folders (_component_dirs) that has sources."""
+    """CAmkES's conventions, the one place they are written: sources named in the ADL,
+    else <dir>/src/*.c (and *.c directly in <dir>) of the first of the component's
+    folders (_component_dirs) that has sources; includes named in the ADL, that
+    folder's include/, the app's include/, then the runtime's libraries."""
     ctype = system.component_types[type_name]
     app_dir = app_dir.resolve()
-    base = app_dir / "components" / type_name
+    home = app_dir / "components" / type_name
+    sources = []
     if ctype.sources:
-        sources = []
         for s in ctype.sources:
             p = Path(s) if Path(s).is_absolute() else app_dir / s
             sources += sorted(p.parent.glob(p.name)) if "*" in p.name else [p]
     else:
-        sources = []
-        for base in _component_dirs(ctype, app_dir):
-            sources = sorted((base / "src").glob("*.c")) + sorted(base.glob("*.c"))
+        for home in _component_dirs(ctype, app_dir):
+            sources = sorted((home / "src").glob("*.c")) + sorted(home.glob("*.c"))
             if sources:
                 break
     includes = [Path(i) if Path(i).is_absolute() else app_dir / i for i in ctype.includes
                 if not i.endswith((".h", ".hpp", ".hh"))]  # headers go to the glue header
-    includes += [d for d in (base / "include", app_dir / "include") if d.is_dir()]
-    return ComponentSources(sources, includes)
+    includes += [d for d in (home / "include", app_dir / "include") if d.is_dir()]
+    return ComponentSources(sources, includes + list(toolchain.RUNTIME_LIB_INCLUDES))
 
 
 def platform_defines(platform: str) -> dict[str, str]:

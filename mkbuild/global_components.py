@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from mkbuild.toolchain import PICOLIBC_DIR, RUNTIME_DIR
+from mkbuild.toolchain import PICOLIBC_DIR, RUNTIME_DIR, RUNTIME_LIB_INCLUDES
 from model.diagnostics import NOTE, Diagnostic
 from model.system import Span
 
@@ -29,7 +29,7 @@ _INCLUDE = re.compile(r'^\s*#\s*include\s*<([^>]+)>', re.MULTILINE)
 
 
 def _header_dirs() -> list[Path]:
-    return [RUNTIME_DIR / "include", *sorted(RUNTIME_DIR.glob("libs/*/include")),
+    return [RUNTIME_DIR / "include", *RUNTIME_LIB_INCLUDES,
             PICOLIBC_DIR / "include"]
 
 

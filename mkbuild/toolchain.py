@@ -11,6 +11,12 @@ REPO = Path(__file__).resolve().parent.parent
 KERNEL_DIR = REPO / "kernel"
 RUNTIME_DIR = REPO / "runtime"
 RUNTIME_INCLUDE = RUNTIME_DIR / "include"
+# CAmkES links a set of libraries into every component without the app naming
+# them (e.g. platsupport's <platsupport/sync/spinlock.h>). Our small versions live
+# in runtime/libs/<lib>/include; every component's include path gets them, after
+# the app's own directories.
+RUNTIME_LIB_INCLUDES = tuple(sorted(p for p in (RUNTIME_DIR / "libs").glob("*/include")
+                                    if p.is_dir()))
 USER_START_SOURCES = [RUNTIME_DIR / "sel4" / n for n in ("crt0.S", "start.c", "stdio.c")]
 USER_LINKER_SCRIPT = RUNTIME_DIR / "sel4" / "user.ld"
 PICOLIBC_DIR = Path("/usr/lib/picolibc/aarch64-linux-gnu")

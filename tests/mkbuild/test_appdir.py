@@ -8,11 +8,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mkbuild.appdir import DEFAULT_LIB_INCLUDES, RUNTIME_LIB_NAMES, load_app, match_in_order
+from dsl import load_system
+from mkbuild.appdir import RUNTIME_LIB_NAMES, load_app, match_in_order
+from mkbuild.build import component_sources
+from mkbuild.toolchain import RUNTIME_LIB_INCLUDES
 
 APPS = Path(__file__).resolve().parents[1] / "fixtures" / "apps"
 RUNTIME = Path(__file__).resolve().parents[2] / "runtime"
-DEFAULTS = list(DEFAULT_LIB_INCLUDES)
+DEFAULTS = list(RUNTIME_LIB_INCLUDES)
 
 
 def test_default_libraries_are_ours():
@@ -77,20 +80,24 @@ def test_component_folders_header_only_libs_and_import_paths():
 
 
 def test_adl_layout_directory_and_file():
+    """mkbuild's layout: the app names no components; the build finds their code by
+    the conventions it uses for any ADL file."""
     d = APPS / "adlnative"
     for path in (d, d / "system.adl"):
         app, diags = load_app(path)
         assert diags == []
-        assert app.layout == "adl"
+        assert app.layout == "adl" and app.components == {}
         assert app.root == d / "system.adl"
-        hello = app.components["Hello"]
-        assert hello.sources == [
-            d / "components" / "Hello" / "src" / "extra.c",
-            d / "components" / "Hello" / "src" / "hello.c",
-        ]
-        assert hello.include_dirs == [d / "components" / "Hello" / "include", *DEFAULTS]
-        assert app.components["Counter"].include_dirs == DEFAULTS
         assert app.expectations == []
+    system, diags = load_system(str(d / "system.adl"))
+    assert system is not None, diags
+    hello = component_sources(system, "Hello", d)
+    assert hello.sources == [
+        d / "components" / "Hello" / "src" / "extra.c",
+        d / "components" / "Hello" / "src" / "hello.c",
+    ]
+    assert hello.include_dirs == [d / "components" / "Hello" / "include", *DEFAULTS]
+    assert component_sources(system, "Counter", d).include_dirs == DEFAULTS
 
 
 def test_a_camkes_file_in_a_cmake_app_is_read_by_conventions():
