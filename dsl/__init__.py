@@ -19,6 +19,7 @@ from .configure import configure
 from .connections import check_wiring
 from .declarations import collect
 from .loader import load_files, search_path
+from .vm import add_monitors, configure_monitors
 
 __all__ = ["load_policies", "load_system", "search_path"]
 
@@ -113,6 +114,7 @@ def _load(path: str, include_dirs: list[str],
     system = System(file=path, procedures=decls.procedures, component_types=decls.components,
                     connector_types=decls.connectors, sources=list(loaded.sources))
     asm, _scope = assemble(decls, system, diags)
+    add_monitors(system, asm.instances, diags)
     system.instances = asm.instances
     system.connections = asm.connections
     if not system.instances and not has_errors(diags):
@@ -120,6 +122,7 @@ def _load(path: str, include_dirs: list[str],
                            decls.assemblies[0].span if decls.assemblies[0].span.line
                            else Span(path, 1, 1)))
     configure(system, asm, decls.structs, diags)
+    configure_monitors(system)
     system.structs = model_structs(decls.structs)
     if "assembly" not in decls.broken:  # else a lost connection would be blamed
         diags += check_wiring(system, asm.exports, asm.miswired)

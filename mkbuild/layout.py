@@ -595,6 +595,11 @@ def boot_spec(plan: LayoutPlan, platform: Platform, programs: dict[str, Program]
         if obj.kind == NOTIFICATION and obj.bound_irq and obj.bound_irq in plan.objects:
             irq = plan.objects[obj.bound_irq].irq or 0
             spec.irqs.append(bs.IrqBinding(irq, index[obj.name], 1))
+    if guests:  # before the spaces: a VM's monitor holds capabilities to its objects
+        from mkbuild import vm_layout
+        for guest in guests:
+            preloaded += vm_layout.add_objects(spec, add, guest, platform,
+                                               suspended=vm_layout.has_monitor(plan, guest))
 
     for space_name, members in plan.address_spaces().items():
         prog = programs[space_name]
@@ -662,10 +667,6 @@ def boot_spec(plan: LayoutPlan, platform: Platform, programs: dict[str, Program]
                     spec.mappings.append(bs.Mapping(vspace, r.vaddr + p * PAGE, frame,
                                                     region_rights,
                                                     r.device))
-    if guests:
-        from mkbuild import vm_layout
-        for guest in guests:
-            preloaded += vm_layout.add_objects(spec, add, guest, platform)
     for n in range(bs.page_tables_needed(spec)):
         add(f"pt/{n}", bs.ObjType.PAGE_TABLE)
 

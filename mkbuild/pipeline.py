@@ -195,6 +195,10 @@ def plan_layout(system: System, board: platforms.Platform
     if has_errors(diags):
         return None, diags
     plan, more = layout.plan(resolved, board)
+    if plan is not None and any(i.type == "VM" for i in resolved.instances.values()):
+        from mkbuild import vm_layout  # each VM's monitor gets its capabilities
+        resolved, vdiags = vm_layout.give_monitors_their_caps(resolved, plan, layout.SlotCap)
+        more = more + vdiags
     return (None if plan is None else (resolved, plan)), diags + more
 
 

@@ -113,6 +113,14 @@ def _span(system: System, plan: A.Plan, obj: str) -> Span | None:
     return conn.span if conn else None
 
 
+def _vms_and_monitors(system: System) -> list[tuple[str, str]]:
+    if not any(i.type == "VM" for i in system.instances.values()):
+        return []
+    from dsl.vm import monitor_of
+    from mkbuild.vm import vm_names
+    return [(v, monitor_of(v)) for v in vm_names(system) if monitor_of(v) in system.instances]
+
+
 def validate(system: System, spec: bs.BootSpec) -> list[Diagnostic]:
     """Errors for every difference between the model's authority and the boot spec's."""
     plan = A.plan(system)
@@ -232,6 +240,8 @@ def validate(system: System, spec: bs.BootSpec) -> list[Diagnostic]:
 
     # Everything else stays with one instance (a group shares).
     groups = {n: i.group or n for n, i in system.instances.items()}
+    for vm, monitor in _vms_and_monitors(system):   # a VM's objects are its monitor's too
+        groups[vm] = groups[monitor]
     for obj, holders in sorted(got.reach.items()):
         if region_of(obj) in plan.objects or len(holders) < 2:
             continue

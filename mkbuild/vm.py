@@ -16,11 +16,18 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
+from dsl.vm import (
+    BLOCK,
+    DTB_MAX,
+    GUEST_RAM_BASE,
+    KERNEL_OFFSET,
+    dtb_address,
+    is_vm_type,
+    kernel_entry,
+)
 from model.diagnostics import Diagnostic, error
 from model.system import Instance, Span, System, as_int
 
-VM_COMPONENT = "VM"
-VM_ADL = "vm.camkes"   # in dsl/stdlib: `import <vm.camkes>;`
 DEBIAN_KERNEL = "debian"   # kernel = "debian": Debian's arm64 kernel from mkbuild's cache
 
 # The guest-physical map (docs/vm.md): the same on both boards, QEMU virt's.
@@ -28,10 +35,6 @@ GUEST_GICD = 0x0800_0000
 GUEST_GICC = 0x0801_0000
 GUEST_UART = 0x0900_0000
 GUEST_UART_SPI = 1   # INTID 33
-GUEST_RAM_BASE = 0x4000_0000
-KERNEL_OFFSET = 0x20_0000   # Linux's arm64 boot protocol: 2 MiB-aligned, text_offset 0
-BLOCK = 0x20_0000           # guest RAM is made of 2 MiB frames
-DTB_MAX = 0x20_0000         # Linux: at most 2 MiB, within one 2 MiB block
 PAGE = 0x1000
 ARM64_IMAGE_MAGIC = b"ARM\x64"   # at offset 56 of an arm64 Image
 MAX_VCPUS = 1
@@ -71,10 +74,7 @@ class GuestLayout:
 def is_vm(system: System, instance: str) -> bool:
     """Is `instance` a VM (an instance of <vm.camkes>'s component VM)?"""
     inst = system.instances.get(instance)
-    if inst is None or inst.type != VM_COMPONENT:
-        return False
-    ctype = system.component_types.get(VM_COMPONENT)
-    return ctype is not None and Path(ctype.span.file).name == VM_ADL
+    return inst is not None and is_vm_type(system, inst.type)
 
 
 def vm_names(system: System) -> list[str]:
@@ -223,10 +223,9 @@ def _initrd_estimate(cfg: VmConfig) -> int:
 def guest_layout(cfg: VmConfig, initrd_size: int) -> GuestLayout:
     """Kernel at RAM + 2 MiB, the device tree in the last 2 MiB block, the initrd
     page-aligned below it; ValueError when RAM cannot hold them."""
-    kernel = GUEST_RAM_BASE + KERNEL_OFFSET
+    kernel = kernel_entry()
     ksize = image_size(cfg.kernel)
-    end = GUEST_RAM_BASE + cfg.ram_size
-    dtb = end - DTB_MAX
+    dtb = dtb_address(cfg.ram_size)
     initrd = (dtb - initrd_size) & ~(PAGE - 1)
     if initrd < kernel + ksize:
         mib = -(-(KERNEL_OFFSET + ksize + initrd_size + DTB_MAX) // BLOCK) * 2

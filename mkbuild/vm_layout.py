@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from dsl.vm import monitor_of
 from mkbuild import bootspec as bs
 from mkbuild.platform import Platform
 from mkbuild.vm import BLOCK, GUEST_GICC, GUEST_RAM_BASE, VmConfig
@@ -48,6 +49,43 @@ def guests(system: System) -> tuple[list[Guest], list[Diagnostic]]:
                 OSError) as e:
             diags.append(error(f"VM `{cfg.name}`: {e}", cfg.span))
     return out, diags
+
+
+# The monitor's capabilities to its VM (docs/vm.md): attribute, object, rights.
+MONITOR_CAPS = (("vm_exits", "exits", "R"), ("vm_vcpu", "vcpu0.state", "RWGP"),
+                ("vm_tcb", "vcpu0.tcb", "RWGP"))
+
+
+def give_monitors_their_caps(system: System, plan, slot_cap
+                             ) -> tuple[System, list[Diagnostic]]:
+    """Each VM's monitor (an instance the front end added, dsl.vm) holds the VM's exit
+    endpoint, VCPU and vCPU thread in its next free slots; its attributes name them.
+    `plan` (layout.LayoutPlan) gains the capabilities (`slot_cap`: layout.SlotCap, given,
+    as the layout imports this module); the System returned has the monitors'
+    attributes set (the original is not changed)."""
+    from mkbuild.vm import vm_names
+    diags: list[Diagnostic] = []
+    instances = dict(system.instances)
+    for vm in vm_names(system):
+        mon = plan.instances.get(monitor_of(vm))
+        if mon is None:
+            continue
+        attrs = dict(instances[mon.name].attributes)
+        slot = max((c.slot for c in mon.caps), default=0)
+        for attr, obj, rights in MONITOR_CAPS:
+            slot += 1
+            mon.caps.append(slot_cap(slot, f"{vm}.{obj}", rights, 0, None, attr))
+            attrs[attr] = slot
+        if slot >= 1 << mon.cnode_bits:
+            diags.append(error(f"monitor `{mon.name}` needs {slot + 1} capability slots, "
+                               f"more than its CNode's {1 << mon.cnode_bits}",
+                               instances[mon.name].span))
+        instances[mon.name] = replace(instances[mon.name], attributes=attrs)
+    return replace(system, instances=instances), diags
+
+
+def has_monitor(plan, guest: Guest) -> bool:
+    return monitor_of(guest.config.name) in plan.instances
 
 
 def add_objects(spec: bs.BootSpec, add, guest: Guest, platform: Platform,
