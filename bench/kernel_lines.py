@@ -19,7 +19,7 @@ def _functions(src: Path) -> list[tuple[int, str]]:
     for n, line in enumerate(src.read_text().splitlines(), 1):
         m = re.match(r"^(?:static |_Noreturn |inline |__attribute__\(\(\w+\)\) |bool |void |"
                      r"int |unsigned |word_t |uint\w+ |const |struct \w+ )+\s*\**(\w+)\(", line) \
-            or re.match(r"^(\w+):", line)
+            or re.match(r"^([A-Za-z_]\w*):", line)   # not numeric local labels
         if m:
             found.append((n, m.group(1)))
     return found

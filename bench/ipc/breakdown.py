@@ -33,19 +33,15 @@ from mkbuild import build, platform  # noqa: E402
 # (source file, function or None for the whole file) -> part of the path
 PARTS = [
     ("vectors.S:restore_user", "exit", "exception return: register restore, eret"),
+    ("vectors.S:restore_user_from_x7", "exit", ""),
     ("vectors.S", "entry", "exception entry: vector, register save, ESR decode"),
-    ("syscall.c", "dispatch", "system-call dispatch"),
-    ("fastpath.c:ep_cap", "lookup", "capability lookup and type/right check"),
-    ("fastpath.c:copy_regs", "transfer", "message transfer (badge, info, MR0..3)"),
-    ("fastpath.c:none_ready_above", "prio", ""),
-    ("fastpath.c", "ipc", "fastpath checks, endpoint queue, reply bookkeeping"),
-    ("kernel.h:sched_highest_prio", "prio", "highest ready priority (bitmap)"),
-    ("sched.c:resume_current", "switch", "switch: TTBR0/ASID, FP owner check"),
-    ("sched.c:enter_current", "switch", "switch: TTBR0/ASID, FP owner check"),
-    ("kernel.h:wq_take_head", "ipc", ""),
-    ("kernel.h:wq_append", "ipc", ""),
-    ("kernel.h:mi_len_and_caps", "ipc", ""),
-    ("notification.c:ntfn_bound_pending", "ipc", ""),
+    ("fastpath.S:syscall_entry", "dispatch", "system-call dispatch (the lock's test, the call number)"),
+    ("fastpath.S:locked", "dispatch", ""),
+    ("fastpath.S:switch_to_partner", "switch", "switch: current, context charged, TTBR0/ASID, FP trap, lock"),
+    ("fastpath.S", "ipc", "fastpath: message shape, capability, partner and reply checks, queue, donation"),
+    ("syscall.c", "dispatch", ""),
+    ("sched.c:resume_current", "switch", ""),
+    ("sched.c:enter_current", "switch", ""),
     ("arch.c:arch_set_vspace", "switch", ""),
 ]
 LABELS = {part: label for _, part, label in reversed(PARTS) if label}
@@ -111,8 +107,7 @@ def main() -> int:
     total = sum(per.values())
     server = "a passive server (donation)" if args.passive else "a server with its own context"
     print(f"instructions per Call + ReplyRecv round trip on {args.board}, {server}: {total:.1f}")
-    for key in ("user", "entry", "dispatch", "lookup", "ipc", "prio", "transfer", "switch",
-                "exit"):
+    for key in ("user", "entry", "dispatch", "ipc", "switch", "exit"):
         if per.get(key):
             print(f"  {per[key]:6.1f}  {LABELS[key]}")
     for key in sorted(k for k in per if k.startswith("other") and abs(per[k]) >= 0.05):

@@ -312,8 +312,7 @@ const uint8_t *user_readable_byte(word_t vaddr);  /* NULL: the caller may not re
 
 /* entry points of the exception vectors (each ends by returning to some thread) */
 _Noreturn void handle_syscall(word_t cptr, word_t info, struct context *ctx, word_t num);
-_Noreturn void fast_call(word_t cptr, word_t info, struct context *ctx);
-_Noreturn void fast_reply_recv(word_t cptr, word_t info, struct context *ctx);
+_Noreturn void fastpath_resume(void);   /* the IPC fastpath's way out through C */
 _Noreturn void handle_irq(void);
 
 /* ---- scheduler ---------------------------------------------------------------- */
@@ -390,8 +389,6 @@ void *pt_pool_take(void);
 void spec_boot(void);
 _Noreturn void kmain(void);
 void spec_pending_work(unsigned *signals, unsigned *senders);  /* at the end of a run */
-bool fastpath_call(word_t cptr, word_t info);
-bool fastpath_reply_recv(word_t cptr, word_t info);
 
 /* message info fields */
 static inline word_t mi_len(word_t info) { return info & ((1u << MK_MSG_LENGTH_BITS) - 1); }

@@ -122,7 +122,9 @@ static word_t sys_debug_write(word_t vaddr, word_t len)
     return MK_ERR_NONE;
 }
 
-static _Noreturn void dispatch(word_t cptr, word_t info, struct context *ctx, word_t num)
+/* Entered from the system-call entry (arch: vectors.S, fastpath.S) with the big kernel
+ * lock held, for every call the IPC fastpath does not take. */
+_Noreturn void handle_syscall(word_t cptr, word_t info, struct context *ctx, word_t num)
 {
     /* info: the message info word is read from the context where needed; for
      * DebugWrite it is the byte count */
@@ -180,29 +182,4 @@ static _Noreturn void dispatch(word_t cptr, word_t info, struct context *ctx, wo
     if (err)
         ctx->x[REG_STATUS] = err;
     exit_to_current();
-}
-
-/* Entered straight from the vector for Call and ReplyRecv: the fastpath picks the
- * next thread itself; anything it does not handle goes the general way. */
-/* The entries from the vectors take the big kernel lock first (cores.c). */
-_Noreturn void handle_syscall(word_t cptr, word_t info, struct context *ctx, word_t num)
-{
-    kernel_lock();
-    dispatch(cptr, info, ctx, num);
-}
-
-_Noreturn void fast_call(word_t cptr, word_t info, struct context *ctx)
-{
-    kernel_lock();
-    if (fastpath_call(cptr, info))
-        resume_current();
-    dispatch(cptr, info, ctx, MK_SYS_CALL);
-}
-
-_Noreturn void fast_reply_recv(word_t cptr, word_t info, struct context *ctx)
-{
-    kernel_lock();
-    if (fastpath_reply_recv(cptr, info))
-        resume_current();
-    dispatch(cptr, info, ctx, MK_SYS_REPLY_RECV);
 }

@@ -7,15 +7,16 @@
 
 #define CTX_REG(n) (CTX_X + 8 * (n))
 /* pairs stored with one stp/ldp must be adjacent */
-#if CTX_SPSR != CTX_ELR + 8 || CTX_TPIDRRO != CTX_TPIDR + 8
+#if CTX_ELR != CTX_SP_EL0 + 8 || CTX_SPSR != CTX_ELR + 8 || CTX_TPIDR != CTX_SPSR + 8 || \
+    CTX_TPIDRRO != CTX_TPIDR + 8
 #error "struct context layout does not match the paired saves below"
 #endif
 
     .arch armv8-a+fp+simd
     .text
 
-/* x19..x30, SP_EL0, ELR, SPSR, TPIDR_EL0 into the context at \ctx; x2..x5 scratch
- * (already saved). */
+/* x19..x30, SP_EL0, ELR, SPSR, TPIDR_EL0 into the context at \ctx; x8..x11 scratch
+ * (already saved, or the caller's to lose). */
 .macro save_from_x19 ctx
     stp x19, x20, [\ctx, #CTX_REG(19)]
     stp x21, x22, [\ctx, #CTX_REG(21)]
@@ -23,30 +24,37 @@
     stp x25, x26, [\ctx, #CTX_REG(25)]
     stp x27, x28, [\ctx, #CTX_REG(27)]
     stp x29, x30, [\ctx, #CTX_REG(29)]
-    mrs x2, sp_el0
-    mrs x3, KREG(elr)
-    mrs x4, KREG(spsr)
-    mrs x5, tpidr_el0
-    str x2, [\ctx, #CTX_SP_EL0]
-    stp x3, x4, [\ctx, #CTX_ELR]
-    str x5, [\ctx, #CTX_TPIDR]
+    mrs x8, sp_el0
+    mrs x9, KREG(elr)
+    mrs x10, KREG(spsr)
+    mrs x11, tpidr_el0
+    stp x8, x9, [\ctx, #CTX_SP_EL0]
+    stp x10, x11, [\ctx, #CTX_SPSR]
 .endm
 
-/* Entry from EL0 with x0, x1 pushed on the kernel stack and x1 = the context, x2, x3
- * saved: the rest of the register file, then x0, x1 from the stack; x2 = the context. */
-.macro save_rest_from_x4
+/* Every entry from EL0 starts the same way: x0, x1 pushed on the kernel stack, x1 =
+ * the running thread's context, x8, x9 saved there (x8 then decodes the syndrome). */
+.macro enter_from_el0
+    stp x0, x1, [sp, #-16]!
+    mrs x1, KREG(tpidr)                /* this core's struct core ... */
+    ldr x1, [x1, #CORE_RUNNING]        /* ... its running thread: the context is its start */
+    stp x8, x9, [x1, #CTX_REG(8)]
+.endm
+
+/* After enter_from_el0, for an entry where every register is the thread's (a fault,
+ * an interrupt): the rest of the register file, then x0, x1 from the stack. */
+.macro save_all_but_x8_x9
+    stp x2, x3, [x1, #CTX_REG(2)]
     stp x4, x5, [x1, #CTX_REG(4)]
     stp x6, x7, [x1, #CTX_REG(6)]
-    stp x8, x9, [x1, #CTX_REG(8)]
     stp x10, x11, [x1, #CTX_REG(10)]
     stp x12, x13, [x1, #CTX_REG(12)]
     stp x14, x15, [x1, #CTX_REG(14)]
     stp x16, x17, [x1, #CTX_REG(16)]
     str x18, [x1, #CTX_REG(18)]
     save_from_x19 x1
-    mov x2, x1
-    ldp x0, x1, [sp], #16
-    stp x0, x1, [x2, #CTX_REG(0)]
+    ldp x8, x9, [sp], #16
+    stp x8, x9, [x1, #CTX_REG(0)]
 .endm
 
 .macro vector target
@@ -75,43 +83,34 @@ vectors:
     vector kernel_exception
 
 el0_sync:
-    stp x0, x1, [sp, #-16]!
-    mrs x1, KREG(tpidr)                /* this core's struct core ... */
-    ldr x1, [x1, #CORE_RUNNING]        /* ... its running thread: the context is its start */
-    stp x2, x3, [x1, #CTX_REG(2)]
-    mrs x2, KREG(esr)
-    lsr x3, x2, #26
-    cmp x3, #0x15                    /* SVC from AArch64 */
+    enter_from_el0
+    mrs x8, KREG(esr)
+    lsr x8, x8, #26
+    cmp x8, #0x15                    /* SVC from AArch64 */
     b.ne el0_sync_other
     /* A system call: x10..x18 and the flags are the caller's to lose (the ABI,
      * runtime/include/mk/abi.h), so they are not saved; a return from the kernel
-     * gives the thread back its own last saved values (never another thread's). */
+     * gives the thread back its own last saved values (never another thread's).
+     * x0..x5 stay where they are: the fastpath passes the message in them. */
+    stp x2, x3, [x1, #CTX_REG(2)]
     stp x4, x5, [x1, #CTX_REG(4)]
-    stp x6, x7, [x1, #CTX_REG(6)]
-    stp x8, x9, [x1, #CTX_REG(8)]    /* x7: the call number, x8: an argument */
+    stp x6, x7, [x1, #CTX_REG(6)]    /* x7: the call number */
     save_from_x19 x1
-    mov x2, x1
+    mov x19, x1                      /* the caller (its TCB: the context is its start) */
+    mrs x20, KREG(tpidr)             /* this core */
     ldp x0, x1, [sp], #16            /* x0, x1 as the user passed them */
-    stp x0, x1, [x2, #CTX_REG(0)]
-    cmp x7, #MK_SYS_CALL             /* Call and ReplyRecv try their fastpath first */
-    b.eq fast_call                   /* (they fall back to handle_syscall) */
-    cmp x7, #MK_SYS_REPLY_RECV
-    b.eq fast_reply_recv
-    mov x3, x7
-    b handle_syscall
+    stp x0, x1, [x19, #CTX_REG(0)]
+    b syscall_entry                  /* fastpath.S: the lock, then Call and ReplyRecv's fastpath */
 
 el0_sync_other:                       /* a fault: every register is the thread's */
-    save_rest_from_x4
+    save_all_but_x8_x9
     mrs x0, KREG(esr)
     mrs x1, KREG(far)
     bl handle_sync_other
 
 el0_irq:
-    stp x0, x1, [sp, #-16]!
-    mrs x1, KREG(tpidr)
-    ldr x1, [x1, #CORE_RUNNING]
-    stp x2, x3, [x1, #CTX_REG(2)]
-    save_rest_from_x4
+    enter_from_el0
+    save_all_but_x8_x9
     bl handle_irq
 
 kernel_exception:
@@ -125,30 +124,37 @@ restore_user:                         /* (struct context *ctx), never returns */
     sub x1, sp, #1                    /* the top of this core's stack (aligned to its size) */
     orr x1, x1, #(KERNEL_STACK_SIZE - 1)
     add sp, x1, #1
-    ldr x1, [x0, #CTX_SP_EL0]
-    msr sp_el0, x1
-    ldp x1, x2, [x0, #CTX_ELR]
-    msr KREG(elr), x1
-    msr KREG(spsr), x2
-    ldp x1, x2, [x0, #CTX_TPIDR]
-    msr tpidr_el0, x1
-    msr tpidrro_el0, x2
-    ldp x2, x3, [x0, #CTX_REG(2)]
-    ldp x4, x5, [x0, #CTX_REG(4)]
-    ldp x6, x7, [x0, #CTX_REG(6)]
-    ldp x8, x9, [x0, #CTX_REG(8)]
-    ldp x10, x11, [x0, #CTX_REG(10)]
-    ldp x12, x13, [x0, #CTX_REG(12)]
-    ldp x14, x15, [x0, #CTX_REG(14)]
-    ldp x16, x17, [x0, #CTX_REG(16)]
-    ldp x18, x19, [x0, #CTX_REG(18)]
-    ldp x20, x21, [x0, #CTX_REG(20)]
-    ldp x22, x23, [x0, #CTX_REG(22)]
-    ldp x24, x25, [x0, #CTX_REG(24)]
-    ldp x26, x27, [x0, #CTX_REG(26)]
-    ldp x28, x29, [x0, #CTX_REG(28)]
-    ldr x30, [x0, #CTX_REG(30)]
-    ldp x0, x1, [x0, #CTX_REG(0)]
+    mov x30, x0
+    ldp x0, x1, [x30, #CTX_REG(0)]
+    ldp x2, x3, [x30, #CTX_REG(2)]
+    ldp x4, x5, [x30, #CTX_REG(4)]
+    ldr x6, [x30, #CTX_REG(6)]
+    /* fall through */
+
+/* The rest of a thread's state from its context at x30, x0..x6 already in place (the
+ * IPC fastpath comes here with the message in them), the kernel stack empty. */
+    .global restore_user_from_x7
+restore_user_from_x7:
+    ldp x7, x8, [x30, #CTX_SP_EL0]    /* SP_EL0, ELR */
+    ldp x9, x10, [x30, #CTX_SPSR]     /* SPSR, TPIDR_EL0 */
+    ldr x11, [x30, #CTX_TPIDRRO]
+    msr sp_el0, x7
+    msr KREG(elr), x8
+    msr KREG(spsr), x9
+    msr tpidr_el0, x10
+    msr tpidrro_el0, x11
+    ldp x7, x8, [x30, #CTX_REG(7)]
+    ldp x9, x10, [x30, #CTX_REG(9)]
+    ldp x11, x12, [x30, #CTX_REG(11)]
+    ldp x13, x14, [x30, #CTX_REG(13)]
+    ldp x15, x16, [x30, #CTX_REG(15)]
+    ldp x17, x18, [x30, #CTX_REG(17)]
+    ldp x19, x20, [x30, #CTX_REG(19)]
+    ldp x21, x22, [x30, #CTX_REG(21)]
+    ldp x23, x24, [x30, #CTX_REG(23)]
+    ldp x25, x26, [x30, #CTX_REG(25)]
+    ldp x27, x28, [x30, #CTX_REG(27)]
+    ldp x29, x30, [x30, #CTX_REG(29)] /* the base last: no writeback, so allowed */
     eret
 
     .global fpu_save
