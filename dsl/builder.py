@@ -138,13 +138,9 @@ class Builder(Transformer):
             return None  # CAmkES accepts an anonymous procedure; nothing can use it
         name = items[0]
         decl = S.ProcedureDecl(str(name), [], [], [], self.span(name))
-        for item in items[1:]:
-            if isinstance(item, S.MethodDecl):
-                decl.methods.append(item)
-            elif isinstance(item, S.AttrDecl):
-                decl.attributes.append(item)
-            elif isinstance(item, tuple):
-                decl.includes.append(item[1])
+        rest = _sort_into(items[1:], {S.MethodDecl: decl.methods,
+                                      S.AttrDecl: decl.attributes})
+        decl.includes += [item[1] for item in rest if isinstance(item, tuple)]
         return decl
 
     # ---- components ---------------------------------------------------------------------
@@ -203,12 +199,10 @@ class Builder(Transformer):
 
     def component_body(self, items: list[Any]) -> S.ComponentDecl:
         decl = S.ComponentDecl("")
-        for item in items:
-            if isinstance(item, S.InterfaceDecl):
-                decl.interfaces.append(item)
-            elif isinstance(item, S.AttrDecl):
-                decl.attributes.append(item)
-            elif isinstance(item, S.CompositionDecl):
+        rest = _sort_into(items, {S.InterfaceDecl: decl.interfaces,
+                                  S.AttrDecl: decl.attributes})
+        for item in rest:
+            if isinstance(item, S.CompositionDecl):
                 decl.composition = item
             elif isinstance(item, S.ConfigurationDecl):
                 decl.configuration = item
@@ -292,21 +286,15 @@ class Builder(Transformer):
 
     def composition_decl(self, items: list[Any]) -> S.CompositionDecl:
         decl = S.CompositionDecl()
-        for item in items:
-            if isinstance(item, S.InstanceDecl):
-                decl.instances.append(item)
-            elif isinstance(item, S.ConnectionDecl):
-                decl.connections.append(item)
-            elif isinstance(item, S.ExportDecl):
-                decl.exports.append(item)
-            elif isinstance(item, tuple) and item[0] == "group":
+        rest = _sort_into(items, {S.InstanceDecl: decl.instances,
+                                  S.ConnectionDecl: decl.connections,
+                                  S.ExportDecl: decl.exports})
+        for item in rest:
+            if isinstance(item, tuple) and item[0] == "group":
                 if item[1] is not None:
                     decl.groups.append(item[1])
                 decl.instances.extend(item[2])
-            elif isinstance(item, Token):
-                decl.span = self.span(item)
-                decl.name = str(item)
-        return decl
+        return self._named(decl, rest)
 
     def set_value(self, items: list[Any]) -> S.Setting:
         target, value = items
@@ -325,14 +313,15 @@ class Builder(Transformer):
 
     def assembly_decl(self, items: list[Any]) -> S.AssemblyDecl:
         decl = S.AssemblyDecl()
+        rest = _sort_into(items, {S.CompositionDecl: decl.compositions,
+                                  S.ConfigurationDecl: decl.configurations,
+                                  S.PolicyDecl: decl.policies})
+        return self._named(decl, rest)
+
+    def _named(self, decl: Any, items: list[Any]) -> Any:
+        """An assembly or composition with the name token among its items, if any."""
         for item in items:
-            if isinstance(item, S.CompositionDecl):
-                decl.compositions.append(item)
-            elif isinstance(item, S.ConfigurationDecl):
-                decl.configurations.append(item)
-            elif isinstance(item, S.PolicyDecl):
-                decl.policies.append(item)
-            elif isinstance(item, Token):
+            if isinstance(item, Token):
                 decl.span = self.span(item)
                 decl.name = str(item)
         return decl
@@ -558,3 +547,16 @@ _POLICY_TOKEN = re.compile(r"""
   | (?P<semi>;)
   | (?P<bad>.)
 """, re.X | re.S)
+
+
+def _sort_into(items: list[Any], lists: dict[type, list]) -> list[Any]:
+    """Append each item to the list its type is given, in order; the items of no
+    listed type come back for the rule to deal with."""
+    rest = []
+    for item in items:
+        target = lists.get(type(item))
+        if target is None:
+            rest.append(item)
+        else:
+            target.append(item)
+    return rest

@@ -79,24 +79,17 @@ class FastLexer(Lexer):
                 yield Token(kind, value, pos, line, col, line, col + len(value), pos + len(value))
                 pos += len(value)
                 continue
-            if kind in ("NUMBER", "STRING"):
-                value = m.group()  # type: ignore[union-attr]
-                yield self._token(kind, value, pos, line, col)
-                newlines = value.count("\n")
-                if newlines:
-                    line += newlines
-                    line_start = pos + value.rfind("\n") + 1
-                pos += len(value)
-                continue
             ch = text[pos]
-            special = None
-            if ch == "<" and "ANGLE_STRING" in accepts:
-                special = ("ANGLE_STRING", self.angle.match(text, pos))
+            found = None  # a token that may span lines
+            if kind in ("NUMBER", "STRING"):
+                found = kind, m
+            elif ch == "<" and "ANGLE_STRING" in accepts:
+                found = "ANGLE_STRING", self.angle.match(text, pos)
             elif ch == "{" and "POLICY_BODY" in accepts:
-                special = ("POLICY_BODY", self.policy.match(text, pos))
-            if special is not None and special[1] is not None:
-                value = special[1].group()
-                yield self._token(special[0], value, pos, line, col)
+                found = "POLICY_BODY", self.policy.match(text, pos)
+            if found is not None and found[1] is not None:
+                value = found[1].group()
+                yield self._token(found[0], value, pos, line, col)
                 newlines = value.count("\n")
                 if newlines:
                     line += newlines

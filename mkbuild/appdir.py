@@ -146,6 +146,20 @@ def _defines(flags: list[str]) -> dict[str, str]:
 _TCL_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "f": "\f", "v": "\v"}
 
 
+def _tcl_chars(script: str, i: int, stop: str) -> tuple[str, int]:
+    """The characters from i up to one of `stop` (or the end), backslash
+    substitutions made; and where it stopped."""
+    out: list[str] = []
+    while i < len(script) and script[i] not in stop:
+        if script[i] == "\\":
+            rep, i = _tcl_backslash(script, i)
+            out.append(rep)
+        else:
+            out.append(script[i])
+            i += 1
+    return "".join(out), i
+
+
 def _tcl_backslash(text: str, i: int) -> tuple[str, int]:
     """Backslash substitution at text[i] == '\\': (replacement, next index)."""
     if i + 1 >= len(text):
@@ -185,19 +199,11 @@ def tcl_commands(script: str) -> tuple[list[list[str]], list[str]]:
                 i += 1
             continue
         if ch == '"':
-            i += 1
-            out: list[str] = []
-            while i < n and script[i] != '"':
-                if script[i] == "\\":
-                    rep, i = _tcl_backslash(script, i)
-                    out.append(rep)
-                else:
-                    out.append(script[i])
-                    i += 1
+            word, i = _tcl_chars(script, i + 1, '"')
             if i >= n:
                 problems.append("missing closing `\"`")
             i += 1
-            words.append("".join(out))
+            words.append(word)
             continue
         if ch == "{":
             depth, j = 1, i + 1
@@ -212,21 +218,11 @@ def tcl_commands(script: str) -> tuple[list[list[str]], list[str]]:
             words.append(script[i + 1 : j - 1] if not depth else script[i + 1 :])
             i = j
             continue
-        out = []
-        while i < n and script[i] not in " \t\r\n;":
-            if script[i] == "\\":
-                rep, i = _tcl_backslash(script, i)
-                out.append(rep)
-            else:
-                out.append(script[i])
-                i += 1
-        words.append("".join(out))
+        word, i = _tcl_chars(script, i, " \t\r\n;")
+        words.append(word)
     if words:
         commands.append(words)
     return commands, problems
-
-
-_TCL_ESCAPES = {"r": "\r", "n": "\n", "t": "\t", "\\": "\\", '"': '"'}
 
 
 def tcl_unescape(text: str) -> str:
@@ -406,26 +402,15 @@ class _Reader:
         comp = self.components.setdefault(name, ComponentBuild(name, span=cmd.span))
         spans = _value_spans(cmd, ctx)
         # Repeated declarations of one type add to it, as CAmkES's target properties do.
-        for value in kw.get("SOURCES", []):
-            src = _absolute(value, ctx.source_dir)
-            if not src.is_file():
-                diags.append(
-                    error(
-                        f"source file `{src}` of component `{name}` not found",
-                        spans.get(value, cmd.span),
-                    )
-                )
-            comp.sources.append(src)
-        for value in kw.get("INCLUDES", []):
-            inc = _absolute(value, ctx.source_dir)
-            if not inc.is_dir():
-                diags.append(
-                    warning(
-                        f"include directory `{inc}` of component `{name}` not found",
-                        spans.get(value, cmd.span),
-                    )
-                )
-            comp.include_dirs.append(inc)
+        for keyword, exists, report, what, paths in (
+                ("SOURCES", Path.is_file, error, "source file", comp.sources),
+                ("INCLUDES", Path.is_dir, warning, "include directory", comp.include_dirs)):
+            for value in kw.get(keyword, []):
+                path = _absolute(value, ctx.source_dir)
+                if not exists(path):
+                    diags.append(report(f"{what} `{path}` of component `{name}` not found",
+                                        spans.get(value, cmd.span)))
+                paths.append(path)
         comp.c_flags += kw.get("C_FLAGS", [])
         comp.ld_flags += kw.get("LD_FLAGS", [])
         comp.libs += kw.get("LIBS", [])

@@ -385,23 +385,18 @@ class _Condition:
     def evaluate(self, words: list[str]) -> bool:
         pos = 0
 
-        def or_expr() -> bool:
+        def chain(op: str, operand: Callable[[], bool]) -> bool:
+            """operand (op operand)*: each operand is parsed (its words read) whatever the
+            ones before it gave."""
             nonlocal pos
-            result = and_expr()
-            while pos < len(words) and words[pos] == "OR":
+            results = [operand()]
+            while pos < len(words) and words[pos] == op:
                 pos += 1
-                rhs = and_expr()
-                result = result or rhs
-            return result
+                results.append(operand())
+            return any(results) if op == "OR" else all(results)
 
-        def and_expr() -> bool:
-            nonlocal pos
-            result = not_expr()
-            while pos < len(words) and words[pos] == "AND":
-                pos += 1
-                rhs = not_expr()
-                result = result and rhs
-            return result
+        def or_expr() -> bool:
+            return chain("OR", lambda: chain("AND", not_expr))
 
         def not_expr() -> bool:
             nonlocal pos
