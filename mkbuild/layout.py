@@ -599,7 +599,7 @@ def boot_spec(plan: LayoutPlan, platform: Platform, programs: dict[str, Program]
         from mkbuild import vm_layout
         for guest in guests:
             preloaded += vm_layout.add_objects(spec, add, guest, platform,
-                                               suspended=vm_layout.has_monitor(plan, guest))
+                                               vm_layout.has_monitor(plan, guest), region_frames)
 
     for space_name, members in plan.address_spaces().items():
         prog = programs[space_name]

@@ -156,7 +156,7 @@ def compile_system(system: System, platform: str, out_dir: Path, app_dir: Path,
         board = stage(platforms.load(platform))
         stage((True, _missing_tools(board)))
         system, plan = stage(plan_layout(system, board))
-        guests = stage(_guests(system))
+        guests = stage(_guests(system, plan))
         user_code = stage(_user_code(system, plan, app_dir, sources or {}))
         glue = codegen.glue(system, plan)
         shared_dir = Path(shared_dir or out_dir / build.SHARED_DIR_NAME)
@@ -235,12 +235,12 @@ def _compile_and_link(shared_dir: Path, out_dir: Path,
     return ninja
 
 
-def _guests(system: System) -> tuple[list, list[Diagnostic]]:
+def _guests(system: System, plan: layout.LayoutPlan) -> tuple[list, list[Diagnostic]]:
     """The VMs' images and device trees (mkbuild.vm_layout), for a system with VMs."""
     if not any(i.type == "VM" for i in system.instances.values()):
         return [], []
     from mkbuild import vm_layout
-    return vm_layout.guests(system)
+    return vm_layout.guests(system, plan)
 
 
 def _boot_spec(plan: layout.LayoutPlan, board: platforms.Platform, programs: dict,

@@ -35,6 +35,8 @@ GUEST_GICD = 0x0800_0000
 GUEST_GICC = 0x0801_0000
 GUEST_UART = 0x0900_0000
 GUEST_UART_SPI = 1   # INTID 33
+GUEST_SHARED_BASE = 0x3000_0000   # dataports shared with natives, below RAM (256 MiB room)
+GUEST_SHARED_END = GUEST_RAM_BASE
 PAGE = 0x1000
 ARM64_IMAGE_MAGIC = b"ARM\x64"   # at offset 56 of an arm64 Image
 MAX_VCPUS = 1
@@ -52,6 +54,17 @@ class VmConfig:
     passthrough: tuple[str, ...]
     span: Span               # the instance
     passthrough_span: Span   # its passthrough setting
+
+
+@dataclass(frozen=True)
+class SharedRegion:
+    """A dataport of the VM: the connection's frames at a guest-physical address."""
+
+    interface: str
+    object: str      # the authority plan's memory object (its frames `<object>/<n>`)
+    address: int
+    size: int
+    writable: bool
 
 
 @dataclass(frozen=True)

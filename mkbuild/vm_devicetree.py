@@ -18,6 +18,7 @@ from mkbuild.vm import (
     GUEST_UART,
     GUEST_UART_SPI,
     GuestLayout,
+    SharedRegion,
     VmConfig,
 )
 
@@ -48,8 +49,14 @@ def _string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def source(cfg: VmConfig, layout: GuestLayout) -> str:
-    """The guest's device tree as DTS."""
+def source(cfg: VmConfig, layout: GuestLayout, regions: tuple[SharedRegion, ...] = ()) -> str:
+    """The guest's device tree as DTS; each shared region a node `shared@<address>`
+    (compatible "mkbuild,shared-memory", `label` its dataport's name) the guest finds
+    in /proc/device-tree and maps through /dev/mem (busybox devmem) or UIO."""
+    shared = "".join(
+        f"\n\tshared@{r.address:x} {{\n\t\tcompatible = \"mkbuild,shared-memory\";\n"
+        f"\t\treg = {_reg(r.address, r.size)};\n\t\tlabel = {_string(r.interface)};\n"
+        f"{'' if r.writable else chr(9) * 2 + 'read-only;' + chr(10)}\t}};\n" for r in regions)
     uart = f"pl011@{GUEST_UART:x}"
     timer_irqs = ", ".join(f"<1 {ppi} 0x{PPI_FLAGS:x}>" for ppi in TIMER_PPIS)
     initrd = ""
@@ -124,7 +131,7 @@ def source(cfg: VmConfig, layout: GuestLayout) -> str:
 \t\tclocks = <{CLOCK_PHANDLE}>, <{CLOCK_PHANDLE}>;
 \t\tclock-names = "uartclk", "apb_pclk";
 \t}};
-}};
+{shared}}};
 """
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mkbuild import guest_fetch, guest_initramfs, vm_devicetree
-from mkbuild.vm import GuestLayout, VmConfig, guest_layout
+from mkbuild.vm import GuestLayout, SharedRegion, VmConfig, guest_layout
 
 
 @dataclass(frozen=True)
@@ -37,11 +37,11 @@ def initrd_of(cfg: VmConfig) -> bytes:
     return b""
 
 
-def images(cfg: VmConfig) -> GuestImages:
+def images(cfg: VmConfig, regions: tuple[SharedRegion, ...] = ()) -> GuestImages:
     """Raises ValueError when RAM cannot hold them (the real initrd may be larger than
     check's estimate), vm_devicetree.DeviceTreeError, guest_fetch.GuestFetchError."""
     initrd = initrd_of(cfg)
     layout = guest_layout(cfg, len(initrd))
-    dts = vm_devicetree.source(cfg, layout)
+    dts = vm_devicetree.source(cfg, layout, regions)
     return GuestImages(layout, cfg.kernel.read_bytes(), initrd,
                        vm_devicetree.compile_source(dts), dts)

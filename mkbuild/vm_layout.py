@@ -18,7 +18,16 @@ from dataclasses import dataclass, replace
 from dsl.vm import monitor_of
 from mkbuild import bootspec as bs
 from mkbuild.platform import Platform
-from mkbuild.vm import BLOCK, GUEST_GICC, GUEST_RAM_BASE, VmConfig
+from mkbuild.vm import (
+    BLOCK,
+    GUEST_GICC,
+    GUEST_RAM_BASE,
+    GUEST_SHARED_BASE,
+    GUEST_SHARED_END,
+    PAGE,
+    SharedRegion,
+    VmConfig,
+)
 from mkbuild.vm_images import GuestImages
 from model.diagnostics import Diagnostic, error
 from model.system import System
@@ -34,21 +43,44 @@ GUEST_BADGE = 1        # vCPU 0's exits carry badge 1 (the vCPU number + 1)
 class Guest:
     config: VmConfig
     images: GuestImages
+    regions: tuple[SharedRegion, ...] = ()
 
 
-def guests(system: System) -> tuple[list[Guest], list[Diagnostic]]:
-    """Every VM's images (fetching Debian's kernel and busybox at first use), or an
-    error at the VM that cannot have them."""
-    from mkbuild import guest_fetch, vm, vm_devicetree, vm_images
+def guests(system: System, plan) -> tuple[list[Guest], list[Diagnostic]]:
+    """Every VM's images (fetching Debian's kernel and busybox at first use) and shared
+    regions (`plan`: the layout's, for the regions' sizes), or an error at the VM that
+    cannot have them."""
+    from mkbuild import authority, guest_fetch, vm, vm_devicetree, vm_images
     configs, diags = vm.configs(system, fetch=True)
+    caps = authority.plan(system).caps
     out = []
     for cfg in configs:
+        regions, problems = _regions(cfg, caps, plan)
+        diags += problems
         try:
-            out.append(Guest(cfg, vm_images.images(cfg)))
+            out.append(Guest(cfg, vm_images.images(cfg, regions), regions))
         except (ValueError, vm_devicetree.DeviceTreeError, guest_fetch.GuestFetchError,
                 OSError) as e:
             diags.append(error(f"VM `{cfg.name}`: {e}", cfg.span))
     return out, diags
+
+
+def _regions(cfg: VmConfig, caps, plan) -> tuple[tuple[SharedRegion, ...], list[Diagnostic]]:
+    """The VM's dataports, one after another from GUEST_SHARED_BASE, a page apart."""
+    from mkbuild import authority
+    out, at = [], GUEST_SHARED_BASE
+    for c in caps:
+        obj = plan.objects.get(c.object)
+        if c.holder != cfg.name or obj is None or obj.kind != authority.FRAMES:
+            continue
+        size = -(-max(obj.size, PAGE) // PAGE) * PAGE
+        if at + size > GUEST_SHARED_END:
+            return tuple(out), [error(f"VM `{cfg.name}`: its dataports do not fit the guest's "
+                                      f"{(GUEST_SHARED_END - GUEST_SHARED_BASE) >> 20} MiB "
+                                      f"from {GUEST_SHARED_BASE:#x}", cfg.span)]
+        out.append(SharedRegion(c.interface, c.object, at, size, authority.WRITE in c.rights))
+        at += size + PAGE
+    return tuple(out), []
 
 
 # The monitor's capabilities to its VM (docs/vm.md): attribute, object, rights.
@@ -89,9 +121,12 @@ def has_monitor(plan, guest: Guest) -> bool:
 
 
 def add_objects(spec: bs.BootSpec, add, guest: Guest, platform: Platform,
-                suspended: bool = False) -> list[tuple[int, bytes]]:
+                suspended: bool = False, region_frames: dict[str, list[int]] | None = None
+                ) -> list[tuple[int, bytes]]:
     """Adds the VM's objects through the layout's `add(name, type, size_bits, zero,
-    irq, paddr) -> index`; returns the preloaded frames as (object index, contents)."""
+    irq, paddr) -> index` and maps its shared regions' frames (`region_frames`: the
+    layout's, per memory object); returns the preloaded frames as (object index,
+    contents)."""
     name, layout = guest.config.name, guest.images.layout
     vspace = add(f"{name}.guest", bs.ObjType.VSPACE)
     rwx = bs.MapRights.READ | bs.MapRights.WRITE | bs.MapRights.EXECUTE
@@ -107,6 +142,10 @@ def add_objects(spec: bs.BootSpec, add, guest: Guest, platform: Platform,
                paddr=platform.gic_virtual_cpu_interface)
     spec.mappings.append(bs.Mapping(vspace, GUEST_GICC, gicv,
                                     bs.MapRights.READ | bs.MapRights.WRITE, device=True))
+    for r in guest.regions:
+        rights = bs.MapRights.READ | (bs.MapRights.WRITE if r.writable else 0)
+        for p, frame in enumerate((region_frames or {}).get(r.object, [])):
+            spec.mappings.append(bs.Mapping(vspace, r.address + p * PAGE, frame, rights))
     exits = add(f"{name}.exits", bs.ObjType.ENDPOINT)
     cnode = add(f"{name}.vcpu0.cnode", bs.ObjType.CNODE, VCPU_CNODE_BITS)
     spec.caps.append(bs.Cap(cnode, EXIT_SLOT, exits, bs.Rights.WRITE | bs.Rights.GRANT_REPLY,
