@@ -27,6 +27,10 @@ slot `sc_slot`, the timeout endpoint in `temp_fault_ep_slot`):
 - each TCB's `sc_slot` (the context it starts on; none: a passive thread) and
   `temp_fault_ep_slot` (the endpoint capability its timeout faults go to).
 
+Virtual machines: each VCPU object `vcpu`, the TCB bound to it holding it in TCB slot
+9 (capDL's bound-VCPU slot, which has no keyword), capabilities to it in CNodes as to
+any object; a guest's stage-2 VSpace is written as any VSpace's table tree.
+
 Not expressible, so not exported: the SchedControl (the kernel's own capability in
 seL4, no object) and capabilities to it, a scheduling context's extra refills, and
 which reply object a thread receives with (mk binds it in the boot spec; seL4 names
@@ -49,6 +53,7 @@ LEVEL_SHIFTS = (39, 30, 21, 12)  # pgd, pud, pd, pt index bits start here (4 KiB
 INDEX_MASK = 0x1FF
 WORD_BITS = 64
 NOT_EXPORTED = (bs.ObjType.SCHED_CONTROL,)
+TCB_BOUND_VCPU_SLOT = 9   # capDL's TCB slot of the VCPU bound to it (no keyword for it)
 
 
 def capdl_name(name: str) -> str:
@@ -148,6 +153,8 @@ def to_capdl(spec: bs.BootSpec, title: str = "") -> str:
             lines.append(f"  {names[i]} = sc{_params(*params, f'{o.size_bits} bits')}")
         elif t == bs.ObjType.REPLY:
             lines.append(f"  {names[i]} = rtreply")
+        elif t == bs.ObjType.VCPU:
+            lines.append(f"  {names[i]} = vcpu")
         # PAGE_TABLE: pool tables; the tables above stand for them.
     lines += ["}", "", "caps {"]
 
@@ -183,6 +190,8 @@ def to_capdl(spec: bs.BootSpec, title: str = "") -> str:
             lines.append(f"    ipc_buffer_slot: {names[t.ipc_buffer_frame]} (RW)")
         if t.sched_context != bs.NO_OBJECT:
             lines.append(f"    sc_slot: {names[t.sched_context]}")
+        if t.vcpu != bs.NO_OBJECT:   # the guest it runs (capDL names this slot by number)
+            lines.append(f"    {TCB_BOUND_VCPU_SLOT}: {names[t.vcpu]}")
         timeout = slot_caps.get((t.cspace, t.timeout_ep_slot)) if t.timeout_ep_slot else None
         if timeout is not None:
             badge = f"badge: {timeout.badge:#x}" if timeout.badge else ""
