@@ -41,6 +41,7 @@
 #define CTX_TPIDR 272
 #define CTX_TPIDRRO 280
 #define CTX_SIZE 288
+#define CTX_REG(n) (CTX_X + 8 * (n))   /* x<n> */
 #define FPU_FPSR 512    /* struct fpu_state: fpsr, then fpcr */
 /* TPIDR_EL1 (TPIDR_EL2 at EL2) holds the address of this core's struct core (kernel.h), whose first word
  * is its running thread: vectors.S saves into that thread's context. */

@@ -5,7 +5,6 @@
 #include "arch.h"          /* CTX_* offsets, checked against struct context */
 #include "../../../runtime/include/mk/abi.h"   /* MK_SYS_* */
 
-#define CTX_REG(n) (CTX_X + 8 * (n))
 /* pairs stored with one stp/ldp must be adjacent */
 #if CTX_ELR != CTX_SP_EL0 + 8 || CTX_SPSR != CTX_ELR + 8 || CTX_TPIDR != CTX_SPSR + 8 || \
     CTX_TPIDRRO != CTX_TPIDR + 8
@@ -15,15 +14,20 @@
     .arch armv8-a+fp+simd
     .text
 
-/* x19..x30, SP_EL0, ELR, SPSR, TPIDR_EL0 into the context at \ctx; x8..x11 scratch
- * (already saved, or the caller's to lose). */
-.macro save_from_x19 ctx
+/* x19..x30 into the context at \ctx. */
+.macro save_callee_saved ctx
     stp x19, x20, [\ctx, #CTX_REG(19)]
     stp x21, x22, [\ctx, #CTX_REG(21)]
     stp x23, x24, [\ctx, #CTX_REG(23)]
     stp x25, x26, [\ctx, #CTX_REG(25)]
     stp x27, x28, [\ctx, #CTX_REG(27)]
     stp x29, x30, [\ctx, #CTX_REG(29)]
+.endm
+
+/* x19..x30, SP_EL0, ELR, SPSR, TPIDR_EL0 into the context at \ctx; x8..x11 scratch
+ * (already saved). */
+.macro save_from_x19 ctx
+    save_callee_saved \ctx
     mrs x8, sp_el0
     mrs x9, KREG(elr)
     mrs x10, KREG(spsr)
@@ -95,7 +99,12 @@ el0_sync:
     stp x2, x3, [x1, #CTX_REG(2)]
     stp x4, x5, [x1, #CTX_REG(4)]
     stp x6, x7, [x1, #CTX_REG(6)]    /* x7: the call number */
-    save_from_x19 x1
+    save_callee_saved x1
+    mrs x8, sp_el0
+    mrs x9, KREG(elr)
+    mrs x11, tpidr_el0               /* not SPSR: the flags are the caller's to lose */
+    stp x8, x9, [x1, #CTX_SP_EL0]
+    str x11, [x1, #CTX_TPIDR]
     mov x19, x1                      /* the caller (its TCB: the context is its start) */
     mrs x20, KREG(tpidr)             /* this core */
     ldp x0, x1, [sp], #16            /* x0, x1 as the user passed them */
@@ -129,33 +138,8 @@ restore_user:                         /* (struct context *ctx), never returns */
     ldp x2, x3, [x30, #CTX_REG(2)]
     ldp x4, x5, [x30, #CTX_REG(4)]
     ldr x6, [x30, #CTX_REG(6)]
-    /* fall through */
+    b restore_user_from_x7            /* fastpath.S */
 
-/* The rest of a thread's state from its context at x30, x0..x6 already in place (the
- * IPC fastpath comes here with the message in them), the kernel stack empty. */
-    .global restore_user_from_x7
-restore_user_from_x7:
-    ldp x7, x8, [x30, #CTX_SP_EL0]    /* SP_EL0, ELR */
-    ldp x9, x10, [x30, #CTX_SPSR]     /* SPSR, TPIDR_EL0 */
-    ldr x11, [x30, #CTX_TPIDRRO]
-    msr sp_el0, x7
-    msr KREG(elr), x8
-    msr KREG(spsr), x9
-    msr tpidr_el0, x10
-    msr tpidrro_el0, x11
-    ldp x7, x8, [x30, #CTX_REG(7)]
-    ldp x9, x10, [x30, #CTX_REG(9)]
-    ldp x11, x12, [x30, #CTX_REG(11)]
-    ldp x13, x14, [x30, #CTX_REG(13)]
-    ldp x15, x16, [x30, #CTX_REG(15)]
-    ldp x17, x18, [x30, #CTX_REG(17)]
-    ldp x19, x20, [x30, #CTX_REG(19)]
-    ldp x21, x22, [x30, #CTX_REG(21)]
-    ldp x23, x24, [x30, #CTX_REG(23)]
-    ldp x25, x26, [x30, #CTX_REG(25)]
-    ldp x27, x28, [x30, #CTX_REG(27)]
-    ldp x29, x30, [x30, #CTX_REG(29)] /* the base last: no writeback, so allowed */
-    eret
 
     .global fpu_save
 fpu_save:

@@ -8,7 +8,7 @@
  * NBSendRecv also takes x8 = the capability it receives on (x0 is the one it sends to).
  * A system call may change x7..x18 and the condition flags (NZCV); every other
  * register is preserved (x19..x30, SP, TPIDR_EL0, the FP/SIMD registers). Today's
- * kernel gives back x7..x9 and the flags unchanged and x10..x18 as the thread itself
+ * kernel gives back x7..x9 unchanged, and x10..x18 and the flags as the thread itself
  * last held them when it entered the kernel otherwise (an interrupt, a fault, or zero
  * at its start): never another thread's or the kernel's values. The IPC buffer
  * address of the running thread is readable at EL0 from TPIDRRO_EL0. */
