@@ -32,8 +32,9 @@ from mkbuild import build, platform  # noqa: E402
 
 # (source file, function or None for the whole file) -> part of the path
 PARTS = [
-    ("vectors.S:restore_user", "exit", "exception return: register restore, eret"),
-    ("vectors.S:restore_user_from_x7", "exit", ""),
+    ("vectors.S:restore_user", "exit", "exception return: the partner's x7..x30 and EL0 registers, eret"),
+    ("fastpath.S:restore_user_from_x7", "exit", ""),
+    ("fastpath.S:exit_general", "switch", ""),
     ("vectors.S", "entry", "exception entry: vector, register save, ESR decode"),
     ("fastpath.S:syscall_entry", "dispatch", "system-call dispatch (the lock's test, the call number)"),
     ("fastpath.S:locked", "dispatch", ""),
