@@ -1,16 +1,18 @@
 """Building the syntax tree (dsl.syntax) from lark's parser callbacks.
 
-An inline lark Transformer: each grammar rule's callback makes a syntax node
-at once, so no parse tree is built. Configuration values are evaluated here
+A lark Transformer, made afresh for each parse (dsl.parser): each grammar rule's
+callback makes a syntax node from its children. Configuration values are evaluated here
 (dsl.values); policy bodies are split into token statements here.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
-from lark import Token, Transformer
+from lark import Token
+from lark.visitors import Transformer_NonRecursive
 
 from model.diagnostics import Diagnostic, error, warning
 from model.system import Dtb, Span
@@ -22,26 +24,41 @@ from .values import binary, decode_string, parse_number, unary
 MAX_VALUE_DEPTH = 64
 
 
-class Builder(Transformer):
-    """Builds syntax nodes from lark's callbacks; positions are chunk-relative."""
+@dataclass(frozen=True)
+class Place:
+    """Where one top-level declaration's text starts in its preprocessed file, and how
+    that file maps back to its sources: turns the chunk-relative positions of the
+    parser's tokens into Spans."""
 
-    def __init__(self) -> None:
+    source_map: SourceMap
+    line: int = 1
+    col: int = 1
+
+    def start(self) -> Span:
+        return self.source_map.span(self.line, self.col)
+
+    def span(self, tok: Token, last: Token | None = None) -> Span:
+        last = last or tok
+        line = tok.line + self.line - 1
+        col = tok.column + (self.col - 1 if tok.line == 1 else 0)
+        end_line = (last.end_line or last.line) + self.line - 1
+        end_col = (last.end_column or last.column) + (
+            self.col - 1 if (last.end_line or last.line) == 1 else 0)
+        return self.source_map.span(line, col, end_line, end_col)
+
+
+class Builder(Transformer_NonRecursive):
+    """Builds the syntax nodes of one declaration's parse tree (one Builder a parse:
+    its diagnostics and value depths are that parse's own)."""
+
+    def __init__(self, place: Place) -> None:
         super().__init__()
-        self.source_map = SourceMap()
-        self.base_line = 1
-        self.base_col = 1
+        self.place = place
         self.diagnostics: list[Diagnostic] = []
         self.depth: dict[int, int] = {}
 
-    # ---- positions -------------------------------------------------------------
     def span(self, tok: Token, last: Token | None = None) -> Span:
-        last = last or tok
-        line = tok.line + self.base_line - 1
-        col = tok.column + (self.base_col - 1 if tok.line == 1 else 0)
-        end_line = (last.end_line or last.line) + self.base_line - 1
-        end_col = (last.end_column or last.column) + (
-            self.base_col - 1 if (last.end_line or last.line) == 1 else 0)
-        return self.source_map.span(line, col, end_line, end_col)
+        return self.place.span(tok, last)
 
     # ---- names -------------------------------------------------------------------
     def dotted(self, items: list[Token]) -> S.Name:

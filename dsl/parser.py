@@ -1,7 +1,8 @@
 """Parsing preprocessed ADL text into the syntax tree (dsl.syntax).
 
-One LALR parser (lark) with the tree built by an inline transformer
-(dsl.builder), so no intermediate parse tree is made. Error recovery: the text
+One LALR parser (lark, made once), whose parse tree of each declaration a
+Builder of that parse (dsl.builder) turns into syntax nodes: a parse is a
+function of its text alone, nothing of it is kept between parses. Error recovery: the text
 is first cut into top-level declarations by brace matching and each is parsed
 on its own; inside a declaration the statement holding an error is blanked
 out and the declaration parsed again, so every independent error is reported
@@ -28,7 +29,7 @@ from model.diagnostics import Diagnostic, error
 from model.system import Span
 
 from . import syntax as S
-from .builder import Builder
+from .builder import Builder, Place
 from .lexer import FastLexer
 from .source import SourceMap
 
@@ -43,19 +44,18 @@ _TERMINAL_NAMES = {
 
 
 @lru_cache(maxsize=2)
-def _parser(lexer: type | str = FastLexer) -> tuple[Lark, Builder, dict[str, str]]:
-    """The parser, its transformer and terminal names; `lexer="contextual"` gives
-    lark's own lexer, which ours must agree with (tests/dsl/test_lexer.py)."""
+def _parser(lexer: type | str = FastLexer) -> tuple[Lark, dict[str, str]]:
+    """The parser and its terminal names; `lexer="contextual"` gives lark's own
+    lexer, which ours must agree with (tests/dsl/test_lexer.py). It holds the
+    grammar's tables only: no transformer, so no state of any parse."""
     grammar = (Path(__file__).parent / "grammar.lark").read_text()
-    builder = Builder()
     # Our lexer gives the tokens lark's contextual lexer would, faster (dsl/lexer.py).
-    lark = Lark(grammar, parser="lalr", lexer=lexer, transformer=builder,
-                maybe_placeholders=False, cache=True)
+    lark = Lark(grammar, parser="lalr", lexer=lexer, maybe_placeholders=False, cache=True)
     names = dict(_TERMINAL_NAMES)
     for term in lark.terminals:
         if isinstance(term.pattern, PatternStr):
             names.setdefault(term.name, f"`{term.pattern.value}`")
-    return lark, builder, names
+    return lark, names
 
 
 # Top-level declarations end at a `;` or at the `}` closing their outermost brace.
@@ -91,11 +91,10 @@ _DECL_NAME = re.compile(r"(?:component|procedure|connector|struct)\s+([A-Za-z_]\
 def parse_text(text: str, source_map: SourceMap, path: str, lexer: type | str = FastLexer
                ) -> tuple[S.ParsedFile, list[Diagnostic]]:
     """Parse one preprocessed file; every syntax error becomes a diagnostic."""
-    lark, builder, names = _parser(lexer)
-    builder.source_map = source_map
-    builder.diagnostics = []
+    lark, names = _parser(lexer)
     parsed = S.ParsedFile(path, [])
     diagnostics: list[Diagnostic] = []
+    built: list[Diagnostic] = []  # the Builders' own, after the syntax errors
     line, line_start, pos = 1, 0, 0
     for start, end in split_declarations(text):
         chunk = text[start:end]
@@ -107,18 +106,17 @@ def parse_text(text: str, source_map: SourceMap, path: str, lexer: type | str = 
             line += newlines
             line_start = text.rfind("\n", pos, start) + 1
         pos = start
-        builder.base_line = line
-        builder.base_col = start - line_start + 1
-        _parse_declaration(chunk, lark, builder, names, parsed, diagnostics)
-    diagnostics.extend(builder.diagnostics)
-    return parsed, diagnostics
+        place = Place(source_map, line, start - line_start + 1)
+        _parse_declaration(chunk, lark, place, names, parsed, diagnostics, built)
+    return parsed, diagnostics + built
 
 
 MAX_RECOVERIES = 20
 
 
-def _parse_declaration(chunk: str, lark: Lark, builder: Builder, names: dict[str, str],
-                       parsed: S.ParsedFile, diagnostics: list[Diagnostic]) -> None:
+def _parse_declaration(chunk: str, lark: Lark, place: Place, names: dict[str, str],
+                       parsed: S.ParsedFile, diagnostics: list[Diagnostic],
+                       built: list[Diagnostic]) -> None:
     """Parse one top-level declaration, recovering from syntax errors inside it.
 
     After an error, the statement holding it is blanked out (newlines kept, so
@@ -126,15 +124,11 @@ def _parse_declaration(chunk: str, lark: Lark, builder: Builder, names: dict[str
     times: every independent error in it is reported and the rest still loads.
     """
     for _attempt in range(MAX_RECOVERIES):
-        builder.depth = {}
-        before = len(builder.diagnostics)
         try:
-            parsed.decls.extend(lark.parse(chunk))
-            return
+            tree = lark.parse(chunk)
         except UnexpectedInput as exc:
-            del builder.diagnostics[before:]  # the retry reports them again
             parsed.syntax_errors = True
-            diagnostics.append(_syntax_error(exc, builder, names, chunk))
+            diagnostics.append(_syntax_error(exc, place, names, chunk))
             m = _DECL_NAME.match(_strip_leading_comments(chunk))
             if m:
                 parsed.broken_names.add(m.group(1) or m.group(2))
@@ -143,15 +137,18 @@ def _parse_declaration(chunk: str, lark: Lark, builder: Builder, names: dict[str
             if blanked is None:
                 return
             chunk = blanked
-        except VisitError as exc:  # a bug in a builder callback: report, don't crash
-            where = builder.source_map.span(builder.base_line, builder.base_col)
-            diagnostics.append(error(f"internal error while reading this declaration: "
-                                     f"{exc.orig_exc!r}", where))
-            return
+            continue
         except RecursionError:
-            where = builder.source_map.span(builder.base_line, builder.base_col)
-            diagnostics.append(error("declaration nested too deeply", where))
+            diagnostics.append(error("declaration nested too deeply", place.start()))
             return
+        builder = Builder(place)
+        try:
+            parsed.decls.extend(builder.transform(tree))
+        except VisitError as exc:  # a bug in a builder callback: report, don't crash
+            diagnostics.append(error(f"internal error while reading this declaration: "
+                                     f"{exc.orig_exc!r}", place.start()))
+        built.extend(builder.diagnostics)
+        return
 
 
 def _error_offset(exc: UnexpectedInput) -> int | None:
@@ -223,25 +220,25 @@ def _strip_leading_comments(text: str) -> str:
     return re.sub(r"^(\s|/\*.*?\*/|//[^\n]*)*", "", text, flags=re.S)
 
 
-def _syntax_error(exc: UnexpectedInput, builder: Builder, names: dict[str, str],
+def _syntax_error(exc: UnexpectedInput, place: Place, names: dict[str, str],
                   chunk: str) -> Diagnostic:
     expected: set[str] = set()
     if isinstance(exc, UnexpectedToken):
         expected = set(exc.expected)
         tok = exc.token
         if tok.type == "$END":
-            where = _end_position(builder, chunk)
+            where = _end_position(place, chunk)
             what = "unexpected end of input"
         elif tok == "/" and chunk.startswith("/*", tok.start_pos or 0):
-            where = builder.span(tok)
+            where = place.span(tok)
             what = "unterminated comment"
             expected = set()
         elif (missing := _missing_semicolon(tok, expected, names, chunk)) is not None:
             end, statement = missing
-            where = builder.span(_token_at(chunk, end))
+            where = place.span(_token_at(chunk, end))
             return error(f"expected `;` after `{statement}`", where)
         else:
-            where = builder.span(tok)
+            where = place.span(tok)
             shown = str(tok)
             if len(shown) > 30:
                 shown = shown[:27] + "..."
@@ -254,7 +251,7 @@ def _syntax_error(exc: UnexpectedInput, builder: Builder, names: dict[str, str],
     elif isinstance(exc, UnexpectedCharacters):
         expected = set(exc.allowed or ())
         fake = Token("X", exc.char, line=exc.line, column=exc.column)
-        where = builder.span(fake)
+        where = place.span(fake)
         if exc.char == '"':
             what = "unterminated string"
             expected = set()
@@ -265,10 +262,10 @@ def _syntax_error(exc: UnexpectedInput, builder: Builder, names: dict[str, str],
             what = f"unexpected character {_printable(exc.char)}"
     elif isinstance(exc, UnexpectedEOF):
         expected = set(exc.expected)
-        where = _end_position(builder, chunk)
+        where = _end_position(place, chunk)
         what = "unexpected end of input"
     else:  # pragma: no cover - lark has no other kinds
-        where = builder.source_map.span(builder.base_line, builder.base_col)
+        where = place.start()
         what = "syntax error"
     hint = None
     readable = sorted({names.get(e, e) for e in expected if not e.startswith("__")})
@@ -320,9 +317,9 @@ def _printable(text: str) -> str:
     return f"`{text}`" if text.isprintable() and "`" not in text else repr(text)
 
 
-def _end_position(builder: Builder, chunk: str) -> Span:
+def _end_position(place: Place, chunk: str) -> Span:
     lines = chunk.rstrip().split("\n")
     line = len(lines)
     col = len(lines[-1]) + 1 if lines else 1
     fake = Token("X", "", line=line, column=col)
-    return builder.span(fake)
+    return place.span(fake)

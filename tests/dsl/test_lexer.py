@@ -33,6 +33,6 @@ def parse_all(text: str, lexer=FastLexer):  # noqa: ANN001
 
 @pytest.mark.parametrize("text", TEXTS)
 def test_same_parse_with_either_lexer(text):
-    lark, _builder, _names = P._parser()
+    lark, _names = P._parser()
     assert isinstance(lark.parser.lexer, FastLexer)  # through lark's custom-lexer hook
     assert parse_all(text) == parse_all(text, "contextual")
