@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from cli_runner import assert_in_order
 
 from mkbuild import pipeline
 
@@ -48,16 +49,6 @@ EXPECTED = {
     "ipcbench": ["ipcbench: 10000 round trips, checksum 100000045",
                  "ipcbench: stub round trip", "ipcbench: raw-call round trip"],
 }
-
-
-def assert_in_order(console: str, expected: list[str]) -> None:
-    lines = console.splitlines()
-    pos = 0
-    for want in expected:
-        while pos < len(lines) and not lines[pos].startswith(want):
-            pos += 1
-        assert pos < len(lines), f"missing (in order): {want!r}\n--- console ---\n{console}"
-        pos += 1
 
 
 @pytest.fixture(scope="module")

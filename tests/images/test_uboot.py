@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_runner import assert_in_order
 
 from mkbuild import pipeline, qemu, uboot, uboot_qemu
 from mkbuild import platform as platforms
@@ -22,16 +23,6 @@ pytestmark = pytest.mark.skipif(
     any(shutil.which(t) is None for t in ("qemu-system-aarch64", "aarch64-linux-gnu-gcc",
                                           "mkimage", "mke2fs")),
     reason="needs QEMU, the AArch64 cross compiler, mkimage (u-boot-tools) and mke2fs")
-
-
-def in_order(console: str, expected: list[str]) -> None:
-    lines = console.splitlines()
-    pos = 0
-    for want in expected:
-        while pos < len(lines) and not lines[pos].startswith(want):
-            pos += 1
-        assert pos < len(lines), f"missing (in order): {want!r}\n--- console ---\n{console}"
-        pos += 1
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +42,7 @@ def test_boots_through_debian_uboot_on_virt(virt_build, level):
     board, files, disk = virt_build
     machine = uboot_qemu.through_uboot(board, disk, el2=level == 2)
     run = qemu.run(machine, files.build_dir / "image.elf", timeout=60)
-    in_order(run.console, [
+    assert_in_order(run.console, [
         "U-Boot 2023.01",
         "Found U-Boot script /boot.scr",
         "mkbuild: loading /uImage from virtio 0:1",
