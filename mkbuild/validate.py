@@ -125,6 +125,11 @@ def validate(system: System, spec: bs.BootSpec) -> list[Diagnostic]:
     """Errors for every difference between the model's authority and the boot spec's."""
     plan = A.plan(system)
     got = derive(spec)
+    # A VM's capabilities to connection objects are held by its monitor for it
+    # (mkbuild.vm_layout): they count as the VM's.
+    vm_of = {m: v for v, m in _vms_and_monitors(system)}
+    got.caps = [replace(c, instance=vm_of[c.instance])
+                if c.instance in vm_of and c.object in plan.objects else c for c in got.caps]
     diags: list[Diagnostic] = []
     regions = {n for n, o in plan.objects.items() if o.kind in (A.FRAMES, A.DEVICE_FRAMES)}
 

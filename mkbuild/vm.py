@@ -35,6 +35,7 @@ GUEST_GICD = 0x0800_0000
 GUEST_GICC = 0x0801_0000
 GUEST_UART = 0x0900_0000
 GUEST_UART_SPI = 1   # INTID 33
+GUEST_DOORBELLS = 0x0a00_0000   # the monitor's doorbell registers out of the guest (4 KiB)
 GUEST_SHARED_BASE = 0x3000_0000   # dataports shared with natives, below RAM (256 MiB room)
 GUEST_SHARED_END = GUEST_RAM_BASE
 PAGE = 0x1000

@@ -13,6 +13,7 @@ import subprocess
 
 from mkbuild.vm import (
     DTB_MAX,
+    GUEST_DOORBELLS,
     GUEST_GICC,
     GUEST_GICD,
     GUEST_UART,
@@ -49,7 +50,8 @@ def _string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def source(cfg: VmConfig, layout: GuestLayout, regions: tuple[SharedRegion, ...] = ()) -> str:
+def source(cfg: VmConfig, layout: GuestLayout, regions: tuple[SharedRegion, ...] = (),
+           doorbell: bool = False) -> str:
     """The guest's device tree as DTS; each shared region a node `shared@<address>`
     (compatible "mkbuild,shared-memory", `label` its dataport's name) the guest finds
     in /proc/device-tree and maps through /dev/mem (busybox devmem) or UIO."""
@@ -57,6 +59,9 @@ def source(cfg: VmConfig, layout: GuestLayout, regions: tuple[SharedRegion, ...]
         f"\n\tshared@{r.address:x} {{\n\t\tcompatible = \"mkbuild,shared-memory\";\n"
         f"\t\treg = {_reg(r.address, r.size)};\n\t\tlabel = {_string(r.interface)};\n"
         f"{'' if r.writable else chr(9) * 2 + 'read-only;' + chr(10)}\t}};\n" for r in regions)
+    if doorbell:   # a write to register 0 rings the native (docs/vm.md)
+        shared += (f"\n\tdoorbell@{GUEST_DOORBELLS:x} {{\n\t\tcompatible = \"mkbuild,doorbell\";\n"
+                   f"\t\treg = {_reg(GUEST_DOORBELLS, 0x1000)};\n\t\tlabel = \"doorbell_out\";\n\t}};\n")
     uart = f"pl011@{GUEST_UART:x}"
     timer_irqs = ", ".join(f"<1 {ppi} 0x{PPI_FLAGS:x}>" for ppi in TIMER_PPIS)
     initrd = ""

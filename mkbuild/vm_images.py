@@ -37,11 +37,12 @@ def initrd_of(cfg: VmConfig) -> bytes:
     return b""
 
 
-def images(cfg: VmConfig, regions: tuple[SharedRegion, ...] = ()) -> GuestImages:
+def images(cfg: VmConfig, regions: tuple[SharedRegion, ...] = (),
+           doorbell: bool = False) -> GuestImages:
     """Raises ValueError when RAM cannot hold them (the real initrd may be larger than
     check's estimate), vm_devicetree.DeviceTreeError, guest_fetch.GuestFetchError."""
     initrd = initrd_of(cfg)
     layout = guest_layout(cfg, len(initrd))
-    dts = vm_devicetree.source(cfg, layout, regions)
+    dts = vm_devicetree.source(cfg, layout, regions, doorbell)
     return GuestImages(layout, cfg.kernel.read_bytes(), initrd,
                        vm_devicetree.compile_source(dts), dts)

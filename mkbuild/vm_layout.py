@@ -58,7 +58,8 @@ def guests(system: System, plan) -> tuple[list[Guest], list[Diagnostic]]:
         regions, problems = _regions(cfg, caps, plan)
         diags += problems
         try:
-            out.append(Guest(cfg, vm_images.images(cfg, regions), regions))
+            doorbell = any(c.holder == cfg.name and c.interface == DOORBELL_OUT for c in caps)
+            out.append(Guest(cfg, vm_images.images(cfg, regions, doorbell), regions))
         except (ValueError, vm_devicetree.DeviceTreeError, guest_fetch.GuestFetchError,
                 OSError) as e:
             diags.append(error(f"VM `{cfg.name}`: {e}", cfg.span))
@@ -84,6 +85,7 @@ def _regions(cfg: VmConfig, caps, plan) -> tuple[tuple[SharedRegion, ...], list[
 
 
 # The monitor's capabilities to its VM (docs/vm.md): attribute, object, rights.
+DOORBELL_OUT = "doorbell_out"   # the VM's `emits`: a guest write at GUEST_DOORBELLS
 MONITOR_CAPS = (("vm_exits", "exits", "R"), ("vm_vcpu", "vcpu0.state", "RWGP"),
                 ("vm_tcb", "vcpu0.tcb", "RWGP"))
 
@@ -95,7 +97,10 @@ def give_monitors_their_caps(system: System, plan, slot_cap
     `plan` (layout.LayoutPlan) gains the capabilities (`slot_cap`: layout.SlotCap, given,
     as the layout imports this module); the System returned has the monitors'
     attributes set (the original is not changed)."""
+    from mkbuild import authority
+    from mkbuild.authority.rights import letters as rights_letters
     from mkbuild.vm import vm_names
+    caps = authority.plan(system).caps
     diags: list[Diagnostic] = []
     instances = dict(system.instances)
     for vm in vm_names(system):
@@ -108,6 +113,12 @@ def give_monitors_their_caps(system: System, plan, slot_cap
             slot += 1
             mon.caps.append(slot_cap(slot, f"{vm}.{obj}", rights, 0, None, attr))
             attrs[attr] = slot
+        for c in caps:   # the VM's doorbell out: the native's notification, for the monitor
+            if c.holder == vm and c.interface == DOORBELL_OUT:
+                slot += 1
+                mon.caps.append(slot_cap(slot, c.object, rights_letters(c.rights), c.badge,
+                                         None, "vm_doorbell_out_0"))
+                attrs["vm_doorbell_out_0"] = slot
         if slot >= 1 << mon.cnode_bits:
             diags.append(error(f"monitor `{mon.name}` needs {slot + 1} capability slots, "
                                f"more than its CNode's {1 << mon.cnode_bits}",

@@ -9,4 +9,8 @@ for node in /proc/device-tree/shared@*; do
     echo "guest: region $(cat "$node/label") at $address"
     echo "guest: the native wrote $(devmem "$address" 32)"
 done
+for node in /proc/device-tree/doorbell@*; do
+    echo "guest: ringing $(cat "$node/label")"
+    devmem "0x${node##*@}" 32 1
+done
 poweroff -f
