@@ -88,21 +88,59 @@ class _Loader:
                 target = self.find(decl, path)
                 if target is None:
                     self.diagnostics.append(error(f"cannot find `{decl.path}` to import",
-                                                  decl.span, "add its directory with -I"))
+                                                  decl.span, self.hint(decl, path)))
                 else:
                     self.load(target, decl.span)
         self.stack.pop()
         self.result.files.append(parsed)
         return parsed
 
+    def dirs(self, decl: S.Import, importer: str) -> list[str]:
+        """Where `decl` is looked for, in order."""
+        return ([] if decl.angle else [os.path.dirname(importer) or "."]) + self.include_dirs
+
+    def hint(self, decl: S.Import, importer: str) -> str:
+        """The file meant when only its case or spelling is wrong, else where to add it."""
+        for d in self.dirs(decl, importer):
+            near = _near_path(d, decl.path)
+            if near is not None:
+                shown = f"<{near}>" if decl.angle else f'"{near}"'
+                return f"did you mean `{shown}`?"
+        return "add its directory with -I"
+
     def find(self, decl: S.Import, importer: str) -> str | None:
-        dirs = [] if decl.angle else [os.path.dirname(importer) or "."]
-        dirs += self.include_dirs
-        for d in dirs:
+        for d in self.dirs(decl, importer):
             candidate = os.path.join(d, decl.path)
             if os.path.isfile(candidate):
                 return os.path.normpath(candidate)
         return None
+
+
+def _near_path(base: str, relative: str) -> str | None:
+    """`relative` as it exists under `base` with each part's case corrected (the last
+    part may also be misspelt: the closest name), or None."""
+    import difflib
+
+    parts = relative.replace("\\", "/").split("/")
+    found: list[str] = []
+    here = base
+    for i, part in enumerate(parts):
+        if part in (".", ".."):
+            found.append(part)
+            here = os.path.join(here, part)
+            continue
+        try:
+            names = sorted(os.listdir(here))
+        except OSError:
+            return None
+        same = [n for n in names if n.lower() == part.lower()]
+        if not same and i == len(parts) - 1:
+            same = difflib.get_close_matches(part, names, n=1, cutoff=0.8)
+        if not same:
+            return None
+        found.append(same[0])
+        here = os.path.join(here, same[0])
+    return "/".join(found) if os.path.isfile(here) else None
 
 
 def load_files(path: str, include_dirs: tuple[str, ...] | list[str] = (),

@@ -181,6 +181,14 @@ CASES = {
         "assembly bar { composition { component Server t; } }\n"
         "assembly foo { composition { component Server u; } }",
         [(8, 10, "duplicate definition of assembly `foo`", None)]),
+    "import with the wrong case or spelling": (
+        "import <Std_Connector.camkes>;\nimport <std_conector.camkes>;\n"
+        "import <nowhere.camkes>;\nassembly { composition { component Server s; } }",
+        [(6, 8, "cannot find `Std_Connector.camkes` to import",
+          "did you mean `<std_connector.camkes>`?"),
+         (7, 8, "cannot find `std_conector.camkes` to import",
+          "did you mean `<std_connector.camkes>`?"),
+         (8, 8, "cannot find `nowhere.camkes` to import", "add its directory with -I")]),
     "empty assembly": (
         "assembly { composition { } }",
         [(1, 1, "the assembly has no component instances", None)]),
