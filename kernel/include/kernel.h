@@ -206,9 +206,11 @@ struct core {
     word_t prio_summary;              /* bit i: prio_bitmap[i] is not zero */
     word_t prio_bitmap[NUM_PRIORITIES / 64];
     struct tcb *queue_head[NUM_PRIORITIES], *queue_tail[NUM_PRIORITIES];
+    word_t kernel_stack_top;          /* where its kernel stack starts (arch_init_cpu) */
 };
 extern struct core cores[PLAT_NUM_CORES];
 _Static_assert(offsetof(struct core, running) == CORE_RUNNING, "vectors.S finds it there");
+_Static_assert(offsetof(struct core, kernel_stack_top) == CORE_KERNEL_STACK_TOP, "and this");
 static inline struct core *this_core(void) { return arch_core_local(); }
 /* this core's, as all code but the scheduler's cross-core parts names them */
 #define current (this_core()->running)

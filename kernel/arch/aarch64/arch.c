@@ -3,6 +3,9 @@
 
 void arch_init_cpu(void)
 {
+    /* for the entries from EL0, where sp holds the running thread's context (vectors.S) */
+    this_core()->kernel_stack_top =
+        (word_t)kernel_stacks + (arch_core_id() + 1) * (word_t)KERNEL_STACK_SIZE;
     /* FP/SIMD: trapped at EL0 until a thread uses it (lazy switching). */
 #ifdef MK_EL2
     __asm__ volatile("msr cpacr_el1, %0" : : "r"((word_t)3 << 20));   /* EL0: CPTR_EL2 only */

@@ -46,6 +46,7 @@
 /* TPIDR_EL1 (TPIDR_EL2 at EL2) holds the address of this core's struct core (kernel.h), whose first word
  * is its running thread: vectors.S saves into that thread's context. */
 #define CORE_RUNNING 0
+#define CORE_KERNEL_STACK_TOP 4208   /* struct core's kernel_stack_top (kernel.h checks) */
 
 /* The system-call ABI's registers (runtime/include/mk/abi.h), as indices of x[]. */
 #define REG_CPTR 0      /* in: capability pointer */
@@ -57,7 +58,17 @@
 #define REG_RECV_CAP 8  /* in: NBSendRecv's receive capability */
 #define REG_ARG0 0      /* a thread's start arguments: x0..x3 */
 
-#ifndef __ASSEMBLER__
+#ifdef __ASSEMBLER__
+/* sp = the top of this core's kernel stack, for C code; \core holds this core's struct
+ * core, or is loaded with it when \load is 1. */
+.macro kernel_stack core, load
+    .if \load
+    mrs \core, KREG(tpidr)
+    .endif
+    ldr \core, [\core, #CORE_KERNEL_STACK_TOP]
+    mov sp, \core
+.endm
+#else
 #include <stdint.h>
 #include <stddef.h>
 #include <stdbool.h>
@@ -126,6 +137,7 @@ word_t arch_vspace_lookup(word_t *root, word_t vaddr, unsigned size_bits, bool *
 extern word_t boot_entry_el;                 /* the exception level the kernel entered at */
 extern char secondary_entry[];               /* where a secondary core starts (physical) */
 extern volatile word_t secondary_release;    /* set: the cores parked at _start go on */
+extern char kernel_stacks[];                 /* one per core, KERNEL_STACK_SIZE each */
 void dcache_clean_invalidate_range(word_t start, word_t end);   /* to the point of coherency */
 /* vectors.S entry points besides the generic ones in kernel.h */
 _Noreturn void handle_sync_other(word_t esr, word_t far);   /* fault_decode.c */

@@ -346,8 +346,8 @@ boot_entry_el:
     .global boot_l1
 boot_l1:
     .space 4096
-    /* One stack per core, each aligned to its size: restore_user finds the top of
-     * the stack it runs on from sp alone. Not cleared at boot (.noinit), and first
+    /* One stack per core (struct core's kernel_stack_top: the entries from EL0 find
+     * it there, arch_init_cpu sets it). Not cleared at boot (.noinit), and first
      * written with the caches on. */
     .section .noinit, "aw", @nobits
     .balign KERNEL_STACK_SIZE

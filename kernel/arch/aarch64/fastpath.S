@@ -41,11 +41,15 @@ locked:
     cmp x7, #MK_SYS_REPLY_RECV
     b.eq fastpath_reply_recv
 general:                                  /* the general path, the lock held */
+    mov x8, core
+    kernel_stack x8, 0
     mov x2, self
     mov x3, x7
     b handle_syscall
 
 take_lock:                                /* several cores run threads: the big lock */
+    mov x8, core
+    kernel_stack x8, 0
     bl kernel_lock_take                   /* (C: x0..x18 and x30 are its to change) */
     ldp x0, x1, [self, #CTX_REG(0)]
     ldp x2, x3, [self, #CTX_REG(2)]
@@ -250,7 +254,8 @@ switch_to_partner:
     /* fall through: partner = x30 */
 
 /* The rest of a thread's state from its context at x30, x0..x6 already in place (the
- * fastpath's message, or restore_user's loads), the kernel stack empty. */
+ * fastpath's message, or restore_user's loads); sp is left holding the context, where
+ * the next entry from EL0 saves (vectors.S). */
     .global restore_user_from_x7
 restore_user_from_x7:
     ldp x7, x8, [x30, #CTX_SP_EL0]        /* SP_EL0, ELR */
@@ -272,6 +277,7 @@ restore_user_from_x7:
     ldp x23, x24, [x30, #CTX_REG(23)]
     ldp x25, x26, [x30, #CTX_REG(25)]
     ldp x27, x28, [x30, #CTX_REG(27)]
+    mov sp, x30                           /* its context, for its next entry */
     ldp x29, x30, [x30, #CTX_REG(29)]     /* the base last: no writeback, so allowed */
     eret
 
@@ -280,6 +286,8 @@ exit_general:                             /* the partner is current: its message
     stp x2, x3, [partner, #CTX_REG(2)]
     stp x4, x5, [partner, #CTX_REG(4)]
     str x6, [partner, #CTX_REG(6)]
+    mov x8, core
+    kernel_stack x8, 0
     b fastpath_resume
 
 recv_behind_others:                       /* (fastpath_reply_recv) other receivers wait */

@@ -36,29 +36,28 @@
     stp x10, x11, [\ctx, #CTX_SPSR]
 .endm
 
-/* Every entry from EL0 starts the same way: x0, x1 pushed on the kernel stack, x1 =
- * the running thread's context, x8, x9 saved there (x8 then decodes the syndrome). */
+/* Every entry from EL0 starts the same way. While a thread runs in user mode, sp (the
+ * kernel's SP_EL1, or SP_EL2) holds its context (restore_user_from_x7 leaves it so),
+ * which is the start of its TCB: x0, x1, x8, x9 go there at once (x8 then decodes the
+ * syndrome), with no push through the kernel stack. */
 .macro enter_from_el0
-    stp x0, x1, [sp, #-16]!
-    mrs x1, KREG(tpidr)                /* this core's struct core ... */
-    ldr x1, [x1, #CORE_RUNNING]        /* ... its running thread: the context is its start */
-    stp x8, x9, [x1, #CTX_REG(8)]
+    stp x0, x1, [sp, #CTX_REG(0)]
+    stp x8, x9, [sp, #CTX_REG(8)]
 .endm
 
 /* After enter_from_el0, for an entry where every register is the thread's (a fault,
- * an interrupt): the rest of the register file, then x0, x1 from the stack. */
+ * an interrupt): the rest of the register file, then onto this core's kernel stack. */
 .macro save_all_but_x8_x9
-    stp x2, x3, [x1, #CTX_REG(2)]
-    stp x4, x5, [x1, #CTX_REG(4)]
-    stp x6, x7, [x1, #CTX_REG(6)]
-    stp x10, x11, [x1, #CTX_REG(10)]
-    stp x12, x13, [x1, #CTX_REG(12)]
-    stp x14, x15, [x1, #CTX_REG(14)]
-    stp x16, x17, [x1, #CTX_REG(16)]
-    str x18, [x1, #CTX_REG(18)]
-    save_from_x19 x1
-    ldp x8, x9, [sp], #16
-    stp x8, x9, [x1, #CTX_REG(0)]
+    stp x2, x3, [sp, #CTX_REG(2)]
+    stp x4, x5, [sp, #CTX_REG(4)]
+    stp x6, x7, [sp, #CTX_REG(6)]
+    stp x10, x11, [sp, #CTX_REG(10)]
+    stp x12, x13, [sp, #CTX_REG(12)]
+    stp x14, x15, [sp, #CTX_REG(14)]
+    stp x16, x17, [sp, #CTX_REG(16)]
+    str x18, [sp, #CTX_REG(18)]
+    save_from_x19 sp
+    kernel_stack x8, 1
 .endm
 
 .macro vector target
@@ -96,19 +95,17 @@ el0_sync:
      * runtime/include/mk/abi.h), so they are not saved; a return from the kernel
      * gives the thread back its own last saved values (never another thread's).
      * x0..x5 stay where they are: the fastpath passes the message in them. */
-    stp x2, x3, [x1, #CTX_REG(2)]
-    stp x4, x5, [x1, #CTX_REG(4)]
-    stp x6, x7, [x1, #CTX_REG(6)]    /* x7: the call number */
-    save_callee_saved x1
+    stp x2, x3, [sp, #CTX_REG(2)]
+    stp x4, x5, [sp, #CTX_REG(4)]
+    stp x6, x7, [sp, #CTX_REG(6)]    /* x7: the call number */
+    save_callee_saved sp
     mrs x8, sp_el0
     mrs x9, KREG(elr)
     mrs x11, tpidr_el0               /* not SPSR: the flags are the caller's to lose */
-    stp x8, x9, [x1, #CTX_SP_EL0]
-    str x11, [x1, #CTX_TPIDR]
-    mov x19, x1                      /* the caller (its TCB: the context is its start) */
+    stp x8, x9, [sp, #CTX_SP_EL0]
+    str x11, [sp, #CTX_TPIDR]
+    mov x19, sp                      /* the caller (its TCB: the context is its start) */
     mrs x20, KREG(tpidr)             /* this core */
-    ldp x0, x1, [sp], #16            /* x0, x1 as the user passed them */
-    stp x0, x1, [x19, #CTX_REG(0)]
     b syscall_entry                  /* fastpath.S: the lock, then Call and ReplyRecv's fastpath */
 
 el0_sync_other:                       /* a fault: every register is the thread's */
@@ -122,7 +119,8 @@ el0_irq:
     save_all_but_x8_x9
     bl handle_irq
 
-kernel_exception:
+kernel_exception:                     /* sp may be a thread's context (fastpath.S) */
+    kernel_stack x8, 1
     mrs x0, KREG(esr)
     mrs x1, KREG(elr)
     mrs x2, KREG(far)
@@ -130,9 +128,6 @@ kernel_exception:
 
     .global restore_user
 restore_user:                         /* (struct context *ctx), never returns */
-    sub x1, sp, #1                    /* the top of this core's stack (aligned to its size) */
-    orr x1, x1, #(KERNEL_STACK_SIZE - 1)
-    add sp, x1, #1
     mov x30, x0
     ldp x0, x1, [x30, #CTX_REG(0)]
     ldp x2, x3, [x30, #CTX_REG(2)]
