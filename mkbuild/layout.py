@@ -53,9 +53,10 @@ class LayoutObject:
     name: str
     kind: str  # endpoint | notification | frames | device-frames | irq
     size: int = 0  # bytes, for frames
-    paddr: int | None = None  # device frames
+    paddr: int | None = None  # device frames; frames placed at a fixed address in RAM
     irq: int | None = None
     bound_irq: str | None = None  # notification receiving this IRQ object's interrupts
+    page_bits: int = 12  # frames: log2 of each frame's size (12: 4 KiB, 21: 2 MiB)
 
 
 @dataclass
@@ -365,13 +366,16 @@ def _check_memory(system: System, platform: Platform, plan: LayoutPlan) -> list[
                   f"see its heap_size, stack sizes and dma_pool")]
 
 
-def _dma_ranges(plan: LayoutPlan) -> list[tuple[int, int]]:
-    return [(i.dma_paddr, i.dma_size) for i in plan.instances.values() if i.dma_size]
+def _taken_ranges(plan: LayoutPlan) -> list[tuple[int, int]]:
+    """RAM placed before allocation: DMA pools and frames at a fixed address."""
+    return ([(i.dma_paddr, i.dma_size) for i in plan.instances.values() if i.dma_size]
+            + [(o.paddr, _round_up(o.size, 1 << o.page_bits)) for o in plan.objects.values()
+               if o.kind == FRAMES and o.paddr is not None])
 
 
 def _take_from_top(platform: Platform, plan: LayoutPlan, size: int) -> int | None:
     """Physical memory for a DMA pool: from the top of free RAM, below earlier pools."""
-    taken = _dma_ranges(plan)
+    taken = _taken_ranges(plan)
     for base, length in reversed(platform.free_ram()):
         top = min([base + length] + [p for p, _ in taken if base <= p < base + length])
         at = (top - size) // PAGE * PAGE
@@ -583,12 +587,12 @@ def boot_spec(plan: LayoutPlan, platform: Platform, programs: dict[str, Program]
         elif obj.kind == IRQ:
             add(obj.name, bs.ObjType.IRQ_HANDLER, irq=obj.irq or 0)
         elif obj.kind in (FRAMES, DEVICE_FRAMES):
-            pages = _round_up(max(obj.size, PAGE), PAGE) // PAGE
+            page = 1 << obj.page_bits
             frames = []
-            for p in range(pages):
-                paddr = (obj.paddr or 0) + p * PAGE if obj.kind == DEVICE_FRAMES else 0
+            for p in range(_round_up(max(obj.size, page), page) // page):
+                paddr = 0 if obj.paddr is None else obj.paddr + p * page
                 # Device registers are never zeroed by the kernel.
-                frames.append(add(f"{obj.name}/{p}", bs.ObjType.FRAME, 12,
+                frames.append(add(f"{obj.name}/{p}", bs.ObjType.FRAME, obj.page_bits,
                                   zero=obj.kind == FRAMES, paddr=paddr))
             region_frames[obj.name] = frames
     for obj in plan.objects.values():
@@ -664,14 +668,15 @@ def boot_spec(plan: LayoutPlan, platform: Platform, programs: dict[str, Program]
             for r in inst.regions:
                 region_rights = bs.MapRights.READ | (bs.MapRights.WRITE if r.writable else 0)
                 for p, frame in enumerate(region_frames[r.object]):
-                    spec.mappings.append(bs.Mapping(vspace, r.vaddr + p * PAGE, frame,
+                    page = spec.objects[frame].size()
+                    spec.mappings.append(bs.Mapping(vspace, r.vaddr + p * page, frame,
                                                     region_rights,
                                                     r.device))
     for n in range(bs.page_tables_needed(spec)):
         add(f"pt/{n}", bs.ObjType.PAGE_TABLE)
 
     # Physical addresses: largest alignment first packs well and stays deterministic.
-    alloc = _Allocator(platform.free_ram(_dma_ranges(plan)))
+    alloc = _Allocator(platform.free_ram(_taken_ranges(plan)))
     order = sorted((i for i, o in enumerate(spec.objects)
                     if o.type not in bs.NO_MEMORY and not (
                         o.type == bs.ObjType.FRAME and o.paddr)),

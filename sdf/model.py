@@ -134,3 +134,14 @@ class SdfSystem:
 
         walk(self.protection_domains)
         return out
+
+    def frame_size(self, mr: MemoryRegion) -> int:
+        """The size of the frames `mr` is made of: its `page_size` when given, else
+        the largest page its size, its `phys_addr` and every vaddr it is mapped at
+        are aligned to (Microkit's tool chooses so: fewer, larger mappings)."""
+        if mr.page_size_given:
+            return mr.page_size
+        addrs = [mp.vaddr for pd in self.all_pds() for mp in pd.maps if mp.mr == mr.name]
+        addrs += [mr.size] + ([mr.phys_addr] if mr.phys_addr is not None else [])
+        return next(p for p in reversed(PAGE_SIZES) if all(a % p == 0 for a in addrs)
+                    or p == PAGE_SIZES[0])

@@ -304,10 +304,8 @@ class Reader:
         if size is None and prefill is not None:
             size = max(len(prefill), 1)
             size = -(-size // (page_size or m.PAGE_SIZES[0])) * (page_size or m.PAGE_SIZES[0])
-        if page_size is None:  # the largest page the region is aligned to (Microkit's default)
-            page_size = next((p for p in reversed(m.PAGE_SIZES)
-                              if size and size % p == 0 and (phys or 0) % p == 0),
-                             m.PAGE_SIZES[0])
+        if page_size is None:  # Microkit's default; mkbuild.microkit.plan may map larger
+            page_size = m.PAGE_SIZES[0]
         if size is not None and size % page_size:
             self.err(f"size {size:#x} is not a multiple of the page size {page_size:#x}",
                      self.span(el, "size"))

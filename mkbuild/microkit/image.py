@@ -49,7 +49,12 @@ def report(system: m.SdfSystem, built: sdfplan.Built) -> str:
                          f"{'rw' if r.writable else 'r'}{', device' if r.device else ''})")
     lines.append("")
     for name, paddr in sorted(built.paddrs.items()):
-        lines.append(f"memory region {name}: paddr {paddr:#x}")
+        # the frames as the boot spec has them
+        sizes = [o.size() for o in built.spec.objects if o.name.startswith(f"mr.{name}/")]
+        kinds = ", ".join(f"{sizes.count(s)} frame{'s' * (sizes.count(s) > 1)} of "
+                          + (f"{s >> 20} MiB" if s >= 1 << 20 else f"{s >> 10} KiB")
+                          for s in sorted(set(sizes)))
+        lines.append(f"memory region {name}: paddr {paddr:#x}" + (f", {kinds}" if kinds else ""))
     lines.append(f"kernel objects: {len(built.spec.objects)}, caps: {len(built.spec.caps)}, "
                  f"mappings: {len(built.spec.mappings)}")
     return "\n".join(lines) + "\n"

@@ -46,8 +46,6 @@ STACK_TOP = 0x7F_8000_0000  # also in microkit.ld (mkbuild/microkit_sdk.py write
 IPC_BUFFER = 0x7F_C000_0000
 CNODE_BITS = 9  # slots up to 202 + 62 (child TCBs)
 CNODE_BITS_USER_CAPS = 10  # and up to 458 + 128 (`<cspace>` caps)
-PAGE = 0x1000
-
 
 
 @dataclass
@@ -96,7 +94,9 @@ def plan(system: m.SdfSystem, platform: Platform) -> tuple[layout.LayoutPlan, li
                                f"the RAM of `{platform.name}`, which mkbuild allocates itself: "
                                "mapping fixed RAM addresses is not supported yet", mr.span))
         kind = layout.DEVICE_FRAMES if mr.phys_addr is not None else layout.FRAMES
-        lp.objects[_mr(mr.name)] = layout.LayoutObject(_mr(mr.name), kind, mr.size, mr.phys_addr)
+        lp.objects[_mr(mr.name)] = layout.LayoutObject(
+            _mr(mr.name), kind, mr.size, mr.phys_addr,
+            page_bits=system.frame_size(mr).bit_length() - 1)
     pds = system.all_pds()
     for pd in pds:
         lp.objects[_input(pd.name)] = layout.LayoutObject(_input(pd.name), layout.ENDPOINT)
@@ -248,10 +248,11 @@ def _region_paddrs(system: m.SdfSystem, spec: bs.BootSpec) -> tuple[dict[str, in
         if mr.phys_addr is not None:
             paddrs[mr.name] = mr.phys_addr
             continue
-        frames = [by_name.get(f"{_mr(mr.name)}/{p}") for p in range(mr.size // PAGE)]
+        page = system.frame_size(mr)
+        frames = [by_name.get(f"{_mr(mr.name)}/{p}") for p in range(mr.size // page)]
         if frames and frames[0] is not None:
             paddrs[mr.name] = frames[0].paddr
-            if any(f is None or f.paddr != frames[0].paddr + i * PAGE
+            if any(f is None or f.paddr != frames[0].paddr + i * page
                    for i, f in enumerate(frames)):
                 broken.append(mr.name)
     return paddrs, broken
@@ -282,10 +283,11 @@ def _extras(system: m.SdfSystem, spec: bs.BootSpec, blobs: list[Blob]) -> None:
     for mr in system.memory_regions.values():
         if mr.prefill is None or f"{_mr(mr.name)}/0" not in index:
             continue
-        for p in range(0, len(mr.prefill), PAGE):
-            obj = spec.objects[index[f"{_mr(mr.name)}/{p // PAGE}"]]
-            obj.zero = False
-            blobs.append(Blob(obj.paddr, mr.prefill[p:p + PAGE].ljust(PAGE, b"\0")))
+        page = system.frame_size(mr)
+        for p in range(0, len(mr.prefill), page):
+            obj = spec.objects[index[f"{_mr(mr.name)}/{p // page}"]]
+            obj.zero = False  # the rest of the frame is zero in the blob
+            blobs.append(Blob(obj.paddr, mr.prefill[p:p + page].ljust(page, b"\0")))
 
 
 def build(system: m.SdfSystem, platform: Platform, search_paths: list[Path]

@@ -4,7 +4,8 @@ what the SDF's channels, maps, IRQs and children say, independently of the layou
 code (mkbuild.microkit.plan) that made the spec.
 
 Compared: every capability in every PD's CNode (slot, the object and whose it is,
-rights, badge), every frame of a memory region mapped into a PD (region, writable),
+rights, badge), every 4 KiB of a memory region mapped into a PD (region, writable;
+a 2 MiB frame counts as its 512), the frame size of a region whose `page_size` is given,
 every interrupt binding (IRQ, whose notification, badge) and the fault endpoint of
 each thread, the budget and period of its scheduling context. Any difference is an error naming the PD and what differs.
 """
@@ -59,7 +60,8 @@ def _expected_maps(system: m.SdfSystem) -> set[tuple]:
 
 
 def derive(spec: bs.BootSpec) -> tuple[set[tuple], set[tuple], set[tuple], dict[str, int]]:
-    """What the spec gives: caps, region mappings, IRQ bindings, fault slots by PD."""
+    """What the spec gives: caps, region mappings (per 4 KiB), IRQ bindings, fault
+    slots by PD."""
     names = [o.name for o in spec.objects]
     owner_of_cnode = {i: n.removesuffix(".cnode") for i, n in enumerate(names)
                       if n.endswith(".cnode")}
@@ -72,8 +74,9 @@ def derive(spec: bs.BootSpec) -> tuple[set[tuple], set[tuple], set[tuple], dict[
         frame = names[mp.frame]
         if frame.startswith("mr."):
             region = frame[3:].rpartition("/")[0]
-            maps.add((owner_of_vspace.get(mp.vspace, "?"), region, mp.vaddr,
-                      bool(mp.rights & bs.MapRights.WRITE)))
+            maps |= {(owner_of_vspace.get(mp.vspace, "?"), region, mp.vaddr + off,
+                      bool(mp.rights & bs.MapRights.WRITE))
+                     for off in range(0, spec.objects[mp.frame].size(), 0x1000)}
     irqs = {(b.irq, names[b.notification], b.badge) for b in spec.irqs}
     faults = {t.name.removesuffix(".control"): t.fault_ep_slot for t in spec.tcbs}
     return caps, maps, irqs, faults
@@ -101,6 +104,12 @@ def validate(system: m.SdfSystem, spec: bs.BootSpec) -> list[Diagnostic]:
         what = "maps" if (pd, region, vaddr, writable) in maps else "does not map"
         out.append(error(f"{PREFIX}`{pd}` {what} region `{region}` at {vaddr:#x}"
                          f"{' writable' if writable else ' read-only'}, unlike the SDF"))
+    for mr in system.memory_regions.values():
+        sizes = {o.size() for o in spec.objects if o.name.startswith(f"mr.{mr.name}/")}
+        if mr.page_size_given and sizes - {mr.page_size}:
+            out.append(error(f"{PREFIX}region `{mr.name}` is made of frames of "
+                             f"{', '.join(hex(s) for s in sorted(sizes))} bytes, not its "
+                             f"page_size {mr.page_size:#x}"))
     want_irqs = {(irq.irq, f"{pd.name}.notification", 1 << irq.id)
                  for pd in system.all_pds() for irq in pd.irqs}
     for irq, ntfn, badge in sorted(irqs ^ want_irqs):

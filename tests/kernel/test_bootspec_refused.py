@@ -145,6 +145,23 @@ MUTATIONS = {
         lambda b: setattr(b.spec.tcbs[0], "ipc_buffer_frame",
                           b.device_frame("dev", b.platform.devices[0].base)),
         "not in RAM"),
+    # 2 MiB frames (block mappings): aligned to 2 MiB, never over the kernel or its devices
+    "2 MiB frame aligned to 4 KiB only": (
+        lambda b: setattr(b.spec.objects[b.obj("big", bs.ObjType.FRAME, 21)], "paddr",
+                          b.alloc(0x200000) + 0x1000),
+        "is not aligned to its size 0x200000"),
+    "2 MiB frame over the kernel image": (
+        lambda b: b.spec.add(bs.KObject("big", bs.ObjType.FRAME,
+                                        b.platform.kernel_load_address & ~0x1FFFFF, 21)),
+        "overlaps the kernel"),
+    "2 MiB device frame over the GIC": (
+        lambda b: b.spec.add(bs.KObject("big", bs.ObjType.FRAME,
+                                        b.platform.gic_distributor & ~0x1FFFFF, 21, zero=False)),
+        "reaches the kernel's device at"),
+    "2 MiB frame mapped at a 4 KiB boundary": (
+        lambda b: b.spec.mappings.append(bs.Mapping(_ipc_mapping(b.spec).vspace, 0x4000_1000,
+                                                    b.obj("big", bs.ObjType.FRAME, 21))),
+        "vaddr 0x40001000 misaligned"),
     "unknown header flag": (lambda b: setattr(b.spec, "flags", 0x80),
                             "unknown header flags 0x80"),
 }

@@ -120,6 +120,20 @@ def test_irq_delivered_on_its_channel_and_acknowledged(board, sdk_dir, tmp_path)
     assert [ln for ln in _lines(proc.stdout) if ln.startswith("driver:")] == EXPECTED["irq"]
 
 
+@pytest.mark.parametrize("board", sorted(BOARDS))
+def test_regions_of_2mib_pages_are_mapped_by_2mib_frames(board, sdk_dir, tmp_path):
+    proc = _run("bigpages", board, sdk_dir, tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    said = [ln for ln in _lines(proc.stdout) if ln.startswith(("writer", "reader"))]
+    assert said == ["writer: big at a 2 MiB boundary: yes",
+                    "reader: big0=11 big0end=12 big1=21 big1end=22 auto=31 autoend=32 "
+                    "small=41 smallend=42"]
+    report = (tmp_path / "out" / "report.txt").read_text()
+    frames = [ln.split(", ", 1)[1] for ln in report.splitlines()
+              if ln.startswith("memory region ")]
+    assert frames == ["1 frame of 2 MiB", "2 frames of 2 MiB", "2 frames of 4 KiB"], report
+
+
 ICOUNT = ["-icount", "shift=0,sleep=off"]  # 1 ms = 10^6 instructions: exact times
 ANSWER = re.compile(r"client: answer 42 after (\d+) ms, low counted (\d+)\n")
 

@@ -105,3 +105,29 @@ def test_a_passive_pd_notified_alone_is_warned_about(tmp_path):
          "notification cannot lend it time in mkbuild's kernel (no scheduling contexts bound "
          "to notifications yet): it handles the notification only when a protected call "
          "next runs it")]
+
+
+def test_2mib_frames_are_validated_by_what_they_map(sdk_dir, tmp_path):
+    """A 2 MiB frame maps 512 pages of its region; a region whose page_size is 2 MiB
+    must be made of 2 MiB frames; a block mapped one page off is caught."""
+    system, spec = _built("bigpages", "bigpages.system", sdk_dir, tmp_path / "b")
+    assert validate.validate(system, spec) == []
+    names = [o.name for o in spec.objects]
+
+    small = copy.deepcopy(spec)  # `big` (page_size 2 MiB) in a 4 KiB frame
+    small.objects[names.index("mr.big/1")].size_bits = 12
+    messages = [d.message for d in validate.validate(system, small)]
+    assert "translation validation: region `big` is made of frames of 0x1000, 0x200000 " \
+           "bytes, not its page_size 0x200000" in messages
+    assert "translation validation: `reader` does not map region `big` at 0x60401000 " \
+           "read-only, unlike the SDF" in messages
+
+    shifted = copy.deepcopy(spec)  # the reader's second block of `big` a page higher
+    for mp in shifted.mappings:
+        if names[mp.frame] == "mr.big/1" and mp.vaddr == 0x60400000:
+            mp.vaddr += 0x1000
+    messages = [d.message for d in validate.validate(system, shifted)]
+    assert "translation validation: `reader` does not map region `big` at 0x60400000 " \
+           "read-only, unlike the SDF" in messages
+    assert "translation validation: `reader` maps region `big` at 0x60600000 read-only, " \
+           "unlike the SDF" in messages
