@@ -1,7 +1,11 @@
 """Run the seL4/camkes `apps/` conformance suite through mkbuild; write docs/conformance.md.
 
     .venv/bin/python bench/conformance.py CAMKES_CHECKOUT --platform qemu-arm-virt \
-        [--global-components GC_CHECKOUT] [--out docs/conformance.md] [--apps a,b,...]
+        [--global-components GC_CHECKOUT] [--out PAGE] [--apps a,b,...] [--real-time]
+
+The whole suite writes docs/conformance.md (or --out); a subset (--apps) prints its
+results and writes a page only where --out says. Boots run under
+`-icount shift=0,sleep=off` unless --real-time.
 
 Every app goes through the stages mkbuild has, stopping at the first failure:
   1. app   - mkbuild.appdir.load_app reads its CMakeLists.txt
@@ -43,8 +47,16 @@ SUITE = (
     "testcamkes438 testcontrolname testdataportbifurcate testdataportmux testdataportmuxflat "
     "testdataportptrwrap testdataportrpc testfaulthandlers testgrouping testgroupingcontrol "
     "testnto1overload testrefin testreplycapprotection testsel4notification "
-    "testsingleaddressspaceheap teststringarrays testsyscalls testunderscorename"
+    "testsingleaddressspaceheap teststringarrays testsyscalls testunderscorename "
+    # global-components' TimeServer and SerialServer (mkbuild's own: components/)
+    "timeserver serialserver_polling serialserver_interrupt"
 ).split()
+# Apps booted in real time even under icount. serialserver_interrupt: on qemu-arm-virt
+# under icount the line typed after its first pattern is not received (PL011 input with
+# the virtual clock; zcu102's passes; cause not analysed yet). Every other app's
+# expectations hold when time is instructions, and only then is an order that rests on
+# time slices (attributes) repeatable.
+REAL_TIME = frozenset({"serialserver_interrupt"})
 
 STAGES = ("app", "check", "test")
 
@@ -87,6 +99,7 @@ def run_app(
     can_boot: bool,
     timeout: float,
     build_root: Path,
+    icount: bool = False,
 ) -> Result:
     start = time.monotonic()
     name = app_dir.name
@@ -100,7 +113,7 @@ def run_app(
     if load_system is None:
         if not can_boot:
             return result(True, "app", "")
-        return _boot(app_dir, platform, global_components, timeout, build_root, result)
+        return _boot(app_dir, platform, global_components, timeout, build_root, result, icount)
     include_dirs = tuple(str(p) for p in app.import_paths + app.cpp_includes)
     try:
         system, diags = load_system(str(app.root), include_dirs=include_dirs,
@@ -111,15 +124,17 @@ def run_app(
         return result(False, "check", _first_error(diags, app_dir) or "no system and no error")
     if not can_boot:
         return result(True, "check", "")
-    return _boot(app_dir, platform, global_components, timeout, build_root, result)
+    return _boot(app_dir, platform, global_components, timeout, build_root, result, icount)
 
 
 def _boot(app_dir: Path, platform: str, global_components: Path | None, timeout: float,
-          build_root: Path, result) -> Result:
+          build_root: Path, result, icount: bool) -> Result:
     cmd = [sys.executable, "-m", "mkbuild.cli", "test", str(app_dir), "--platform", platform,
            "--timeout", str(timeout), "--build-dir", str(build_root / app_dir.name / platform)]
     if global_components:
         cmd += ["--global-components", str(global_components)]
+    if icount and app_dir.name not in REAL_TIME:
+        cmd.append("--icount")
     shutil.rmtree(build_root / app_dir.name / platform, ignore_errors=True)  # a cold build
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout + 120,
@@ -175,8 +190,13 @@ def _cause(reason: str) -> str:
     return _short(cause) or "(no reason given)"
 
 
-def render(results: list[Result], command: str, stages_run: list[str], platforms: list[str]) -> str:
+def render(results: list[Result], command: str, stages_run: list[str], platforms: list[str],
+           icount: bool = True) -> str:
     label = "boot tests" if "test" in stages_run else "check only (mkbuild test cannot boot yet)"
+    timing = ("under `-icount shift=0,sleep=off` (`mkbuild test --icount`): time is "
+              "instructions, so every run of an app prints the same, whatever the host's load"
+              + (f"; in real time: {', '.join(sorted(REAL_TIME))}" if REAL_TIME else "")
+              if icount else "in real time (`--real-time`)")
     out = [
         "# Conformance: seL4/camkes apps through mkbuild",
         "",
@@ -186,6 +206,8 @@ def render(results: list[Result], command: str, stages_run: list[str], platforms
         "Stages: `app` = CMakeLists.txt read by `mkbuild.appdir`; `check` = ADL parsed and "
         "resolved by the front end (`dsl.load_system`); `test` = booted with `mkbuild test` "
         "and every `add_simulate_test` pattern seen in order.",
+        "",
+        f"Boots: {timing}.",
         "",
         "Command:",
         "",
@@ -310,10 +332,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("camkes", type=Path, help="seL4/camkes checkout (its apps/ directory is read)")
     ap.add_argument("--platform", action="append", help="board (repeatable; default qemu-arm-virt)")
     ap.add_argument("--global-components", type=Path, help="seL4/global-components checkout")
-    ap.add_argument("--out", type=Path, default=REPO / "docs" / "conformance.md")
+    ap.add_argument("--out", type=Path,
+                    help="the page to write (default: docs/conformance.md for the whole suite;"
+                         " with --apps, none unless given)")
     ap.add_argument("--apps", help="comma-separated subset of the suite")
     ap.add_argument("--timeout", type=float, default=60.0, help="per boot, seconds")
     ap.add_argument("--check-only", action="store_true", help="do not boot even if possible")
+    ap.add_argument("--real-time", action="store_true",
+                    help="boot in real time (default: under -icount shift=0,sleep=off, where"
+                         " time is instructions and every run of an app is the same)")
     ap.add_argument("--build-root", type=Path, default=Path(tempfile.gettempdir()) / "mkbuild-conformance",
                     help="where the apps are built (default: a directory under the system temp dir)")
     args = ap.parse_args(argv)
@@ -341,7 +368,7 @@ def main(argv: list[str] | None = None) -> int:
     for plat in platforms:
         for name in names:
             r = run_app(apps_dir / name, plat, args.global_components, load_system, can_boot,
-                        args.timeout, args.build_root)
+                        args.timeout, args.build_root, icount=not args.real_time)
             results.append(r)
             print(f"{name:32} {plat:14} {'pass' if r.passed else 'FAIL':4} {r.stage:5} {r.reason}",
                   flush=True)
@@ -353,13 +380,20 @@ def main(argv: list[str] | None = None) -> int:
         shown += ["--global-components", str(args.global_components)]
     if args.apps:
         shown += ["--apps", args.apps]
-    text = render(results, " ".join(shown), stages_run, platforms)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_suffix(args.out.suffix + ".tmp")
-    tmp.write_text(text)
-    tmp.replace(args.out)  # atomic: a reader never sees half a page
+    if args.real_time:
+        shown.append("--real-time")
     ok = sum(r.passed for r in results)
-    print(f"{ok}/{len(results)} passed ({', '.join(stages_run)}); wrote {args.out}")
+    summary = f"{ok}/{len(results)} passed ({', '.join(stages_run)})"
+    out = args.out or (None if args.apps else REPO / "docs" / "conformance.md")
+    if out is None:
+        print(f"{summary}; no page written (--apps without --out)")
+        return 0
+    text = render(results, " ".join(shown), stages_run, platforms, not args.real_time)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(out.suffix + ".tmp")
+    tmp.write_text(text)
+    tmp.replace(out)  # atomic: a reader never sees half a page
+    print(f"{summary}; wrote {out}")
     return 0
 
 

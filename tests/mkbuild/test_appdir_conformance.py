@@ -89,3 +89,15 @@ def test_times_table_gives_median_and_max_per_board():
     page = module.render(results, "cmd", ["app", "check", "test"], ["b1"])
     assert "| board | cold median | cold max | no-change median | no-change max |" in page
     assert "| b1 | 4.0 | 9.0 | 0.4 | 0.5 |" in page  # the failed app does not count
+
+
+def test_a_subset_without_out_writes_no_page(tmp_path, capsys):
+    suite = tmp_path / "camkes" / "apps"
+    shutil.copytree(APPS / "subdirs", suite / "subdirs")
+    page = REPO / "docs" / "conformance.md"
+    before = page.read_text()
+    code = conformance().main([str(tmp_path / "camkes"), "--apps", "subdirs", "--check-only"])
+    assert code == 0
+    assert page.read_text() == before
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        "1/1 passed (app, check); no page written (--apps without --out)")
