@@ -89,11 +89,10 @@ def plan(system: m.SdfSystem, platform: Platform) -> tuple[layout.LayoutPlan, li
         mapped = any(mp.mr == mr.name for pd in system.all_pds() for mp in pd.maps)
         if mr.phys_addr is not None and not mapped:
             continue  # only its address is used (setvar): no frames to make
-        if mr.phys_addr is not None and _in_ram(platform, mr.phys_addr, mr.size):
-            diags.append(error(f"memory region `{mr.name}` at phys_addr {mr.phys_addr:#x} is in "
-                               f"the RAM of `{platform.name}`, which mkbuild allocates itself: "
-                               "mapping fixed RAM addresses is not supported yet", mr.span))
-        kind = layout.DEVICE_FRAMES if mr.phys_addr is not None else layout.FRAMES
+        in_ram = mr.phys_addr is not None and _in_ram(platform, mr.phys_addr, mr.size)
+        if mr.phys_addr is not None:
+            diags += _fixed_place(mr, platform, in_ram)
+        kind = layout.DEVICE_FRAMES if mr.phys_addr is not None and not in_ram else layout.FRAMES
         lp.objects[_mr(mr.name)] = layout.LayoutObject(
             _mr(mr.name), kind, mr.size, mr.phys_addr,
             page_bits=system.frame_size(mr).bit_length() - 1)
@@ -114,10 +113,11 @@ def plan(system: m.SdfSystem, platform: Platform) -> tuple[layout.LayoutPlan, li
             inst.caps.append(layout.SlotCap(BASE_IRQ_CAP + irq.id, name, "RW", role="irq"))
         for i, mp in enumerate(pd.maps):
             mr = system.memory_regions[mp.mr]
-            if mr.phys_addr is not None and "x" in mp.perms:
+            if lp.objects[_mr(mr.name)].kind == layout.DEVICE_FRAMES and "x" in mp.perms:
                 diags.append(error("device memory cannot be mapped executable", mp.span))
+            device = lp.objects[_mr(mr.name)].kind == layout.DEVICE_FRAMES
             inst.regions.append(layout.RegionPlan(f"map{i}", _mr(mr.name), mp.vaddr, mr.size,
-                                                  "w" in mp.perms, mr.phys_addr is not None, i))
+                                                  "w" in mp.perms, device, i))
         # Its scheduling context: the SDF's budget per period (a passive PD's runs its
         # init, then libmicrokit unbinds it through SC_CAP).
         inst.threads.append(layout.ThreadPlan("control", None, 0, pd.priority,
@@ -139,6 +139,23 @@ def plan(system: m.SdfSystem, platform: Platform) -> tuple[layout.LayoutPlan, li
                 caps.append(layout.SlotCap(BASE_ENDPOINT_CAP + this.id, _input(other.pd), "W",
                                            PPC_BADGE | other.id, role="ppc"))
     return lp, diags
+
+
+def _fixed_place(mr: m.MemoryRegion, platform: Platform, in_ram: bool) -> list[Diagnostic]:
+    """A region at a fixed phys_addr: wholly RAM (placed there, zeroed) or wholly
+    outside it (device memory), never over the kernel or reserved memory."""
+    start, end = mr.phys_addr, mr.phys_addr + mr.size
+    for what, (base, size) in [("the kernel", platform.kernel_region),
+                               *(("reserved memory", r) for r in platform.reserved)]:
+        if start < base + size and base < end:
+            return [error(f"memory region `{mr.name}` at [{start:#x}..{end:#x}) overlaps "
+                          f"{what} of `{platform.name}` at [{base:#x}..{base + size:#x})",
+                          mr.span)]
+    if not in_ram and any(start < b + s and b < end for b, s in platform.ram):
+        return [error(f"memory region `{mr.name}` at [{start:#x}..{end:#x}) is partly in the "
+                      f"RAM of `{platform.name}`: it must lie wholly inside or outside RAM",
+                      mr.span)]
+    return []
 
 
 def _passive_notifications(system: m.SdfSystem, pd: m.ProtectionDomain) -> list[Diagnostic]:

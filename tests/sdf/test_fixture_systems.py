@@ -236,3 +236,50 @@ def test_mkbuild_test_matches_expectations_given_on_the_command_line(sdk_dir, tm
         "`client: notified on channel 4` (pattern 1 of 1)")
     nothing = test()
     assert nothing.returncode == 1 and "give --expect PATTERN" in nothing.stderr
+
+
+FIXED = {"qemu_virt_aarch64": 0x5000_0000, "zcu102": 0x1000_0000}  # inside each board's RAM
+
+
+def _with_fixed_region(work: Path, paddr: int) -> Path:
+    text = (SYSTEMS / "bigpages" / "bigpages.system").read_text()
+    text = text.replace('<memory_region name="small"',
+                        f'<memory_region name="fixed" size="0x200000" phys_addr="{paddr:#x}" />\n'
+                        '    <memory_region name="small"', 1)
+    text = text.replace('perms="rw" setvar_vaddr="small" />',
+                        'perms="rw" setvar_vaddr="small" />\n'
+                        '        <map mr="fixed" vaddr="0x50000000" perms="rw" />', 1)
+    work.mkdir(parents=True, exist_ok=True)
+    sdf = work / "fixed.system"
+    sdf.write_text(text)
+    return sdf
+
+
+@pytest.mark.parametrize("board", sorted(BOARDS))
+def test_a_region_at_a_fixed_ram_address_is_placed_there(board, sdk_dir, tmp_path):
+    programs.build(SYSTEMS / "bigpages", sdk_dir, board, tmp_path / "programs")
+    sdf = _with_fixed_region(tmp_path, FIXED[board])
+    proc = subprocess.run([str(MKBUILD), "run", str(sdf), "--platform", BOARDS[board],
+                           "--search-path", str(tmp_path / "programs"), "--build-dir",
+                           str(tmp_path / "out"), "--timeout", "30"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "reader: big0=11" in proc.stdout
+    report = (tmp_path / "out" / "report.txt").read_text()
+    assert f"memory region fixed: paddr {FIXED[board]:#x}, 1 frame of 2 MiB" in report
+
+
+@pytest.mark.parametrize("board", sorted(BOARDS))
+def test_a_fixed_region_over_the_kernel_is_refused_at_its_line(board, sdk_dir, tmp_path):
+    programs.build(SYSTEMS / "bigpages", sdk_dir, board, tmp_path / "programs")
+    platform, _ = platforms.load(BOARDS[board])
+    at = platform.kernel_load_address & ~0x1FFFFF
+    sdf = _with_fixed_region(tmp_path, at)
+    proc = subprocess.run([str(MKBUILD), "compile", str(sdf), "--platform", BOARDS[board],
+                           "--search-path", str(tmp_path / "programs"), "--build-dir",
+                           str(tmp_path / "out")], capture_output=True, text=True)
+    assert proc.returncode == 1
+    base, size = platform.kernel_region
+    assert proc.stderr.splitlines()[0] == (
+        f"{sdf}:9:5: error: memory region `fixed` at [{at:#x}..{at + 0x200000:#x}) overlaps "
+        f"the kernel of `{BOARDS[board]}` at [{base:#x}..{base + size:#x})"), proc.stderr
