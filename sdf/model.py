@@ -20,6 +20,7 @@ DEFAULT_STACK_SIZE = 0x2000
 MIN_STACK_SIZE = 0x1000
 MAX_STACK_SIZE = 0x100_0000
 PAGE_SIZES = (0x1000, 0x20_0000)  # AArch64
+MAX_CPUS = 4  # the most cores of mkbuild's boards (platforms/*.toml [cores]); each board may have fewer
 
 
 @dataclass
@@ -70,7 +71,8 @@ class ProtectionDomain:
     passive: bool = False
     timed: bool = False  # budget, period or passive was written (else Microkit's defaults)
     stack_size: int = DEFAULT_STACK_SIZE
-    cpu: int = 0
+    cpu: int = 0  # the core its thread runs on (its scheduling context's)
+    cpu_span: Span = NOWHERE
     fpu: bool = True
     smc: bool = False
     path_for_symbols: str | None = None

@@ -170,9 +170,10 @@ class Reader:
             self.err("`smc` (SMC calls through the kernel) is not supported by mkbuild's kernel",
                      self.span(el, "smc"))
         pd.cpu = self.int_attr(el, "cpu", 0, 0)
-        if pd.cpu != 0:
-            self.err(f"cpu core must be less than 1, got {pd.cpu}: mkbuild's kernel runs on "
-                     "one core", self.span(el, "cpu"))
+        pd.cpu_span = self.span(el, "cpu") if "cpu" in el.attrib else self.span(el)
+        if pd.cpu >= m.MAX_CPUS:
+            self.err(f"cpu core must be less than {m.MAX_CPUS}, got {pd.cpu}: mkbuild's boards "
+                     f"have at most {m.MAX_CPUS} cores", pd.cpu_span)
         stack = self.int_attr(el, "stack_size", m.DEFAULT_STACK_SIZE)
         if not m.MIN_STACK_SIZE <= stack <= m.MAX_STACK_SIZE:
             self.err(f"stack size must be between {m.MIN_STACK_SIZE:#x} and "

@@ -123,7 +123,8 @@ def plan(system: m.SdfSystem, platform: Platform) -> tuple[layout.LayoutPlan, li
         inst.threads.append(layout.ThreadPlan("control", None, 0, pd.priority,
                                               STACK_TOP - pd.stack_size, pd.stack_size,
                                               IPC_BUFFER, False, budget_us=pd.budget,
-                                              period_us=pd.period, passive=pd.passive))
+                                              period_us=pd.period, passive=pd.passive,
+                                              core=pd.cpu))
         lp.instances[pd.name] = inst
         if pd.passive:
             diags += _passive_notifications(system, pd)

@@ -283,3 +283,32 @@ def test_a_fixed_region_over_the_kernel_is_refused_at_its_line(board, sdk_dir, t
     assert proc.stderr.splitlines()[0] == (
         f"{sdf}:9:5: error: memory region `fixed` at [{at:#x}..{at + 0x200000:#x}) overlaps "
         f"the kernel of `{BOARDS[board]}` at [{base:#x}..{base + size:#x})"), proc.stderr
+
+
+@pytest.mark.parametrize("board", sorted(BOARDS))
+def test_pds_on_other_cores_call_and_notify_across_them(board, sdk_dir, tmp_path):
+    """pingpong with the client on core 1 and the server on core 3: the same lines."""
+    text = (SYSTEMS / "pingpong" / "pingpong.system").read_text()
+    text = text.replace('name="client" priority="1"', 'name="client" priority="1" cpu="1"')
+    text = text.replace('name="server" priority="2"', 'name="server" priority="2" cpu="3"')
+    work = tmp_path / "sys"
+    work.mkdir()
+    (work / "pingpong.system").write_text(text)
+    programs.build(SYSTEMS / "pingpong", sdk_dir, board, tmp_path / "programs")
+    proc = subprocess.run([str(MKBUILD), "run", str(work / "pingpong.system"), "--platform",
+                           BOARDS[board], "--search-path", str(tmp_path / "programs"),
+                           "--build-dir", str(tmp_path / "out"), "--timeout", "30"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    # The PDs print at once on two cores (characters of other lines interleave), but
+    # while one waits for the other's answer the other's line comes out whole, in order.
+    lines = _lines(proc.stdout)
+    whole = [EXPECTED["pingpong"][2], EXPECTED["pingpong"][3]]
+    assert [ln for ln in lines if ln in whole] == whole, proc.stdout
+    from mkbuild.microkit import plan
+    from sdf import load_sdf
+    system, _ = load_sdf(work / "pingpong.system")
+    built, _ = plan.build(system, platforms.load(BOARDS[board])[0], [tmp_path / "programs"])
+    names = [o.name for o in built.spec.objects]
+    assert {names[c.object]: c.core for c in built.spec.sched_contexts} == {
+        "client.control.sc": 1, "server.control.sc": 3}
