@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum, IntFlag
 
 MAGIC = 0x53424B4D  # "MKBS" read as a little-endian u32
-VERSION = 2
+VERSION = 3
 NO_OBJECT = 0xFFFF_FFFF  # an absent object index (e.g. a thread without IPC buffer)
 NAME_LEN = 32  # bytes of a thread name, NUL padded (31 usable)
 IPC_BUFFER_SIZE = 1024  # bytes; the IPC buffer must be aligned to this
@@ -215,6 +215,7 @@ class IrqBinding:
     irq: int  # GIC interrupt id (SPI n is 32 + n)
     notification: int  # object index of the notification signalled
     badge: int = 1  # bits OR-ed into the notification word
+    core: int = 0  # the core that takes it: its handler thread's (docs/kernel.md "Interrupts")
 
 
 @dataclass
@@ -264,7 +265,7 @@ TCB_FIELDS = [
     ("name", f"{NAME_LEN}s"), ("sched_context", "I"), ("reply", "I"),
     ("timeout_ep_slot", "I"), ("vcpu", "I"),
 ]
-IRQ_FIELDS = [("irq", "I"), ("notification", "I"), ("badge", "Q")]
+IRQ_FIELDS = [("irq", "I"), ("notification", "I"), ("badge", "Q"), ("core", "I"), ("pad", "I")]
 SCHED_CONTEXT_FIELDS = [
     ("object", "I"), ("core", "I"), ("budget_us", "Q"), ("period_us", "Q"), ("badge", "Q"),
     ("extra_refills", "I"), ("flags", "I"),
@@ -355,7 +356,7 @@ def encode(spec: BootSpec) -> bytes:
                   0, _name_bytes(t.name), t.sched_context, t.reply, t.timeout_ep_slot, t.vcpu)
         for t in spec.tcbs
     ])
-    irqs_off = table([_IRQ.pack(i.irq, i.notification, i.badge) for i in spec.irqs])
+    irqs_off = table([_IRQ.pack(i.irq, i.notification, i.badge, i.core, 0) for i in spec.irqs])
     scs_off = table([_SC.pack(c.object, c.core, c.budget_us, c.period_us, c.badge,
                               c.extra_refills, c.flags) for c in spec.sched_contexts])
     header = _HEADER.pack(
@@ -398,8 +399,8 @@ def decode(blob: bytes) -> BootSpec:
                              sp, (a0, a1, a2, a3), ipcv, ipcf, prio, fslot,
                              bool(flags & TCB_FLAG_SYSTEM_END),
                              bool(flags & TCB_FLAG_START_SUSPENDED), sc, reply, tslot, vcpu))
-    for irq, ntfn, badge in rows(_IRQ, h["irqs_off"], h["n_irqs"]):
-        spec.irqs.append(IrqBinding(irq, ntfn, badge))
+    for irq, ntfn, badge, core, _ in rows(_IRQ, h["irqs_off"], h["n_irqs"]):
+        spec.irqs.append(IrqBinding(irq, ntfn, badge, core))
     for obj, core, budget, period, badge, extra, flags in rows(_SC, h["sched_contexts_off"],
                                                                 h["n_sched_contexts"]):
         spec.sched_contexts.append(SchedContext(obj, budget, period, badge, extra, core,
@@ -449,8 +450,8 @@ def to_json(spec: BootSpec) -> str:
              **({"vcpu": ref(t.vcpu)} if t.vcpu != NO_OBJECT else {})}
             for t in spec.tcbs
         ],
-        "irqs": [{"irq": i.irq, "notification": ref(i.notification), "badge": i.badge}
-                 for i in spec.irqs],
+        "irqs": [{"irq": i.irq, "notification": ref(i.notification), "badge": i.badge,
+                  "core": i.core} for i in spec.irqs],
         "sched_contexts": [
             {"object": ref(c.object), "budget_us": c.budget_us, "period_us": c.period_us,
              "badge": c.badge, "extra_refills": c.extra_refills, "core": c.core,
@@ -494,7 +495,8 @@ def from_json(text: str) -> BootSpec:
                 ref(t["sched_context"]), ref(t["reply"]), t["timeout_ep_slot"],
                 ref(t.get("vcpu"))))
         for i in doc["irqs"]:
-            spec.irqs.append(IrqBinding(i["irq"], ref(i["notification"]), i["badge"]))
+            spec.irqs.append(IrqBinding(i["irq"], ref(i["notification"]), i["badge"],
+                                        i.get("core", 0)))
         for c in doc["sched_contexts"]:
             spec.sched_contexts.append(SchedContext(ref(c["object"]), c["budget_us"],
                                                     c["period_us"], c["badge"],

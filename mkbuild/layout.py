@@ -551,6 +551,19 @@ class _Allocator:
         return None
 
 
+def handler_core(plan: LayoutPlan, notification: str) -> int:
+    """The core of the thread that waits on an interrupt's notification, where the
+    kernel takes the interrupt: the thread serving the interface that holds the
+    notification, or (its code waits itself, as with `<iface>_wait()`) the instance's
+    first thread. Core 0 when no thread holds it."""
+    for inst in plan.instances.values():
+        for c in inst.caps:
+            if c.object == notification and "R" in c.rights and inst.threads:
+                serving = [t for t in inst.threads if t.interface == c.interface]
+                return (serving or inst.threads)[0].core
+    return 0
+
+
 def _is_vm(system: System, name: str) -> bool:
     if system.instances[name].type != "VM":
         return False
@@ -598,7 +611,8 @@ def boot_spec(plan: LayoutPlan, platform: Platform, programs: dict[str, Program]
     for obj in plan.objects.values():
         if obj.kind == NOTIFICATION and obj.bound_irq and obj.bound_irq in plan.objects:
             irq = plan.objects[obj.bound_irq].irq or 0
-            spec.irqs.append(bs.IrqBinding(irq, index[obj.name], 1))
+            spec.irqs.append(bs.IrqBinding(irq, index[obj.name], 1,
+                                           handler_core(plan, obj.name)))
     if guests:  # before the spaces: a VM's monitor holds capabilities to its objects
         from mkbuild import vm_layout
         for guest in guests:

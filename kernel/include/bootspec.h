@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #define BS_MAGIC 0x53424B4Du /* "MKBS" */
-#define BS_VERSION 2
+#define BS_VERSION 3
 #define BS_NO_OBJECT 0xFFFFFFFFu
 #define BS_NAME_LEN 32
 #define BS_IPC_BUFFER_SIZE 1024
@@ -145,6 +145,8 @@ struct bs_irq {
     uint32_t irq;
     uint32_t notification;
     uint64_t badge;
+    uint32_t core;            /* the core that takes it (its handler thread's) */
+    uint32_t pad;
 } __attribute__((packed));
 
 /* The parameters of one scheduling context (configured at boot as by

@@ -207,6 +207,7 @@ struct core {
     word_t prio_bitmap[NUM_PRIORITIES / 64];
     struct tcb *queue_head[NUM_PRIORITIES], *queue_tail[NUM_PRIORITIES];
     word_t kernel_stack_top;          /* where its kernel stack starts (arch_init_cpu) */
+    word_t device_irqs;               /* bound device interrupts it has taken */
 };
 extern struct core cores[PLAT_NUM_CORES];
 _Static_assert(offsetof(struct core, running) == CORE_RUNNING, "vectors.S finds it there");
@@ -297,6 +298,7 @@ void cores_start(void);                   /* start them, wait until each is set 
 unsigned cores_count(void);               /* cores running the kernel */
 void cores_use(unsigned core);            /* the boot spec places time on that core */
 void cores_decided(void);                 /* the spec is built: the others may go on */
+bool cores_shared(void);                  /* some core but 0 runs threads or interrupts */
 _Noreturn void kmain_secondary(void);
 /* the interrupt controller */
 void intc_init(void);
@@ -307,6 +309,8 @@ void intc_eoi(uint32_t ack);
 void intc_enable(uint32_t irq);
 void intc_disable(uint32_t irq);
 uint32_t intc_num_irqs(void);
+bool intc_banked(uint32_t irq);  /* one line per core (its enable too): where it comes from */
+void intc_route(uint32_t irq, unsigned core);   /* a shared one to that core only */
 word_t *vspace_slot(word_t *root, word_t vaddr, int level_wanted, bool create);
 int vspace_map(word_t *root, word_t vaddr, word_t paddr, int size_bits, uint8_t rights,
                bool device);
@@ -381,9 +385,11 @@ word_t invoke_cnode(struct cap *c, word_t label);
 word_t invoke_irq(struct cap *c, word_t label);
 word_t invoke_vcpu(struct cap *c, word_t label);   /* vcpu.c */
 void thread_cancel_ipc(struct tcb *t);
-void irq_bind(uint32_t irq, struct notification *n, word_t badge);
+void irq_bind(uint32_t irq, struct notification *n, word_t badge, unsigned core);
+void irq_start_core(void);   /* the calling core's banked bound interrupts on */
 void irq_poll(void);
 bool irq_is_bound(uint32_t irq);
+void irq_report(void);       /* the run's end: who took the device interrupts */
 struct tcb *reply_take(void);
 void reply_lost(struct tcb *server);
 _Noreturn void handle_user_fault(const struct arch_fault *f);

@@ -64,6 +64,7 @@ _Noreturn void kmain_secondary(void)
     kernel_lock();
     this_core()->fpu_trapped = true;
     timer_init();
+    irq_start_core();
     arch_boot_sync();   /* its TLBs and I-cache: nothing from before the spec */
     exit_to_current();
 }
@@ -102,5 +103,7 @@ void cores_decided(void)
     kernel_lock();
     __atomic_store_n(&decided, true, __ATOMIC_RELEASE);
 }
+
+bool cores_shared(void) { return shared; }
 
 unsigned cores_count(void) { return __atomic_load_n(&cores_online, __ATOMIC_ACQUIRE); }

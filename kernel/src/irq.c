@@ -6,24 +6,49 @@
  * registers no page can map) sets its deadline, and the console's handler
  * (PLAT_CONSOLE_IRQ, the kernel's own UART) reads what was typed. Holding the handler
  * capability is the authority for both: nobody else can program that timer or take
- * console input. */
+ * console input.
+ *
+ * Each bound interrupt is taken on the core its binding names, that of the thread
+ * that handles it (docs/kernel.md "Interrupts"): a shared one is routed there; a
+ * banked one (one line per core, like the user timer's) is enabled on that core only,
+ * and only that core may acknowledge it or set its timer. */
 #include "kernel.h"
 
 static struct notification *irq_ntfn[NUM_IRQS];
 static word_t irq_badge[NUM_IRQS];
+static uint8_t irq_core[NUM_IRQS];
 int halt_when_idle = 1;   /* cleared when some interrupt can wake a thread */
 
-void irq_bind(uint32_t irq, struct notification *n, word_t badge)
+/* At boot, on core 0; the other cores are not scheduling yet. */
+void irq_bind(uint32_t irq, struct notification *n, word_t badge, unsigned core)
 {
     irq_ntfn[irq] = n;
     irq_badge[irq] = badge;
+    irq_core[irq] = (uint8_t)core;
     halt_when_idle = 0;
     if (irq == PLAT_CONSOLE_IRQ)
         uart_input_irq();
-    intc_enable(irq);
+    if (!intc_banked(irq))
+        intc_route(irq, core);
+    if (!intc_banked(irq) || core == arch_core_id())
+        intc_enable(irq);   /* a banked one of another core: irq_start_core there */
+}
+
+void irq_start_core(void)
+{
+    unsigned self = arch_core_id();
+    for (uint32_t irq = INTC_FIRST_BINDABLE; irq < intc_num_irqs(); irq++)
+        if (irq_ntfn[irq] && intc_banked(irq) && irq_core[irq] == self)
+            intc_enable(irq);
 }
 
 bool irq_is_bound(uint32_t irq) { return irq < NUM_IRQS && irq_ntfn[irq]; }
+
+/* This core may enable it: a shared interrupt anywhere, a banked one on its own core. */
+static bool irq_reachable(uint32_t irq)
+{
+    return !intc_banked(irq) || irq_core[irq] == arch_core_id();
+}
 
 /* Handle every pending interrupt. */
 void irq_poll(void)
@@ -38,6 +63,7 @@ void irq_poll(void)
         } else if (ARCH_VCPUS && arch_vcpu_irq(irq)) {
             /* a guest's (vgic.c) */
         } else if (irq_ntfn[irq]) {
+            this_core()->device_irqs++;
             intc_disable(irq);
             ntfn_signal(irq_ntfn[irq], irq_badge[irq]);
         } else {
@@ -46,6 +72,21 @@ void irq_poll(void)
         }
         intc_eoi(ack);
     }
+}
+
+/* Only in a system on several cores, where it says where they went. */
+void irq_report(void)
+{
+    unsigned online = cores_count();
+    word_t taken = 0;
+    for (unsigned k = 0; k < online; k++)
+        taken += cores[k].device_irqs;
+    if (!cores_shared() || !taken)
+        return;
+    kputs("mk: device interrupts taken per core:");
+    for (unsigned k = 0; k < online; k++)
+        kprintf(" %lu", cores[k].device_irqs);
+    kputs("\n");
 }
 
 _Noreturn void handle_irq(void)
@@ -75,11 +116,15 @@ word_t invoke_irq(struct cap *c, word_t label)
     uint32_t irq = c->irq.number;
     switch (label) {
     case MK_INV_IRQ_ACK:
-        if (irq_is_bound(irq))
-            intc_enable(irq);
+        if (!irq_is_bound(irq))
+            return MK_ERR_NONE;
+        if (!irq_reachable(irq))
+            return MK_ERR_ILLEGAL_OPERATION;   /* another core's line */
+        intc_enable(irq);
         return MK_ERR_NONE;
-    case MK_INV_IRQ_SET_TIMER:
-        if (irq != PLAT_USER_TIMER_IRQ || !(c->rights & BS_RIGHT_WRITE))
+    case MK_INV_IRQ_SET_TIMER:   /* this core's timer: the one whose line is bound here */
+        if (irq != PLAT_USER_TIMER_IRQ || !(c->rights & BS_RIGHT_WRITE) ||
+            (irq_is_bound(irq) && !irq_reachable(irq)))
             return MK_ERR_ILLEGAL_OPERATION;
         if (mi_len(current->ctx.x[REG_INFO]) < 1)
             return MK_ERR_TRUNCATED_MESSAGE;

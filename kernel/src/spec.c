@@ -454,7 +454,11 @@ static void create_irqs(void)
             reject("irq binding %u: interrupt %u cannot be bound", i, b->irq);
         if (irq_is_bound(b->irq))
             reject("irq binding %u: interrupt %u bound twice", i, b->irq);
-        irq_bind(b->irq, PA_TO_KVA(n->paddr), b->badge);
+        if (b->core >= cores_count())
+            reject("irq binding %u: interrupt %u to core %u (%u cores online)", i, b->irq,
+                   b->core, cores_count());
+        cores_use(b->core);
+        irq_bind(b->irq, PA_TO_KVA(n->paddr), b->badge, b->core);
     }
 }
 

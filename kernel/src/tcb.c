@@ -55,6 +55,7 @@ void system_idle(void)
         return;
     unsigned signals, senders;
     spec_pending_work(&signals, &senders);
+    irq_report();
     kprintf("mk: every control thread returned and no thread can run: system finished");
     if (threads_faulted)
         kprintf("; %u thread(s) stopped by faults", threads_faulted);

@@ -296,8 +296,8 @@ def _extras(system: m.SdfSystem, spec: bs.BootSpec, blobs: list[Blob]) -> None:
             target = {"tcb": _tcb(cap.pd), "sc": _sc(cap.pd), "vspace": f"{cap.pd}.vspace"}[
                 cap.kind]
             spec.caps.append(bs.Cap(cnode, BASE_USER_CAPS + cap.slot, index[target], rw, 0))
-    spec.irqs = [bs.IrqBinding(irq.irq, index[_ntfn(pd.name)], 1 << irq.id)
-                 for pd in system.all_pds() for irq in pd.irqs]
+    spec.irqs = [bs.IrqBinding(irq.irq, index[_ntfn(pd.name)], 1 << irq.id, pd.cpu)
+                 for pd in system.all_pds() for irq in pd.irqs]  # taken on the PD's core
     for mr in system.memory_regions.values():
         if mr.prefill is None or f"{_mr(mr.name)}/0" not in index:
             continue

@@ -32,3 +32,26 @@ def test_rpc_with_the_server_on_core_2(tmp_path, board):
     lines = run.console.splitlines()
     assert [ln for ln in lines if ln in RPC_LINES] == RPC_LINES, run.console
     assert run.status == "exited" and run.faults == [], run.console
+
+
+HARDWARE = Path(__file__).resolve().parents[2] / "images" / "hardware"
+RECEIVED = {"qemu-arm-virt": "rtc: alarm interrupt received",
+            "zcu102": "ttc: interval interrupt received"}
+
+
+@pytest.mark.parametrize("board", ["qemu-arm-virt", "zcu102"])
+def test_a_drivers_interrupt_is_taken_on_the_drivers_core(tmp_path, board):
+    """The hardware example with its driver on core 2: the compiler binds the device's
+    interrupt to core 2 and the kernel takes it there, not on core 0."""
+    app = tmp_path / "hardware"
+    shutil.copytree(HARDWARE, app)
+    adl = app / "system.adl"
+    text = adl.read_text()
+    head, tail = text.rsplit("#endif\n    }\n}", 1)
+    adl.write_text(head + "#endif\n        driver.affinity = 2;\n    }\n}" + tail)
+    compiled = pipeline.compile(adl, board, build_root=tmp_path / "build")
+    assert compiled.ok, "\n".join(d.message for d in compiled.diagnostics)
+    run = pipeline.boot(compiled, board, timeout=60).run
+    assert RECEIVED[board] in run.console, run.console
+    assert "mk: device interrupts taken per core: 0 0 1 0" in run.console, run.console
+    assert run.status == "exited" and run.faults == [], run.console

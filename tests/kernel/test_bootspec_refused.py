@@ -106,6 +106,10 @@ MUTATIONS = {
     "a software-generated interrupt": (
         lambda b: b.spec.irqs.append(bs.IrqBinding(3, _first(b.spec, bs.ObjType.NOTIFICATION))),
         "interrupt 3 cannot be bound"),
+    "an interrupt taken on a core QEMU lacks": (
+        lambda b: b.spec.irqs.append(bs.IrqBinding(34, _first(b.spec, bs.ObjType.NOTIFICATION),
+                                                   core=4)),
+        "irq binding 0: interrupt 34 to core 4 (4 cores online)"),
     # device frames reaching a device the kernel drives, anywhere in its decode window
     "device frame on the console": (lambda b: _kernel_device(b, 0, -0x1000),
                                     "reaches the kernel's device at"),

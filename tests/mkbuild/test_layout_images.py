@@ -70,7 +70,7 @@ def test_hardware_registers_uncached_and_irq_bound(twins):
     assert regs["device"] and regs["rights"] == "RW" and regs["frame"] == "dev_mmio.mmio/0"
     frame = next(o for o in spec["objects"] if o["name"] == "dev_mmio.mmio/0")
     assert frame["paddr"] == "0x9010000" and frame["zero"] is False
-    assert spec["irqs"] == [{"irq": 34, "notification": "dev_irq.ntfn", "badge": 1}]
+    assert spec["irqs"] == [{"irq": 34, "notification": "dev_irq.ntfn", "badge": 1, "core": 0}]
     handler = next(o for o in spec["objects"] if o["name"] == "dev_irq.irq")
     assert handler["type"] == "irq_handler" and handler["irq"] == 34
     assert [c[0] for c in caps_to(spec, "dev_irq.irq")] == ["driver.cnode"]

@@ -131,3 +131,20 @@ def test_2mib_frames_are_validated_by_what_they_map(sdk_dir, tmp_path):
            "read-only, unlike the SDF" in messages
     assert "translation validation: `reader` maps region `big` at 0x60600000 read-only, " \
            "unlike the SDF" in messages
+
+
+def test_a_pds_interrupt_is_bound_to_its_core(sdk_dir, tmp_path):
+    """An interrupt is taken on the core of the PD that handles it (`cpu`)."""
+    work = tmp_path / "irq"
+    programs.build(SYSTEMS / "irq", sdk_dir, "qemu_virt_aarch64", work)
+    sdf = tmp_path / "irq.system"
+    sdf.write_text((SYSTEMS / "irq" / "irq-qemu_virt_aarch64.system").read_text().replace(
+        '<protection_domain name="driver" priority="50">',
+        '<protection_domain name="driver" priority="50" cpu="2">'))
+    system, diags = load_sdf(sdf)
+    assert diags == []
+    board, _ = platforms.load("qemu-arm-virt")
+    built, diags = plan.build(system, board, [work])
+    assert built is not None and [d for d in diags if d.severity == "error"] == []
+    assert [(b.irq, b.core) for b in built.spec.irqs] == [(34, 2)]
+    assert validate.validate(system, built.spec) == []

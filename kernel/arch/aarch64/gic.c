@@ -31,7 +31,7 @@ void intc_init(void)
         GICD[GICD_ICENABLER / 4 + i] = 0xffffffffu;
     for (uint32_t i = 8; i < n / 4; i++)
         GICD[GICD_IPRIORITYR / 4 + i] = 0xa0a0a0a0u;
-    for (uint32_t i = 8; i < n / 4; i++)       /* every SPI to CPU 0 */
+    for (uint32_t i = 8; i < n / 4; i++)       /* every SPI to CPU 0 until bound */
         GICD[GICD_ITARGETSR / 4 + i] = 0x01010101u;
     GICD[GICD_CTLR / 4] = 1;
     intc_init_cpu();
@@ -53,6 +53,18 @@ void intc_send_reschedule(unsigned core)
 {
     __asm__ volatile("dsb ish" ::: "memory");   /* what it is to look at, seen first */
     GICD[GICD_SGIR / 4] = (1u << (16 + core)) | SGI_RESCHEDULE;
+}
+
+/* SGIs and PPIs (0..31) are banked per CPU interface; SPIs are the distributor's. */
+bool intc_banked(uint32_t irq) { return irq < 32; }
+
+/* One target byte per SPI, CPU interface n being core n (as for the SGIs). Written as
+ * a word: the distributor is under the big lock or core 0's boot alone. */
+void intc_route(uint32_t irq, unsigned core)
+{
+    volatile uint32_t *word = &GICD[GICD_ITARGETSR / 4 + irq / 4];
+    unsigned shift = 8 * (irq % 4);
+    *word = (*word & ~(0xffu << shift)) | (1u << core) << shift;
 }
 
 uint32_t intc_ack(void) { return GICC[GICC_IAR / 4]; }
