@@ -15,7 +15,7 @@ from test_vcpu_vmm import vm_with_vmm
 from vcpu_guest import GUEST_GICC, at_el2
 
 from mkbuild import bootspec as bs
-from mkbuild import guest_fetch, guest_initramfs, image
+from mkbuild import guest_initramfs, image
 
 RAM_BASE, RAM_SIZE = 0x4000_0000, 0x0800_0000
 BIG = 1 << 21
@@ -102,16 +102,6 @@ DTS = """/dts-v1/;
     }};
 }};
 """
-
-
-@pytest.fixture(scope="module")
-def binaries():
-    try:
-        return guest_fetch.fetch(log=lambda m: None)
-    except guest_fetch.GuestFetchError as e:
-        if e.unreachable:
-            pytest.skip(f"Debian's package archive is unreachable: {e}")
-        raise
 
 
 def linux_memory(sys, binaries, init: str):

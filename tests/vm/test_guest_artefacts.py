@@ -17,16 +17,6 @@ UNREACHABLE_SOURCES = ("deb [arch=arm64 signed-by=/usr/share/keyrings/debian-arc
                        " http://127.0.0.1:9/debian bookworm main")
 
 
-@pytest.fixture(scope="module")
-def binaries():
-    try:
-        return guest_fetch.fetch(log=lambda m: None)
-    except guest_fetch.GuestFetchError as e:
-        if e.unreachable:
-            pytest.skip(f"Debian's package archive is unreachable: {e}")
-        raise
-
-
 def test_a_newc_entry_is_the_kernels_header_name_and_data_each_padded_to_4():
     archive = guest_initramfs.newc([guest_initramfs.file("ab", b"xyz", executable=True)])
     header = ("070701" "00000001" "000081ed" "00000000" "00000000" "00000001" "00000000"

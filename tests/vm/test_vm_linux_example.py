@@ -13,8 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from mkbuild import guest_fetch
-
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "images" / "vm-linux"
 
@@ -26,16 +24,6 @@ needs_qemu = pytest.mark.skipif(
 def _mkbuild(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "mkbuild.cli", *args], capture_output=True,
                           text=True, timeout=600, cwd=cwd)
-
-
-@pytest.fixture(scope="module")
-def binaries():
-    try:
-        return guest_fetch.fetch(log=lambda m: None)
-    except guest_fetch.GuestFetchError as e:
-        if e.unreachable:
-            pytest.skip(f"Debian's package archive is unreachable: {e}")
-        raise
 
 
 @needs_qemu
