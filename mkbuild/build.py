@@ -121,11 +121,10 @@ def write_if_changed(path: Path, data: str | bytes) -> bool:
     return True
 
 
-def write_outputs(out_dir: Path, files: dict[str, str | bytes]) -> None:
+def write_outputs(out_dir: Path, files: dict[str, str | bytes]) -> bool:
     """The build's results, in the order given (the image last: whoever sees a new
-    image sees the boot spec it holds beside it)."""
-    for name, data in files.items():
-        write_if_changed(out_dir / name, data)
+    image sees the boot spec it holds beside it). Returns whether any changed."""
+    return any([write_if_changed(out_dir / name, data) for name, data in files.items()])
 
 
 def _flags(items: list[str]) -> str:
@@ -346,6 +345,9 @@ def ninja_binary() -> str:
         return "ninja"
 
 
+NINJA_STATUS = re.compile(r"\[\d+/\d+\] ")  # ninja's `[done/total] what` line of a step
+
+
 @dataclass
 class NinjaResult:
     ok: bool
@@ -366,7 +368,7 @@ def run_ninja(out_dir: Path, jobs: int = 2,
         lines = []
         for line in proc.stdout:
             lines.append(line)
-            if line.startswith("[") and "/" in line.split("]", 1)[0]:
+            if NINJA_STATUS.match(line):  # not gcc's JSON diagnostics, also `[...`
                 on_step(line.rstrip("\n"))
     out = "".join(lines)
     return NinjaResult(proc.returncode == 0, out, "no work to do" in out)

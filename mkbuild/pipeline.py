@@ -31,7 +31,7 @@ class CompileResult:
     build_dir: Path | None
     diagnostics: list[Diagnostic] = field(default_factory=list)
     plan: layout.LayoutPlan | None = None
-    no_op: bool = False  # ninja had nothing to do
+    no_op: bool = False  # nothing compiled and the image unchanged: up to date
     seconds: float = 0.0
     log: str = ""  # ninja's output
 
@@ -178,10 +178,12 @@ def compile_system(system: System, platform: str, out_dir: Path, app_dir: Path,
         return CompileResult(None, out_dir if ninja else None, diags, plan,
                              seconds=time.monotonic() - start,
                              log=ninja.output if ninja else "")
-    build.write_outputs(out_dir, {"bootspec.bin": blob, "bootspec.json": spec_json,
-                                  build.BINARY_IMAGE_NAME: raw, build.IMAGE_NAME: elf})
-    return CompileResult(out_dir / build.IMAGE_NAME, out_dir, diags, plan, ninja.no_op,
-                         time.monotonic() - start, ninja.output)
+    changed = build.write_outputs(out_dir, {"bootspec.bin": blob, "bootspec.json": spec_json,
+                                            build.BINARY_IMAGE_NAME: raw, build.IMAGE_NAME: elf})
+    # Up to date only when nothing was compiled and the image is the one already there
+    # (a priority changes the boot spec alone).
+    return CompileResult(out_dir / build.IMAGE_NAME, out_dir, diags, plan,
+                         ninja.no_op and not changed, time.monotonic() - start, ninja.output)
 
 
 def plan_layout(system: System, board: platforms.Platform

@@ -17,10 +17,9 @@ from typing import TYPE_CHECKING
 from mkbuild import progress
 from mkbuild.commands.loading import (
     add_system_arguments,
-    compile,
+    compile_reported,
     is_app,
     is_microkit,
-    print_diagnostics,
 )
 
 if TYPE_CHECKING:
@@ -37,14 +36,10 @@ def add_build_arguments(p: argparse.ArgumentParser, many: bool = False) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    result = compile(args)
+    result = compile_reported(args)
     if isinstance(result, int):
         return result
-    print_diagnostics(result.diagnostics, args)
-    if not result.ok:
-        return 1
-    what = "up to date" if result.no_op else f"built in {result.seconds:.2f} s"
-    print(f"{result.image} ({what})")
+    print(progress.outcome(result))
     if getattr(args, "capdl", False):
         from mkbuild.capdl import write_beside
         print(write_beside(result.build_dir))

@@ -151,6 +151,16 @@ def compile(args: argparse.Namespace) -> CompileResult | int:
         return _compile(args, status)
 
 
+def compile_reported(args: argparse.Namespace) -> CompileResult | int:
+    """`compile` with its diagnostics printed: the result when the image was built,
+    else the command's exit status (2 misuse, 1 errors)."""
+    result = compile(args)
+    if isinstance(result, int):
+        return result
+    print_diagnostics(result.diagnostics, args)
+    return result if result.ok else 1
+
+
 def _compile(args: argparse.Namespace, status: Callable[[str], None] | None
              ) -> CompileResult:
     from pathlib import Path

@@ -14,10 +14,10 @@ import argparse
 import shlex
 import sys
 
-from mkbuild import debugger
+from mkbuild import debugger, progress
 from mkbuild.appdir import ExpectationMatcher
 from mkbuild.commands.compile import add_build_arguments, write_beside_image
-from mkbuild.commands.loading import compile, is_microkit, print_diagnostics
+from mkbuild.commands.loading import compile_reported, is_microkit, print_diagnostics
 
 EXPECT_HELP = ("a console pattern to wait for (expect glob: * any text, ? one character, "
                "[abc], a leading ^ anchors at the end of the previous match); repeat for "
@@ -71,12 +71,10 @@ def stdout_reader_gone() -> bool:
 def run(args: argparse.Namespace) -> int:
     from mkbuild import pipeline
 
-    compiled = compile(args)
+    compiled = compile_reported(args)
     if isinstance(compiled, int):
         return compiled
-    print_diagnostics(compiled.diagnostics, args)
-    if not compiled.ok:
-        return 1
+    progress.tell_outcome(compiled, args)
     write_beside_image(compiled, args, board_steps=False)
 
     timeout = args.timeout if args.timeout is not None else (0 if args.gdb else 30.0)

@@ -151,7 +151,7 @@ def _boot_and_judge(build, patterns: list[str], args: argparse.Namespace,
     """build(build_dir) -> CompileResult; boot it and match `patterns`; after_boot(run)
     may reinterpret how the run ended (a Microkit system's idle end). `inputs[n]` is
     typed on the console once n patterns were seen (add_simulate_test's `send`)."""
-    from mkbuild import pipeline
+    from mkbuild import pipeline, progress
     from mkbuild.commands.run import qemu_extra_args, show_command_line
 
     matcher = ExpectationMatcher(patterns)
@@ -172,6 +172,7 @@ def _boot_and_judge(build, patterns: list[str], args: argparse.Namespace,
         print_diagnostics(compiled.diagnostics, args)
         if not compiled.ok:
             return 1
+        progress.tell_outcome(compiled, args)
         extra = qemu_extra_args(args)
         show_command_line(args, compiled.image, extra)
         result = pipeline.boot(compiled, args.platform,

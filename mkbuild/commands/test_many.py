@@ -27,7 +27,9 @@ class Outcome:
 
 def command_for(system: str, args: argparse.Namespace) -> list[str]:
     """The `mkbuild test` command of one system, with this command line's options."""
-    cmd = [sys.executable, "-m", "mkbuild.cli", "test", system, "--platform", args.platform]
+    # -q: a test's progress would only be lost in its output (the table is what is shown)
+    cmd = [sys.executable, "-m", "mkbuild.cli", "test", system, "--platform", args.platform,
+           "-q"]
     # one word per value (`-Ivalue`, `--expect=value`): values may start with `-`
     for flag, values in (("-I", args.include_dirs), ("-D", args.defines),
                          ("--expect=", args.expect), ("--qemu-arg=", args.qemu_arg),

@@ -53,9 +53,16 @@ def debug_session(tmp_path: Path, board: str, commands: str, example: str = "rpc
          "--build-dir", str(build_dir), "--gdb", "--gdb-port", str(port), "--timeout", "120"],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        # The first line `run` prints (after the build) says where gdb connects.
-        told = run.stdout.readline()
-        assert f"QEMU waits for gdb on 127.0.0.1:{port}" in told, told
+        # After the build's progress and outcome lines (on stderr, merged here), `run`
+        # says where gdb connects.
+        told = ""
+        while not told.endswith("\n") or "QEMU waits for gdb" not in told.splitlines()[-1]:
+            line = run.stdout.readline()
+            assert line, f"`run --gdb` ended before saying where gdb connects:\n{told}"
+            told += line
+        assert f"QEMU waits for gdb on 127.0.0.1:{port}" in told.splitlines()[-1], told
+        assert all(ln.startswith(("mkbuild: building", "mkbuild run: "))
+                   for ln in told.splitlines()[:-1]), told
         command = run.stdout.readline().split()
         assert command[:2] == ["gdb-multiarch", "-x"], command
         assert Path(command[2]) == (build_dir / "debug.gdb").resolve()
