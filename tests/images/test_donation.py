@@ -36,6 +36,15 @@ def test_a_passive_server_works_on_its_callers_budget(tmp_path, board):
 
 
 @pytest.mark.parametrize("board", BOARDS)
+def test_a_client_calling_before_the_hand_off_waits_for_it_and_lends_its_time(tmp_path, board):
+    # the server's thread is passive before it first waits for clients: the early call
+    # waits for it and runs on the client's time (on main before, it ran on the server's
+    # own context, and the server stayed active: 5 ms)
+    assert boot(tmp_path, board, {"SAME_PRIORITY": "1"}) == [
+        "server: init ran", "client: answer 42 after 20 ms"]
+
+
+@pytest.mark.parametrize("board", BOARDS)
 def test_an_active_server_works_on_its_own_time(tmp_path, board):
     assert boot(tmp_path, board, {"ACTIVE": "1"}) == ["server: init ran",
                                                       "client: answer 42 after 5 ms"]

@@ -26,12 +26,11 @@ extern const seL4_CPtr camkes_init_notification;
 void camkes_glue_init(void);
 
 /* Passive interface threads (`<iface>_passive = true`, docs/scheduling.md). Each starts
- * on a scheduling context of its own so that it can reach its first receive; then:
- * thread 0, after init, Calls the instance's hand-off endpoint once per passive thread
- * (camkes_make_passive); a passive thread answers with its index and waits for its
- * first client in the same ReplyRecv (camkes_passive_start), so when thread 0 resumes
- * that thread is blocked, and thread 0 unbinds its context. Unbinding a thread that
- * has not reached its receive yet would leave it without time before it waits. */
+ * on a scheduling context of its own so that it can reach the instance's hand-off
+ * endpoint; thread 0, after init, takes that context away while the thread waits there,
+ * then lends it its own for the step to its interface's endpoint (camkes_make_passive,
+ * camkes_passive_start in passive.c). So no client meets a passive thread that still
+ * has time of its own, and none is served before the thread is passive. */
 typedef struct {
     seL4_Word thread;    /* index in camkes_threads */
     seL4_CPtr context;   /* its own scheduling context */
