@@ -14,6 +14,34 @@ static word_t transfer_cap(struct tcb *from, struct tcb *to)
     return 1;
 }
 
+/* A receive's results in t's registers: the badge, the message info, no error. */
+void set_received(struct tcb *t, word_t badge, word_t info)
+{
+    t->ctx.x[REG_BADGE] = badge;
+    t->ctx.x[REG_INFO] = info;
+    t->ctx.x[REG_STATUS] = MK_ERR_NONE;
+}
+
+/* The current thread waits in q, in `state` (TS_BLOCKED_*), until a partner takes it. */
+static void wait_in(struct wait_queue *q, uint8_t state)
+{
+    struct tcb *self = current;
+    self->state = state;
+    wq_append(q, self);
+    current = NULL;
+}
+
+/* Nobody to receive from in q now: a polling receive gets no message, a blocking one
+ * waits in q (an endpoint's or a notification's). */
+word_t receive_nothing_or_wait(struct wait_queue *q, uint8_t state, bool block)
+{
+    if (block)
+        wait_in(q, state);
+    else
+        set_received(current, 0, 0);
+    return MK_ERR_NONE;
+}
+
 /* Copy a message from `from` to `to` and set `to`'s receive results. */
 void deliver(struct tcb *from, struct tcb *to, word_t info, word_t badge, bool grant)
 {
@@ -46,9 +74,7 @@ void deliver(struct tcb *from, struct tcb *to, word_t info, word_t badge, bool g
         if (mi_extra(info) && grant && from->ipcbuf && to->ipcbuf)
             extra = transfer_cap(from, to);
     }
-    dst[REG_BADGE] = badge;
-    dst[REG_INFO] = mi_make(label, extra, len);
-    dst[REG_STATUS] = MK_ERR_NONE;
+    set_received(to, badge, mi_make(label, extra, len));
 }
 
 /* The receiver got a Call: it owes the caller a reply through its reply object (and
@@ -93,12 +119,10 @@ word_t ep_send(struct endpoint *ep, word_t badge, bool grant, bool call, bool bl
     }
     if (!block)
         return MK_ERR_NONE;   /* NBSend: nobody waiting, the message is dropped */
-    self->state = TS_BLOCKED_SEND;
     self->is_call = call;
     self->grant = grant;
     self->send_badge = badge;
-    wq_append(&ep->waiters, self);
-    current = NULL;
+    wait_in(&ep->waiters, TS_BLOCKED_SEND);
     return MK_ERR_NONE;
 }
 
@@ -117,15 +141,7 @@ word_t ep_recv(struct endpoint *ep, bool block)
             make_runnable(s);
         return MK_ERR_NONE;
     }
-    if (!block) {
-        self->ctx.x[REG_BADGE] = 0;
-        self->ctx.x[REG_INFO] = 0;
-        return MK_ERR_NONE;
-    }
-    self->state = TS_BLOCKED_RECV;
-    wq_append(&ep->waiters, self);
-    current = NULL;
-    return MK_ERR_NONE;
+    return receive_nothing_or_wait(&ep->waiters, TS_BLOCKED_RECV, block);
 }
 
 /* A caller got its context back but no longer waits (it was suspended): it runs if

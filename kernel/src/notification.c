@@ -13,9 +13,7 @@ static struct tcb *bound_tcb(const struct notification *n)
 /* Give t the pending word as a receive result (label 0, no message). */
 static void take_word(struct notification *n, struct tcb *t)
 {
-    t->ctx.x[REG_BADGE] = n->word;
-    t->ctx.x[REG_INFO] = 0;
-    t->ctx.x[REG_STATUS] = MK_ERR_NONE;
+    set_received(t, n->word, 0);
     n->word = 0;
     n->state &= ~NTFN_ACTIVE;
 }
@@ -49,9 +47,7 @@ void ntfn_signal(struct notification *n, word_t badge)
     struct tcb *t;
     if (n->waiters.head) {
         t = wq_take_head(&n->waiters);
-        t->ctx.x[REG_BADGE] = badge;
-        t->ctx.x[REG_INFO] = 0;
-        t->ctx.x[REG_STATUS] = MK_ERR_NONE;
+        set_received(t, badge, 0);
         make_runnable(t);
         return;
     }
@@ -67,18 +63,9 @@ void ntfn_signal(struct notification *n, word_t badge)
 
 word_t ntfn_wait(struct notification *n, bool block)
 {
-    struct tcb *self = current;
     if (n->state & NTFN_ACTIVE) {
-        take_word(n, self);
+        take_word(n, current);
         return MK_ERR_NONE;
     }
-    if (!block) {
-        self->ctx.x[REG_BADGE] = 0;
-        self->ctx.x[REG_INFO] = 0;
-        return MK_ERR_NONE;
-    }
-    self->state = TS_BLOCKED_NTFN;
-    wq_append(&n->waiters, self);
-    current = NULL;
-    return MK_ERR_NONE;
+    return receive_nothing_or_wait(&n->waiters, TS_BLOCKED_NTFN, block);
 }

@@ -20,6 +20,24 @@ from mkbuild.atomic import write_atomically
 from mkbuild.platform import Platform
 
 PAGE = 4096
+
+# C: say(fmt, ...) prints one line with one DebugWrite, so threads printing at once on
+# several cores do not mix their characters.
+SAY = r"""
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sel4/sel4.h>
+static void say(const char *fmt, ...)
+{
+    char line[200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    mk_debug_write(line, strlen(line));
+}
+"""
 STACK_PAGES = 4
 STACK_AREA = 0x1000_0000  # thread i: guard page, then its stack, at STACK_AREA + i * 64 KiB
 IPC_AREA = 0x2000_0000

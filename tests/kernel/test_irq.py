@@ -31,21 +31,27 @@ int main(void)
 """
 
 
+def _driver(sys, name, program, regs_base, irq, badge, core):
+    """A driver with the device's registers at 0x5000000, its interrupt's notification
+    in slot 1 (signalled with `badge`) and its IRQ handler in slot 2, on `core`."""
+    n = sys.notification(f"{name}.ntfn")
+    handler = sys.obj(f"{name}.irq", ObjType.IRQ_HANDLER, irq=irq)
+    d = sys.space(name, program)
+    regs = sys.device_frame(f"{name}.regs", regs_base)
+    sys.spec.mappings.append(Mapping(d.vspace, 0x500_0000, regs,
+                                     MapRights.READ | MapRights.WRITE, device=True))
+    sys.spec.irqs.append(IrqBinding(irq, n, badge=badge))
+    sys.cap(d, 1, n, Rights.READ)
+    sys.cap(d, 2, handler)
+    sys.thread(d, f"{name}.control", core=core)
+
+
 @pytest.mark.parametrize("core", [0, 1])
 def test_device_interrupt_is_delivered_as_a_notification(make_system, core):
     sys = make_system("qemu-arm-virt")
     rtc = sys.platform.device("rtc")
     assert rtc is not None and rtc.irqs == (34,)
-    n = sys.notification("rtc.ntfn")
-    handler = sys.obj("rtc.irq", ObjType.IRQ_HANDLER, irq=34)
-    d = sys.space("rtc", RTC_DRIVER)
-    regs = sys.device_frame("rtc.regs", rtc.base)
-    sys.spec.mappings.append(Mapping(d.vspace, 0x500_0000, regs,
-                                     MapRights.READ | MapRights.WRITE, device=True))
-    sys.spec.irqs.append(IrqBinding(34, n, badge=4))
-    sys.cap(d, 1, n, Rights.READ)
-    sys.cap(d, 2, handler)
-    sys.thread(d, "rtc.control", core=core)
+    _driver(sys, "rtc", RTC_DRIVER, rtc.base, 34, badge=4, core=core)
     run = boot(sys.platform, sys.image())
     body = [line for line in run.output.splitlines() if not line.startswith("mk")]
     assert body == ["rtc interrupt 0: badge 4, raw status 1", "ack: 0",
@@ -85,16 +91,7 @@ def test_zcu102_timer_interrupt_is_delivered_as_a_notification(make_system, core
     sys = make_system("zcu102")
     ttc = sys.platform.device("ttc0")
     assert ttc is not None and ttc.irqs[0] == 68
-    n = sys.notification("ttc.ntfn")
-    handler = sys.obj("ttc.irq", ObjType.IRQ_HANDLER, irq=68)
-    d = sys.space("ttc", TTC_DRIVER)
-    regs = sys.device_frame("ttc.regs", ttc.base)
-    sys.spec.mappings.append(Mapping(d.vspace, 0x500_0000, regs,
-                                     MapRights.READ | MapRights.WRITE, device=True))
-    sys.spec.irqs.append(IrqBinding(68, n, badge=8))
-    sys.cap(d, 1, n, Rights.READ)
-    sys.cap(d, 2, handler)
-    sys.thread(d, "ttc.control", core=core)
+    _driver(sys, "ttc", TTC_DRIVER, ttc.base, 68, badge=8, core=core)
     # QEMU 7.2's TTC model spins forever under -icount: run in real time
     run = boot(sys.platform, sys.image(), extra=())
     body = [line for line in run.output.splitlines() if not line.startswith("mk")]

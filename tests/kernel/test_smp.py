@@ -5,7 +5,7 @@ same. Every line is written with one DebugWrite (`say`): threads printing at onc
 several cores would otherwise mix their characters."""
 
 import pytest
-from sysbuild import boot
+from sysbuild import SAY, boot
 
 from mkbuild.bootspec import Mapping, ObjType, Rights
 
@@ -15,22 +15,6 @@ SHARED = 0x5000_0000
 # Each spinner raises its flag, then waits (never blocking, never yielding) until all
 # four are up. On one core the most urgent spinner would wait for ever: the others
 # could never run. Then each adds up its own series and says so.
-SAY = r"""
-#include <stdarg.h>
-#include <stdio.h>
-#include <string.h>
-#include <sel4/sel4.h>
-static void say(const char *fmt, ...)
-{
-    char line[200];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    mk_debug_write(line, strlen(line));
-}
-"""
-
 SPINNER = SAY + r"""
 volatile unsigned long *const flags = (volatile unsigned long *)0x50000000;
 int main(void)
@@ -159,20 +143,27 @@ int main(void)
 """
 
 
-@pytest.mark.parametrize("board", BOARDS)
-def test_notifications_go_both_ways_between_cores(make_system, board):
-    sys = make_system(board)
+def _ping_pong(sys, rounds, pinger_core, ponger_core):
+    """A pinger signalling a ponger and waiting for its answer, `rounds` times; returns
+    the pinger's last line (each answer's badge is 4)."""
     ping, pong = sys.notification("ping"), sys.notification("pong")
-    a = sys.space("pinger", PINGER.replace("ROUNDS", "500"))
+    a = sys.space("pinger", PINGER.replace("ROUNDS", str(rounds)))
     sys.cap(a, 1, ping, Rights.WRITE, badge=1)
     sys.cap(a, 2, pong, Rights.READ)
-    sys.thread(a, "pinger.control", priority=100, core=1)
+    sys.thread(a, "pinger.control", priority=100, core=pinger_core)
     b = sys.space("ponger", PONGER)
     sys.cap(b, 1, ping, Rights.READ)
     sys.cap(b, 2, pong, Rights.WRITE, badge=4)
-    sys.thread(b, "ponger.control", priority=100, system_end=False, core=3)
+    sys.thread(b, "ponger.control", priority=100, system_end=False, core=ponger_core)
+    return f"pinger: {rounds} rounds, badges add up to {4 * rounds}"
+
+
+@pytest.mark.parametrize("board", BOARDS)
+def test_notifications_go_both_ways_between_cores(make_system, board):
+    sys = make_system(board)
+    expected = _ping_pong(sys, 500, 1, 3)
     run = boot(sys.platform, sys.image(), timeout=120)
-    assert "pinger: 500 rounds, badges add up to 2000" in run.output.splitlines(), run.output
+    assert expected in run.output.splitlines(), run.output
     assert run.status == 0, run.output
 
 
@@ -197,17 +188,8 @@ def test_stress_two_cross_core_pairs_and_a_notification_pair_lose_nothing(make_s
     outputs = []
     for attempt in range(2):
         sys = make_system(board)
-        want = [_pair(sys, 1, 0, 1, 50_000), _pair(sys, 2, 2, 3, 50_000)]
-        ping, pong = sys.notification("ping"), sys.notification("pong")
-        a = sys.space("pinger", PINGER.replace("ROUNDS", "20000"))
-        sys.cap(a, 1, ping, Rights.WRITE, badge=1)
-        sys.cap(a, 2, pong, Rights.READ)
-        sys.thread(a, "pinger.control", priority=100, core=3)
-        b = sys.space("ponger", PONGER)
-        sys.cap(b, 1, ping, Rights.READ)
-        sys.cap(b, 2, pong, Rights.WRITE, badge=4)
-        sys.thread(b, "ponger.control", priority=100, system_end=False, core=0)
-        want.append("pinger: 20000 rounds, badges add up to 80000")
+        want = [_pair(sys, 1, 0, 1, 50_000), _pair(sys, 2, 2, 3, 50_000),
+                _ping_pong(sys, 20_000, 3, 0)]
         run = boot(sys.platform, sys.image(), timeout=300)
         lines = run.output.splitlines()
         assert sorted(ln for ln in lines if not ln.startswith("mk")) == sorted(want), run.output

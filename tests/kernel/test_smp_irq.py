@@ -7,7 +7,7 @@ Both boards: the PL031 RTC's match interrupt on virt, the TTC's interval interru
 zcu102."""
 
 import pytest
-from sysbuild import boot
+from sysbuild import SAY, boot
 
 from mkbuild.bootspec import IrqBinding, Mapping, MapRights, ObjType, Rights
 
@@ -15,21 +15,8 @@ SHARED = 0x5000_0000
 REGS = 0x500_0000
 ROUNDS = 3
 
-PRELUDE = r"""
-#include <stdarg.h>
+PRELUDE = SAY + r"""
 #include <stdint.h>
-#include <stdio.h>
-#include <string.h>
-#include <sel4/sel4.h>
-static void say(const char *fmt, ...)
-{
-    char line[200];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    mk_debug_write(line, strlen(line));
-}
 /* spins: the busy thread's progress; handled: rounds the driver finished; done: stop */
 struct shared { volatile unsigned long spins, handled, done; };
 #define SHARED ((struct shared *)0x50000000)

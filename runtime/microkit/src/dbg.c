@@ -22,18 +22,6 @@ void microkit_dbg_puts(const char *s)
 }
 #endif
 
-void microkit_dbg_put8(seL4_Uint8 x)
-{
-    char text[4];
-    int i = 3;
-    text[3] = 0;
-    do {
-        text[--i] = (char)('0' + x % 10);
-        x /= 10;
-    } while (x);
-    microkit_dbg_puts(&text[i]);
-}
-
 void microkit_dbg_put32(seL4_Uint32 x)
 {
     char text[11];
@@ -44,4 +32,9 @@ void microkit_dbg_put32(seL4_Uint32 x)
         x /= 10;
     } while (x);
     microkit_dbg_puts(&text[i]);
+}
+
+void microkit_dbg_put8(seL4_Uint8 x)
+{
+    microkit_dbg_put32(x);
 }
