@@ -22,12 +22,25 @@ GUEST_RAM_BASE = 0x4000_0000
 BLOCK = 0x20_0000          # 2 MiB: guest RAM frames, the kernel's offset, the tree's room
 KERNEL_OFFSET = BLOCK      # Linux's arm64 boot protocol: 2 MiB-aligned, text_offset 0
 DTB_MAX = BLOCK            # Linux: at most 2 MiB, within one 2 MiB block
+# The doorbell into the guest: natives signal the monitor's notification with this badge
+# (bit 1 + i for doorbell i, bit 0 being console input); the guest sees SPI 2 + i.
+DOORBELL_IN = "doorbell_in"
+DOORBELL_IN_BADGE = 1 << 1
+DOORBELL_IN_SPI = 2
+CONSOLE_INPUT_BADGE = 1 << 0
 
 
 def is_vm_type(system: System, type_name: str) -> bool:
     ctype = system.component_types.get(type_name)
     return (type_name == VM_COMPONENT and ctype is not None
             and Path(ctype.span.file).name == VM_ADL)
+
+
+def is_doorbell_into_guest(system: System, end) -> bool:
+    """Is this connection end a VM's doorbell in (its natives' badge is the VMM's)?"""
+    inst = system.instances.get(end.instance)
+    return (inst is not None and end.interface == DOORBELL_IN
+            and is_vm_type(system, inst.type))
 
 
 def monitor_of(vm: str) -> str:

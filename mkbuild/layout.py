@@ -617,7 +617,8 @@ def boot_spec(plan: LayoutPlan, platform: Platform, programs: dict[str, Program]
         from mkbuild import vm_layout
         for guest in guests:
             preloaded += vm_layout.add_objects(spec, add, guest, platform,
-                                               vm_layout.has_monitor(plan, guest), region_frames)
+                                               vm_layout.has_monitor(plan, guest), region_frames,
+                                               vm_layout.console_input_of(plan, guest))
 
     for space_name, members in plan.address_spaces().items():
         prog = programs[space_name]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import subprocess
 
+from dsl.vm import DOORBELL_IN_SPI
 from mkbuild.vm import (
     DTB_MAX,
     GUEST_DOORBELLS,
@@ -29,6 +30,7 @@ PL011_PERIPHID = 0x00241011   # so Linux's AMBA bus need not read the ID registe
 # PPI flags: CPU 0 in the target mask, level high (QEMU virt's values)
 PPI_FLAGS = 0x104
 IRQ_LEVEL_HIGH = 4
+IRQ_EDGE_RISING = 1
 # The generic timer's PPIs: secure physical, non-secure physical, virtual, hypervisor
 # (INTIDs 29, 30, 27, 26); the guest uses the virtual one, which the kernel delivers.
 TIMER_PPIS = (13, 14, 11, 10)
@@ -51,17 +53,22 @@ def _string(text: str) -> str:
 
 
 def source(cfg: VmConfig, layout: GuestLayout, regions: tuple[SharedRegion, ...] = (),
-           doorbell: bool = False) -> str:
+           doorbell: bool = False, doorbell_in: bool = False) -> str:
     """The guest's device tree as DTS; each shared region a node `shared@<address>`
     (compatible "mkbuild,shared-memory", `label` its dataport's name) the guest finds
     in /proc/device-tree and maps through /dev/mem (busybox devmem) or UIO."""
     shared = "".join(
         f"\n\tshared@{r.address:x} {{\n\t\tcompatible = \"mkbuild,shared-memory\";\n"
         f"\t\treg = {_reg(r.address, r.size)};\n\t\tlabel = {_string(r.interface)};\n"
+        f"\t\tconnection = {_string(r.object.split('.')[0])};\n"
         f"{'' if r.writable else chr(9) * 2 + 'read-only;' + chr(10)}\t}};\n" for r in regions)
     if doorbell:   # a write to register 0 rings the native (docs/vm.md)
         shared += (f"\n\tdoorbell@{GUEST_DOORBELLS:x} {{\n\t\tcompatible = \"mkbuild,doorbell\";\n"
                    f"\t\treg = {_reg(GUEST_DOORBELLS, 0x1000)};\n\t\tlabel = \"doorbell_out\";\n\t}};\n")
+    if doorbell_in:   # a native's ring makes this SPI pending (docs/vm.md)
+        shared += (f"\n\tdoorbell-in {{\n\t\tcompatible = \"mkbuild,doorbell-in\";\n"
+                   f"\t\tinterrupts = <0 {DOORBELL_IN_SPI} {IRQ_EDGE_RISING}>;\n"
+                   f"\t\tlabel = \"doorbell_in\";\n\t}};\n")
     uart = f"pl011@{GUEST_UART:x}"
     timer_irqs = ", ".join(f"<1 {ppi} 0x{PPI_FLAGS:x}>" for ppi in TIMER_PPIS)
     initrd = ""

@@ -38,11 +38,11 @@ def initrd_of(cfg: VmConfig) -> bytes:
 
 
 def images(cfg: VmConfig, regions: tuple[SharedRegion, ...] = (),
-           doorbell: bool = False) -> GuestImages:
+           doorbell: bool = False, doorbell_in: bool = False) -> GuestImages:
     """Raises ValueError when RAM cannot hold them (the real initrd may be larger than
     check's estimate), vm_devicetree.DeviceTreeError, guest_fetch.GuestFetchError."""
     initrd = initrd_of(cfg)
     layout = guest_layout(cfg, len(initrd))
-    dts = vm_devicetree.source(cfg, layout, regions, doorbell)
+    dts = vm_devicetree.source(cfg, layout, regions, doorbell, doorbell_in)
     return GuestImages(layout, cfg.kernel.read_bytes(), initrd,
                        vm_devicetree.compile_source(dts), dts)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from dsl.vm import monitor_of
+from dsl.vm import CONSOLE_INPUT_BADGE, DOORBELL_IN, monitor_of
 from mkbuild import bootspec as bs
 from mkbuild.platform import Platform
 from mkbuild.vm import (
@@ -59,7 +59,8 @@ def guests(system: System, plan) -> tuple[list[Guest], list[Diagnostic]]:
         diags += problems
         try:
             doorbell = any(c.holder == cfg.name and c.interface == DOORBELL_OUT for c in caps)
-            out.append(Guest(cfg, vm_images.images(cfg, regions, doorbell), regions))
+            ringable = any(c.holder == cfg.name and c.interface == DOORBELL_IN for c in caps)
+            out.append(Guest(cfg, vm_images.images(cfg, regions, doorbell, ringable), regions))
         except (ValueError, vm_devicetree.DeviceTreeError, guest_fetch.GuestFetchError,
                 OSError) as e:
             diags.append(error(f"VM `{cfg.name}`: {e}", cfg.span))
@@ -86,6 +87,7 @@ def _regions(cfg: VmConfig, caps, plan) -> tuple[tuple[SharedRegion, ...], list[
 
 # The monitor's capabilities to its VM (docs/vm.md): attribute, object, rights.
 DOORBELL_OUT = "doorbell_out"   # the VM's `emits`: a guest write at GUEST_DOORBELLS
+MONITOR_THREAD = "control"      # the VMM's one thread (its TCB: `vm_self`)
 MONITOR_CAPS = (("vm_exits", "exits", "R"), ("vm_vcpu", "vcpu0.state", "RWGP"),
                 ("vm_tcb", "vcpu0.tcb", "RWGP"))
 
@@ -119,6 +121,27 @@ def give_monitors_their_caps(system: System, plan, slot_cap
                 mon.caps.append(slot_cap(slot, c.object, rights_letters(c.rights), c.badge,
                                          None, "vm_doorbell_out_0"))
                 attrs["vm_doorbell_out_0"] = slot
+        into = [c for c in caps if c.holder == vm and c.interface == DOORBELL_IN]
+        if len(into) > 1:
+            diags.append(error(f"VM `{vm}`: its doorbell in takes one connection (the natives "
+                               f"that ring it are that connection's from ends), not "
+                               f"{len(into)}", system.connections[into[1].connection].span))
+        console = _takes_console_input(system, vm)
+        if into or console:   # the VMM's input: the doorbell's notification (or its own)
+            slot += 1
+            mon.caps.append(slot_cap(slot, into[0].object if into else f"{vm}.{INPUT}",
+                                     rights_letters(into[0].rights) if into else "R", 0,
+                                     None, "vm_input"))
+            attrs["vm_input"] = slot
+            if console:   # the console interrupt's handler, bound to it with badge 1
+                slot += 1
+                mon.caps.append(slot_cap(slot, f"{vm}.{CONSOLE_IRQ}", "RWGP", 0, None,
+                                         "vm_console_irq"))
+                attrs["vm_console_irq"] = slot
+            slot += 1
+            mon.caps.append(slot_cap(slot, f"{mon.name}.{MONITOR_THREAD}.tcb", "RWGP", 0, None,
+                                     "vm_self"))
+            attrs["vm_self"] = slot
         if slot >= 1 << mon.cnode_bits:
             diags.append(error(f"monitor `{mon.name}` needs {slot + 1} capability slots, "
                                f"more than its CNode's {1 << mon.cnode_bits}",
@@ -127,13 +150,37 @@ def give_monitors_their_caps(system: System, plan, slot_cap
     return replace(system, instances=instances), diags
 
 
+INPUT = "input"              # <vm>.input: the monitor's notification without a doorbell in
+CONSOLE_IRQ = "console_irq"  # <vm>.console_irq: the kernel console's interrupt, for the guest
+
+
+def _takes_console_input(system: System, vm: str) -> bool:
+    """The first VM takes what is typed on the console, unless a native driver of the
+    kernel console (a `chosen` stdout-path connection) does."""
+    from mkbuild.vm import vm_names
+    for inst in system.instances.values():
+        if any(v for k, v in inst.attributes.items() if k.endswith("_kernel_console")):
+            return False
+    return vm_names(system)[:1] == [vm]
+
+
+def console_input_of(plan, guest: Guest) -> tuple[str, str] | None:
+    """(the input notification, the IRQ handler) the monitor of `guest` holds, if it
+    takes console input."""
+    mon = plan.instances.get(monitor_of(guest.config.name))
+    caps = {c.role: c.object for c in mon.caps} if mon else {}
+    if "vm_console_irq" in caps:
+        return caps["vm_input"], caps["vm_console_irq"]
+    return None
+
+
 def has_monitor(plan, guest: Guest) -> bool:
     return monitor_of(guest.config.name) in plan.instances
 
 
 def add_objects(spec: bs.BootSpec, add, guest: Guest, platform: Platform,
-                suspended: bool = False, region_frames: dict[str, list[int]] | None = None
-                ) -> list[tuple[int, bytes]]:
+                suspended: bool = False, region_frames: dict[str, list[int]] | None = None,
+                console: tuple[str, str] | None = None) -> list[tuple[int, bytes]]:
     """Adds the VM's objects through the layout's `add(name, type, size_bits, zero,
     irq, paddr) -> index` and maps its shared regions' frames (`region_frames`: the
     layout's, per memory object); returns the preloaded frames as (object index,
@@ -157,6 +204,13 @@ def add_objects(spec: bs.BootSpec, add, guest: Guest, platform: Platform,
         rights = bs.MapRights.READ | (bs.MapRights.WRITE if r.writable else 0)
         for p, frame in enumerate((region_frames or {}).get(r.object, [])):
             spec.mappings.append(bs.Mapping(vspace, r.address + p * PAGE, frame, rights))
+    if console is not None:   # typed characters: the console's IRQ on the input notification
+        ntfn_name, irq_name = console
+        names = [o.name for o in spec.objects]
+        ntfn = names.index(ntfn_name) if ntfn_name in names else add(ntfn_name,
+                                                                      bs.ObjType.NOTIFICATION)
+        add(irq_name, bs.ObjType.IRQ_HANDLER, irq=platform.console_irq)
+        spec.irqs.append(bs.IrqBinding(platform.console_irq, ntfn, CONSOLE_INPUT_BADGE, 0))
     exits = add(f"{name}.exits", bs.ObjType.ENDPOINT)
     cnode = add(f"{name}.vcpu0.cnode", bs.ObjType.CNODE, VCPU_CNODE_BITS)
     spec.caps.append(bs.Cap(cnode, EXIT_SLOT, exits, bs.Rights.WRITE | bs.Rights.GRANT_REPLY,

@@ -61,6 +61,7 @@ enum thread_state {
     TS_BLOCKED_RECV,     /* queued on an endpoint to receive */
     TS_BLOCKED_REPLY,    /* waiting for the reply to a Call (or a fault message) */
     TS_BLOCKED_NTFN,     /* waiting on a notification */
+    TS_BLOCKED_WFI,      /* a vCPU at a trapped WFI: until its next virtual interrupt */
 };
 
 /* Threads waiting on an endpoint or a notification, first come first served. */
@@ -276,6 +277,12 @@ void arch_vcpu_complete(struct tcb *t, const word_t *mr, word_t len);
 /* An interrupt of the guests' (their virtual timer, the interrupt controller's for them):
  * handled, true; any other, false. */
 bool arch_vcpu_irq(uint32_t irq);
+/* A guest's trapped WFI: true if it blocked (TS_BLOCKED_WFI) until a virtual interrupt. */
+bool arch_vcpu_wfi(struct tcb *t);
+void arch_vcpu_wake(struct vcpu *v);
+bool arch_vcpu_timer_wait(void);
+/* An ended interrupt t's monitor asked to hear of (vgic.c): true and its exit in f. */
+bool arch_vcpu_ended(struct tcb *t, struct arch_fault *f);   /* some guest's WFI ends at its virtual timer */   /* an interrupt became pending for it */
 /* The one page of the kernel's devices a guest may have (the interrupt controller's
  * virtual CPU interface, which shows a guest its own interrupts and nothing of the
  * kernel's): only mapped into guests' VSpaces (spec.c). */
@@ -375,6 +382,8 @@ word_t ep_send(struct endpoint *ep, word_t badge, bool grant, bool call, bool bl
 word_t ep_recv(struct endpoint *ep, bool block);
 void do_reply(void);
 void deliver(struct tcb *from, struct tcb *to, word_t info, word_t badge, bool grant);
+void set_received(struct tcb *t, word_t badge, word_t info);   /* ipc.c */
+word_t receive_nothing_or_wait(struct wait_queue *q, uint8_t state, bool block);
 void ntfn_signal(struct notification *n, word_t badge);
 word_t ntfn_wait(struct notification *n, bool block);
 word_t ntfn_bind(struct tcb *t, struct notification *n);

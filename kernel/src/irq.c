@@ -93,6 +93,9 @@ _Noreturn void handle_irq(void)
 {
     kernel_lock();
     irq_poll();
+    struct arch_fault f;
+    if (ARCH_VCPUS && current && current->state == TS_RUNNABLE && arch_vcpu_ended(current, &f))
+        handle_user_fault(&f);   /* to its monitor, which acks the physical interrupt */
     exit_to_current();
 }
 

@@ -115,7 +115,7 @@ static void idle_until_runnable(void)
         c->idle = true;
         if (cores_all_idle() && !sc_release_pending()) {  /* a refill to come is work */
             system_idle();
-            if (halt_when_idle) {
+            if (halt_when_idle && !arch_vcpu_timer_wait()) {
                 kputs("mk: no thread can run and no interrupt can wake one: system halted\n");
                 system_exit(MK_EXIT_DEADLOCK);
             }

@@ -31,6 +31,11 @@ word_t invoke_vcpu(struct cap *c, word_t label)
     switch (label) {
     case MK_INV_VCPU_READ_REG: return arch_vcpu_read_reg(v, mr[0], &mr[0]);
     case MK_INV_VCPU_WRITE_REG: return arch_vcpu_write_reg(v, mr[0], mr[1]);
-    default: return arch_vcpu_inject(v, mr[0], mr[1]);
+    default: {
+        word_t e = arch_vcpu_inject(v, mr[0], mr[1]);
+        if (e == MK_ERR_NONE)
+            arch_vcpu_wake(v);
+        return e;
+    }
     }
 }

@@ -17,6 +17,7 @@ from mkbuild.authority.objects import (
     Plan,
 )
 from mkbuild.authority.rights import GRANT, READ, WRITE, Rights
+from dsl.vm import DOORBELL_IN_BADGE, is_doorbell_into_guest
 from model.system import Connection, System, as_int
 
 
@@ -147,6 +148,8 @@ def _plan_connection(system: System, conn: Connection, out: Plan,
         for role in rule.per_from_end:
             make(role, roles[role], str(i), end)
 
+    into_guest = rule.event and any(is_doorbell_into_guest(system, e) for e in conn.to_ends)
+
     def give(ends, caps: tuple[EndCap, ...], side: str) -> None:
         for i, end in enumerate(ends):
             if end.instance not in system.instances or is_hardware(system, end.instance):
@@ -173,6 +176,8 @@ def _plan_connection(system: System, conn: Connection, out: Plan,
                     if cap.badged:
                         badge = end_badge(system, end, i + (badge_offset if obj.kind == ENDPOINT
                                                             else 0), obj.kind)
+                    if cap.badged and into_guest:   # the VMM reads its doorbell by badge
+                        badge = DOORBELL_IN_BADGE
                     out.caps.append(Capability(end.instance, obj.name, frozenset(rights), badge,
                                                conn.name, end.interface, side))
 

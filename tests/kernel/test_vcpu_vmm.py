@@ -197,9 +197,12 @@ DOORBELL_GUEST = """
     movz x10, #0x0a00, lsl #16  // the doorbells
     mov w1, #1
     str w1, [x10]               // ring doorbell 0
-1:  wfi
-    cbz x21, 1b
-    movz x10, #0x0900, lsl #16
+1:  msr daifset, #2             // waits as Linux does: WFI with interrupts masked, so
+    cbnz x21, 5f                // one taken just before it is not waited for again
+    wfi
+    msr daifclr, #2
+    b 1b
+5:  movz x10, #0x0900, lsl #16
     adr x11, yes
     adr x12, no
     cmp x21, #34

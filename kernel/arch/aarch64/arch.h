@@ -16,10 +16,10 @@
  * VM, DC (stage 1 off still gives normal cacheable memory), FMO, IMO, AMO (interrupts
  * and SErrors to EL2), TSC (SMC trapped), TGE (EL0's exceptions to EL2), RW. */
 #define HCR_NATIVE 0x88081039
-/* HCR_EL2 while a guest runs (vcpu.c): VM, SWIO, FMO, IMO, AMO, TWE (its WFE exits;
- * WFI waits in the hardware, vcpu.c says why), TSC (SMC exits), RW; no TGE: its
- * exceptions go to its own EL1 vectors. */
-#define HCR_VCPU 0x8008403B
+/* HCR_EL2 while a guest runs (vcpu.c): VM, SWIO, FMO, IMO, AMO, TWI (its WFI exits:
+ * a wait until its next virtual interrupt, vcpu.c), TWE (its WFE exits), TSC (SMC
+ * exits), RW; no TGE: its exceptions go to its own EL1 vectors. */
+#define HCR_VCPU 0x8008603B
 #define ARCH_VCPUS 1   /* threads may run guests (vcpu.c) */
 #else
 #define KERNEL_VBASE 0xFFFFFF8000000000ull

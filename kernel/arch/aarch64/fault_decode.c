@@ -189,6 +189,10 @@ _Noreturn void handle_sync_other(word_t esr, word_t far)
 #endif
         fpu_switch();
     }
+#ifdef MK_EL2
+    if (current->vcpu && (esr >> 26) == EC_WFX && !(esr & 1) && arch_vcpu_wfi(current))
+        exit_to_current();   /* it waits for its next virtual interrupt */
+#endif
     struct arch_fault f;
     decode(esr, far, &f);
 #ifdef MK_EL2

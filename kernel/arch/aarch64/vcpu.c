@@ -11,9 +11,8 @@
  * fault (fault_decode.c), reported to its fault endpoint, its monitor, which reads and
  * writes the guest's registers through the VCPU (src/vcpu.c) and completes the trapped
  * instruction by its answer (arch_vcpu_complete). Physical interrupts go to the
- * kernel (HCR_EL2.IMO/FMO). WFI is not trapped: it waits for an interrupt in the
- * hardware, and every physical one comes to the kernel, so a waiting guest costs its
- * core no more than a spinning one, bounded by its scheduling context. */
+ * kernel (HCR_EL2.IMO/FMO). A WFI exits (TWI) and blocks the vCPU thread until its
+ * next virtual interrupt (below, "WFI as a wait"), so lower priorities run. */
 #include "kernel.h"
 #include "vcpu.h"
 
@@ -69,12 +68,102 @@ static struct vcpu native;
 static void save(struct vcpu *v) { EL1_STATE(SAVE); }
 static void load(const struct vcpu *v) { EL1_STATE(LOAD); }
 
+/* ---- WFI as a wait ----------------------------------------------------------------
+ * HCR_EL2.TWI traps a guest's WFI: the vCPU thread blocks (TS_BLOCKED_WFI) until a
+ * virtual interrupt is pending for it: an injection (arch_vcpu_wake), or its virtual
+ * timer. While natives run after it, its timer stays armed in the CPU's virtual timer
+ * (the natives do not use it), its compare value moved to the natives' offset, so
+ * PPI 27 wakes it (vtimer_wakes). A WFI may end early (the architecture allows it): a
+ * guest switched in on this core takes the timer back and wakes the waiter. */
+#define CNTV_ENABLE 1ul
+#define CNTV_IMASK 2ul
+#define CNTV_ISTATUS 4ul
+
+static struct vcpu *armed[PLAT_NUM_CORES];   /* whose timer the CPU's timer watches */
+
+static bool timer_can_fire(const struct vcpu *v, word_t ctl)
+{
+    return (ctl & (CNTV_ENABLE | CNTV_IMASK)) == CNTV_ENABLE && !v->gic.vtimer_masked;
+}
+
+static void disarm(void)
+{
+    armed[arch_core_id()] = NULL;
+    intc_disable(PLAT_VTIMER_IRQ);
+    __asm__ volatile("msr cntv_ctl_el0, %0; msr cntv_cval_el0, %1; isb"
+                     : : "r"(native.el1.cntv_ctl), "r"(native.el1.cntv_cval));
+}
+
+void arch_vcpu_wake(struct vcpu *v)
+{
+    if (armed[arch_core_id()] == v)
+        disarm();
+    if (v->thread && v->thread->state == TS_BLOCKED_WFI)
+        make_runnable(v->thread);
+}
+
+/* The CPU's virtual timer fired while natives run: the waiter's. */
+bool vtimer_wakes(void)
+{
+    struct vcpu *v = armed[arch_core_id()];
+    if (!v)
+        return false;
+    arch_vcpu_wake(v);
+    return true;
+}
+
+bool arch_vcpu_timer_wait(void)
+{
+    for (unsigned i = 0; i < PLAT_NUM_CORES; i++) {
+        struct vcpu *v = cores[i].active_vcpu;
+        if (armed[i])
+            return true;
+        if (v && v->thread->state == TS_BLOCKED_WFI) {   /* still loaded: its timer */
+            word_t ctl = CNTV_ENABLE;
+            if (i == arch_core_id())
+                __asm__ volatile("mrs %0, cntv_ctl_el0" : "=r"(ctl));
+            if (timer_can_fire(v, ctl))
+                return true;
+        }
+    }
+    return false;
+}
+
+bool arch_vcpu_wfi(struct tcb *t)
+{
+    struct vcpu *v = t->vcpu;
+    t->ctx.elr += 4;
+    word_t ctl;
+    __asm__ volatile("mrs %0, cntv_ctl_el0" : "=r"(ctl));
+    if (vgic_pending(v) || (timer_can_fire(v, ctl) && (ctl & CNTV_ISTATUS)))
+        return false;   /* an interrupt is there already: it goes on */
+    t->state = TS_BLOCKED_WFI;
+    return true;
+}
+
 void arch_vcpu_switch(struct vcpu *from, struct vcpu *to)
 {
+    struct vcpu *waiter = armed[arch_core_id()];
+    if (waiter) {   /* the natives' timer values back before they are saved */
+        disarm();
+        if (waiter != to)
+            arch_vcpu_wake(waiter);
+    }
     if (from)
         vgic_save(from);
     save(from ? from : &native);
     load(to ? to : &native);
+    if (from && !to && from->thread->state == TS_BLOCKED_WFI &&
+        timer_can_fire(from, from->el1.cntv_ctl)) {
+        /* its compare value at the natives' offset: virtual count = physical - offset */
+        word_t cval = from->el1.cntv_cval + from->el1.cntvoff - native.el1.cntvoff;
+        armed[arch_core_id()] = from;
+        __asm__ volatile("msr cntv_cval_el0, %0; msr cntv_ctl_el0, %1; isb"
+                         : : "r"(cval), "r"(CNTV_ENABLE));
+        intc_enable(PLAT_VTIMER_IRQ);
+    } else if (from && to && from->thread->state == TS_BLOCKED_WFI) {
+        arch_vcpu_wake(from);   /* its timer leaves the CPU: it looks again */
+    }
     word_t mdcr;
     __asm__ volatile("mrs %0, mdcr_el2" : "=r"(mdcr));
     mdcr = to ? mdcr | MDCR_TRAP_PMU : mdcr & ~MDCR_TRAP_PMU;
@@ -167,6 +256,8 @@ void arch_vcpu_complete(struct tcb *t, const word_t *mr, word_t len)
 {
     word_t esr = t->fault_msg[2];
     struct context *c = &t->ctx;
+    if (!esr)
+        return;   /* an exit of no instruction (an ended interrupt): nothing to complete */
     unsigned rt = XZR;
     switch (EC_OF(esr)) {
     case EC_DABT_LOWER:
@@ -214,5 +305,8 @@ void arch_vcpu_complete(struct tcb *t, const word_t *mr, word_t len)
 {
     (void)t; (void)mr; (void)len;
 }
+bool arch_vcpu_wfi(struct tcb *t) { (void)t; return false; }
+bool arch_vcpu_timer_wait(void) { return false; }
+void arch_vcpu_wake(struct vcpu *v) { (void)v; }
 
 #endif

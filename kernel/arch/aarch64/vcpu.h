@@ -18,6 +18,8 @@ struct vcpu_gic {
     uint32_t lr[VGIC_LIST_REGS];
     bool vtimer_masked;    /* its timer's PPI is masked until the guest ends virtual 27 */
     bool vtimer_waiting;   /* it fired with every list register in use */
+    uint16_t ended[VGIC_LIST_REGS];   /* ended interrupts to report to the monitor */
+    unsigned ended_count;
 };
 
 struct vcpu {
@@ -29,5 +31,7 @@ struct vcpu {
 /* vgic.c: the virtual interface's state in and out of the CPU with the rest. */
 void vgic_save(struct vcpu *v);
 void vgic_load(struct vcpu *v);
+bool vgic_pending(const struct vcpu *v);   /* in the CPU: a list register pending */
+bool vtimer_wakes(void);   /* vcpu.c: PPI 27 with natives running: wake its waiter */
 
 #endif

@@ -52,6 +52,15 @@ void vgic_load(struct vcpu *v)
         intc_enable(PLAT_VTIMER_IRQ);
 }
 
+bool vgic_pending(const struct vcpu *v)
+{
+    (void)v;
+    for (unsigned i = 0; i < VGIC_LIST_REGS; i++)
+        if (GICH[GICH_LR / 4 + i] & LR_PENDING)
+            return true;
+    return false;
+}
+
 /* The list register to make `virq` pending in: the one holding it already, else an
  * empty one (one the guest ended that still asks for maintenance is not empty); -1:
  * all in use. */
@@ -75,12 +84,14 @@ static uint32_t lr_pending(uint32_t old, uint32_t virq, uint32_t priority, uint3
 
 word_t arch_vcpu_inject(struct vcpu *v, word_t virq, word_t priority)
 {
-    if (virq >= 1020 || priority > 0xff)
+    uint32_t eoi = (priority & MK_VCPU_INJECT_REPORT_END) ? LR_EOI : 0;
+    priority &= ~(word_t)MK_VCPU_INJECT_REPORT_END;
+    if (virq >= 1020 || priority > 0xff || virq == PLAT_VTIMER_IRQ)
         return MK_ERR_RANGE;
     int i = lr_for(v->gic.lr, (uint32_t)virq);
     if (i < 0)
         return MK_ERR_NOT_ENOUGH_MEMORY;
-    v->gic.lr[i] = lr_pending(v->gic.lr[i], (uint32_t)virq, (uint32_t)priority, 0);
+    v->gic.lr[i] = lr_pending(v->gic.lr[i], (uint32_t)virq, (uint32_t)priority, eoi);
     return MK_ERR_NONE;
 }
 
@@ -99,6 +110,8 @@ static void vtimer_fired(struct vcpu *v)
         return;
     }
     GICH[GICH_LR / 4 + i] = lr_pending(lr[i], PLAT_VTIMER_IRQ, VTIMER_PRIORITY, LR_EOI);
+    if (v->thread->state == TS_BLOCKED_WFI)
+        make_runnable(v->thread);   /* its WFI ends */
 }
 
 /* The guest ended interrupts that asked for it, or the list registers ran low. */
@@ -108,9 +121,12 @@ static void maintenance(struct vcpu *v)
     for (unsigned i = 0; i < VGIC_LIST_REGS; i++) {
         if (!(ended & (1u << i)))
             continue;
-        if ((GICH[GICH_LR / 4 + i] & LR_VIRTUAL_ID) == PLAT_VTIMER_IRQ) {
+        uint32_t virq = GICH[GICH_LR / 4 + i] & LR_VIRTUAL_ID;
+        if (virq == PLAT_VTIMER_IRQ) {
             v->gic.vtimer_masked = false;
             intc_enable(PLAT_VTIMER_IRQ);
+        } else if (v->gic.ended_count < VGIC_LIST_REGS) {
+            v->gic.ended[v->gic.ended_count++] = (uint16_t)virq;   /* its monitor's */
         }
         GICH[GICH_LR / 4 + i] = 0;
     }
@@ -128,11 +144,28 @@ bool arch_guest_device_page(word_t paddr, word_t size)
     return PLAT_GICV_BASE && paddr == PLAT_GICV_BASE && size == PAGE_SIZE;
 }
 
+/* An interrupt the guest ended that its monitor asked to hear of: the exit. */
+bool arch_vcpu_ended(struct tcb *t, struct arch_fault *f)
+{
+    struct vcpu *v = t->vcpu;
+    if (!v || v != this_core()->active_vcpu || !v->gic.ended_count)
+        return false;
+    word_t virq = v->gic.ended[0];
+    v->gic.ended_count--;
+    for (unsigned i = 0; i < v->gic.ended_count; i++)
+        v->gic.ended[i] = v->gic.ended[i + 1];
+    *f = (struct arch_fault){.kind = MK_FAULT_VIRQ_ENDED, .has_address = true,
+                             .address = virq, .what = "virtual interrupt ended"};
+    return true;
+}
+
 bool arch_vcpu_irq(uint32_t irq)
 {
     if (irq != PLAT_VTIMER_IRQ && irq != PLAT_VGIC_MAINTENANCE_IRQ)
         return false;
     struct vcpu *v = this_core()->active_vcpu;
+    if (!v && irq == PLAT_VTIMER_IRQ && vtimer_wakes())
+        return true;
     if (!v)   /* raised just before its guest was switched out: it comes again */
         intc_disable(irq);
     else if (irq == PLAT_VTIMER_IRQ)
@@ -150,6 +183,7 @@ word_t arch_vcpu_inject(struct vcpu *v, word_t virq, word_t priority)
     return MK_ERR_ILLEGAL_OPERATION;
 }
 bool arch_vcpu_irq(uint32_t irq) { (void)irq; return false; }
+bool arch_vcpu_ended(struct tcb *t, struct arch_fault *f) { (void)t; (void)f; return false; }
 bool arch_guest_device_page(word_t paddr, word_t size) { (void)paddr; (void)size; return false; }
 
 #endif

@@ -113,6 +113,7 @@
 #define MK_INV_VCPU_READ_REG 40    /* MR0 = MK_VCPU_REG_*; reply MR0 = its value */
 #define MK_INV_VCPU_WRITE_REG 41   /* MR0 = MK_VCPU_REG_*, MR1 = the value */
 #define MK_INV_VCPU_INJECT_IRQ 42  /* MR0 = virtual interrupt, MR1 = priority (0..255) */
+#define MK_VCPU_INJECT_REPORT_END 0x100   /* | priority: its end is an exit (MK_FAULT_VIRQ_ENDED) */
 /* The guest's registers as the invocations name them: x0..x30, the pc and PSTATE
  * (SPSR) it exited with, SP_EL0, then the EL1 system registers it owns. */
 #define MK_VCPU_REG_X0 0
@@ -161,6 +162,10 @@
 /* A thread with a timeout endpoint ran out of budget: MR0 = its context's data word,
  * MR1 = µs consumed since the last timeout fault or Consumed, MR2 = 0, MR3 = thread index. */
 #define MK_FAULT_TIMEOUT 6
+/* A guest ended a virtual interrupt injected with MK_VCPU_INJECT_REPORT_END (its monitor
+ * acks the physical one it stands for): MR0 = pc, MR1 = the virtual interrupt, MR2 = 0.
+ * Answer with label 0 (the guest goes on where it was). */
+#define MK_FAULT_VIRQ_ENDED 7
 #define MK_FAULT_MSG_LENGTH 8
 
 #endif
