@@ -15,7 +15,7 @@ from mkbuild.authority.plan import is_hardware
 from mkbuild.authority.relations import device_holders
 from mkbuild.authority.rights import WRITE, rights_text
 from mkbuild.authority.threads import instance_priority, thread_priority
-from mkbuild.authority.witness import Held
+from mkbuild.authority.witness import Held, connection_of
 from model.diagnostics import Diagnostic, error, warning
 from model.system import NOWHERE, Span, System
 
@@ -231,11 +231,12 @@ def device_note(system: System, auth: Authority, holder: str, held: Held
     """Where `holder` gets the device object it holds (its end of the connection), and
     what it holds ("holds `m.mmio` at 0x9010000 (connection `m`)")."""
     obj = auth.plan.objects[held.object]
-    conn = system.connections.get(obj.connection)
+    connection = connection_of(auth, held)  # frames shared by several: the holder's own
+    conn = system.connections.get(connection)
     ends = [e for e in (conn.from_ends + conn.to_ends) if e.instance == holder] if conn else []
     where = f" at {obj.paddr:#x}" if obj.paddr is not None else ""
     text = f"holds `{held.object}`{where}" + (" through grant" if held.chain else
-                                               f" (connection `{obj.connection}`)")
+                                               f" (connection `{connection}`)")
     span = ends[0].span if ends and ends[0].span != NOWHERE else (conn.span if conn else None)
     return span, text
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dsl.vm import DOORBELL_IN_BADGE, is_doorbell_into_guest
 from mkbuild.authority.connectors import EndCap, rule_for
 from mkbuild.authority.objects import (
     DEVICE_FRAMES,
@@ -17,7 +18,6 @@ from mkbuild.authority.objects import (
     Plan,
 )
 from mkbuild.authority.rights import GRANT, READ, WRITE, Rights
-from dsl.vm import DOORBELL_IN_BADGE, is_doorbell_into_guest
 from model.system import Connection, System, as_int
 
 
@@ -105,10 +105,21 @@ def _plan_connection(system: System, conn: Connection, out: Plan,
         device_instance in system.instances) else {}
     hw_iface = hw_ends[0].interface if hw_ends else ""
 
-    def make(role: str, kind: str, suffix: str = "", client=None) -> KernelObject:
+    made: dict[str, KernelObject] = {}  # role + suffix -> the object this connection uses
+
+    def make(role: str, kind: str, suffix: str = "", client=None) -> None:
         name = f"{conn.name}.{role}{suffix}"
         size = paddr = irq = None
         device = None
+        if kind == DEVICE_FRAMES:
+            # Device registers are one set of frames however many connections reach
+            # them (CAmkES: one hardware interface, a connection per driver).
+            device = f"{device_instance}.{hw_iface}"
+            earlier = next((o for o in out.objects.values()
+                            if o.kind == DEVICE_FRAMES and o.device == device), None)
+            if earlier is not None:
+                made[role + suffix] = earlier
+                return
         if kind == FRAMES:
             size = _dataport_size(system, conn)
             if client is not None and client.instance in system.instances:
@@ -116,7 +127,6 @@ def _plan_connection(system: System, conn: Connection, out: Plan,
                 attrs = system.instances[client.instance].attributes
                 size = as_int(attrs.get(f"{client.interface}_shmem_size")) or size
         elif kind == DEVICE_FRAMES:
-            device = f"{device_instance}.{hw_iface}"
             paddr = as_int(hw_attrs.get(f"{hw_iface}_paddr"))
             size = as_int(hw_attrs.get(f"{hw_iface}_size")) or 4096
         elif kind == IRQ:
@@ -125,7 +135,7 @@ def _plan_connection(system: System, conn: Connection, out: Plan,
         bound = f"{conn.name}.irq" if kind == NOTIFICATION and "irq" in rule.objects else None
         obj = KernelObject(name, kind, conn.name, size or 0, paddr, irq, device, bound)
         out.objects[name] = obj
-        return obj
+        made[role + suffix] = obj
 
     # DTB hardware without generate_interrupts has no IRQ.
     roles = dict(rule.objects)
@@ -166,7 +176,7 @@ def _plan_connection(system: System, conn: Connection, out: Plan,
                             continue  # the server holds the group's endpoint once
                         obj = out.objects[f"{owner.name}.ep"]
                     else:
-                        obj = out.objects[f"{conn.name}.{cap.object}{suffix}"]
+                        obj = made[cap.object + suffix]
                     rights = cap.rights
                     if obj.kind == FRAMES and not per_end:
                         rights = _access(system, conn, side, end.instance, end.interface, rights)

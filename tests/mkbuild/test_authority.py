@@ -263,8 +263,9 @@ def test_device_reachable_by_two_instances_is_a_warning_unless_decided():
     assert [(d.severity, d.message) for d in diags] == [
         (WARNING, "device `uart` is shared by 2 drivers: `net` and `spy`")]
     assert [m for _, m in diags[0].notes] == [
+        # one frame, reached through both connections
         "`net` holds `c_regs.mmio` at 0x9040000 (connection `c_regs`)",
-        "`spy` holds `c_spy.mmio` at 0x9040000 (connection `c_spy`)"]
+        "`spy` holds `c_regs.mmio` at 0x9040000 (connection `c_spy`)"]
     assert A.checks(b.system, allowed_devices={"uart"}) == []
     b.policy("allow shared device uart")
     assert pipeline.check(b.system) == []

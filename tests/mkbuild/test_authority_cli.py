@@ -86,7 +86,7 @@ def test_device_reachable_by_two_drivers_is_a_warning(tmp_path):
         "    6 |         component Uart uart;",
         "      |                        ^~~~",
         f"{p}:9:45: note: `one` holds `m1.mmio` at 0x9040000 (connection `m1`)",
-        f"{p}:10:45: note: `two` holds `m2.mmio` at 0x9040000 (connection `m2`)",
+        f"{p}:10:45: note: `two` holds `m1.mmio` at 0x9040000 (connection `m2`)",
         "hint: forbid it with `device uart not shared;` or allow it with "
         "`allow shared device uart;` in a policy block",
     ]
