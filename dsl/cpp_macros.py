@@ -5,7 +5,8 @@ came out of are not expanded again in it): arguments are expanded before they
 are substituted unless `#` or `##` takes them as written, `#` makes a string,
 `##` pastes two tokens into one, `...` collects the rest of the arguments as
 `__VA_ARGS__` (GNU's `name...` too, and its `, ## __VA_ARGS__` that drops the
-comma when there are none), and the result is scanned again with the rest of
+comma when there are none), `__VA_OPT__(x)` gives x only when those arguments
+are not empty (C23 6.10.5.2: empty after their macros are expanded), and the result is scanned again with the rest of
 the line, so a macro's output may call another macro with arguments written
 after it.
 
@@ -24,6 +25,7 @@ from model.system import Span
 from .cpp_tokens import IDENT, PLACEMARKER, STRING, Token, single_token, stringize
 
 VA_ARGS = "__VA_ARGS__"
+VA_OPT = "__VA_OPT__"
 # A line whose macros expand to more tokens than this is refused (definitions
 # that double at every level would otherwise exhaust memory).
 MAX_EXPANDED_TOKENS = 100_000
@@ -102,20 +104,57 @@ def _parameters(tokens: list[Token], report: Report) -> tuple[list[str] | None, 
         i += 1
 
 
+def _is_va_opt(t: Token | None) -> bool:
+    return t is not None and t.kind == IDENT and t.text == VA_OPT
+
+
+def va_opt_close(body: list[Token], i: int) -> int | None:
+    """The index of the `)` that closes `__VA_OPT__(` at body[i], or None."""
+    depth = 0
+    for k in range(i + 1, len(body)):
+        if body[k].is_punct("("):
+            depth += 1
+        elif body[k].is_punct(")"):
+            depth -= 1
+            if depth == 0:
+                return k
+        if depth == 0:
+            return None  # the token after `__VA_OPT__` is not `(`
+    return None
+
+
 def _valid_body(body: list[Token], params: list[str] | None, variadic: bool,
                 report: Report) -> bool:
     if body and (body[0].is_punct("##") or body[-1].is_punct("##")):
         report("`##` cannot be at either end of a macro's body",
                body[0] if body[0].is_punct("##") else body[-1])
         return False
+    va_opt_end = -1  # the `)` of the `__VA_OPT__(...)` we are in
     for i, t in enumerate(body):
         if t.kind == IDENT and t.text == VA_ARGS and not (variadic and params
                                                            and params[-1] == VA_ARGS):
             report("`__VA_ARGS__` can only be used in a macro with `...`", t)
             return False
+        if _is_va_opt(t):
+            if not variadic:
+                report("`__VA_OPT__` can only be used in a macro with `...`", t)
+                return False
+            if i < va_opt_end:
+                report("`__VA_OPT__` cannot be used inside another `__VA_OPT__`", t)
+                return False
+            close = va_opt_close(body, i)
+            if close is None:
+                report("`__VA_OPT__` must be followed by `(` and a matching `)`", t)
+                return False
+            if close > i + 2 and (body[i + 2].is_punct("##") or body[close - 1].is_punct("##")):
+                report("`##` cannot be at either end of `__VA_OPT__`'s content",
+                       body[i + 2] if body[i + 2].is_punct("##") else body[close - 1])
+                return False
+            va_opt_end = close
         if params is not None and t.is_punct("#"):
             after = body[i + 1] if i + 1 < len(body) else None
-            if after is None or after.kind != IDENT or after.text not in params:
+            if after is None or after.kind != IDENT or (after.text not in params
+                                                        and after.text != VA_OPT):
                 report("`#` must be followed by a macro parameter", t)
                 return False
     return True
@@ -222,44 +261,7 @@ class Expander:
     def substitute(self, macro: Macro, args: list[list[Token]], hide: frozenset[str],
                    use: Token, in_if: bool) -> list[Token]:
         """The macro's body with its parameters replaced (C11 6.10.3.1-3), before rescanning."""
-        index = {p: i for i, p in enumerate(macro.params or ())}
-        expanded: dict[int, list[Token]] = {}
-        body = macro.body
-        out: list[Token] = []
-        i = 0
-        while i < len(body):
-            t = body[i]
-            after = body[i + 1] if i + 1 < len(body) else None
-            param = index.get(t.text) if t.kind == IDENT else None
-            if t.is_punct("#") and after is not None and macro.params is not None:
-                text = stringize(args[index[after.text]])
-                out.append(Token(STRING, text, use.line, use.col, t.space, False))
-                i += 2
-            elif t.is_punct("##") and after is not None:
-                operand_param = index.get(after.text) if after.kind == IDENT else None
-                if operand_param is None:
-                    self.paste(out, [self.from_body(after, use)], use)
-                elif (macro.variadic and operand_param == len(index) - 1
-                      and out and out[-1].is_punct(",")):
-                    # GNU: `, ## __VA_ARGS__` drops the comma when there are no more arguments
-                    if args[operand_param]:
-                        out.extend(self.from_argument(args[operand_param], after, use))
-                    else:
-                        out.pop()
-                else:
-                    self.paste(out, self.from_argument(args[operand_param], after, use), use)
-                i += 2
-            elif param is not None:
-                if after is not None and after.is_punct("##"):
-                    out.extend(self.from_argument(args[param], t, use))
-                else:
-                    if param not in expanded:
-                        expanded[param] = self.expand(args[param], in_if=in_if)
-                    out.extend(self.from_argument(expanded[param], t, use))
-                i += 1
-            else:
-                out.append(self.from_body(t, use))
-                i += 1
+        out = _Substitution(self, macro, args, use, in_if).replace(macro.body)
         result = [dataclasses.replace(t, hide=t.hide | hide) for t in out
                   if t.kind != PLACEMARKER]
         if result:
@@ -303,6 +305,84 @@ class Expander:
             result.append(Token(t.kind, t.text, line, col, param.space if k == 0 else t.space,
                                 False, t.hide))
         return result
+
+
+class _Substitution:
+    """One use of a function-like macro: its body (or a `__VA_OPT__`'s content) with the
+    arguments put in, placemarkers left for empty ones (removed by the caller)."""
+
+    def __init__(self, expander: Expander, macro: Macro, args: list[list[Token]], use: Token,
+                 in_if: bool):
+        self.x = expander
+        self.macro = macro
+        self.args = args
+        self.use = use
+        self.in_if = in_if
+        self.index = {p: i for i, p in enumerate(macro.params or ())}
+        self.expanded: dict[int, list[Token]] = {}
+
+    def expanded_argument(self, param: int) -> list[Token]:
+        if param not in self.expanded:
+            self.expanded[param] = self.x.expand(self.args[param], in_if=self.in_if)
+        return self.expanded[param]
+
+    def va_opt(self, body: list[Token], i: int) -> tuple[list[Token], int]:
+        """`__VA_OPT__(content)` at body[i]: its replacement and the index after its `)`.
+        Nothing (a placemarker) when the variable arguments expand to no tokens."""
+        close = va_opt_close(body, i)
+        assert close is not None  # checked when the macro was defined
+        content: list[Token] = []
+        if [t for t in self.expanded_argument(len(self.index) - 1) if t.kind != PLACEMARKER]:
+            content = self.replace(body[i + 2:close])
+        if not content:
+            content = [Token(PLACEMARKER, "", self.use.line, self.use.col, body[i].space, False)]
+        return content, close + 1
+
+    def replace(self, body: list[Token]) -> list[Token]:
+        x, use, args, index = self.x, self.use, self.args, self.index
+        out: list[Token] = []
+        i = 0
+        while i < len(body):
+            t = body[i]
+            after = body[i + 1] if i + 1 < len(body) else None
+            param = index.get(t.text) if t.kind == IDENT else None
+            if t.is_punct("#") and after is not None and self.macro.params is not None:
+                if _is_va_opt(after):
+                    operand, i = self.va_opt(body, i + 1)
+                else:
+                    operand, i = args[index[after.text]], i + 2
+                out.append(Token(STRING, stringize(operand), use.line, use.col, t.space, False))
+            elif t.is_punct("##") and after is not None:
+                operand_param = index.get(after.text) if after.kind == IDENT else None
+                if _is_va_opt(after):
+                    operand, i = self.va_opt(body, i + 1)
+                    x.paste(out, operand, use)
+                    continue
+                if operand_param is None:
+                    x.paste(out, [x.from_body(after, use)], use)
+                elif (self.macro.variadic and operand_param == len(index) - 1
+                      and out and out[-1].is_punct(",")):
+                    # GNU: `, ## __VA_ARGS__` drops the comma when there are no more arguments
+                    if args[operand_param]:
+                        out.extend(x.from_argument(args[operand_param], after, use))
+                    else:
+                        out.pop()
+                else:
+                    x.paste(out, x.from_argument(args[operand_param], after, use), use)
+                i += 2
+            elif _is_va_opt(t) and self.macro.variadic:
+                operand, i = self.va_opt(body, i)
+                out.extend(operand)
+            elif param is not None:
+                if after is not None and after.is_punct("##"):
+                    out.extend(x.from_argument(args[param], t, use))
+                else:
+                    out.extend(x.from_argument(self.expanded_argument(param), t, use))
+                i += 1
+            else:
+                out.append(x.from_body(t, use))
+                i += 1
+        return out
 
 
 def _keep_defined_operand(stack: list[Token], out: list[Token]) -> None:

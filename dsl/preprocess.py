@@ -1,6 +1,6 @@
 """The C preprocessor of ADL files, as CAmkES apps use one.
 
-Handles `#include`, `#define` (object- and function-like, variadic, with `#`
+Handles `#include` (of a name a macro gives too), `#define` (object- and function-like, variadic, with `#`
 and `##`: dsl/cpp_macros.py), `#undef`, `#if`/`#ifdef`/`#ifndef`/`#elif`/
 `#else`/`#endif` (expressions: dsl/cpp_expr.py), `#error`, `#warning`, and
 ignores `#pragma`/`#line`. Unlike cpp it keeps, for every output line, the file
@@ -26,6 +26,7 @@ from .source import LineOrigin, Segment, SourceMap
 MAX_INCLUDE_DEPTH = 32
 
 _DIRECTIVE = re.compile(r"\s*#\s*([A-Za-z_]*)(.*)$", re.S)
+_INCLUDE_NAME = re.compile(r'"([^"]+)"|<([^>]+)>')
 
 
 @dataclass
@@ -179,7 +180,7 @@ class _Preprocessor:
             else:
                 self.diagnostics.append(error("`#undef` needs a macro name", span))
         elif name == "include":
-            self.include(d.rest, span, d.path, depth)
+            self.include(d, depth)
         elif name == "error":
             self.diagnostics.append(error(f"#error {d.rest}".rstrip(), span))
         elif name == "warning":
@@ -189,8 +190,20 @@ class _Preprocessor:
         else:
             self.diagnostics.append(error(f"unknown preprocessor directive `#{name}`", span))
 
-    def include(self, rest: str, span: Span, path: str, depth: int) -> None:
-        m = re.fullmatch(r'"([^"]+)"|<([^>]+)>', rest)
+    def include(self, d: _Directive, depth: int) -> None:
+        span, path = d.span, d.path
+        m = _INCLUDE_NAME.fullmatch(d.rest)
+        if not m and d.tokens and d.tokens[0].text in self.macros:
+            # `#include MACRO` (C11 6.10.2p4): the name is what the macros expand to.
+            expanded = self.expander(d.path, d.number, d.at).expand(d.tokens)
+            spelled = "".join((" " if t.space and k else "") + t.text
+                              for k, t in enumerate(expanded))
+            m = _INCLUDE_NAME.fullmatch(spelled)
+            if not m:
+                self.diagnostics.append(error(
+                    f'`#include` expects "file" or <file>, but `{d.rest}` expands to '
+                    f'`{spelled}`', d.at(d.tokens[0])))
+                return
         if not m:
             self.diagnostics.append(error('`#include` expects "file" or <file>', span))
             return

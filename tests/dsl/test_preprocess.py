@@ -149,6 +149,46 @@ def test_variadic_macros_and_gnu_comma(adl):
     assert system.instances["k"].attributes == {"a": 1, "b": 3, "c": 3, "s": 'a, b ,"c"'}
 
 
+def test_va_opt_gives_its_content_only_when_there_are_variable_arguments(adl):
+    # C23 6.10.5.2: empty means no tokens once the arguments' macros are expanded (EMPTY)
+    system, diags = adl.load(
+        '#define ADD(a, ...) (a __VA_OPT__(+ (__VA_ARGS__)))\n'
+        '#define ANY(...) 0 __VA_OPT__(+ 1)\n#define EMPTY\n'
+        '#define Q(...) #__VA_OPT__(x __VA_ARGS__ y)\n'
+        '#define NAME(p, ...) p ## __VA_OPT__(_ ## __VA_ARGS__)\n'
+        'procedure P { void f(); }\n'
+        'component K { control; maybe uses P NAME(pico, init); maybe uses P NAME(solo);\n'
+        '  attribute int a; attribute int b; attribute int c; attribute int d;\n'
+        '  attribute string s; attribute string t; }\n'
+        'assembly { composition { component K k; } configuration {\n'
+        '  k.a = ADD(1); k.b = ADD(1, 2 * 3); k.c = ANY(EMPTY); k.d = ANY(x);\n'
+        '  k.s = Q(); k.t = Q(1,  2); } }\n')
+    assert adl.errors(diags) == []
+    assert sorted(system.component_types["K"].interfaces) == ["pico_init", "solo"]
+    assert system.instances["k"].attributes == {
+        "a": 1, "b": 7, "c": 0, "d": 1, "s": "", "t": "x 1, 2 y"}
+
+
+def test_include_of_a_macro_includes_the_file_it_names(adl):
+    adl.write({"inc/sizes.h": "#define SIZE 12\n", "local.h": "#define OTHER 5\n"})
+    system, diags = adl.load(
+        '#define SIZES <sizes.h>\n#define STR(x) #x\n#define LOCAL STR(local.h)\n'
+        '#include SIZES\n#include LOCAL\n'
+        'component K { control; attribute int a = SIZE + OTHER; }\n'
+        'assembly { composition { component K k; } }\n', include_dirs=[adl.dir / "inc"])
+    assert diags == []
+    assert system.instances["k"].attributes == {"a": 17}
+
+
+def test_include_of_a_macro_that_names_no_file_is_an_error_at_the_macro(adl):
+    _system, diags = adl.load('#define H sizes.h\n#include  H\n'
+                              'component K { control; }\n'
+                              'assembly { composition { component K k; } }\n')
+    assert adl.error_sites(diags) == [
+        ("system.camkes", 2, 11, '`#include` expects "file" or <file>, but `H` expands to '
+                                 '`sizes.h`')]
+
+
 def test_stringising_takes_the_argument_as_written(adl):
     system, diags = adl.load(
         '#define STR(x) #x\n#define XSTR(x) STR(x)\n#define V 42\n'
@@ -257,6 +297,15 @@ def test_equals_in_if_hints_at_comparison(adl):
     ("#define F a ##", 13, "`##` cannot be at either end of a macro's body"),
     ("#define F(a) __VA_ARGS__", 14, "`__VA_ARGS__` can only be used in a macro with `...`"),
     ("#define defined 1", 9, "`defined` cannot be defined as a macro"),
+    ("#define F(a) __VA_OPT__(a)", 14, "`__VA_OPT__` can only be used in a macro with `...`"),
+    ("#define F(...) __VA_OPT__ x", 16,
+     "`__VA_OPT__` must be followed by `(` and a matching `)`"),
+    ("#define F(...) __VA_OPT__(a", 16,
+     "`__VA_OPT__` must be followed by `(` and a matching `)`"),
+    ("#define F(...) __VA_OPT__(__VA_OPT__())", 27,
+     "`__VA_OPT__` cannot be used inside another `__VA_OPT__`"),
+    ("#define F(...) __VA_OPT__(## x)", 27,
+     "`##` cannot be at either end of `__VA_OPT__`'s content"),
 ])
 def test_define_errors(adl, define, col, message):
     _system, diags = adl.load(define + "\n")
