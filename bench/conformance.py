@@ -51,12 +51,6 @@ SUITE = (
     # global-components' TimeServer and SerialServer (mkbuild's own: components/)
     "timeserver serialserver_polling serialserver_interrupt"
 ).split()
-# Apps booted in real time even under icount. serialserver_interrupt: on qemu-arm-virt
-# under icount the line typed after its first pattern is not received (PL011 input with
-# the virtual clock; zcu102's passes; cause not analysed yet). Every other app's
-# expectations hold when time is instructions, and only then is an order that rests on
-# time slices (attributes) repeatable.
-REAL_TIME = frozenset({"serialserver_interrupt"})
 
 STAGES = ("app", "check", "test")
 
@@ -133,7 +127,7 @@ def _boot(app_dir: Path, platform: str, global_components: Path | None, timeout:
            "--timeout", str(timeout), "--build-dir", str(build_root / app_dir.name / platform)]
     if global_components:
         cmd += ["--global-components", str(global_components)]
-    if icount and app_dir.name not in REAL_TIME:
+    if icount:
         cmd.append("--icount")
     shutil.rmtree(build_root / app_dir.name / platform, ignore_errors=True)  # a cold build
     try:
@@ -195,7 +189,6 @@ def render(results: list[Result], command: str, stages_run: list[str], platforms
     label = "boot tests" if "test" in stages_run else "check only (mkbuild test cannot boot yet)"
     timing = ("under `-icount shift=0,sleep=off` (`mkbuild test --icount`): time is "
               "instructions, so every run of an app prints the same, whatever the host's load"
-              + (f"; in real time: {', '.join(sorted(REAL_TIME))}" if REAL_TIME else "")
               if icount else "in real time (`--real-time`)")
     out = [
         "# Conformance: seL4/camkes apps through mkbuild",

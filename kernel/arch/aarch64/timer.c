@@ -37,9 +37,13 @@ word_t timer_now(void)
     return v;
 }
 
+/* No deadline (~0) turns the timer off rather than arming it at the end of time:
+ * under -icount sleep=off QEMU moves an idle machine's clock to the next armed timer,
+ * and one armed at ~0 sent it past any input still to come. */
 void timer_set_deadline(word_t ticks)
 {
-    __asm__ volatile("msr " TIMER_CVAL ", %0" : : "r"(ticks));
+    __asm__ volatile("msr " TIMER_CVAL ", %0; msr " TIMER_CTL ", %1"
+                     : : "r"(ticks), "r"((word_t)(ticks != ~(word_t)0)));
 }
 
 void user_timer_set_deadline(word_t ticks)
@@ -59,7 +63,6 @@ void timer_init(void)
 {
     __asm__ volatile("msr cntkctl_el1, %0; msr cntp_ctl_el0, xzr"
                      : : "r"((word_t)(CNTKCTL_EL0PCTEN | CNTKCTL_EL0VCTEN)));
-    __asm__ volatile("msr " TIMER_CVAL ", %0; msr " TIMER_CTL ", %1; isb"
-                     : : "r"(~0ull), "r"((word_t)1));
+    __asm__ volatile("msr " TIMER_CTL ", xzr; isb");   /* off until a deadline */
     intc_enable(PLAT_TIMER_IRQ);
 }
