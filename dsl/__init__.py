@@ -26,8 +26,10 @@ __all__ = ["load_policies", "load_system", "search_path"]
 
 def load_system(path: str | os.PathLike[str], include_dirs: tuple[str, ...] | list[str] = (),
                 defines: Mapping[str, str | None] | None = None,
+                overlay: Mapping[str, str] | None = None,
                 ) -> tuple[System | None, list[Diagnostic]]:
-    """Parse, resolve and check the system described by `path`.
+    """Parse, resolve and check the system described by `path`; `overlay` maps real
+    paths to texts read in place of those files (an editor's unsaved buffers).
 
     Returns the System (None only when errors made resolution impossible: the
     file is unreadable or has no assembly) and every diagnostic, errors and
@@ -40,7 +42,8 @@ def load_system(path: str | os.PathLike[str], include_dirs: tuple[str, ...] | li
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _load(path, [os.fspath(d) for d in include_dirs], dict(defines or {}))
+        return _load(path, [os.fspath(d) for d in include_dirs], dict(defines or {}),
+                     overlay)
     except RecursionError:
         return None, [error("input nested too deeply to process", Span(path, 1, 1))]
     except Exception as exc:  # a bug in mkbuild: report it rather than a traceback
@@ -97,9 +100,9 @@ def model_structs(structs: dict[str, S.StructType]) -> dict[str, StructDef]:
     return out
 
 
-def _load(path: str, include_dirs: list[str],
-          defines: dict[str, str | None]) -> tuple[System | None, list[Diagnostic]]:
-    loaded, diags = load_files(path, include_dirs, defines)  # type: ignore[arg-type]
+def _load(path: str, include_dirs: list[str], defines: dict[str, str | None],
+          overlay: Mapping[str, str] | None) -> tuple[System | None, list[Diagnostic]]:
+    loaded, diags = load_files(path, include_dirs, defines, overlay)  # type: ignore[arg-type]
     if loaded.root is None:
         return None, diags
     decls, more = collect(loaded)

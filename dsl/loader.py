@@ -8,7 +8,9 @@ built-in library); `import "x"` looks next to the importing file first.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from model.diagnostics import Diagnostic, error, warning
@@ -45,9 +47,11 @@ def search_path(root: str, include_dirs: tuple[str, ...] | list[str]) -> list[st
 
 
 class _Loader:
-    def __init__(self, include_dirs: list[str], defines: dict[str, str]):
+    def __init__(self, include_dirs: list[str], defines: dict[str, str],
+                 overlay: Mapping[str, str] | None):
         self.include_dirs = include_dirs
         self.defines = defines
+        self.read = partial(read_source, overlay=overlay)
         self.result = LoadedFiles(None)
         self.diagnostics: list[Diagnostic] = []
         self.done: set[str] = set()
@@ -72,12 +76,12 @@ class _Loader:
             self.diagnostics.append(error("imports nested too deeply", span))
             return None
         self.done.add(key)
-        text, problem = read_source(path, span)
+        text, problem = self.read(path, span)
         if problem:
             self.diagnostics.append(problem)
             return None
         assert text is not None
-        pre, diags = preprocess(path, text, self.include_dirs, self.defines, read_source)
+        pre, diags = preprocess(path, text, self.include_dirs, self.defines, self.read)
         self.diagnostics.extend(diags)
         self.result.sources.extend(f for f in pre.files if f not in self.result.sources)
         parsed, diags = parse_text(pre.text, pre.source_map, path)
@@ -144,7 +148,9 @@ def _near_path(base: str, relative: str) -> str | None:
 
 
 def load_files(path: str, include_dirs: tuple[str, ...] | list[str] = (),
-               defines: dict[str, str] | None = None) -> tuple[LoadedFiles, list[Diagnostic]]:
-    loader = _Loader(search_path(path, include_dirs), dict(defines or {}))
+               defines: dict[str, str] | None = None,
+               overlay: Mapping[str, str] | None = None) -> tuple[LoadedFiles, list[Diagnostic]]:
+    """The root file and its imports; `overlay` (real path -> text) stands in for files."""
+    loader = _Loader(search_path(path, include_dirs), dict(defines or {}), overlay)
     loader.result.root = loader.load(path, None)
     return loader.result, loader.diagnostics

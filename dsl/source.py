@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,18 +15,17 @@ from model.system import Span
 # 5,000 components is about 2 MB).
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
-# Texts that stand in for files, by real path: an editor's unsaved buffers (the
-# language server sets them before it loads a system).
-OVERLAY: dict[str, str] = {}
 
 
-def read_source(path: str, span: Span | None = None) -> tuple[str | None, Diagnostic | None]:
+def read_source(path: str, span: Span | None = None,
+                overlay: Mapping[str, str] | None = None) -> tuple[str | None, Diagnostic | None]:
     """The text of `path`, or a diagnostic saying why it cannot be read.
 
-    `span` is where the file was asked for (an import), for the error.
+    `span` is where the file was asked for (an import), for the error. `overlay`: texts
+    that stand in for files, by real path (an editor's unsaved buffers).
     """
-    if OVERLAY:
-        text = OVERLAY.get(os.path.realpath(path))
+    if overlay:
+        text = overlay.get(os.path.realpath(path))
         if text is not None:
             return text, None
     try:

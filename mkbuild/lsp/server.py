@@ -2,7 +2,7 @@
 
 - diagnostics as you type: the ones `mkbuild check` gives (front end, authority
   checks, policy results), published for every file of the system on open, change
-  and save; unsaved buffers are read in place of their files (`dsl.source.OVERLAY`);
+  and save; unsaved buffers are read in place of their files (`load_system`'s overlay);
 - go to definition of components, procedures, connectors, instances, interfaces,
   attributes, connections, and of the file an `import` names;
 - hover: a procedure's methods, a component's interfaces, an instance's component,
@@ -27,7 +27,6 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 from dsl import load_system
-from dsl import source as dsl_source
 from mkbuild.lsp import names
 from model.system import Span, System
 
@@ -74,15 +73,10 @@ class SystemServer(LanguageServer):
         from mkbuild.system_checks import check
         from model.diagnostics import has_errors
 
-        dsl_source.OVERLAY.clear()
-        for uri, doc in self.workspace.text_documents.items():
-            path = to_fs_path(uri)
-            if path:
-                dsl_source.OVERLAY[os.path.realpath(path)] = doc.source
-        try:
-            system, diags = load_system(root)
-        finally:
-            dsl_source.OVERLAY.clear()
+        unsaved = {os.path.realpath(path): doc.source
+                   for uri, doc in self.workspace.text_documents.items()
+                   if (path := to_fs_path(uri))}
+        system, diags = load_system(root, overlay=unsaved)
         if system is not None and not has_errors(diags):
             diags = diags + check(system)
             self.systems[root] = system
