@@ -116,15 +116,15 @@ def _load(path: str, include_dirs: list[str], defines: dict[str, str | None],
         return None, diags
     system = System(file=path, procedures=decls.procedures, component_types=decls.components,
                     connector_types=decls.connectors, sources=list(loaded.sources))
-    asm, _scope = assemble(decls, system, diags)
-    add_monitors(system, asm.instances, diags)
+    asm, more = assemble(decls, system)
+    diags += more + add_monitors(system, asm.instances)
     system.instances = asm.instances
     system.connections = asm.connections
     if not system.instances and not has_errors(diags):
         diags.append(error("the assembly has no component instances",
                            decls.assemblies[0].span if decls.assemblies[0].span.line
                            else Span(path, 1, 1)))
-    configure(system, asm, decls.structs, diags)
+    diags += configure(system, asm, decls.structs)
     configure_monitors(system)
     system.structs = model_structs(decls.structs)
     if "assembly" not in decls.broken:  # else a lost connection would be blamed

@@ -53,10 +53,10 @@ class Assembly:
 
 
 class _Assembler:
-    def __init__(self, decls: Declarations, system: System, diags: list[Diagnostic]):
+    def __init__(self, decls: Declarations, system: System):
         self.decls = decls
         self.system = system
-        self.diags = diags
+        self.diags: list[Diagnostic] = []
         self.out = Assembly()
         self.pending: list[_PendingConnection] = []
         self.pending_settings: list[tuple[S.Setting, dict[str, str], str, str | None, int]] = []
@@ -307,10 +307,10 @@ class _Assembler:
         return (inst, ref.parts[-1])
 
 
-def assemble(decls: Declarations, system: System,
-             diags: list[Diagnostic]) -> tuple[Assembly, dict[str, str]]:
-    """Instantiate every assembly's compositions (merged, as CAmkES does)."""
-    asm = _Assembler(decls, system, diags)
+def assemble(decls: Declarations, system: System) -> tuple[Assembly, list[Diagnostic]]:
+    """Instantiate every assembly's compositions (merged, as CAmkES does); the
+    instances and connections, and what was wrong with them."""
+    asm = _Assembler(decls, system)
     # The system sees instances and connections as they are made (checks use it).
     system.instances = asm.out.instances
     system.connections = asm.out.connections
@@ -323,4 +323,4 @@ def assemble(decls: Declarations, system: System,
             asm.configure(config, scope, "", None, 0)
     asm.connect()
     asm.settings()
-    return asm.out, scope
+    return asm.out, asm.diags

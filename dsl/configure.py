@@ -21,12 +21,11 @@ _MISSING = object()
 
 
 class _Configurator:
-    def __init__(self, system: System, asm: Assembly, structs: dict[str, S.StructType],
-                 diags: list[Diagnostic]):
+    def __init__(self, system: System, asm: Assembly, structs: dict[str, S.StructType]):
         self.system = system
         self.asm = asm
         self.structs = structs
-        self.diags = diags
+        self.diags: list[Diagnostic] = []
         self.values: dict[tuple[str, str], Any] = {}
         self.active: list[tuple[str, str]] = []
         self.warned: set[tuple[str, str]] = set()
@@ -164,14 +163,17 @@ def _setting_owners(comp: ComponentType) -> list[str]:
     return [*comp.interfaces, *comp.mutexes, *comp.semaphores, *comp.binary_semaphores]
 
 
-def configure(system: System, asm: Assembly, structs: dict[str, S.StructType],
-              diags: list[Diagnostic]) -> None:
-    """Fill every instance's `attributes` with final, type-checked values."""
-    # Index assignments by instance once, so each instance looks only at its own.
-    _Configurator(system, asm, structs, diags).run()
+def configure(system: System, asm: Assembly,
+              structs: dict[str, S.StructType]) -> list[Diagnostic]:
+    """Fill every instance's `attributes` with final, type-checked values; what was
+    wrong with the settings."""
+    configurator = _Configurator(system, asm, structs)
+    configurator.run()
+    diags = configurator.diags
     for conn_name, attr, value, span in asm.connection_settings:
         if isinstance(value, S.BadValue):
             diags.append(error(value.message, value.span if value.span != NOWHERE else span))
             continue
         system.connections[conn_name].attributes[attr] = value
     system.settings.update(asm.loose_settings)
+    return diags

@@ -55,12 +55,12 @@ def dtb_address(ram_size: int) -> int:
     return GUEST_RAM_BASE + ram_size - DTB_MAX
 
 
-def add_monitors(system: System, instances: dict[str, Instance],
-                 diags: list[Diagnostic]) -> None:
+def add_monitors(system: System, instances: dict[str, Instance]) -> list[Diagnostic]:
     """A monitor instance for each VM, before configuration (so its defaults and the
-    user's settings of it apply)."""
+    user's settings of it apply); an error where a name is taken."""
+    diags: list[Diagnostic] = []
     if MONITOR_COMPONENT not in system.component_types:
-        return
+        return diags
     for inst in list(instances.values()):
         if not is_vm_type(system, inst.type):
             continue
@@ -70,6 +70,7 @@ def add_monitors(system: System, instances: dict[str, Instance],
                                "rename one of them", instances[name].span))
             continue
         instances[name] = Instance(name, MONITOR_COMPONENT, span=inst.span)
+    return diags
 
 
 def configure_monitors(system: System) -> None:
