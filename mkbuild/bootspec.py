@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum, IntFlag
 
 MAGIC = 0x53424B4D  # "MKBS" read as a little-endian u32
-VERSION = 3
+VERSION = 4
 NO_OBJECT = 0xFFFF_FFFF  # an absent object index (e.g. a thread without IPC buffer)
 NAME_LEN = 32  # bytes of a thread name, NUL padded (31 usable)
 IPC_BUFFER_SIZE = 1024  # bytes; the IPC buffer must be aligned to this
@@ -203,6 +203,9 @@ class SchedContext:
     # SC_SPORADIC: no more than the budget in any window of one period; 0: constant
     # bandwidth, as seL4's SchedControl_Configure without flags (kernel/include/refill.h)
     flags: int = SC_SPORADIC
+    # the NOTIFICATION it is bound to: it runs the passive threads that take its
+    # signals (no thread record may name it); NO_OBJECT: none
+    notification: int = NO_OBJECT
 
 
 def sc_refill_capacity(size_bits: int) -> int:
@@ -268,7 +271,7 @@ TCB_FIELDS = [
 IRQ_FIELDS = [("irq", "I"), ("notification", "I"), ("badge", "Q"), ("core", "I"), ("pad", "I")]
 SCHED_CONTEXT_FIELDS = [
     ("object", "I"), ("core", "I"), ("budget_us", "Q"), ("period_us", "Q"), ("badge", "Q"),
-    ("extra_refills", "I"), ("flags", "I"),
+    ("extra_refills", "I"), ("flags", "I"), ("notification", "I"), ("pad", "I"),
 ]
 
 RECORDS: dict[str, list[tuple[str, str]]] = {
@@ -358,7 +361,8 @@ def encode(spec: BootSpec) -> bytes:
     ])
     irqs_off = table([_IRQ.pack(i.irq, i.notification, i.badge, i.core, 0) for i in spec.irqs])
     scs_off = table([_SC.pack(c.object, c.core, c.budget_us, c.period_us, c.badge,
-                              c.extra_refills, c.flags) for c in spec.sched_contexts])
+                              c.extra_refills, c.flags, c.notification, 0)
+                       for c in spec.sched_contexts])
     header = _HEADER.pack(
         MAGIC, VERSION, _HEADER.size, offset,
         len(spec.objects), len(spec.caps), len(spec.mappings), len(spec.tcbs), len(spec.irqs),
@@ -401,10 +405,10 @@ def decode(blob: bytes) -> BootSpec:
                              bool(flags & TCB_FLAG_START_SUSPENDED), sc, reply, tslot, vcpu))
     for irq, ntfn, badge, core, _ in rows(_IRQ, h["irqs_off"], h["n_irqs"]):
         spec.irqs.append(IrqBinding(irq, ntfn, badge, core))
-    for obj, core, budget, period, badge, extra, flags in rows(_SC, h["sched_contexts_off"],
-                                                                h["n_sched_contexts"]):
+    for obj, core, budget, period, badge, extra, flags, ntfn, _ in rows(
+            _SC, h["sched_contexts_off"], h["n_sched_contexts"]):
         spec.sched_contexts.append(SchedContext(obj, budget, period, badge, extra, core,
-                                                flags))
+                                                flags, ntfn))
     return spec
 
 
@@ -455,7 +459,8 @@ def to_json(spec: BootSpec) -> str:
         "sched_contexts": [
             {"object": ref(c.object), "budget_us": c.budget_us, "period_us": c.period_us,
              "badge": c.badge, "extra_refills": c.extra_refills, "core": c.core,
-             "sporadic": bool(c.flags & SC_SPORADIC)}
+             "sporadic": bool(c.flags & SC_SPORADIC),
+             **({"notification": ref(c.notification)} if c.notification != NO_OBJECT else {})}
             for c in spec.sched_contexts
         ],
     }
@@ -501,7 +506,8 @@ def from_json(text: str) -> BootSpec:
             spec.sched_contexts.append(SchedContext(ref(c["object"]), c["budget_us"],
                                                     c["period_us"], c["badge"],
                                                     c["extra_refills"], c["core"],
-                                                    SC_SPORADIC if c["sporadic"] else 0))
+                                                    SC_SPORADIC if c["sporadic"] else 0,
+                                                    ref(c.get("notification"))))
         return spec
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ValueError(f"not a boot spec JSON twin: {exc}") from exc

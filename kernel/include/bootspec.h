@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #define BS_MAGIC 0x53424B4Du /* "MKBS" */
-#define BS_VERSION 3
+#define BS_VERSION 4
 #define BS_NO_OBJECT 0xFFFFFFFFu
 #define BS_NAME_LEN 32
 #define BS_IPC_BUFFER_SIZE 1024
@@ -159,6 +159,8 @@ struct bs_sched_context {
     uint64_t badge;           /* the data word of its timeout faults */
     uint32_t extra_refills;
     uint32_t flags;           /* BS_SC_SPORADIC, else constant bandwidth */
+    uint32_t notification;    /* bound to it (runs its passive waiters), or BS_NO_OBJECT */
+    uint32_t pad;
 } __attribute__((packed));
 
 #endif

@@ -149,16 +149,26 @@ _Static_assert(sizeof(struct endpoint) <= (1u << BS_ENDPOINT_SIZE_BITS), "endpoi
 
 struct notification {
     word_t word;
-    /* bit 0: signalled since the last wait (even with badge 0); the bits above: the TCB
-     * bound to it (TCBs are 1 KiB aligned), or 0 */
+    /* bit 0: signalled since the last wait (even with badge 0); bits 1..9: the number of
+     * the scheduling context bound to it (notification.c), or 0; the bits above: the
+     * TCB bound to it (TCBs are 1 KiB aligned), or 0 */
     word_t state;
     struct wait_queue waiters;
 };
 _Static_assert(sizeof(struct notification) <= (1u << BS_NOTIFICATION_SIZE_BITS), "ntfn size");
+#define NTFN_ACTIVE 1ul
+/* The bound context's number, in the state bits below the bound TCB's address: a
+ * notification stays 32 bytes for the few that have a context. */
+#define NTFN_SC_SHIFT 1
+#define NTFN_SC_BITS 9
+#define NTFN_SC_MASK (((1ul << NTFN_SC_BITS) - 1) << NTFN_SC_SHIFT)
+_Static_assert(NTFN_SC_SHIFT + NTFN_SC_BITS <= BS_TCB_SIZE_BITS, "below the TCB's address");
 
 /* Time as an object: a budget per period, as a queue of refills (refill.h). A thread
  * runs only on a context with usable budget; Call lends the caller's context to a
- * passive server (one without its own) and the reply gives it back. */
+ * passive server (one without its own) and the reply gives it back. A context bound to
+ * a notification is lent to a passive thread that takes one of its signals, and comes
+ * back when that thread waits on it again. */
 struct sched_context {
     struct tcb *tcb;          /* the thread running on it now (owner, or a server it is lent to) */
     struct sched_context *release_next;  /* the release queue: waiting for a refill */
@@ -168,6 +178,7 @@ struct sched_context {
     uint8_t slice_over;       /* a round-robin slice ended while it was switched away */
     uint8_t core;
     struct refills rf;
+    struct notification *ntfn;  /* the notification it is bound to, or NULL */
 };
 _Static_assert(sizeof(struct sched_context) <= BS_SC_REFILLS_OFFSET, "SC header size");
 _Static_assert(sizeof(struct refill) == BS_SC_REFILL_SIZE, "refill size");
@@ -372,6 +383,7 @@ bool sc_release_pending(void);
 void sc_admit(struct tcb *t);          /* a runnable thread: ready queue or release queue */
 void sc_lend(struct tcb *caller, struct tcb *server, struct reply *r);
 void sc_return(struct reply *r, struct tcb *server);
+void sc_unbind_thread(struct sched_context *sc);   /* its thread becomes passive */
 word_t invoke_sched_context(struct cap *c, word_t label);
 word_t invoke_sched_control(struct cap *c, word_t label);
 
@@ -389,6 +401,10 @@ word_t ntfn_wait(struct notification *n, bool block);
 word_t ntfn_bind(struct tcb *t, struct notification *n);
 bool ntfn_take_bound(struct tcb *t);   /* a bound signal pending: delivered to t */
 bool ntfn_bound_pending(const struct tcb *t);
+struct sched_context *ntfn_sc(const struct notification *n);   /* bound to n, or NULL */
+word_t ntfn_bind_sc(struct notification *n, struct sched_context *sc);
+void ntfn_unbind_sc(struct sched_context *sc);
+void ntfn_sc_home(struct tcb *t, struct notification *n);   /* t waits on n again */
 word_t invoke_tcb(struct cap *c, word_t label);
 word_t invoke_cnode(struct cap *c, word_t label);
 word_t invoke_irq(struct cap *c, word_t label);

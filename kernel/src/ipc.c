@@ -141,7 +141,10 @@ word_t ep_recv(struct endpoint *ep, bool block)
             make_runnable(s);
         return MK_ERR_NONE;
     }
-    return receive_nothing_or_wait(&ep->waiters, TS_BLOCKED_RECV, block);
+    word_t err = receive_nothing_or_wait(&ep->waiters, TS_BLOCKED_RECV, block);
+    if (block && self->bound_ntfn)
+        ntfn_sc_home(self, self->bound_ntfn);   /* its signals end this wait */
+    return err;
 }
 
 /* A caller got its context back but no longer waits (it was suspended): it runs if

@@ -283,6 +283,25 @@ void sc_yield(void)
     program_timer();
 }
 
+/* The thread stops running on `sc` (it becomes passive). */
+void sc_unbind_thread(struct sched_context *sc)
+{
+    struct tcb *t = sc->tcb;
+    sc->tcb = NULL;
+    sc_release_remove(sc);
+    if (!t || t->sc != sc)
+        return;
+    t->sc = NULL;
+    sched_dequeue(t);
+    fpu_release(t);
+    if (sc == charged_sc)
+        sc_idle();
+    if (t == current)
+        current = NULL;
+    else if (cores[sc->core].running == t)
+        core_kick(sc->core);   /* running there: it stops at that core's next entry */
+}
+
 /* A Call reached `server` through its reply object: a server without a context of its
  * own runs on the caller's until it answers. A timeout fault lends nothing: the
  * context it would lend has no budget. */

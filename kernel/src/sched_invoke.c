@@ -1,6 +1,7 @@
 /* The invocations a user-level scheduler needs: SchedControl_Configure and the
- * SchedContext's Bind, Unbind, Consumed and YieldTo. Changing a context needs the
- * write right on its capability; reading its consumed time, the read right. */
+ * SchedContext's Bind (to a thread or a notification), Unbind, Consumed and YieldTo.
+ * Changing a context needs the write right on its capability; reading its consumed
+ * time, the read right. */
 #include "kernel.h"
 
 static word_t mr(int i) { return current->ctx.x[REG_MR0 + i]; }
@@ -43,25 +44,6 @@ word_t invoke_sched_control(struct cap *c, word_t label)
     return MK_ERR_NONE;
 }
 
-/* The thread stops running on `sc` (it becomes passive). */
-static void unbind(struct sched_context *sc)
-{
-    struct tcb *t = sc->tcb;
-    sc->tcb = NULL;
-    sc_release_remove(sc);
-    if (!t || t->sc != sc)
-        return;
-    t->sc = NULL;
-    sched_dequeue(t);
-    fpu_release(t);
-    if (sc == charged_sc)
-        sc_idle();
-    if (t == current)
-        current = NULL;
-    else if (cores[sc->core].running == t)
-        core_kick(sc->core);   /* running there: it stops at that core's next entry */
-}
-
 word_t invoke_sched_context(struct cap *c, word_t label)
 {
     struct sched_context *sc = c->sc.obj;
@@ -76,6 +58,13 @@ word_t invoke_sched_context(struct cap *c, word_t label)
         struct cap *tc = cap_lookup(current, mr(0), &err);
         if (!tc)
             return err;
+        if (tc->type == BS_OBJ_NOTIFICATION) {
+            /* it runs whoever takes the notification's signals without time of its
+             * own; bound to a thread too, it leaves that thread when it waits there */
+            if (!(tc->rights & BS_RIGHT_READ))
+                return MK_ERR_INVALID_CAPABILITY;   /* as BindNotification: a waiter's cap */
+            return ntfn_bind_sc(tc->ntfn.obj, sc);
+        }
         if (tc->type != BS_OBJ_TCB)
             return MK_ERR_INVALID_CAPABILITY;
         struct tcb *t = tc->tcb.obj;
@@ -87,10 +76,11 @@ word_t invoke_sched_context(struct cap *c, word_t label)
             sc_admit(t);
         return MK_ERR_NONE;
     }
-    case MK_INV_SCHED_CONTEXT_UNBIND:
+    case MK_INV_SCHED_CONTEXT_UNBIND:   /* from its thread and its notification */
         if (!write)
             return MK_ERR_ILLEGAL_OPERATION;
-        unbind(sc);
+        ntfn_unbind_sc(sc);
+        sc_unbind_thread(sc);
         return MK_ERR_NONE;
     case MK_INV_SCHED_CONTEXT_CONSUMED:
     case MK_INV_SCHED_CONTEXT_YIELD_TO: {

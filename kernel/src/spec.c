@@ -341,6 +341,17 @@ static void create_sched_contexts(void)
         cores_use(d->core);
         sc_configure(sc, d->budget_us, d->period_us, BS_SC_MIN_REFILLS + d->extra_refills,
                      d->flags & BS_SC_SPORADIC, d->badge);
+        if (d->notification != BS_NO_OBJECT) {
+            const struct bs_object *no = obj_of(d->notification, BS_OBJ_NOTIFICATION,
+                                                "notification", i);
+            word_t err = ntfn_bind_sc(PA_TO_KVA(no->paddr), sc);
+            if (err == MK_ERR_NOT_ENOUGH_MEMORY)
+                reject("scheduling context %u: more than %u contexts bound to notifications",
+                       i, (1u << NTFN_SC_BITS) - 1);
+            if (err)
+                reject("scheduling context %u: notification %u has a context already", i,
+                       d->notification);
+        }
     }
 }
 
@@ -364,6 +375,9 @@ static void create_tcbs(void)
             struct sched_context *sc = PA_TO_KVA(so->paddr);
             if (sc->tcb)
                 reject("tcb %u: scheduling context %u is another thread's", i,
+                       d->sched_context);
+            if (sc->ntfn)   /* it is lent to the notification's waiters, owned by none */
+                reject("tcb %u: scheduling context %u is bound to a notification", i,
                        d->sched_context);
             t->sc = sc;
             sc->tcb = t;

@@ -191,7 +191,9 @@ fastpath_reply_recv:
     ldr x8, [self, #TCB_BOUND_NTFN]
     cbz x8, 1f
     ldr x8, [x8, #NTFN_STATE]
-    tbnz x8, #NTFN_ACTIVE_BIT, general    /* a bound signal ends the Recv at once */
+    tst x8, #NTFN_ACTIVE_OR_SC
+    b.ne general                          /* a bound signal ends the Recv at once, or the
+                                           * notification's context may have to go home */
 1:  endpoint_cap x21, CAP_RIGHT_READ_BIT
     ldr x22, [x21, #CAP_EP_OBJ]
     ldr x8, [x22, #EP_HEAD]

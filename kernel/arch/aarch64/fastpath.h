@@ -37,7 +37,7 @@
 #define EP_HEAD 0
 #define EP_TAIL 8
 #define NTFN_STATE 8
-#define NTFN_ACTIVE_BIT 0       /* notification.c's NTFN_ACTIVE */
+#define NTFN_ACTIVE_OR_SC 0x3ff /* NTFN_ACTIVE | NTFN_SC_MASK (kernel.h) */
 /* struct cap: type, then rights, one byte each */
 #define CAP_EP_OBJ 8
 #define CAP_EP_BADGE 16

@@ -33,6 +33,7 @@ AT(struct reply, lent, REPLY_LENT);
 AT(struct endpoint, waiters.head, EP_HEAD);
 AT(struct endpoint, waiters.tail, EP_TAIL);
 AT(struct notification, state, NTFN_STATE);
+_Static_assert(NTFN_ACTIVE_OR_SC == (NTFN_ACTIVE | NTFN_SC_MASK), "the bits fastpath.S tests");
 AT(struct cap, ep.obj, CAP_EP_OBJ);
 AT(struct cap, ep.badge, CAP_EP_BADGE);
 AT(struct cap, type, 0);
