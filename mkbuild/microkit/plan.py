@@ -37,7 +37,7 @@ from mkbuild.microkit.slots import (
 )
 from mkbuild.microkit.validate import validate
 from mkbuild.platform import Platform
-from model.diagnostics import Diagnostic, error, warning
+from model.diagnostics import Diagnostic, error
 from sdf import model as m
 from sdf.rules import MAP_LIMIT
 
@@ -118,16 +118,15 @@ def plan(system: m.SdfSystem, platform: Platform) -> tuple[layout.LayoutPlan, li
             device = lp.objects[_mr(mr.name)].kind == layout.DEVICE_FRAMES
             inst.regions.append(layout.RegionPlan(f"map{i}", _mr(mr.name), mp.vaddr, mr.size,
                                                   "w" in mp.perms, device, i))
-        # Its scheduling context: the SDF's budget per period (a passive PD's runs its
-        # init, then libmicrokit unbinds it through SC_CAP).
+        # Its scheduling context: the SDF's budget per period. A passive PD runs its init
+        # on it, then libmicrokit binds it to the PD's notification through SC_CAP: the
+        # PD's notifications and interrupts run on it, its protected calls on the
+        # caller's (so it is no CAmkES-style passive thread to the layout).
         inst.threads.append(layout.ThreadPlan("control", None, 0, pd.priority,
                                               STACK_TOP - pd.stack_size, pd.stack_size,
                                               IPC_BUFFER, False, budget_us=pd.budget,
-                                              period_us=pd.period, passive=pd.passive,
-                                              core=pd.cpu))
+                                              period_us=pd.period, core=pd.cpu))
         lp.instances[pd.name] = inst
-        if pd.passive:
-            diags += _passive_notifications(system, pd)
         if pd.caps:
             inst.cnode_bits = CNODE_BITS_USER_CAPS
     for ch in system.channels:
@@ -157,22 +156,6 @@ def _fixed_place(mr: m.MemoryRegion, platform: Platform, in_ram: bool) -> list[D
                       f"RAM of `{platform.name}`: it must lie wholly inside or outside RAM",
                       mr.span)]
     return []
-
-
-def _passive_notifications(system: m.SdfSystem, pd: m.ProtectionDomain) -> list[Diagnostic]:
-    """Microkit lends a passive PD's context to its notification; mkbuild's kernel
-    cannot yet, so a notification or interrupt alone never runs it. Said at each
-    interrupt and each channel end that only notifies it (an end that also calls it
-    is taken to call: Microkit's `notify` defaults to true)."""
-    ends = [other for ch in system.channels for this, other in ((ch.a, ch.b), (ch.b, ch.a))
-            if this.notify and not this.pp and other.pd == pd.name]
-    spans = [e.span for e in ends] + [irq.span for irq in pd.irqs]
-    if not spans:
-        return []
-    return [warning(f"passive protection domain `{pd.name}` is notified here, but a "
-                    "notification cannot lend it time in mkbuild's kernel (no scheduling "
-                    "contexts bound to notifications yet): it handles the notification only "
-                    "when a protected call next runs it", span) for span in spans]
 
 
 def _program(path: Path) -> layout.Program:

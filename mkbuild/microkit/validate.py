@@ -35,7 +35,7 @@ def _expected_caps(system: m.SdfSystem) -> set[tuple]:
             out.add((pd.name, p.BASE_TCB_CAP + child.id, f"{child.name}.control.tcb", R | W, 0))
         for irq in pd.irqs:
             out.add((pd.name, p.BASE_IRQ_CAP + irq.id, f"{pd.name}.irq{irq.id}", R | W, 0))
-        if pd.passive:  # its own context, to give up after init
+        if pd.passive:  # its context, to bind to its notification after init
             out.add((pd.name, p.SC_CAP, f"{pd.name}.control.sc", R | W, 0))
         for cap in pd.caps:
             target = {"tcb": f"{cap.pd}.control.tcb", "sc": f"{cap.pd}.control.sc",
@@ -117,8 +117,7 @@ def validate(system: m.SdfSystem, spec: bs.BootSpec) -> list[Diagnostic]:
                          f"{'not in the SDF' if (irq, ntfn, badge) in irqs else 'missing'}"))
     time = derive_time(spec)
     for pd in system.all_pds():
-        # a passive PD starts on a full budget of its period, for its init
-        want = (pd.period, pd.period) if pd.passive else (pd.budget, pd.period)
+        want = (pd.budget, pd.period)
         if time.get(pd.name) != want:
             out.append(error(f"{PREFIX}`{pd.name}` runs on {time.get(pd.name)} (budget, "
                              f"period µs), not the SDF's {want}"))

@@ -4,7 +4,7 @@ protected calls with message registers past the four in registers, shared memory
 (read-only for one end), setvar, notifications (deferred too), the channel checks,
 faults to a parent with restart and stop, a fault without a parent, another PD's TCB
 through `<cspace>`, a device's interrupt acknowledged plainly and deferred, and a
-passive PD on its caller's time (under icount)."""
+passive PD on its caller's time and one run by a notification alone (under icount)."""
 
 from __future__ import annotations
 
@@ -161,6 +161,26 @@ def test_a_passive_pd_runs_on_its_callers_time(board, sdk_dir, tmp_path):
     active = tmp_path / "active.system"
     active.write_text(sdf.read_text().replace('passive="true"', 'passive="false"'))
     assert _boot_timed(active, board, sdk_dir, tmp_path / "active") == (5, 0)
+
+
+@pytest.mark.parametrize("board", sorted(BOARDS))
+def test_a_notification_alone_runs_a_passive_pd_on_its_context(board, sdk_dir, tmp_path):
+    """After init the passive worker's context is its notification's: each notification
+    runs it on that context, 2 ms of every 10 ms, so 5 ms of work take more than two
+    periods and the low PD counts in between; its next wait gives the context back."""
+    proc = _run("notified", board, sdk_dir, tmp_path, "--icount", "--expect",
+                "sender: job 3 done*")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    said = [ln for ln in _lines(proc.stdout) if ln.startswith(("worker", "sender"))]
+    took = [int(m[1]) for ln in said if (m := re.search(r"took (\d+) ms", ln))]
+    assert [re.sub(r"took \d+ ms", "took N ms", ln) for ln in said] == [
+        "worker: init",
+        "sender: notifying the worker",
+        *[line for job in (1, 2, 3) for line in (
+            "worker: notified on channel 1, 5 ms of work took N ms",
+            f"sender: job {job} done, low counted meanwhile")],
+    ], proc.stdout
+    assert len(took) == 3 and all(20 <= t <= 31 for t in took), took
 
 
 def test_check_query_graph_read_an_sdf(tmp_path):

@@ -28,7 +28,7 @@ typedef seL4_MessageInfo_t microkit_msginfo;
 #define MICROKIT_INPUT_CAP 1          /* the PD's endpoint: Recv here */
 #define MICROKIT_NOTIFICATION_CAP 2   /* the PD's notification, bound to its TCB at start */
 #define MICROKIT_TCB_CAP 6            /* the PD's own TCB */
-#define MICROKIT_SC_CAP 8             /* a passive PD's own scheduling context */
+#define MICROKIT_SC_CAP 8             /* a passive PD's scheduling context: its notification's */
 #define MICROKIT_BASE_OUTPUT_NOTIFICATION_CAP 10
 #define MICROKIT_BASE_ENDPOINT_CAP 74
 #define MICROKIT_BASE_IRQ_CAP 138

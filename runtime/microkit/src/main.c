@@ -163,15 +163,15 @@ static microkit_msginfo wait(int have_reply, microkit_msginfo reply, seL4_Word *
     return seL4_Recv(MICROKIT_INPUT_CAP, badge);
 }
 
-/* A passive PD, after init: from now on it runs only on its callers' time. It gives
- * its own context up and waits in one step (unbound any earlier, it could never
- * reach its wait). */
+/* A passive PD, after init: its context becomes its notification's, and its first
+ * wait there gives it up. From then on a notification or an interrupt runs it on that
+ * context (the kernel lends it for the signal and takes it back at the next wait),
+ * and a protected call on the caller's, as Microkit's monitor arranges it. */
 static microkit_msginfo wait_passive(seL4_Word *badge)
 {
-    send_deferred_alone();
-    return seL4_NBSendRecv(MICROKIT_SC_CAP,
-                           seL4_MessageInfo_new(MK_INV_SCHED_CONTEXT_UNBIND, 0, 0, 0),
-                           MICROKIT_INPUT_CAP, badge);
+    if (seL4_SchedContext_Bind(MICROKIT_SC_CAP, MICROKIT_NOTIFICATION_CAP) != seL4_NoError)
+        put_name_and(": cannot bind its scheduling context to its notification\n");
+    return wait(0, microkit_msginfo_new(0, 0), badge);
 }
 
 static void notified_each(seL4_Word badge)
