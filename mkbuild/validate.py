@@ -226,7 +226,7 @@ def validate(system: System, spec: bs.BootSpec) -> list[Diagnostic]:
                        if o.bound_irq and plan.objects[o.bound_irq].irq is not None)
     # A VM's console input (mkbuild.vm_layout): its monitor's IRQ handler `<vm>.console_irq`
     # delivers on the monitor's input notification (the VM's doorbell in, or its own).
-    for vm, monitor in _vms_and_monitors(system):
+    for vm, _ in _vms_and_monitors(system):
         handler = next((o for o in got.objects if o.name == f"{vm}.console_irq"), None)
         inputs = {f"{vm}.input"} | {c.object for c in plan.caps
                                     if c.holder == vm and c.interface == "doorbell_in"}

@@ -107,7 +107,7 @@ def test_random_system_calls_from_two_address_spaces(make_system, board, placeme
     victim = sys.space("victim", VICTIM)
     vtcb = sys.thread(victim, "victim.control", priority=100, system_end=False,
                       core=victim_core)
-    for (name, seed), core in zip((("a", 12345), ("b", 777)), fuzzer_cores):
+    for (name, seed), core in zip((("a", 12345), ("b", 777)), fuzzer_cores, strict=True):
         src = FUZZER.replace("SEED", str(seed)).replace("NAME", f'"{name}"')
         f = sys.space(f"fuzz{name}", src, cnode_bits=4)
         sys.thread(f, f"fuzz{name}.control", priority=200, core=core)

@@ -186,7 +186,7 @@ def test_stress_two_cross_core_pairs_and_a_notification_pair_lose_nothing(make_s
     cores busy at once) and 2x10^4 notification round trips between the pairs' cores,
     bounded in time; twice, with the same result (repeatable under -icount)."""
     outputs = []
-    for attempt in range(2):
+    for _ in range(2):
         sys = make_system(board)
         want = [_pair(sys, 1, 0, 1, 50_000), _pair(sys, 2, 2, 3, 50_000),
                 _ping_pong(sys, 20_000, 3, 0)]
