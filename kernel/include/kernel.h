@@ -215,6 +215,7 @@ struct core {
     bool fpu_trapped;
     bool idle;                        /* waiting for an interrupt: nothing to run */
     bool locking;                     /* the big kernel lock is in use (cores.c): final at boot */
+    uint8_t stall_asked;              /* the lock's holder waits for `running` to leave (cores.c) */
     word_t prio_summary;              /* bit i: prio_bitmap[i] is not zero */
     word_t prio_bitmap[NUM_PRIORITIES / 64];
     struct tcb *queue_head[NUM_PRIORITIES], *queue_tail[NUM_PRIORITIES];
@@ -236,10 +237,17 @@ static inline struct core *this_core(void) { return arch_core_local(); }
  * a single-core system pays a load and a branch for it, no call. */
 void kernel_lock_take(void);
 void kernel_lock_give(void);
+bool kernel_lock_take_at_entry(bool syscall);
 static inline __attribute__((always_inline)) void kernel_lock(void)
 {
     if (this_core()->locking)
         kernel_lock_take();
+}
+/* At an entry from user mode (the registers saved): false when the thread was taken
+ * off this core meanwhile (core_stall) and the entry is abandoned. */
+static inline __attribute__((always_inline)) bool kernel_lock_at_entry(bool syscall)
+{
+    return !this_core()->locking || kernel_lock_take_at_entry(syscall);
 }
 static inline __attribute__((always_inline)) void kernel_unlock(void)
 {
@@ -247,6 +255,7 @@ static inline __attribute__((always_inline)) void kernel_unlock(void)
         kernel_lock_give();
 }
 void core_kick(unsigned core);        /* it looks at its queues and timer again (an SGI) */
+void core_stall(struct tcb *t);       /* t off any other core's CPU before it is changed */
 bool cores_all_idle(void);            /* every other core waits for an interrupt */
 
 /* ---- console, panic, exit ------------------------------------------------------ */

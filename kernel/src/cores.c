@@ -25,6 +25,71 @@ void kernel_lock_take(void)
         arch_spin_pause();
 }
 
+/* Asked by the lock's holder (core_stall): this core's running thread, whose
+ * registers the entry has saved, leaves the CPU as if preempted. The holder waits for
+ * the answer, so this core acts under its lock. The entry is abandoned: a system call
+ * goes back to its `svc`, to be issued again when the thread next runs (a fault or an
+ * FP/SIMD trap recurs by itself). */
+static void answer_stall(struct core *c, bool syscall)
+{
+    struct tcb *t = c->running;
+    if (syscall)
+        arch_context_rewind_syscall(&t->ctx);
+    fpu_release(t);   /* it may next run on another core */
+    c->running = NULL;
+    sc_idle();        /* its time is charged up to now */
+    __atomic_store_n(&c->stall_asked, 0, __ATOMIC_RELEASE);
+}
+
+/* The lock, at an entry from user mode; meanwhile a stall request is answered (the
+ * holder waits for it: see core_stall). False: the entry was abandoned, and the core
+ * runs nothing (its thread is queued again if it can still run). */
+bool kernel_lock_take_at_entry(bool syscall)
+{
+    struct core *c = this_core();
+    bool stands = true;
+    unsigned me = __atomic_fetch_add(&big_lock.next, 1, __ATOMIC_RELAXED);
+    while (__atomic_load_n(&big_lock.serving, __ATOMIC_ACQUIRE) != me) {
+        if (__atomic_load_n(&c->stall_asked, __ATOMIC_ACQUIRE)) {
+            answer_stall(c, syscall);
+            stands = false;
+        }
+        arch_spin_pause();
+    }
+    return stands;
+}
+
+/* A core that does not answer a stall within this is broken: the kernel says so. */
+#define STALL_WAIT_US 2000000
+
+/* t, running on another core, leaves it before the caller (the lock's holder) changes
+ * its state, priority or context: an SGI brings that core into the kernel, where it
+ * answers from the lock's wait. Only the holder asks, and a core waiting for the lock
+ * is never waiting for anything else, so no two cores wait for each other. t, if it
+ * can still run, is first in its priority's queue on its core, as a preempted thread. */
+void core_stall(struct tcb *t)
+{
+    if (!shared || t == current)
+        return;
+    for (unsigned k = 0; k < PLAT_NUM_CORES; k++) {
+        struct core *c = &cores[k];
+        if (c->running != t)
+            continue;
+        __atomic_store_n(&c->stall_asked, 1, __ATOMIC_RELEASE);
+        intc_send_reschedule(k);
+        word_t give_up = timer_now() + us_to_ticks(STALL_WAIT_US);
+        while (__atomic_load_n(&c->stall_asked, __ATOMIC_ACQUIRE)) {
+            if (timer_now() > give_up)
+                panic("core %u did not answer a stall of %s", k, t->name);
+            arch_spin_pause();
+        }
+        if (c->running)
+            panic("core %u still runs %s after a stall", k, t->name);
+        if (t->state == TS_RUNNABLE && t->sc)
+            sched_enqueue_head(t);
+    }
+}
+
 void kernel_lock_give(void)
 {
     __atomic_store_n(&big_lock.serving, big_lock.serving + 1, __ATOMIC_RELEASE);

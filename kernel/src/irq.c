@@ -91,7 +91,7 @@ void irq_report(void)
 
 _Noreturn void handle_irq(void)
 {
-    kernel_lock();
+    (void)kernel_lock_at_entry(false);   /* abandoned or not, the interrupts are taken */
     irq_poll();
     struct arch_fault f;
     if (ARCH_VCPUS && current && current->state == TS_RUNNABLE && arch_vcpu_ended(current, &f))

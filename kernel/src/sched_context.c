@@ -291,6 +291,7 @@ void sc_unbind_thread(struct sched_context *sc)
     sc_release_remove(sc);
     if (!t || t->sc != sc)
         return;
+    core_stall(t);   /* running elsewhere, it stops there now */
     t->sc = NULL;
     sched_dequeue(t);
     fpu_release(t);
@@ -298,8 +299,6 @@ void sc_unbind_thread(struct sched_context *sc)
         sc_idle();
     if (t == current)
         current = NULL;
-    else if (cores[sc->core].running == t)
-        core_kick(sc->core);   /* running there: it stops at that core's next entry */
 }
 
 /* A Call reached `server` through its reply object: a server without a context of its

@@ -32,6 +32,8 @@ word_t invoke_sched_control(struct cap *c, word_t label)
         return MK_ERR_INVALID_ARGUMENT;
     struct sched_context *sc = s->sc.obj;
     struct tcb *t = sc->tcb;
+    if (t && t->sc == sc)
+        core_stall(t);   /* it runs on the new parameters (and core) at once */
     bool waiting = t && t->sc == sc && t->state == TS_RUNNABLE && t != current;
     if (waiting)
         sched_dequeue(t);

@@ -74,6 +74,7 @@ word_t invoke_tcb(struct cap *c, word_t label)
     case MK_INV_TCB_SUSPEND:
         if (t->exited)
             return MK_ERR_ILLEGAL_OPERATION;
+        core_stall(t);   /* it stops now, not at its core's next kernel entry */
         suspend(t);
         return MK_ERR_NONE;
     case MK_INV_TCB_RESUME:
@@ -89,6 +90,7 @@ word_t invoke_tcb(struct cap *c, word_t label)
         /* no thread may raise another above its own priority */
         if (prio > BS_MAX_PRIORITY || prio > current->prio)
             return MK_ERR_RANGE;
+        core_stall(t);   /* its core chooses again at once */
         bool queued = t->queued;
         sched_dequeue(t);
         t->prio = (uint8_t)prio;
@@ -112,6 +114,7 @@ word_t invoke_tcb(struct cap *c, word_t label)
             return MK_ERR_TRUNCATED_MESSAGE;
         if (t->exited || t == current)
             return MK_ERR_ILLEGAL_OPERATION;
+        core_stall(t);          /* its registers saved, so the new pc is not overwritten */
         thread_cancel_ipc(t);   /* also drops a pending fault: it is not answered */
         arch_context_set_pc(&t->ctx, current->ctx.x[REG_MR0]);
         t->state = TS_INACTIVE;

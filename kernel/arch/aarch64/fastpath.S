@@ -50,7 +50,11 @@ general:                                  /* the general path, the lock held */
 take_lock:                                /* several cores run threads: the big lock */
     mov x8, core
     kernel_stack x8, 0
-    bl kernel_lock_take                   /* (C: x0..x18 and x30 are its to change) */
+    mov w0, #1                            /* a system call's entry */
+    bl kernel_lock_take_at_entry          /* (C: x0..x18 and x30 are its to change) */
+    cbnz w0, 1f
+    b exit_to_current                     /* a stall took the caller off this core */
+1:
     ldp x0, x1, [self, #CTX_REG(0)]
     ldp x2, x3, [self, #CTX_REG(2)]
     ldp x4, x5, [self, #CTX_REG(4)]

@@ -182,7 +182,8 @@ static void guest_physical_address(word_t esr, struct arch_fault *f)
 /* From vectors.S: every synchronous exception from EL0 that is not `svc`. */
 _Noreturn void handle_sync_other(word_t esr, word_t far)
 {
-    kernel_lock();
+    if (!kernel_lock_at_entry(false))
+        exit_to_current();   /* a stall took the thread off: the exception recurs */
     if ((esr >> 26) == EC_FP_ACCESS) {
 #ifdef MK_EL2
         arch_fpu_trap(false);   /* the trap also stops the kernel's copy of the registers */
