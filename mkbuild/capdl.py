@@ -3,8 +3,9 @@
 capDL (capDL-tool/doc/capDL.md, revision 1.1) describes objects, the capabilities in
 each container object, and IRQ maps. What our boot spec says becomes:
 
-- objects: TCBs (`tcb (addr: <IPC buffer>, ip, sp, prio, max_prio, affinity: 0,
-  init: [x0..x3], fault_ep: <slot>, resume)`), `ep`, `notification`, `cnode (N bits)`,
+- objects: TCBs (`tcb (addr: <IPC buffer>, ip, sp, prio, max_prio, affinity,
+  init: [x0..x3], fault_ep: <slot>, resume)`; `affinity` is the core of the context the
+  thread starts on, 0 for a passive thread, which runs on its callers' cores), `ep`, `notification`, `cnode (N bits)`,
   `frame (4k|2M, paddr: P)`, `irq`, and each VSpace as an AArch64 4-level table tree:
   `pgd` -> `pud` -> `pd` -> `pt`. The kernel's page tables come from a pool and are
   not named in the boot spec; here each table a mapping needs is named after its
@@ -104,6 +105,12 @@ class _Tables:
         self.entries[pt][idx[3]] = entry
 
 
+def _core(tcb: bs.Tcb, sched: dict[int, bs.SchedContext]) -> int:
+    """The core a thread starts on: its context's (none or unconfigured: core 0)."""
+    c = sched.get(tcb.sched_context)
+    return c.core if c else 0
+
+
 def to_capdl(spec: bs.BootSpec, title: str = "") -> str:
     names = _unique_names(spec)
     tcbs = {t.tcb: t for t in spec.tcbs}
@@ -126,7 +133,7 @@ def to_capdl(spec: bs.BootSpec, title: str = "") -> str:
             if tcb is not None:
                 params = (f"addr: {tcb.ipc_buffer_vaddr:#x}", f"ip: {tcb.pc:#x}",
                           f"sp: {tcb.sp:#x}", f"prio: {tcb.priority}",
-                          f"max_prio: {tcb.priority}", "affinity: 0",
+                          f"max_prio: {tcb.priority}", f"affinity: {_core(tcb, sched)}",
                           "init: [" + ", ".join(f"{a:#x}" for a in tcb.args) + "]",
                           f"fault_ep: {tcb.fault_ep_slot:#x}" if tcb.fault_ep_slot else "",
                           "resume: False" if tcb.start_suspended else "")

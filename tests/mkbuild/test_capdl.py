@@ -219,6 +219,8 @@ def test_export_reads_back_as_the_boot_spec(image):
         assert params["ip"] == t.pc and params["sp"] == t.sp and params["prio"] == t.priority
         assert params["addr"] == t.ipc_buffer_vaddr and params["init"] == list(t.args)
         assert params.get("fault_ep", 0) == t.fault_ep_slot
+        core = [c.core for c in spec.sched_contexts if c.object == t.sched_context]
+        assert params["affinity"] == (core[0] if core else 0)
         slots = model["caps"][names[t.tcb]]
         assert slots["cspace"] == (names[t.cspace], {
             "guard": 0, "guard_size": 64 - spec.objects[t.cspace].size_bits})
@@ -318,3 +320,29 @@ def test_scheduling_contexts_replies_and_timeout_endpoints_in_capdl_text():
     assert f"    temp_fault_ep_slot: {names[ep.object]} ({rights}{badge})" in body
     assert read("\n".join(lines))["caps"][names[tcb.tcb]]["temp_fault_ep_slot"][0] == \
         names[ep.object]
+
+
+def test_each_thread_has_its_core_as_its_capdl_affinity(tmp_path):
+    from mkbuild import pipeline
+    path = tmp_path / "sys.camkes"
+    path.write_text("""procedure P { void f(); }
+component Client { control; uses P s; }
+component Server { provides P s; }
+assembly {
+  composition {
+    component Client c; component Server srv;
+    connection seL4RPCCall conn(from c.s, to srv.s);
+  }
+  configuration { c._affinity = 1; srv.s_affinity = 3; }
+}
+""")
+    system, diags = pipeline.load(path)
+    assert system is not None, diags
+    plan, diags = layout.plan(system, VIRT)
+    assert plan is not None, diags
+    spec, _, diags = layout.boot_spec(plan, VIRT, {n: tiny_program() for n in plan.instances})
+    assert spec is not None, diags
+    objects = read(capdl.to_capdl(spec))["objects"]
+    cores = {t.name: objects[capdl.capdl_name(spec.objects[t.tcb].name)][1]["affinity"]
+             for t in spec.tcbs}
+    assert cores == {"c.control": 1, "srv.s": 3}, cores
