@@ -238,6 +238,7 @@ static inline struct core *this_core(void) { return arch_core_local(); }
 void kernel_lock_take(void);
 void kernel_lock_give(void);
 bool kernel_lock_take_at_entry(bool syscall);
+bool kernel_lock_take_at_syscall(void);
 static inline __attribute__((always_inline)) void kernel_lock(void)
 {
     if (this_core()->locking)

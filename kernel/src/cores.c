@@ -41,14 +41,12 @@ static void answer_stall(struct core *c, bool syscall)
     __atomic_store_n(&c->stall_asked, 0, __ATOMIC_RELEASE);
 }
 
-/* The lock, at an entry from user mode; meanwhile a stall request is answered (the
- * holder waits for it: see core_stall). False: the entry was abandoned, and the core
- * runs nothing (its thread is queued again if it can still run). */
-bool kernel_lock_take_at_entry(bool syscall)
+/* Waiting for ticket `me`, answering a stall request meanwhile (the holder waits for
+ * it: see core_stall). Out of line: the lock found free pays for no stack frame. */
+static __attribute__((noinline)) bool wait_answering_stalls(unsigned me, bool syscall)
 {
     struct core *c = this_core();
     bool stands = true;
-    unsigned me = __atomic_fetch_add(&big_lock.next, 1, __ATOMIC_RELAXED);
     while (__atomic_load_n(&big_lock.serving, __ATOMIC_ACQUIRE) != me) {
         if (__atomic_load_n(&c->stall_asked, __ATOMIC_ACQUIRE)) {
             answer_stall(c, syscall);
@@ -58,6 +56,19 @@ bool kernel_lock_take_at_entry(bool syscall)
     }
     return stands;
 }
+
+/* The lock, at an entry from user mode. False: a stall abandoned the entry, and the
+ * core runs nothing (its thread is queued again if it can still run). */
+static inline bool take_at_entry(bool syscall)
+{
+    unsigned me = __atomic_fetch_add(&big_lock.next, 1, __ATOMIC_RELAXED);
+    if (__atomic_load_n(&big_lock.serving, __ATOMIC_ACQUIRE) == me)
+        return true;
+    return wait_answering_stalls(me, syscall);
+}
+
+bool kernel_lock_take_at_entry(bool syscall) { return take_at_entry(syscall); }
+bool kernel_lock_take_at_syscall(void) { return take_at_entry(true); }   /* fastpath.S */
 
 /* A core that does not answer a stall within this is broken: the kernel says so. */
 #define STALL_WAIT_US 2000000

@@ -34,7 +34,16 @@ partner .req x30
     .global syscall_entry
 syscall_entry:
     ldrb locking, [core, #CORE_LOCKING]
-    cbnz locking, take_lock
+    cbz locking, locked
+take_lock:                                /* several cores run threads: the big lock */
+    mov x8, core
+    kernel_stack x8, 0
+    bl kernel_lock_take_at_syscall        /* (C: x0..x18 and x30 are its to change) */
+    cbz w0, syscall_abandoned
+    ldp x0, x1, [self, #CTX_REG(0)]
+    ldp x2, x3, [self, #CTX_REG(2)]
+    ldp x4, x5, [self, #CTX_REG(4)]
+    ldr x7, [self, #CTX_REG(REG_SYSNO)]
 locked:
     cmp x7, #MK_SYS_CALL
     b.eq fastpath_call
@@ -47,19 +56,8 @@ general:                                  /* the general path, the lock held */
     mov x3, x7
     b handle_syscall
 
-take_lock:                                /* several cores run threads: the big lock */
-    mov x8, core
-    kernel_stack x8, 0
-    mov w0, #1                            /* a system call's entry */
-    bl kernel_lock_take_at_entry          /* (C: x0..x18 and x30 are its to change) */
-    cbnz w0, 1f
-    b exit_to_current                     /* a stall took the caller off this core */
-1:
-    ldp x0, x1, [self, #CTX_REG(0)]
-    ldp x2, x3, [self, #CTX_REG(2)]
-    ldp x4, x5, [self, #CTX_REG(4)]
-    ldr x7, [self, #CTX_REG(REG_SYSNO)]
-    b locked
+syscall_abandoned:                        /* a stall took the caller off this core */
+    b exit_to_current
 
 /* x10 = message info x1's length and caps: a short message (at most MK_MSG_REGS words,
  * no caps) has x10 <= MK_MSG_REGS. Compared later, with a check it shares a branch with
