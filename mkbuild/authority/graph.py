@@ -72,6 +72,11 @@ class Authority:
             self._by_object = index
         return self._by_object.get(obj, {})
 
+    def passive(self, thread_id: str) -> bool:
+        """A thread without a scheduling context of its own: it runs on its callers' time."""
+        return not any(d["kind"] == "runs-on"
+                       for *_, d in self.graph.out_edges(thread_node(thread_id), data=True))
+
     def connection_span(self, name: str | None) -> Span:
         conn = self.system.connections.get(name or "")
         return conn.span if conn else NOWHERE

@@ -304,8 +304,7 @@ def capabilities(auth: A.Authority, h: Highlights | None = None) -> graphviz.Dig
             if with_threads:
                 for t in A.threads_of(system, name):
                     tn = A.thread_node(t.id)
-                    passive = not any(d["kind"] == "runs-on"
-                                      for *_, d in auth.graph.out_edges(tn, data=True))
+                    passive = auth.passive(t.id)
                     # the core only where it is not the default, so one-core pictures stay
                     label = f"{name}.{t.name}\nthread, prio {t.priority}" + (
                         f", core {t.core}" if t.core else "") + ("\npassive" if passive else "")

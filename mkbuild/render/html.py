@@ -3,7 +3,7 @@
 - pan (drag), zoom (wheel), `reset view`;
 - search by name (instances, threads, objects): matches are outlined, Enter selects
   the first and centres the view on it;
-- click an instance: the inspector shows its type, group, threads and priorities,
+- click an instance: the inspector shows its type, group, threads (priority, core, own or passive time),
   attributes, interfaces (with their connection and the other end) and capabilities
   (slot or address, with `--platform`); its neighbours (instances it shares a
   connection with) are highlighted and the rest dimmed;
@@ -66,7 +66,8 @@ def instance_data(auth: A.Authority, slots: dict[tuple[str, str], int | str] | N
     for name, inst in sorted(system.instances.items()):
         entry = {"type": inst.type, "group": inst.group,
                  "hardware": A.is_hardware(system, name),
-                 "threads": [{"name": t.name, "priority": t.priority}
+                 "threads": [{"name": t.name, "priority": t.priority, "core": t.core,
+                              "time": "passive" if auth.passive(t.id) else "own"}
                              for t in A.threads_of(system, name)],
                  "attributes": {k: _value(v) for k, v in sorted(inst.attributes.items())},
                  "interfaces": _interfaces(auth, name, ends),
@@ -228,8 +229,9 @@ _SCRIPT = r"""
                               (d.hardware ? ' — hardware' : '')));
     if (d.threads.length) {
       panel.appendChild(el('h3', 'threads'));
-      panel.appendChild(table('threads', ['thread', 'priority'], d.threads.map(function (t) {
-        return {cells: [name + '.' + t.name, t.priority]}; })));
+      panel.appendChild(table('threads', ['thread', 'priority', 'core', 'time'],
+        d.threads.map(function (t) {
+          return {cells: [name + '.' + t.name, t.priority, t.core, t.time]}; })));
     }
     panel.appendChild(el('h3', 'interfaces'));
     panel.appendChild(table('interfaces', ['interface', 'kind', 'type', 'connection', 'to'],

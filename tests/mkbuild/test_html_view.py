@@ -99,9 +99,36 @@ def test_search_selects_inspects_and_highlights_neighbours(tmp_path):
         ["keys", "uses", "KeyStore", "keys [seL4RPCCall]", "keystore.keys"],
         ["plain", "dataport", "Buf", "plaintext [seL4SharedData]", "net.plain"],
         ["cipher", "dataport", "Buf", "ciphertext [seL4SharedData]", "net.cipher"]]
-    assert got["threads"] == [["thread", "priority"], ["crypto.crypt", "150"]]
+    assert got["threads"] == [["thread", "priority", "core", "time"],
+                              ["crypto.crypt", "150", "0", "own"]]
     assert ["plain_access", "R"] in got["attributes"] and ["priority", "150"] in got["attributes"]
     assert got["focus"] is True
+
+
+def test_the_inspector_shows_each_threads_core_and_whose_time_it_runs_on(tmp_path):
+    path = tmp_path / "system.adl"
+    path.write_text("""procedure P { void f(); }
+component Client { control; uses P s; }
+component Server { provides P s; }
+assembly {
+  composition {
+    component Client cli; component Server srv;
+    connection seL4RPCCall conn(from cli.s, to srv.s);
+  }
+  configuration { cli._affinity = 3; srv.s_passive = true; }
+}
+""")
+    system, diags = load_system(str(path))
+    assert system is not None, diags
+    page = picture(A.build(system), "html")
+    got = drive(tmp_path, page, """
+      type('cli'); out.client = cells('threads');
+      type('srv'); out.server = cells('threads');
+    """)
+    assert got["client"] == [["thread", "priority", "core", "time"],
+                             ["cli.control", "254", "3", "own"]]
+    assert got["server"] == [["thread", "priority", "core", "time"],
+                             ["srv.s", "254", "0", "passive"]]
 
 
 def test_clicking_an_edge_shows_its_capability(tmp_path):
