@@ -28,6 +28,11 @@ DOORBELL_IN = "doorbell_in"
 DOORBELL_IN_BADGE = 1 << 1
 DOORBELL_IN_SPI = 2
 CONSOLE_INPUT_BADGE = 1 << 0
+# A passed-through device's interrupt k (k < MAX_PASSTHROUGH_IRQS) on the VMM's
+# notification: badge bit PASSTHROUGH_BADGE_BIT + k (bits 1..4 are the doorbells in).
+PASSTHROUGH = "passthrough"
+PASSTHROUGH_BADGE_BIT = 5
+MAX_PASSTHROUGH_IRQS = 4
 
 
 def is_vm_type(system: System, type_name: str) -> bool:
@@ -41,6 +46,11 @@ def is_doorbell_into_guest(system: System, end) -> bool:
     inst = system.instances.get(end.instance)
     return (inst is not None and end.interface == DOORBELL_IN
             and is_vm_type(system, inst.type))
+
+
+def passthrough_object(vm: str, k: int, role: str) -> str:
+    """The name of passed-through device k's registers (`mmio`) or IRQ handler (`irq`)."""
+    return f"{vm}.{PASSTHROUGH}{k}.{role}"
 
 
 def monitor_of(vm: str) -> str:

@@ -448,7 +448,44 @@ def resolve_dtb(system: System, platform: Platform) -> tuple[System, list[Diagno
         if device.irqs:
             attrs[f"{hw.interface}_irq_number"] = device.irqs[0]
         instances[hw.instance] = replace(old, attributes=attrs)
+    for name, inst in system.instances.items():   # a VM's passthrough devices, by path
+        found, problems = _passthrough_devices(system, inst, platform)
+        diags += problems
+        if found:
+            instances[name] = replace(inst, attributes={**inst.attributes, **found})
     return replace(system, instances=instances), diags
+
+
+def _passthrough_devices(system: System, inst, platform: Platform
+                         ) -> tuple[dict, list[Diagnostic]]:
+    """A VM's `passthrough` paths as the devices' registers and first interrupt:
+    attributes `passthrough<k>_paddr`, `_size`, `_irq_number`, `_compatible`, `_name`."""
+    from dsl.vm import PASSTHROUGH, is_vm_type
+    paths = inst.attributes.get(PASSTHROUGH)
+    if not is_vm_type(system, inst.type) or not isinstance(paths, list) or not paths:
+        return {}, []
+    known, diags = devicetree.devices(platform)
+    root, _ = devicetree.board_tree(platform)
+    span = inst.spans.get(PASSTHROUGH, inst.span)
+    out: dict = {}
+    for k, path in enumerate(paths):
+        device = _device_at(known, platform, str(path))
+        if device is None:
+            listed = [d.dt_path for d in known if d.dt_path]
+            diags.append(error(f"platform `{platform.name}` has no device-tree node `{path}` "
+                               f"to pass through to VM `{inst.name}`", span,
+                               hint=did_you_mean(str(path), listed)
+                               or (f"its paths: {', '.join(listed)}" if listed else None)))
+            continue
+        key = f"{PASSTHROUGH}{k}"
+        node = devicetree.find(root, device.dt_path) if root is not None else None
+        out.update({f"{key}_paddr": device.base, f"{key}_size": device.size,
+                    f"{key}_compatible": node.strings("compatible") if node is not None
+                    else [device.compatible],
+                    f"{key}_name": device.dt_path.rsplit("/", 1)[-1]})
+        if device.irqs:
+            out[f"{key}_irq_number"] = device.irqs[0]
+    return out, diags
 
 
 KERNEL_CONSOLE = "<the kernel console>"
@@ -618,7 +655,7 @@ def boot_spec(plan: LayoutPlan, platform: Platform, programs: dict[str, Program]
         for guest in guests:
             preloaded += vm_layout.add_objects(spec, add, guest, platform,
                                                vm_layout.has_monitor(plan, guest), region_frames,
-                                               vm_layout.console_input_of(plan, guest))
+                                               vm_layout.inputs_of(plan, guest, platform))
 
     for space_name, members in plan.address_spaces().items():
         prog = programs[space_name]

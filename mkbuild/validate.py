@@ -224,14 +224,16 @@ def validate(system: System, spec: bs.BootSpec) -> list[Diagnostic]:
                                f"system says {obj.irq}", _span(system, plan, obj.name)))
     want_irqs = sorted((plan.objects[o.bound_irq].irq, o.name) for o in plan.objects.values()
                        if o.bound_irq and plan.objects[o.bound_irq].irq is not None)
-    # A VM's console input (mkbuild.vm_layout): its monitor's IRQ handler `<vm>.console_irq`
-    # delivers on the monitor's input notification (the VM's doorbell in, or its own).
+    # A VM's console input and passed-through interrupts (mkbuild.vm_layout): its
+    # monitor's IRQ handlers `<vm>.console_irq` and `<vm>.passthrough<k>.irq` deliver on
+    # the monitor's input notification (the VM's doorbell in, or its own).
     for vm, _ in _vms_and_monitors(system):
-        handler = next((o for o in got.objects if o.name == f"{vm}.console_irq"), None)
+        passed = {c.object for c in plan.caps if c.holder == vm and c.interface == "passthrough"}
+        handlers = [o for o in got.objects if o.name == f"{vm}.console_irq" or (
+            o.name in passed and plan.objects[o.name].kind == A.IRQ)]
         inputs = {f"{vm}.input"} | {c.object for c in plan.caps
                                     if c.holder == vm and c.interface == "doorbell_in"}
-        if handler is not None:
-            want_irqs += [(handler.irq, n) for n in inputs]
+        want_irqs += [(h.irq, n) for h in handlers for n in inputs]
     for irq, ntfn in sorted(set(got.irqs) - set(want_irqs)):
         diags.append(error(f"{PREFIX}the boot spec delivers interrupt {irq} to notification "
                            f"`{ntfn}`; no connection does", _span(system, plan, ntfn)))

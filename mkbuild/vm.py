@@ -58,6 +58,19 @@ class VmConfig:
 
 
 @dataclass(frozen=True)
+class PassthroughDevice:
+    """A board device the guest drives itself: its registers at their physical address
+    in the guest, its interrupt (`intid`, None: none) injected by the monitor."""
+
+    index: int       # its place in the VM's `passthrough` list
+    name: str        # its node's name in the board's tree, "pl031@9010000"
+    compatible: tuple[str, ...]
+    base: int
+    size: int
+    intid: int | None
+
+
+@dataclass(frozen=True)
 class SharedRegion:
     """A dataport of the VM: the connection's frames at a guest-physical address."""
 

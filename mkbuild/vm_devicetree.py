@@ -20,6 +20,7 @@ from mkbuild.vm import (
     GUEST_UART,
     GUEST_UART_SPI,
     GuestLayout,
+    PassthroughDevice,
     SharedRegion,
     VmConfig,
 )
@@ -53,7 +54,8 @@ def _string(text: str) -> str:
 
 
 def source(cfg: VmConfig, layout: GuestLayout, regions: tuple[SharedRegion, ...] = (),
-           doorbell: bool = False, doorbell_in: bool = False) -> str:
+           doorbell: bool = False, doorbell_in: bool = False,
+           devices: tuple[PassthroughDevice, ...] = ()) -> str:
     """The guest's device tree as DTS; each shared region a node `shared@<address>`
     (compatible "mkbuild,shared-memory", `label` its dataport's name) the guest finds
     in /proc/device-tree and maps through /dev/mem (busybox devmem) or UIO."""
@@ -69,6 +71,7 @@ def source(cfg: VmConfig, layout: GuestLayout, regions: tuple[SharedRegion, ...]
         shared += (f"\n\tdoorbell-in {{\n\t\tcompatible = \"mkbuild,doorbell-in\";\n"
                    f"\t\tinterrupts = <0 {DOORBELL_IN_SPI} {IRQ_EDGE_RISING}>;\n"
                    f"\t\tlabel = \"doorbell_in\";\n\t}};\n")
+    shared += "".join(_passthrough_node(d) for d in devices)
     uart = f"pl011@{GUEST_UART:x}"
     timer_irqs = ", ".join(f"<1 {ppi} 0x{PPI_FLAGS:x}>" for ppi in TIMER_PPIS)
     initrd = ""
@@ -145,6 +148,21 @@ def source(cfg: VmConfig, layout: GuestLayout, regions: tuple[SharedRegion, ...]
 \t}};
 {shared}}};
 """
+
+
+def _passthrough_node(d: PassthroughDevice) -> str:
+    """A passed-through device as the board's tree names it, at the same address and
+    interrupt (the guest's map is the board's there); an AMBA primecell gets the
+    guest's bus clock, which its driver asks for."""
+    compatible = list(d.compatible)
+    lines = [f"\t\treg = {_reg(d.base, d.size)};\n"]
+    if compatible:
+        lines.insert(0, f"\t\tcompatible = {', '.join(_string(c) for c in compatible)};\n")
+    if d.intid is not None:
+        lines.append(f"\t\tinterrupts = <0 {d.intid - 32} {IRQ_LEVEL_HIGH}>;\n")
+    if "arm,primecell" in compatible:
+        lines.append(f"\t\tclocks = <{CLOCK_PHANDLE}>;\n\t\tclock-names = \"apb_pclk\";\n")
+    return f"\n\t{d.name} {{\n{''.join(lines)}\t}};\n"
 
 
 def compile_source(dts: str) -> bytes:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mkbuild import guest_fetch, guest_initramfs, vm_devicetree
-from mkbuild.vm import GuestLayout, SharedRegion, VmConfig, guest_layout
+from mkbuild.vm import GuestLayout, PassthroughDevice, SharedRegion, VmConfig, guest_layout
 
 
 @dataclass(frozen=True)
@@ -38,11 +38,12 @@ def initrd_of(cfg: VmConfig) -> bytes:
 
 
 def images(cfg: VmConfig, regions: tuple[SharedRegion, ...] = (),
-           doorbell: bool = False, doorbell_in: bool = False) -> GuestImages:
+           doorbell: bool = False, doorbell_in: bool = False,
+           devices: tuple[PassthroughDevice, ...] = ()) -> GuestImages:
     """Raises ValueError when RAM cannot hold them (the real initrd may be larger than
     check's estimate), vm_devicetree.DeviceTreeError, guest_fetch.GuestFetchError."""
     initrd = initrd_of(cfg)
     layout = guest_layout(cfg, len(initrd))
-    dts = vm_devicetree.source(cfg, layout, regions, doorbell, doorbell_in)
+    dts = vm_devicetree.source(cfg, layout, regions, doorbell, doorbell_in, devices)
     return GuestImages(layout, cfg.kernel.read_bytes(), initrd,
                        vm_devicetree.compile_source(dts), dts)

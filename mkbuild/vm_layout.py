@@ -15,7 +15,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from dsl.vm import CONSOLE_INPUT_BADGE, DOORBELL_IN, monitor_of
+from dsl.vm import (
+    CONSOLE_INPUT_BADGE,
+    DOORBELL_IN,
+    MAX_PASSTHROUGH_IRQS,
+    PASSTHROUGH,
+    PASSTHROUGH_BADGE_BIT,
+    monitor_of,
+    passthrough_object,
+)
 from mkbuild import bootspec as bs
 from mkbuild.platform import Platform
 from mkbuild.vm import (
@@ -25,6 +33,7 @@ from mkbuild.vm import (
     GUEST_SHARED_BASE,
     GUEST_SHARED_END,
     PAGE,
+    PassthroughDevice,
     SharedRegion,
     VmConfig,
 )
@@ -44,6 +53,7 @@ class Guest:
     config: VmConfig
     images: GuestImages
     regions: tuple[SharedRegion, ...] = ()
+    devices: tuple[PassthroughDevice, ...] = ()
 
 
 def guests(system: System, plan) -> tuple[list[Guest], list[Diagnostic]]:
@@ -60,11 +70,29 @@ def guests(system: System, plan) -> tuple[list[Guest], list[Diagnostic]]:
         try:
             doorbell = any(c.holder == cfg.name and c.interface == DOORBELL_OUT for c in caps)
             ringable = any(c.holder == cfg.name and c.interface == DOORBELL_IN for c in caps)
-            out.append(Guest(cfg, vm_images.images(cfg, regions, doorbell, ringable), regions))
+            devices = passthrough_devices(system, cfg.name)
+            out.append(Guest(cfg, vm_images.images(cfg, regions, doorbell, ringable, devices),
+                             regions, devices))
         except (ValueError, vm_devicetree.DeviceTreeError, guest_fetch.GuestFetchError,
                 OSError) as e:
             diags.append(error(f"VM `{cfg.name}`: {e}", cfg.span))
     return out, diags
+
+
+def passthrough_devices(system: System, vm: str) -> tuple[PassthroughDevice, ...]:
+    """The VM's passthrough devices as layout.resolve_dtb found them on the board."""
+    from model.system import as_int
+    attrs = system.instances[vm].attributes
+    out = []
+    for k, _ in enumerate(attrs.get(PASSTHROUGH) or []):
+        key = f"{PASSTHROUGH}{k}"
+        if as_int(attrs.get(f"{key}_paddr")) is not None:
+            out.append(PassthroughDevice(k, str(attrs[f"{key}_name"]),
+                                         tuple(attrs.get(f"{key}_compatible") or ()),
+                                         as_int(attrs[f"{key}_paddr"]),
+                                         as_int(attrs[f"{key}_size"]),
+                                         as_int(attrs.get(f"{key}_irq_number"))))
+    return tuple(out)
 
 
 def _regions(cfg: VmConfig, caps, plan) -> tuple[tuple[SharedRegion, ...], list[Diagnostic]]:
@@ -102,7 +130,8 @@ def give_monitors_their_caps(system: System, plan, slot_cap
     from mkbuild import authority
     from mkbuild.authority.rights import letters as rights_letters
     from mkbuild.vm import vm_names
-    caps = authority.plan(system).caps
+    auth = authority.plan(system)
+    caps = auth.caps
     diags: list[Diagnostic] = []
     instances = dict(system.instances)
     for vm in vm_names(system):
@@ -121,13 +150,26 @@ def give_monitors_their_caps(system: System, plan, slot_cap
                 mon.caps.append(slot_cap(slot, c.object, rights_letters(c.rights), c.badge,
                                          None, "vm_doorbell_out_0"))
                 attrs["vm_doorbell_out_0"] = slot
+        irqs = [c for c in caps if c.holder == vm and c.interface == PASSTHROUGH
+                and c.object.endswith(".irq")]
+        if len(irqs) > MAX_PASSTHROUGH_IRQS:
+            diags.append(error(f"VM `{vm}`: {len(irqs)} passed-through devices with interrupts, "
+                               f"more than its monitor's {MAX_PASSTHROUGH_IRQS}",
+                               instances[vm].spans.get(PASSTHROUGH, instances[vm].span)))
+            irqs = irqs[:MAX_PASSTHROUGH_IRQS]
+        for n, c in enumerate(irqs):   # the handlers it acks at the guest's end of each
+            slot += 1
+            mon.caps.append(slot_cap(slot, c.object, rights_letters(c.rights), 0, None,
+                                     f"vm_passthrough_irq_{n}"))
+            attrs[f"vm_passthrough_irq_{n}"] = slot
+            attrs[f"vm_passthrough_intid_{n}"] = auth.objects[c.object].irq
         into = [c for c in caps if c.holder == vm and c.interface == DOORBELL_IN]
         if len(into) > 1:
             diags.append(error(f"VM `{vm}`: its doorbell in takes one connection (the natives "
                                f"that ring it are that connection's from ends), not "
                                f"{len(into)}", system.connections[into[1].connection].span))
         console = _takes_console_input(system, vm)
-        if into or console:   # the VMM's input: the doorbell's notification (or its own)
+        if into or console or irqs:   # the VMM's input: the doorbell's notification (or its own)
             slot += 1
             mon.caps.append(slot_cap(slot, into[0].object if into else f"{vm}.{INPUT}",
                                      rights_letters(into[0].rights) if into else "R", 0,
@@ -164,14 +206,23 @@ def _takes_console_input(system: System, vm: str) -> bool:
     return vm_names(system)[:1] == [vm]
 
 
-def console_input_of(plan, guest: Guest) -> tuple[str, str] | None:
-    """(the input notification, the IRQ handler) the monitor of `guest` holds, if it
-    takes console input."""
+def inputs_of(plan, guest: Guest, platform: Platform
+              ) -> tuple[str, list[tuple[str, int, int]]] | None:
+    """The input notification the monitor of `guest` holds, if any, and the IRQ handlers
+    bound to it: (handler, interrupt, badge) for the console's and each passed-through
+    device's."""
     mon = plan.instances.get(monitor_of(guest.config.name))
     caps = {c.role: c.object for c in mon.caps} if mon else {}
+    if "vm_input" not in caps:
+        return None
+    irqs = []
     if "vm_console_irq" in caps:
-        return caps["vm_input"], caps["vm_console_irq"]
-    return None
+        irqs.append((caps["vm_console_irq"], platform.console_irq, CONSOLE_INPUT_BADGE))
+    with_irq = [d for d in guest.devices if d.intid is not None]
+    for n, d in enumerate(with_irq[:MAX_PASSTHROUGH_IRQS]):
+        irqs.append((passthrough_object(guest.config.name, d.index, "irq"), d.intid,
+                     1 << (PASSTHROUGH_BADGE_BIT + n)))
+    return caps["vm_input"], irqs
 
 
 def has_monitor(plan, guest: Guest) -> bool:
@@ -180,7 +231,8 @@ def has_monitor(plan, guest: Guest) -> bool:
 
 def add_objects(spec: bs.BootSpec, add, guest: Guest, platform: Platform,
                 suspended: bool = False, region_frames: dict[str, list[int]] | None = None,
-                console: tuple[str, str] | None = None) -> list[tuple[int, bytes]]:
+                inputs: tuple[str, list[tuple[str, int, int]]] | None = None
+                ) -> list[tuple[int, bytes]]:
     """Adds the VM's objects through the layout's `add(name, type, size_bits, zero,
     irq, paddr) -> index` and maps its shared regions' frames (`region_frames`: the
     layout's, per memory object); returns the preloaded frames as (object index,
@@ -204,13 +256,20 @@ def add_objects(spec: bs.BootSpec, add, guest: Guest, platform: Platform,
         rights = bs.MapRights.READ | (bs.MapRights.WRITE if r.writable else 0)
         for p, frame in enumerate((region_frames or {}).get(r.object, [])):
             spec.mappings.append(bs.Mapping(vspace, r.address + p * PAGE, frame, rights))
-    if console is not None:   # typed characters: the console's IRQ on the input notification
-        ntfn_name, irq_name = console
+    for d in guest.devices:   # its registers (the layout's frames) where the board has them
+        frames = (region_frames or {}).get(passthrough_object(name, d.index, "mmio"), [])
+        for p, frame in enumerate(frames):
+            spec.mappings.append(bs.Mapping(vspace, d.base + p * PAGE, frame,
+                                            bs.MapRights.READ | bs.MapRights.WRITE, device=True))
+    if inputs is not None:   # typed characters, device interrupts: on the input notification
+        ntfn_name, irqs = inputs
         names = [o.name for o in spec.objects]
         ntfn = names.index(ntfn_name) if ntfn_name in names else add(ntfn_name,
                                                                       bs.ObjType.NOTIFICATION)
-        add(irq_name, bs.ObjType.IRQ_HANDLER, irq=platform.console_irq)
-        spec.irqs.append(bs.IrqBinding(platform.console_irq, ntfn, CONSOLE_INPUT_BADGE, 0))
+        for irq_name, irq, badge in irqs:   # a passed-through device's: the layout's object
+            if irq_name not in names:
+                add(irq_name, bs.ObjType.IRQ_HANDLER, irq=irq)
+            spec.irqs.append(bs.IrqBinding(irq, ntfn, badge, 0))
     exits = add(f"{name}.exits", bs.ObjType.ENDPOINT)
     cnode = add(f"{name}.vcpu0.cnode", bs.ObjType.CNODE, VCPU_CNODE_BITS)
     spec.caps.append(bs.Cap(cnode, EXIT_SLOT, exits, bs.Rights.WRITE | bs.Rights.GRANT_REPLY,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dsl.vm import DOORBELL_IN_BADGE, is_doorbell_into_guest
+from dsl.vm import DOORBELL_IN_BADGE, PASSTHROUGH, is_doorbell_into_guest, is_vm_type, passthrough_object
 from mkbuild.authority.connectors import EndCap, rule_for
 from mkbuild.authority.objects import (
     DEVICE_FRAMES,
@@ -87,7 +87,34 @@ def plan(system: System) -> Plan:
     groups = rpc_groups(system)
     for conn in system.connections.values():
         _plan_connection(system, conn, result, groups.get(conn.name, [conn]))
+    for name, inst in system.instances.items():
+        if is_vm_type(system, inst.type):
+            _plan_passthrough(name, inst.attributes, result)
     return result
+
+
+def _plan_passthrough(vm: str, attrs: dict, out: Plan) -> None:
+    """A VM's passed-through devices (docs/vm.md, "Passthrough"): it holds each one's
+    registers (mapped into the guest at their physical address) and its IRQ handler
+    (its monitor acks it for the guest). Addresses and interrupts are known once the
+    board's tree was read (layout.resolve_dtb); the objects exist without it."""
+    paths = attrs.get(PASSTHROUGH)
+    if not isinstance(paths, list):
+        return
+    rw = frozenset({READ, WRITE})
+    for k, path in enumerate(paths):
+        key, via = f"{PASSTHROUGH}{k}", f"{vm}.{PASSTHROUGH}"
+        mmio = KernelObject(passthrough_object(vm, k, "mmio"), DEVICE_FRAMES, via,
+                            as_int(attrs.get(f"{key}_size")) or 4096,
+                            as_int(attrs.get(f"{key}_paddr")), None, str(path))
+        out.objects[mmio.name] = mmio
+        out.caps.append(Capability(vm, mmio.name, rw, 0, via, PASSTHROUGH, "to"))
+        irq = as_int(attrs.get(f"{key}_irq_number"))
+        if irq is not None:
+            handler = KernelObject(passthrough_object(vm, k, "irq"), IRQ, via, 0, None, irq,
+                                   str(path))
+            out.objects[handler.name] = handler
+            out.caps.append(Capability(vm, handler.name, rw, 0, via, PASSTHROUGH, "to"))
 
 
 def _plan_connection(system: System, conn: Connection, out: Plan,

@@ -12,6 +12,10 @@
 #define VMM_DOORBELLS 4
 #define VMM_DOORBELL_BASE 0x0a000000ul
 #define VMM_DOORBELL_IRQ 34u      /* SPI 2.. */
+/* Passed-through devices' interrupts: their IRQ handlers signal `input` with badge
+ * bit VMM_PASSED_BADGE_BIT + i (docs/vm.md, "Passthrough"). */
+#define VMM_PASSED_IRQS 4
+#define VMM_PASSED_BADGE_BIT 5
 
 struct vmm_config {
     const char *name;       /* the VM's, in the monitor's own messages */
@@ -29,6 +33,11 @@ struct vmm_config {
     /* Doorbells out of the guest: its write to register i of the doorbell page
      * signals doorbell_out[i] (0: none). */
     seL4_CPtr doorbell_out[VMM_DOORBELLS];
+    /* Passed-through interrupts (handler 0: none): physical `intid[i]` arrives as
+     * badge bit VMM_PASSED_BADGE_BIT + i, is injected as the same virtual one, and
+     * its handler `irq[i]` is acked when the guest ends it. */
+    seL4_CPtr passed_irq[VMM_PASSED_IRQS];
+    seL4_Word passed_intid[VMM_PASSED_IRQS];
 };
 
 /* Runs the guest; returns 0 when it powered off, 1 when it stopped otherwise (an exit

@@ -17,6 +17,10 @@ int run(void)
         .self = (seL4_CPtr)vm_self,
         .doorbell_out = {(seL4_CPtr)vm_doorbell_out_0, (seL4_CPtr)vm_doorbell_out_1,
                          (seL4_CPtr)vm_doorbell_out_2, (seL4_CPtr)vm_doorbell_out_3},
+        .passed_irq = {(seL4_CPtr)vm_passthrough_irq_0, (seL4_CPtr)vm_passthrough_irq_1,
+                       (seL4_CPtr)vm_passthrough_irq_2, (seL4_CPtr)vm_passthrough_irq_3},
+        .passed_intid = {(seL4_Word)vm_passthrough_intid_0, (seL4_Word)vm_passthrough_intid_1,
+                         (seL4_Word)vm_passthrough_intid_2, (seL4_Word)vm_passthrough_intid_3},
     };
     return vmm_run(&vm);
 }

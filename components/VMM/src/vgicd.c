@@ -42,7 +42,8 @@ static uint32_t *bank(uint32_t *words, seL4_Word base, seL4_Word offset)
 
 static bool deliver(struct vgicd *g, unsigned irq)
 {
-    return mk_vcpu_inject_irq(g->vcpu, irq, g->priority[irq]) == seL4_NoError;
+    seL4_Word reported = g->passed[irq / 32] & (1u << (irq % 32)) ? MK_VCPU_INJECT_REPORT_END : 0;
+    return mk_vcpu_inject_irq(g->vcpu, irq, g->priority[irq] | reported) == seL4_NoError;
 }
 
 /* Each pending, enabled interrupt into a list register while there is room. */
@@ -63,6 +64,13 @@ void vgicd_raise(struct vgicd *g, unsigned irq)
     if (irq < VGICD_IRQS)
         g->pending[irq / 32] |= 1u << (irq % 32);
     vgicd_deliver_pending(g);
+}
+
+void vgicd_raise_passed(struct vgicd *g, unsigned irq)
+{
+    if (irq < VGICD_IRQS)
+        g->passed[irq / 32] |= 1u << (irq % 32);
+    vgicd_raise(g, irq);
 }
 
 /* Byte-wide registers (priorities, targets), 1 or 4 bytes at a time. */

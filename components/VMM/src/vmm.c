@@ -128,6 +128,17 @@ static void signalled(struct vmm *m, seL4_Word bits)
     for (unsigned i = 0; i < VMM_DOORBELLS; i++)
         if (bits & (2ul << i))
             vgicd_raise(&m->gicd, VMM_DOORBELL_IRQ + i);
+    for (unsigned i = 0; i < VMM_PASSED_IRQS; i++)
+        if (m->vm->passed_irq[i] && (bits & (1ul << (VMM_PASSED_BADGE_BIT + i))))
+            vgicd_raise_passed(&m->gicd, (unsigned)m->vm->passed_intid[i]);
+}
+
+/* The guest ended passed-through interrupt `intid`: the physical line may fire again. */
+static void passed_ended(const struct vmm *m, seL4_Word intid)
+{
+    for (unsigned i = 0; i < VMM_PASSED_IRQS; i++)
+        if (m->vm->passed_irq[i] && m->vm->passed_intid[i] == intid)
+            seL4_IRQHandler_Ack(m->vm->passed_irq[i]);
 }
 
 static bool take_signals(const struct vmm_config *vm)
@@ -158,6 +169,12 @@ int vmm_run(const struct vmm_config *vm)
             continue;
         }
         seL4_MessageInfo_t answer;
+        if (seL4_MessageInfo_get_label(got) == MK_FAULT_VIRQ_ENDED) {
+            passed_ended(&m, seL4_GetMR(1));
+            vgicd_deliver_pending(&m.gicd);
+            got = seL4_ReplyRecv(vm->exits, mk_vcpu_retry(), &badge);
+            continue;
+        }
         enum outcome o = serve(&m, seL4_GetMR(0), seL4_GetMR(1), seL4_GetMR(2), &answer);
         if (o != GOES_ON)
             return o == STOPPED;

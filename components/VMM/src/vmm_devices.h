@@ -22,6 +22,7 @@ struct vgicd {
     seL4_CPtr vcpu;
     uint32_t ctlr;
     uint32_t group[VGICD_WORDS], enabled[VGICD_WORDS], pending[VGICD_WORDS];
+    uint32_t passed[VGICD_WORDS];   /* a physical interrupt's: its end is an exit */
     uint32_t config[VGICD_IRQS / 16];
     uint8_t priority[VGICD_IRQS], targets[VGICD_IRQS];
 };
@@ -29,6 +30,9 @@ void vgicd_init(struct vgicd *g, seL4_CPtr vcpu);
 bool vgicd_access(struct vgicd *g, seL4_Word offset, unsigned size, bool write,
                   seL4_Word *value);
 void vgicd_raise(struct vgicd *g, unsigned irq);   /* an emulated device's interrupt */
+/* A passed-through device's: injected so that the guest's end of it is an exit
+ * (MK_FAULT_VIRQ_ENDED), where the monitor acks the physical one. */
+void vgicd_raise_passed(struct vgicd *g, unsigned irq);
 void vgicd_deliver_pending(struct vgicd *g);       /* retried where list registers were full */
 
 #define PL011_RX_SIZE 64u
