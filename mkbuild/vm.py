@@ -41,6 +41,7 @@ GUEST_SHARED_END = GUEST_RAM_BASE
 PAGE = 0x1000
 ARM64_IMAGE_MAGIC = b"ARM\x64"   # at offset 56 of an arm64 Image
 MAX_VCPUS = 1
+GUEST_INTIDS = 64   # the interrupts of the VMM's emulated distributor (components/VMM)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from dsl.vm import (
     CONSOLE_INPUT_BADGE,
     DOORBELL_IN,
+    DOORBELL_IN_SPI,
     MAX_PASSTHROUGH_IRQS,
     PASSTHROUGH,
     PASSTHROUGH_BADGE_BIT,
@@ -29,6 +30,7 @@ from mkbuild.platform import Platform
 from mkbuild.vm import (
     BLOCK,
     GUEST_GICC,
+    GUEST_INTIDS,
     GUEST_RAM_BASE,
     GUEST_SHARED_BASE,
     GUEST_SHARED_END,
@@ -157,6 +159,16 @@ def give_monitors_their_caps(system: System, plan, slot_cap
                                f"more than its monitor's {MAX_PASSTHROUGH_IRQS}",
                                instances[vm].spans.get(PASSTHROUGH, instances[vm].span)))
             irqs = irqs[:MAX_PASSTHROUGH_IRQS]
+        where = instances[vm].spans.get(PASSTHROUGH, instances[vm].span)
+        for c in irqs:
+            intid = auth.objects[c.object].irq
+            if intid >= GUEST_INTIDS:
+                diags.append(error(f"VM `{vm}`: passed-through interrupt {intid} is beyond the "
+                                   f"monitor's distributor ({GUEST_INTIDS} interrupts)", where))
+            if intid == 32 + DOORBELL_IN_SPI and any(
+                    x.holder == vm and x.interface == DOORBELL_IN for x in caps):
+                diags.append(error(f"VM `{vm}`: passed-through interrupt {intid} is also its "
+                                   f"doorbell in's (SPI {DOORBELL_IN_SPI})", where))
         for n, c in enumerate(irqs):   # the handlers it acks at the guest's end of each
             slot += 1
             mon.caps.append(slot_cap(slot, c.object, rights_letters(c.rights), 0, None,

@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from dsl.vm import DOORBELL_IN_BADGE, PASSTHROUGH, is_doorbell_into_guest, is_vm_type, passthrough_object
+from dsl.vm import (
+    DOORBELL_IN_BADGE,
+    PASSTHROUGH,
+    is_doorbell_into_guest,
+    is_vm_type,
+    passthrough_object,
+)
 from mkbuild.authority.connectors import EndCap, rule_for
 from mkbuild.authority.objects import (
     DEVICE_FRAMES,

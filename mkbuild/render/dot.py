@@ -331,8 +331,8 @@ def capabilities(auth: A.Authority, h: Highlights | None = None) -> graphviz.Dig
                    label="signals", decorate="true")
     for n, cap in enumerate(auth.plan.caps):
         label = A.rights_text(cap.rights) + (f" badge {cap.badge}" if cap.badge else "")
-        colour = CONNECTOR_COLOURS.get(system.connections[cap.connection].connector,
-                                       OTHER_COLOUR)
+        conn = system.connections.get(cap.connection)   # none: a VM's passthrough device
+        colour = CONNECTOR_COLOURS.get(conn.connector if conn else "", OTHER_COLOUR)
         attrs = {"color": colour, "fontcolor": colour, "decorate": "true"}
         if cap.connection in h.red_connections:
             attrs.update(color=RED, fontcolor=RED, penwidth="2.5")

@@ -95,11 +95,11 @@ def edge_data(auth: A.Authority, slots: dict[tuple[str, str], int | str] | None)
     out: dict[str, dict] = {}
     by_conn: dict[str, list[dict]] = {}
     for n, cap in enumerate(auth.plan.caps):
-        conn = system.connections[cap.connection]
+        conn = system.connections.get(cap.connection)   # none: a VM's passthrough device
         entry = {"holder": cap.holder, "object": cap.object,
                  "kind": auth.plan.objects[cap.object].kind,
                  "rights": A.rights_text(cap.rights), "badge": cap.badge,
-                 "connection": cap.connection, "connector": conn.connector,
+                 "connection": cap.connection, "connector": conn.connector if conn else "passthrough",
                  "interface": cap.interface, "slot": (slots or {}).get((cap.holder, cap.object))}
         out[f"cap:{n}:{cap.holder}:{cap.object}"] = entry
         by_conn.setdefault(cap.connection, []).append(entry)
