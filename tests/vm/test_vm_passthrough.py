@@ -3,7 +3,7 @@
 their physical address, the guest's device tree names the node with its interrupt
 (SPI 2, INTID 34), and the monitor holds the device's IRQ handler, bound to its input
 notification: it injects the physical interrupt, reported at its end, and acks it
-there. Debian's rtc-pl031 binds the device, and the alarm it sets is an interrupt the
+there. Debian's rtc-pl031 binds the device, and each alarm it sets is an interrupt the
 guest's /proc/interrupts counts."""
 
 import json
@@ -32,9 +32,10 @@ def test_the_guests_rtc_driver_takes_the_passed_through_alarm_interrupt(binaries
     r = _mkbuild("run", str(EXAMPLE / "system.adl"), "--build-dir", str(tmp_path),
                  "--icount", "--timeout", "120")
     want = ["guest: rtc0 is rtc-pl031 9010000.pl031",
-            "guest: rtc interrupts before the alarm: 0",
-            "guest: rtc interrupts after the alarm: 1",
-            "guest: alarm left: ''",
+            "guest: rtc interrupts before the alarms: 0",
+            "guest: rtc interrupts after alarm 1: 1, alarm left: ''",
+            # only if the VMM acked the first at the guest's end of it
+            "guest: rtc interrupts after alarm 2: 2, alarm left: ''",
             "vmm: linux: the guest powered off"]
     lines = r.stdout.splitlines()
     assert [ln for ln in lines if ln in want] == want, r.stdout + r.stderr
