@@ -150,18 +150,26 @@ def source(cfg: VmConfig, layout: GuestLayout, regions: tuple[SharedRegion, ...]
 """
 
 
+# The clocks a passed-through device's Linux driver asks for by name, by compatible:
+# each is the guest's 24 MHz fixed clock (the board's clock tree is not the guest's).
+DEVICE_CLOCKS = {"arm,primecell": ("apb_pclk",),        # the AMBA bus: PL031, PL061...
+                 "xlnx,xuartps": ("uart_clk", "pclk")}  # ZynqMP's Cadence UART
+
+
 def _passthrough_node(d: PassthroughDevice) -> str:
     """A passed-through device as the board's tree names it, at the same address and
-    interrupt (the guest's map is the board's there); an AMBA primecell gets the
-    guest's bus clock, which its driver asks for."""
+    interrupt (the guest's map is the board's there), with the clocks its driver
+    needs."""
     compatible = list(d.compatible)
+    clocks = next((DEVICE_CLOCKS[c] for c in compatible if c in DEVICE_CLOCKS), ())
     lines = [f"\t\treg = {_reg(d.base, d.size)};\n"]
     if compatible:
         lines.insert(0, f"\t\tcompatible = {', '.join(_string(c) for c in compatible)};\n")
     if d.intid is not None:
         lines.append(f"\t\tinterrupts = <0 {d.intid - 32} {IRQ_LEVEL_HIGH}>;\n")
-    if "arm,primecell" in compatible:
-        lines.append(f"\t\tclocks = <{CLOCK_PHANDLE}>;\n\t\tclock-names = \"apb_pclk\";\n")
+    if clocks:
+        lines.append(f"\t\tclocks = {', '.join(f'<{CLOCK_PHANDLE}>' for _ in clocks)};\n"
+                     f"\t\tclock-names = {', '.join(_string(c) for c in clocks)};\n")
     return f"\n\t{d.name} {{\n{''.join(lines)}\t}};\n"
 
 

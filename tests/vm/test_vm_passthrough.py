@@ -51,6 +51,19 @@ def test_the_guests_rtc_driver_takes_the_passed_through_alarm_interrupt(binaries
     assert held == ["linux_vmm.cnode"]
 
 
+@needs_qemu
+def test_on_zcu102_the_guests_uart_driver_takes_the_passed_through_uarts_interrupts(
+        binaries, tmp_path):
+    r = _mkbuild("run", str(EXAMPLE / "zcu102.adl"), "--platform", "zcu102", "--build-dir",
+                 str(tmp_path), "--icount", "--timeout", "120")
+    lines = r.stdout.splitlines()
+    assert "guest: ttyPS0 interrupts before writing: 0" in lines, r.stdout + r.stderr
+    after = next(ln for ln in lines if ln.startswith("guest: ttyPS0 interrupts after writing:"))
+    assert int(after.rsplit(":", 1)[1]) > 0
+    assert "vmm: linux: the guest powered off" in lines
+    assert r.returncode == 0
+
+
 def test_the_vm_holds_the_device_in_the_authority_graph(tmp_path):
     out = tmp_path / "authority.dot"
     r = _mkbuild("graph", str(EXAMPLE / "system.adl"), "--authority", "-o", str(out))
