@@ -57,6 +57,13 @@ def monitor_of(vm: str) -> str:
     return vm + MONITOR_SUFFIX
 
 
+def vms_and_monitors(system: System) -> list[tuple[str, str]]:
+    """(VM, its monitor) for each VM whose monitor instance the front end added: one
+    unit of authority (the monitor reads and writes the guest's vCPU, takes its exits)."""
+    return [(n, monitor_of(n)) for n, i in system.instances.items()
+            if is_vm_type(system, i.type) and monitor_of(n) in system.instances]
+
+
 def kernel_entry() -> int:
     return GUEST_RAM_BASE + KERNEL_OFFSET
 

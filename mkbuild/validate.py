@@ -114,11 +114,8 @@ def _span(system: System, plan: A.Plan, obj: str) -> Span | None:
 
 
 def _vms_and_monitors(system: System) -> list[tuple[str, str]]:
-    if not any(i.type == "VM" for i in system.instances.values()):
-        return []
-    from dsl.vm import monitor_of
-    from mkbuild.vm import vm_names
-    return [(v, monitor_of(v)) for v in vm_names(system) if monitor_of(v) in system.instances]
+    from dsl.vm import vms_and_monitors
+    return vms_and_monitors(system)
 
 
 def validate(system: System, spec: bs.BootSpec) -> list[Diagnostic]:

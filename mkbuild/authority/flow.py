@@ -89,6 +89,13 @@ def flow_graph(auth: Authority) -> nx.DiGraph:
                 if a != b and (a, b) not in edges:
                     edges[a, b] = (Hop(a, b, f"shares the address space of group `{g}`", None,
                                        system.instances[a].span), {None})
+    from dsl.vm import vms_and_monitors
+    for vm, monitor in vms_and_monitors(system):   # the guest's exits; its vCPU's registers
+        span = system.instances[vm].span
+        for a, b, how in ((vm, monitor, f"exits to its monitor `{monitor}`"),
+                          (monitor, vm, f"writes the registers of `{vm}`'s vCPU")):
+            if (a, b) not in edges:
+                edges[a, b] = (Hop(a, b, how, None, span), {None})
     import networkx as nx  # here, not at the top: `mkbuild check` rarely needs it
 
     flow = nx.DiGraph()

@@ -113,6 +113,9 @@ def _capability_graph(system: System, p: Plan) -> nx.MultiDiGraph:
                 graph.add_edge(device_node(hw), object_node(obj.name), kind="backs")
         if obj.bound_irq:
             graph.add_edge(object_node(obj.bound_irq), object_node(obj.name), kind="signals")
+    from dsl.vm import vms_and_monitors
+    for vm, monitor in vms_and_monitors(system):   # its vCPU's registers and exits
+        graph.add_edge(instance_node(monitor), instance_node(vm), kind="monitors")
     for cap in p.caps:
         graph.add_edge(instance_node(cap.holder), object_node(cap.object), kind="cap",
                        rights=cap.rights, badge=cap.badge, connection=cap.connection,

@@ -173,9 +173,19 @@ def structure(auth: A.Authority, h: Highlights | None = None) -> graphviz.Digrap
                 else:
                     g.edge(_gv(src), _gv(dst), label=label, id=f"edge:{conn.name}:{n}", **attrs)
                 n += 1
+    _monitors(g, auth)
     _grid(g, auth)
     _legend(g, sorted({c.connector for c in system.connections.values()}), capability=False)
     return g
+
+
+def _monitors(g: graphviz.Digraph, auth: A.Authority) -> None:
+    """Each VM's monitor over it: the guest's vCPU and exits (docs/vm.md)."""
+    for src, dst, data in auth.graph.edges(data=True):
+        if data["kind"] == "monitors":
+            g.edge(_gv(src), _gv(dst), label="monitors (vCPU, exits)", style="dashed",
+                   color=OTHER_COLOUR, fontcolor=OTHER_COLOUR, decorate="true",
+                   id=f"monitors:{src}:{dst}")
 
 
 def _grid(g: graphviz.Digraph, auth: A.Authority) -> None:
@@ -351,6 +361,7 @@ def capabilities(auth: A.Authority, h: Highlights | None = None) -> graphviz.Dig
         g.edge(_gv(A.instance_node(inst)), _gv(A.object_node(held.object)), style="dashed",
                label=A.rights_text(held.rights) + " (via grant)", color=RED, fontcolor=RED,
                decorate="true", id=f"grant:{inst}:{held.object}")
+    _monitors(g, auth)
     _grid(g, auth)
     _legend(g, sorted({c.connector for c in system.connections.values()}), capability=True)
     return g

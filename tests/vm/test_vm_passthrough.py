@@ -99,3 +99,17 @@ def test_a_device_whose_interrupt_is_the_doorbell_ins_is_an_error_at_the_setting
     assert ("VM `linux`: passed-through interrupt 34 is also its doorbell in's (SPI 2)"
             in r.stderr), r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_the_vm_and_its_monitor_are_linked_in_the_graph_and_in_flow_queries(tmp_path):
+    out = tmp_path / "system.dot"
+    r = _mkbuild("graph", str(EXAMPLE / "system.adl"), "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    assert ('"instance/linux_vmm" -> "instance/linux" [label="monitors (vCPU, exits)"'
+            in out.read_text())
+    q = _mkbuild("query", str(EXAMPLE / "system.adl"), "flow linux linux_vmm")
+    assert q.returncode == 0, q.stderr
+    assert q.stdout.startswith("yes\n  1. linux -> linux_vmm: exits to its monitor `linux_vmm`")
+    q = _mkbuild("query", str(EXAMPLE / "system.adl"), "flow linux_vmm linux")
+    assert q.stdout.startswith("yes\n  1. linux_vmm -> linux: writes the registers of "
+                               "`linux`'s vCPU")
