@@ -21,7 +21,7 @@ DTB = 0x4000_1000   # what the test's monitor passes in x0 (nothing is there)
 
 
 def vmm_main(entry: int, dtb: int, console_input: bool, doorbell: bool = False) -> str:
-    input_caps = f"{4 if console_input else 0}, 5, 6, {{{7 if doorbell else 0}}}"
+    input_caps = f"{4 if console_input else 0}, 5, 6, {{{7 if doorbell else 0}}}, {{0}}, {{0}}"
     return f"""
 #include "vmm.h"
 int main(void)
