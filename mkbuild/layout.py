@@ -28,7 +28,7 @@ from mkbuild.authority import rights
 from mkbuild.image import Blob, UserSegment
 from mkbuild.platform import Device, Platform
 from model.diagnostics import Diagnostic, did_you_mean, error
-from model.system import Dtb, System, as_int
+from model.system import Dtb, Span, System, as_int
 
 PAGE = 4096
 # Every instance's virtual address space (separate per instance, so they coincide).
@@ -436,11 +436,8 @@ def resolve_dtb(system: System, platform: Platform) -> tuple[System, list[Diagno
         if device is None:
             device = _device_at(known, platform, path)
         if device is None:
-            paths = [d.dt_path for d in known or platform.devices if d.dt_path]
-            diags.append(error(f"platform `{platform.name}` has no device-tree node "
-                               f"`{path}` (connection `{conn.name}`)", conn.span,
-                               hint=did_you_mean(path, paths)
-                               or (f"its paths: {', '.join(paths)}" if paths else None)))
+            diags.append(_no_node(platform, known or platform.devices, path,
+                                  f"(connection `{conn.name}`)", conn.span))
             continue
         old = instances[hw.instance]
         attrs = {**old.attributes, f"{hw.interface}_paddr": device.base,
@@ -471,11 +468,8 @@ def _passthrough_devices(system: System, inst, platform: Platform
     for k, path in enumerate(paths):
         device = _device_at(known, platform, str(path))
         if device is None:
-            listed = [d.dt_path for d in known if d.dt_path]
-            diags.append(error(f"platform `{platform.name}` has no device-tree node `{path}` "
-                               f"to pass through to VM `{inst.name}`", span,
-                               hint=did_you_mean(str(path), listed)
-                               or (f"its paths: {', '.join(listed)}" if listed else None)))
+            diags.append(_no_node(platform, known, str(path),
+                                  f"to pass through to VM `{inst.name}`", span))
             continue
         key = f"{PASSTHROUGH}{k}"
         node = devicetree.find(root, device.dt_path) if root is not None else None
@@ -505,6 +499,15 @@ def _chosen_path(platform: Platform, prop: str, conn) -> tuple[str | None, Diagn
     if found and found[0][0] == platform.console_base:
         return KERNEL_CONSOLE, None
     return node.path, None
+
+
+def _no_node(platform: Platform, known: list[Device], path: str, what: str,
+             span: Span) -> Diagnostic:
+    """No device at `path` on the board: the error, with the nearest path or all of them."""
+    paths = [d.dt_path for d in known if d.dt_path]
+    return error(f"platform `{platform.name}` has no device-tree node `{path}` {what}", span,
+                 hint=did_you_mean(path, paths)
+                 or (f"its paths: {', '.join(paths)}" if paths else None))
 
 
 def _device_at(known: list[Device], platform: Platform, path: str) -> Device | None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from dsl.vm import vms_and_monitors
 from mkbuild import authority as A
 from mkbuild import bootspec as bs
 from mkbuild.authority.rights import from_bits, from_mapping
@@ -113,18 +114,13 @@ def _span(system: System, plan: A.Plan, obj: str) -> Span | None:
     return conn.span if conn else None
 
 
-def _vms_and_monitors(system: System) -> list[tuple[str, str]]:
-    from dsl.vm import vms_and_monitors
-    return vms_and_monitors(system)
-
-
 def validate(system: System, spec: bs.BootSpec) -> list[Diagnostic]:
     """Errors for every difference between the model's authority and the boot spec's."""
     plan = A.plan(system)
     got = derive(spec)
     # A VM's capabilities to connection objects are held by its monitor for it
     # (mkbuild.vm_layout): they count as the VM's.
-    vm_of = {m: v for v, m in _vms_and_monitors(system)}
+    vm_of = {m: v for v, m in vms_and_monitors(system)}
     got.caps = [replace(c, instance=vm_of[c.instance])
                 if c.instance in vm_of and c.object in plan.objects else c for c in got.caps]
     diags: list[Diagnostic] = []
@@ -224,7 +220,7 @@ def validate(system: System, spec: bs.BootSpec) -> list[Diagnostic]:
     # A VM's console input and passed-through interrupts (mkbuild.vm_layout): its
     # monitor's IRQ handlers `<vm>.console_irq` and `<vm>.passthrough<k>.irq` deliver on
     # the monitor's input notification (the VM's doorbell in, or its own).
-    for vm, _ in _vms_and_monitors(system):
+    for vm, _ in vms_and_monitors(system):
         passed = {c.object for c in plan.caps if c.holder == vm and c.interface == "passthrough"}
         handlers = [o for o in got.objects if o.name == f"{vm}.console_irq" or (
             o.name in passed and plan.objects[o.name].kind == A.IRQ)]
@@ -235,7 +231,7 @@ def validate(system: System, spec: bs.BootSpec) -> list[Diagnostic]:
         diags.append(error(f"{PREFIX}the boot spec delivers interrupt {irq} to notification "
                            f"`{ntfn}`; no connection does", _span(system, plan, ntfn)))
     for irq, ntfn in sorted(set(want_irqs) - set(got.irqs)):
-        if ntfn.startswith(tuple(f"{v}." for v, _ in _vms_and_monitors(system))) or any(
+        if ntfn.startswith(tuple(f"{v}." for v, _ in vms_and_monitors(system))) or any(
                 ntfn == c.object and c.interface == "doorbell_in" for c in plan.caps):
             continue   # a VM's input: one of its candidates above
         diags.append(error(f"{PREFIX}interrupt {irq} should arrive on `{ntfn}`, but the boot "
@@ -255,7 +251,7 @@ def validate(system: System, spec: bs.BootSpec) -> list[Diagnostic]:
 
     # Everything else stays with one instance (a group shares).
     groups = {n: i.group or n for n, i in system.instances.items()}
-    for vm, monitor in _vms_and_monitors(system):   # a VM's objects are its monitor's too
+    for vm, monitor in vms_and_monitors(system):   # a VM's objects are its monitor's too
         groups[vm] = groups[monitor]
     for obj, holders in sorted(got.reach.items()):
         if region_of(obj) in plan.objects or len(holders) < 2:

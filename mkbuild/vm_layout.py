@@ -154,12 +154,11 @@ def give_monitors_their_caps(system: System, plan, slot_cap
                 attrs["vm_doorbell_out_0"] = slot
         irqs = [c for c in caps if c.holder == vm and c.interface == PASSTHROUGH
                 and c.object.endswith(".irq")]
+        where = instances[vm].spans.get(PASSTHROUGH, instances[vm].span)
         if len(irqs) > MAX_PASSTHROUGH_IRQS:
             diags.append(error(f"VM `{vm}`: {len(irqs)} passed-through devices with interrupts, "
-                               f"more than its monitor's {MAX_PASSTHROUGH_IRQS}",
-                               instances[vm].spans.get(PASSTHROUGH, instances[vm].span)))
+                               f"more than its monitor's {MAX_PASSTHROUGH_IRQS}", where))
             irqs = irqs[:MAX_PASSTHROUGH_IRQS]
-        where = instances[vm].spans.get(PASSTHROUGH, instances[vm].span)
         for c in irqs:
             intid = auth.objects[c.object].irq
             if intid >= GUEST_INTIDS:
